@@ -1,0 +1,58 @@
+"""Derived, deterministic, length-safe physical names.
+
+Every name is a pure function of the tenant id (unique across all regions) and stable facts,
+so two tenants can never derive the same name and a rename never happens by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _short_hash(*parts: str, length: int = 8) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:length]
+
+
+def dns_label(*parts: str) -> str:
+    """Join parts with '-' into a DNS-1123 label of at most 63 characters.
+
+    Too-long results keep a readable prefix and end in a hash of the full name, so distinct
+    inputs stay distinct.
+    """
+    name = "-".join(p for p in parts if p)
+    if len(name) > 63:
+        name = f"{name[:54].rstrip('-')}-{_short_hash(name)}"
+    if not _DNS_LABEL.match(name):
+        raise ValueError(f"{name!r} is not a DNS-1123 label")
+    return name
+
+
+def tenant_namespace(tenant_id: str) -> str:
+    """`t-<id>`: at most 42 characters, and the `t-` prefix keeps tenants apart from platform namespaces."""
+    return dns_label("t", tenant_id)
+
+
+def backup_bucket(tenant_id: str, aws_account_id: str) -> str:
+    """`dbaas-<id>-<hash8>`, at most 55 characters.
+
+    The id part makes names unique between tenants (ids are unique and the 8-character suffix
+    has a fixed length, so the id is recoverable); the hash of account and id makes the name
+    unique in S3's global namespace without depending on luck.
+    """
+    return f"dbaas-{tenant_id}-{_short_hash(aws_account_id, tenant_id)}"
+
+
+def kms_alias(tenant_id: str) -> str:
+    return f"alias/dbaas/tenant/{tenant_id}"
+
+
+def tenant_role(tenant_id: str) -> str:
+    """IAM role names are at most 64 characters; ids are at most 40."""
+    return f"dbaas-tenant-{tenant_id}"
+
+
+TENANT_WORKLOAD_SA = "tenant-workload"
+"""The ServiceAccount that tenant database pods and backup jobs run as (IRSA-bound)."""

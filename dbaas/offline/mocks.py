@@ -1,0 +1,77 @@
+"""Deterministic stand-ins for what cloud providers would compute (ids, ARNs).
+
+Values derive only from the resource's URN and inputs, so a plan is byte-identical on every
+machine. ARNs use the region and account the resource's explicit provider was given, which
+lets policies check that a bucket's key is really the same tenant's key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+import pulumi
+
+_NAMESPACE = uuid.UUID("6f1d6a4e-1c39-4c1f-9a55-5d0b8f3f2a10")
+
+
+def stable_id(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\0".join(parts)))
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Computes provider outputs for the resource types the platform uses."""
+
+    def __init__(self, default_account: str):
+        self.default_account = default_account
+        self.provider_regions: dict[str, str] = {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.default_account, "arn": f"arn:aws:iam::{self.default_account}:root", "userId": "offline"}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
+        return {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name = args.name
+        typ = args.typ
+        if typ == "pulumi:providers:aws":
+            provider_id = stable_id(typ, name)
+            self.provider_regions[provider_id] = inputs.get("region", "")
+            return provider_id, inputs
+        if typ.startswith("pulumi:providers:"):
+            return stable_id(typ, name), inputs
+        region = self._region(args.provider)
+        account = self.default_account
+        if typ == "aws:kms/key:Key":
+            key_id = stable_id(typ, name)
+            return key_id, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}", "keyId": key_id}
+        if typ == "aws:kms/alias:Alias":
+            alias = inputs.get("name", name)
+            return alias, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:{alias}"}
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket", name)
+            return bucket, {**inputs, "arn": f"arn:aws:s3:::{bucket}", "bucket": bucket, "region": region,
+                            "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+        if typ == "aws:iam/role:Role":
+            role = inputs.get("name", name)
+            return role, {**inputs, "arn": f"arn:aws:iam::{account}:role/{role}", "uniqueId": stable_id(typ, role)[:21].upper()}
+        if typ == "aws:iam/policy:Policy":
+            policy = inputs.get("name", name)
+            return policy, {**inputs, "arn": f"arn:aws:iam::{account}:policy/{policy}"}
+        if typ.startswith("kubernetes:"):
+            meta = inputs.get("metadata") or {}
+            ns = meta.get("namespace")
+            ident = f"{ns}/{meta.get('name', name)}" if ns else meta.get("name", name)
+            return ident, inputs
+        if typ.startswith("random:"):
+            return stable_id(typ, name), {**inputs, "result": "offline-" + hashlib.sha256(name.encode()).hexdigest()[:24]}
+        return stable_id(typ, name), inputs
+
+    def _region(self, provider_ref: str | None) -> str:
+        if not provider_ref:
+            return ""
+        return self.provider_regions.get(provider_ref.rsplit("::", 1)[-1], "")
