@@ -7,7 +7,9 @@ policy pack need to see.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -17,7 +19,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from dbaas.offline.mocks import PlatformMocks
 
@@ -62,8 +64,39 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlatformMocks):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.worker_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _track_worker_loop(self) -> None:
+        """The mock monitor runs in executor threads, each with an event loop of its own;
+        remember them so they can be closed instead of complaining at interpreter exit."""
+        if threading.current_thread() is not threading.main_thread():
+            loop = _ensure_event_loop()
+            if loop.is_closed():  # closed at the end of an earlier run on this pooled thread
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+            self.worker_loops.add(loop)
+
+    def close_worker_loops(self) -> None:
+        for loop in self.worker_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+        self.worker_loops.clear()
+
+    def Invoke(self, request):  # noqa: N802
+        self._track_worker_loop()
+        return super().Invoke(request)
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine forms them: the parent's qualified type chain, without the Stack."""
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([settings.get_stack(), settings.get_project(), qualified, name])
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        self._track_worker_loop()
         response = super().RegisterResource(request)
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         self.registrations.append(
@@ -117,6 +150,7 @@ def run_program(
         try:
             _sync_await(run_pulumi_func(program))
         finally:
+            monitor.close_worker_loops()
             settings.ROOT.set(None)
             settings.SETTINGS.rpc_manager.clear()
             settings.SETTINGS.outputs.clear()

@@ -1,0 +1,1 @@
+"""Reusable Pulumi ComponentResources, one concern each. Type tokens are `dbaas:<area>:<Name>`."""

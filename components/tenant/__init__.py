@@ -1,0 +1,3 @@
+from components.tenant.environment import TenantEnvironment, TenantEnvironmentArgs
+
+__all__ = ["TenantEnvironment", "TenantEnvironmentArgs"]

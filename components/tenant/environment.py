@@ -1,0 +1,91 @@
+"""`dbaas:tenant:TenantEnvironment`: everything one tenant gets in its data region.
+
+Kubernetes: a Pod-Security-restricted namespace with quota, limits, default-deny network
+policies, owner RBAC and an IRSA ServiceAccount. AWS: a KMS key, an Object-Locked backup bucket
+encrypted with that key, and an IAM role that reaches only those two.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.protection import stateful
+from components.tenant.backup_bucket import BucketSettings, create_backup_bucket
+from components.tenant.encryption_key import create_tenant_key
+from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
+from components.tenant.network_policies import NetworkPeers, create_network_policies
+from components.tenant.rbac import create_owner_access
+from components.tenant.workload_identity import create_role_access, create_service_account, create_tenant_role
+from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, tenant_namespace
+from dbaas.plans import plan_for
+from dbaas.tenant_model import Tenant
+
+TYPE = "dbaas:tenant:TenantEnvironment"
+
+
+class TenantEnvironmentArgs(BaseModel):
+    """The tenant declaration plus the regional facts a tenant environment depends on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tenant: Tenant
+    aws_region: str
+    aws_account_id: str
+    oidc_issuer: str
+    kubernetes_version: str
+    network_peers: NetworkPeers
+    kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
+    noncurrent_version_days: int = 30
+
+
+class TenantEnvironment(pulumi.ComponentResource):
+    """Typed handles to the tenant's isolation boundary, for engines, Kafka and observability."""
+
+    namespace: k8s.core.v1.Namespace
+    namespace_name: str
+    service_account_name: str
+    key: aws.kms.Key
+    bucket: aws.s3.Bucket
+    role: aws.iam.Role
+
+    def __init__(self, args: TenantEnvironmentArgs, opts: pulumi.ResourceOptions | None = None):
+        tenant = args.tenant
+        super().__init__(TYPE, tenant.id, None, opts)
+        plan = plan_for(tenant.plan)
+        protected = tenant.deletion_protection
+        child = pulumi.ResourceOptions(parent=self)
+        labels = tenant_labels(tenant)
+        tags = {"dbaas:tenant": tenant.id, "dbaas:org": tenant.org, "dbaas:plan": tenant.plan.value,
+                "dbaas:region": tenant.data_region, "managed-by": "pulumi"}
+
+        self.namespace_name = tenant_namespace(tenant.id)
+        self.service_account_name = TENANT_WORKLOAD_SA
+        self.namespace = create_namespace(tenant, self.namespace_name, args.kubernetes_version, stateful(child, protected))
+        ns = self.namespace.metadata.name
+        create_quota_and_limits(tenant, plan, ns, labels, child)
+        create_network_policies(tenant.id, ns, labels, args.network_peers, child)
+        create_owner_access(tenant.id, ns, tenant.owners, labels, child)
+
+        self.role = create_tenant_role(tenant.id, args.aws_account_id, args.oidc_issuer, self.namespace_name, tags, child)
+        self.key, _ = create_tenant_key(
+            tenant.id, args.aws_account_id, args.aws_region, self.role.arn, args.kms_deletion_window_days,
+            tags, stateful(child, protected), child,
+        )
+        lock_days = max((s.backups.retention_days for s in tenant.services if s.backups), default=7)
+        settings = BucketSettings(
+            name=backup_bucket(tenant.id, args.aws_account_id),
+            current_version_days=tenant.backup_retention_days,
+            noncurrent_version_days=args.noncurrent_version_days,
+            object_lock_days=lock_days,
+        )
+        backups = create_backup_bucket(tenant.id, settings, self.key.arn, tags, stateful(child, protected), child)
+        self.bucket = backups.bucket
+        create_role_access(tenant.id, self.role, self.bucket.arn, self.key.arn, child)
+        create_service_account(tenant.id, ns, self.role.arn, labels, child)
+
+        self.register_outputs(
+            {"namespace": self.namespace_name, "bucket": self.bucket.bucket, "keyArn": self.key.arn, "roleArn": self.role.arn}
+        )

@@ -1,0 +1,119 @@
+"""The tenant's IAM, key and bucket policies as pure functions of names and ARNs.
+
+Kept apart from the resources so tests, the policy pack and moto can check the exact JSON.
+"""
+
+from __future__ import annotations
+
+import json
+
+KEY_ADMIN_ACTIONS = [
+    "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*",
+    "kms:Enable*", "kms:Get*", "kms:List*", "kms:Put*", "kms:Revoke*", "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:Update*",
+]
+KEY_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+BUCKET_OBJECT_ACTIONS = [
+    "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion",
+    "s3:ListMultipartUploadParts", "s3:PutObject",
+]
+
+
+def dumps(doc: dict) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def key_policy(account_id: str, region: str, tenant_role_arn: str) -> dict:
+    """Account administrators manage the key but cannot use it; only the tenant role uses it,
+    and only through S3 in this region."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": KEY_ADMIN_ACTIONS,
+                "Resource": "*",
+            },
+            {
+                "Sid": "TenantRoleUsesKeyViaS3",
+                "Effect": "Allow",
+                "Principal": {"AWS": tenant_role_arn},
+                "Action": KEY_USE_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": f"s3.{region}.amazonaws.com",
+                        "kms:CallerAccount": account_id,
+                    }
+                },
+            },
+        ],
+    }
+
+
+def bucket_policy(bucket_arn: str, key_arn: str) -> dict:
+    """TLS only, and no object may be written under any key but the tenant's own."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "DenyOtherEncryptionKeys",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/*",
+                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+            },
+            {
+                "Sid": "DenyUnencryptedOrNonKmsWrites",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/*",
+                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            },
+        ],
+    }
+
+
+def role_trust_policy(account_id: str, oidc_issuer: str, namespace: str, service_account: str) -> dict:
+    """IRSA: only the tenant's workload ServiceAccount may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TenantWorkloadServiceAccount",
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{oidc_issuer}"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{oidc_issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{oidc_issuer}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def role_access_policy(bucket_arn: str, key_arn: str) -> dict:
+    """The tenant role reaches its own bucket and key, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListOwnBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions"], "Resource": bucket_arn},
+            {"Sid": "ReadWriteOwnObjects", "Effect": "Allow", "Action": BUCKET_OBJECT_ACTIONS, "Resource": f"{bucket_arn}/*"},
+            {"Sid": "UseOwnKey", "Effect": "Allow", "Action": KEY_USE_ACTIONS, "Resource": key_arn},
+        ],
+    }

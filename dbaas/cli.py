@@ -1,0 +1,114 @@
+"""`dbaas`: the platform's command line. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from dbaas.errors import InputError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest directory upwards that holds Pulumi.yaml (like the Pulumi CLI does)."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    from stacks.region import PROJECT_ROOT
+
+    return PROJECT_ROOT
+
+
+def _tenants_dir(args: argparse.Namespace) -> Path:
+    return Path(args.tenants_dir) if args.tenants_dir else find_project_dir() / "tenants"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from dbaas.tenant_loader import load_tenant_tree, validate_files
+
+    tenants_dir = _tenants_dir(args)
+    if args.files:
+        problems = validate_files([Path(f) for f in args.files], tenants_dir)
+        count = len(args.files)
+    else:
+        try:
+            count = len(load_tenant_tree(tenants_dir))
+            problems = []
+        except InputError as exc:
+            problems = exc.problems
+    for problem in sorted(problems):
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"ok: {count} tenant file(s) valid")
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from dbaas.offline.plan import build_plan
+
+    project_dir = find_project_dir()
+    try:
+        plan = build_plan(args.stack, project_dir, Path(args.tenants_dir) if args.tenants_dir else None)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return EXIT_INVALID
+    if args.json:
+        Path(args.json).write_text(plan.to_json_text(), encoding="utf-8")
+    sys.stdout.write(plan.summary())
+    if args.json:
+        print(f"\nPlan JSON written to {args.json}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dbaas", description="dbaas-platform tooling")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="validate tenant files; print PATH:LINE:COL: field: message per problem")
+    p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="tenant files to check (default: the whole tree)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plan", help="offline plan of a stack, shaped like `pulumi preview --json`")
+    p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
+    p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
+    p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here")
+    p.set_defaults(func=cmd_plan)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+"""Other capabilities (policy, diff, migrate, serve) add their subcommands here."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the contract is: never a traceback
+        print(f"dbaas {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Composition: build one region from its stack config and its tenants."""

@@ -1,0 +1,25 @@
+"""The Pulumi program, shared by `pulumi up` (via __main__.py) and the offline plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from dbaas.errors import InputError
+from dbaas.stack_config import PROJECT, from_pulumi_config
+from dbaas.tenant_loader import load_tenant_tree
+from stacks.region import TENANTS_DIR, RegionStack, build_region
+
+
+def run(tenants_dir: Path = TENANTS_DIR) -> RegionStack:
+    config = from_pulumi_config()
+    try:
+        tenants = load_tenant_tree(tenants_dir, region=config.region)
+    except InputError as exc:
+        raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
+    kubeconfig = pulumi.Config(PROJECT).require_secret("kubeconfig")
+    region = build_region(config, tenants, kubeconfig)
+    pulumi.export("region", config.region)
+    pulumi.export("tenants", sorted(region.tenants))
+    return region
