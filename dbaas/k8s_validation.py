@@ -1,0 +1,83 @@
+"""Validate emitted Kubernetes objects against real schemas.
+
+Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
+fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
+schemas in `shared/crd-schemas/` (see its README), also strict.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+
+from dbaas.offline.runtime import Registration
+
+PINNED_KUBERNETES_VERSION = "1.33.0"
+"""The version every object is validated at; matches `kubernetesVersion` in the stack files."""
+
+NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile"}
+"""Pulumi Kubernetes types that are not API objects themselves."""
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SchemaUnavailable(RuntimeError):
+    pass
+
+
+def crd_schema_dir() -> Path:
+    """Where the operators' CRD schemas are: $DBAAS_CRD_SCHEMAS, or ../shared/crd-schemas next to the repo."""
+    candidates = [os.environ.get("DBAAS_CRD_SCHEMAS"), _ROOT.parent / "shared" / "crd-schemas", "/work/shared/crd-schemas"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    raise SchemaUnavailable("CRD schemas not found: set DBAAS_CRD_SCHEMAS to the shared/crd-schemas directory")
+
+
+def is_core_api(api_version: str) -> bool:
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    return group == "" or "." not in group or group.endswith(".k8s.io")
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    group, _, version = api_version.partition("/")
+    path = crd_schema_dir() / group / f"{kind.lower()}_{version}.json"
+    if not path.is_file():
+        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
+    schema = json.loads(path.read_text())
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    return cls(schema)
+
+
+def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION) -> list[str]:
+    """Every schema violation of one object, as readable strings (empty when valid)."""
+    api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+    if is_core_api(api_version):
+        try:
+            kubernetes_validate.validate(obj, kubernetes_version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            return [f"{'.'.join(map(str, exc.path)) or '(root)'}: {exc.message}"]
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            return [f"no Kubernetes schema for {api_version} {kind}: {exc}"]
+        return []
+    validator = _crd_validator(api_version, kind)
+    return [
+        f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def kubernetes_objects(registrations: list[Registration]) -> list[tuple[str, dict[str, Any]]]:
+    """(urn, object) for every Kubernetes API object in a plan."""
+    out = []
+    for reg in registrations:
+        if reg.custom and reg.type.startswith("kubernetes:") and reg.type not in NOT_OBJECTS:
+            out.append((reg.urn, reg.inputs))
+    return out
