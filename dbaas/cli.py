@@ -67,7 +67,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+def cmd_schema(args: argparse.Namespace) -> int:
+    from dbaas import tenant_schema
+
+    target = Path(args.output) if args.output else find_project_dir() / "tenants" / "schema.json"
+    tenant_schema.write(target)
+    print(f"wrote {target}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
     p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("schema", help="export the tenant file JSON Schema (default: tenants/schema.json)")
+    p.add_argument("--output", metavar="FILE")
+    p.set_defaults(func=cmd_schema)
 
     for register in EXTRA_COMMANDS:
         register(sub)
