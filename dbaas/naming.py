@@ -56,3 +56,17 @@ def tenant_role(tenant_id: str) -> str:
 
 TENANT_WORKLOAD_SA = "tenant-workload"
 """The ServiceAccount that tenant database pods and backup jobs run as (IRSA-bound)."""
+
+
+def service_instance(service_name: str, engine: str) -> str:
+    """Name of a tenant service's database instance (the operator's CR) in the tenant namespace.
+
+    Engines, Kafka CDC connectors and monitors all derive the instance name from here. Service
+    names are at most 24 characters, so there is room for operator suffixes.
+    """
+    return dns_label(service_name, engine)
+
+
+def tenant_topic_prefix(tenant_id: str) -> str:
+    """Kafka topics of a tenant all contain `.<tenant>.`; the trailing dot keeps `acme` from matching `acme2`."""
+    return f"{tenant_id}."
