@@ -70,3 +70,14 @@ def service_instance(service_name: str, engine: str) -> str:
 def tenant_topic_prefix(tenant_id: str) -> str:
     """Kafka topics of a tenant all contain `.<tenant>.`; the trailing dot keeps `acme` from matching `acme2`."""
     return f"{tenant_id}."
+
+
+def platform_bucket(region: str, purpose: str, aws_account_id: str) -> str:
+    """`dbaas-p-<region>-<purpose>-<hash8>`: the `p-` cannot collide with a tenant id bucket,
+    because tenant buckets are `dbaas-<id>-<hash8>` and the hash differs by construction."""
+    name = f"dbaas-p-{region}-{purpose}"[:54].rstrip("-")
+    return f"{name}-{_short_hash('platform', aws_account_id, region, purpose)}"
+
+
+def platform_key_alias(region: str) -> str:
+    return f"alias/dbaas/platform/{region}"

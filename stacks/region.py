@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from components.tenant.network_policies import NetworkPeers
 from dbaas.stack_config import StackConfig
@@ -27,6 +28,7 @@ class RegionStack:
     config: StackConfig
     aws_provider: aws.Provider
     k8s_provider: k8s.Provider
+    platform_key: PlatformKey
     tenants: dict[str, TenantEnvironment]
 
 
@@ -48,6 +50,12 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         delete_unreachable=False,
     )
     providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider})
+    platform_key = PlatformKey(
+        f"platform-{config.region}",
+        PlatformKeyArgs(region=config.region, aws_account_id=config.aws_account_id,
+                        deletion_window_days=config.kms_deletion_window_days),
+        opts=providers,
+    )
     peers = NetworkPeers(
         ingress_namespace=config.ingress_namespace,
         monitoring_namespace=config.monitoring_namespace,
@@ -71,4 +79,6 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         )
         for t in tenants
     }
-    return RegionStack(config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, tenants=environments)
+    return RegionStack(
+        config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments
+    )

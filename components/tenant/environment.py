@@ -13,13 +13,14 @@ import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.protection import stateful
-from components.tenant.backup_bucket import BucketSettings, create_backup_bucket
-from components.tenant.encryption_key import create_tenant_key
+from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
+from components.aws_policies import dumps, key_policy
+from components.storage.kms_key import create_kms_key
 from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
 from components.tenant.network_policies import NetworkPeers, create_network_policies
 from components.tenant.rbac import create_owner_access
 from components.tenant.workload_identity import create_role_access, create_service_account, create_tenant_role
-from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, tenant_namespace
+from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace
 from dbaas.plans import plan_for
 from dbaas.tenant_model import Tenant
 
@@ -70,9 +71,15 @@ class TenantEnvironment(pulumi.ComponentResource):
         create_owner_access(tenant.id, ns, tenant.owners, labels, child)
 
         self.role = create_tenant_role(tenant.id, args.aws_account_id, args.oidc_issuer, self.namespace_name, tags, child)
-        self.key, _ = create_tenant_key(
-            tenant.id, args.aws_account_id, args.aws_region, self.role.arn, args.kms_deletion_window_days,
-            tags, stateful(child, protected), child,
+        self.key, _ = create_kms_key(
+            f"{tenant.id}-key",
+            alias=kms_alias(tenant.id),
+            description=f"dbaas tenant {tenant.id}: backups and tenant data",
+            policy=self.role.arn.apply(lambda arn: dumps(key_policy(args.aws_account_id, args.aws_region, arn))),
+            deletion_window_days=args.kms_deletion_window_days,
+            tags=tags,
+            opts=stateful(child, protected),
+            alias_opts=child,
         )
         lock_days = max((s.backups.retention_days for s in tenant.services if s.backups), default=7)
         settings = BucketSettings(
@@ -81,7 +88,11 @@ class TenantEnvironment(pulumi.ComponentResource):
             noncurrent_version_days=args.noncurrent_version_days,
             object_lock_days=lock_days,
         )
-        backups = create_backup_bucket(tenant.id, settings, self.key.arn, tags, stateful(child, protected), child)
+        # Object Lock keeps each backup immutable for the longest retention the tenant declared,
+        # so a leaked credential cannot erase history.
+        backups = create_encrypted_bucket(
+            f"{tenant.id}-backups", settings, self.key.arn, tags, stateful(child, protected), child
+        )
         self.bucket = backups.bucket
         create_role_access(tenant.id, self.role, self.bucket.arn, self.key.arn, child)
         create_service_account(tenant.id, ns, self.role.arn, labels, child)

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.tenant.policy_documents import dumps, role_access_policy, role_trust_policy
+from components.aws_policies import dumps, role_access_policy, role_trust_policy
 from dbaas.naming import TENANT_WORKLOAD_SA, tenant_role
 
 

@@ -1,4 +1,4 @@
-"""The tenant's IAM, key and bucket policies as pure functions of names and ARNs.
+"""IAM, KMS key and bucket policy documents as pure functions of names and ARNs.
 
 Kept apart from the resources so tests, the policy pack and moto can check the exact JSON.
 """
@@ -49,6 +49,22 @@ def key_policy(account_id: str, region: str, tenant_role_arn: str) -> dict:
                     }
                 },
             },
+        ],
+    }
+
+
+def platform_key_policy(account_id: str) -> dict:
+    """Platform keys (cluster secrets, volumes, platform buckets) are administered by the
+    account and used by the platform's own roles, which IAM policies in the account grant."""
+    root = f"arn:aws:iam::{account_id}:root"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": KEY_ADMIN_ACTIONS, "Resource": "*"},
+            {"Sid": "AccountRolesUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": KEY_USE_ACTIONS, "Resource": "*",
+             "Condition": {"StringEquals": {"kms:CallerAccount": account_id}}},
         ],
     }
 
