@@ -19,8 +19,8 @@ from components.storage.kms_key import create_kms_key
 from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
 from components.tenant.network_policies import NetworkPeers, create_network_policies
 from components.tenant.rbac import create_owner_access
-from components.tenant.workload_identity import create_role_access, create_service_account, create_tenant_role
-from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace
+from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
+from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
 from dbaas.plans import plan_for
 from dbaas.tenant_model import Tenant
 
@@ -70,7 +70,17 @@ class TenantEnvironment(pulumi.ComponentResource):
         create_network_policies(tenant.id, ns, labels, args.network_peers, child)
         create_owner_access(tenant.id, ns, tenant.owners, labels, child)
 
-        self.role = create_tenant_role(tenant.id, args.aws_account_id, args.oidc_issuer, self.namespace_name, tags, child)
+        self.role = create_irsa_role(
+            f"{tenant.id}-role",
+            role_name=tenant_role(tenant.id),
+            description=f"dbaas tenant {tenant.id}: backups to its own bucket with its own key",
+            account_id=args.aws_account_id,
+            oidc_issuer=args.oidc_issuer,
+            namespace=self.namespace_name,
+            service_account=TENANT_WORKLOAD_SA,
+            tags=tags,
+            opts=child,
+        )
         self.key, _ = create_kms_key(
             f"{tenant.id}-key",
             alias=kms_alias(tenant.id),
@@ -94,8 +104,8 @@ class TenantEnvironment(pulumi.ComponentResource):
             f"{tenant.id}-backups", settings, self.key.arn, tags, stateful(child, protected), child
         )
         self.bucket = backups.bucket
-        create_role_access(tenant.id, self.role, self.bucket.arn, self.key.arn, child)
-        create_service_account(tenant.id, ns, self.role.arn, labels, child)
+        grant_bucket_access(f"{tenant.id}-role-access", self.role, self.bucket.arn, self.key.arn, child)
+        create_service_account(f"{tenant.id}-workload-sa", TENANT_WORKLOAD_SA, ns, self.role.arn, labels, child)
 
         self.register_outputs(
             {"namespace": self.namespace_name, "bucket": self.bucket.bucket, "keyArn": self.key.arn, "roleArn": self.role.arn}
