@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+from dataclasses import dataclass, field
 from enum import Enum
+
+from croniter import croniter as _croniter
 
 
 class EngineName(str, Enum):
@@ -22,3 +26,198 @@ SUPPORTED_VERSIONS: dict[EngineName, tuple[str, ...]] = {
     EngineName.aerospike: ("7.1", "7.2"),
     EngineName.mongodb: ("6.0", "7.0", "8.0"),
 }
+
+
+# --- What the platform runs for each engine: operator charts, images, ports, backup abilities. ---
+# Everything below is pinned: a chart or image bump is a reviewed change to this table, and an
+# engine version the platform cannot name an image for cannot appear in SUPPORTED_VERSIONS.
+
+@dataclass(frozen=True)
+class HelmChart:
+    """One pinned Helm chart. `repo` is a chart repository URL; None means `chart` is an OCI reference."""
+
+    release: str
+    chart: str
+    version: str
+    repo: str | None
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Platform facts about one engine that tenants cannot choose."""
+
+    engine: EngineName
+    title: str
+    operator: str
+    operator_namespace: str
+    charts: tuple[HelmChart, ...]
+    images: dict[str, str]
+    """Supported version -> exact image (or software version) the instance runs."""
+    client_port: int
+    """The port clients (and Debezium) connect to; TLS where the engine supports it."""
+    tls: bool
+    pitr: bool
+    """Whether the platform wires point-in-time recovery for this engine."""
+    backup_mechanism: str
+
+
+VITESS_OPERATOR_CHART_MIRROR = "oci://registry.dbaas.internal/charts/vitess-operator"
+"""PlanetScale ships the vitess-operator chart in its git repository (deploy/, chart 2.14.0) but
+publishes no chart repository, so the platform mirrors that exact chart to its own OCI registry."""
+
+ENGINE_SPECS: dict[EngineName, EngineSpec] = {
+    EngineName.yugabyte: EngineSpec(
+        engine=EngineName.yugabyte,
+        title="YugabyteDB",
+        operator="YugabyteDB Anywhere with its Kubernetes operator",
+        operator_namespace="yb-operator",
+        charts=(
+            HelmChart(
+                release="yugaware",
+                chart="yugaware",
+                version="2024.2.2",
+                repo="https://charts.yugabyte.com",
+                values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}},
+            ),
+        ),
+        images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
+        client_port=5433,
+        tls=True,
+        pitr=True,
+        backup_mechanism="YBA scheduled full + incremental backups (YBC) via StorageConfig + BackupSchedule",
+    ),
+    EngineName.vitess: EngineSpec(
+        engine=EngineName.vitess,
+        title="Vitess",
+        operator="PlanetScale vitess-operator",
+        operator_namespace="vitess-operator",
+        charts=(HelmChart(release="vitess-operator", chart=VITESS_OPERATOR_CHART_MIRROR, version="2.14.0", repo=None),),
+        images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
+        client_port=3306,
+        tls=True,
+        pitr=False,
+        backup_mechanism="vtbackup (xtrabackup) jobs from the cluster's backup schedules to an S3 backup location",
+    ),
+    EngineName.scylla: EngineSpec(
+        engine=EngineName.scylla,
+        title="ScyllaDB",
+        operator="Scylla Operator with Scylla Manager",
+        operator_namespace="scylla-operator",
+        charts=(
+            HelmChart(release="scylla-operator", chart="scylla-operator", version="v1.15.0",
+                      repo="https://scylla-operator-charts.storage.googleapis.com/stable"),
+            HelmChart(release="scylla-manager", chart="scylla-manager", version="v1.15.0",
+                      repo="https://scylla-operator-charts.storage.googleapis.com/stable"),
+        ),
+        images={"6.1": "6.1.4", "6.2": "6.2.3"},
+        client_port=9142,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Scylla Manager backup task (snapshots uploaded by the manager agent)",
+    ),
+    EngineName.dragonfly: EngineSpec(
+        engine=EngineName.dragonfly,
+        title="DragonflyDB",
+        operator="Dragonfly operator",
+        operator_namespace="dragonfly-operator",
+        charts=(HelmChart(release="dragonfly-operator", chart="oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator",
+                          version="v1.1.11", repo=None),),
+        images={"1.24": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.24.0",
+                "1.25": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.25.6"},
+        client_port=6379,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Dragonfly snapshots written directly to S3 on the service's cron",
+    ),
+    EngineName.aerospike: EngineSpec(
+        engine=EngineName.aerospike,
+        title="Aerospike",
+        operator="Aerospike Kubernetes Operator (Enterprise Edition)",
+        operator_namespace="aerospike-operator",
+        charts=(HelmChart(release="aerospike-kubernetes-operator", chart="aerospike-kubernetes-operator", version="4.0.2",
+                          repo="https://aerospike.github.io/aerospike-kubernetes-enterprise",
+                          values={"watchNamespaces": ""}),),
+        images={"7.1": "aerospike/aerospike-server-enterprise:7.1.0.14",
+                "7.2": "aerospike/aerospike-server-enterprise:7.2.0.8"},
+        client_port=4333,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Aerospike Backup Service full backups (AerospikeBackupService + AerospikeBackup routine)",
+    ),
+    EngineName.mongodb: EngineSpec(
+        engine=EngineName.mongodb,
+        title="MongoDB",
+        operator="Percona Operator for MongoDB",
+        operator_namespace="psmdb-operator",
+        charts=(HelmChart(release="psmdb-operator", chart="psmdb-operator", version="1.19.1",
+                          repo="https://percona.github.io/percona-helm-charts/", values={"watchAllNamespaces": True}),),
+        images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
+                "7.0": "percona/percona-server-mongodb:7.0.15-9",
+                "8.0": "percona/percona-server-mongodb:8.0.4-1"},
+        client_port=27017,
+        tls=True,
+        pitr=True,
+        backup_mechanism="Percona Backup for MongoDB: scheduled physical backups plus continuous oplog (PITR)",
+    ),
+}
+
+CERT_MANAGER_CHART = HelmChart(
+    release="cert-manager", chart="cert-manager", version="v1.16.2", repo="https://charts.jetstack.io",
+    values={"crds": {"enabled": True}},
+)
+"""Instances' TLS certificates come from cert-manager; engines install it only if nobody else does."""
+
+
+def engine_spec(engine: EngineName | str) -> EngineSpec:
+    return ENGINE_SPECS[EngineName(engine)]
+
+
+# --- Backup cadence: what a five-field cron schedule means for engines that count or space backups. ---
+
+CADENCE_REFERENCE = _dt.datetime(2025, 1, 6, tzinfo=_dt.timezone.utc)
+"""A fixed Monday 00:00 UTC: cadence facts derived from it are deterministic, so plans never drift."""
+
+FIXED_INTERVAL_ENGINES: frozenset[EngineName] = frozenset({EngineName.scylla})
+"""Engines whose scheduler takes an interval and a start date instead of a cron expression."""
+
+
+def _fires(schedule: str, start: _dt.datetime, end: _dt.datetime) -> list[_dt.datetime]:
+    it = _croniter(schedule, start - _dt.timedelta(seconds=1))
+    out: list[_dt.datetime] = []
+    while True:
+        nxt = it.get_next(_dt.datetime)
+        if nxt >= end:
+            return out
+        out.append(nxt)
+
+
+def first_fire(schedule: str) -> _dt.datetime:
+    """The first time `schedule` fires at or after CADENCE_REFERENCE."""
+    return _croniter(schedule, CADENCE_REFERENCE - _dt.timedelta(seconds=1)).get_next(_dt.datetime)
+
+
+def fixed_interval(schedule: str) -> _dt.timedelta | None:
+    """The constant gap between runs of `schedule` over two weeks, or None if the gaps vary."""
+    fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    gaps = {b - a for a, b in zip(fires, fires[1:])}
+    if len(gaps) == 1:
+        gap = gaps.pop()
+        # The wrap from the last run of a week to the first of the next is a gap too.
+        return gap if (_dt.timedelta(days=7) % gap) == _dt.timedelta(0) else None
+    return None
+
+
+def shortest_interval(schedule: str) -> _dt.timedelta:
+    """The shortest gap between two runs of `schedule` within two weeks."""
+    fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    return min(b - a for a, b in zip(fires, fires[1:]))
+
+
+def backups_retained(schedule: str, retention_days: int) -> int:
+    """How many backups `schedule` takes in `retention_days` days: the count to keep for count-based retention."""
+    week = _dt.timedelta(days=7)
+    per_week = len(_fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + week))
+    full_weeks, rest_days = divmod(retention_days, 7)
+    rest = len(_fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=rest_days)))
+    return max(1, full_weeks * per_week + rest)
