@@ -74,20 +74,28 @@ def create_encrypted_bucket(
         opts=on_bucket,
     )
     aws.s3.BucketOwnershipControls(
-        f"{logical_name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=on_bucket
+        f"{logical_name}-ownership",
+        bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+        opts=on_bucket,
     )
     versioning = aws.s3.BucketVersioning(
-        f"{logical_name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=on_bucket
+        f"{logical_name}-versioning",
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+        opts=on_bucket,
     )
     after_versioning = pulumi.ResourceOptions.merge(on_bucket, pulumi.ResourceOptions(depends_on=[versioning]))
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{logical_name}-encryption",
         bucket=bucket.id,
         rules=[
-            {
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key_arn},
-                "bucket_key_enabled": True,
-            }
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="aws:kms", kms_master_key_id=key_arn
+                ),
+                bucket_key_enabled=True,
+            )
         ],
         opts=on_bucket,
     )
@@ -96,23 +104,29 @@ def create_encrypted_bucket(
             f"{logical_name}-object-lock",
             bucket=bucket.id,
             object_lock_enabled="Enabled",
-            rule={"default_retention": {"mode": "GOVERNANCE", "days": settings.object_lock_days}},
+            rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                    mode="GOVERNANCE", days=settings.object_lock_days
+                )
+            ),
             opts=after_versioning,
         )
     aws.s3.BucketLifecycleConfiguration(
         f"{logical_name}-lifecycle",
         bucket=bucket.id,
         rules=[
-            {
-                "id": r["ID"],
-                "status": r["Status"],
-                "filter": {"prefix": r["Filter"]["Prefix"]},
-                "expirations": [{"days": r["Expiration"]["Days"]}],
-                "noncurrent_version_expirations": [{"noncurrent_days": r["NoncurrentVersionExpiration"]["NoncurrentDays"]}],
-                "abort_incomplete_multipart_uploads": [
-                    {"days_after_initiation": r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]}
-                ],
-            }
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id=r["ID"],
+                status=r["Status"],
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=r["Filter"]["Prefix"]),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=r["Expiration"]["Days"]),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=r["NoncurrentVersionExpiration"]["NoncurrentDays"]
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+                ),
+            )
             for r in lifecycle_rules(settings)
         ],
         opts=after_versioning,
