@@ -1,0 +1,197 @@
+"""TenantEnvironment under the mock runtime: the values that isolate a tenant."""
+
+import json
+
+import pytest
+
+from components.aws_policies import BUCKET_OBJECT_ACTIONS, KEY_USE_ACTIONS
+from dbaas.naming import backup_bucket
+from tests.conftest import one, resources
+
+K = "kubernetes:"
+ACCOUNT = "111122223333"
+
+
+def ns_of(plan, tenant):
+    return one(plan, "kubernetes:core/v1:Namespace", tenant).inputs
+
+
+def test_namespace_labels_and_pod_security(lagos_plan):
+    labels = ns_of(lagos_plan, "kudi-pay")["metadata"]["labels"]
+    assert ns_of(lagos_plan, "kudi-pay")["metadata"]["name"] == "t-kudi-pay"
+    assert {k: v for k, v in labels.items() if k.startswith("dbaas.io/")} == {
+        "dbaas.io/tenant": "kudi-pay", "dbaas.io/org": "kudi", "dbaas.io/plan": "enterprise", "dbaas.io/region": "lagos",
+    }
+    assert {k: v for k, v in labels.items() if k.startswith("pod-security")} == {
+        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "v1.33",
+        "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/audit-version": "v1.33",
+        "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/warn-version": "v1.33",
+    }
+
+
+@pytest.mark.parametrize(
+    "tenant, hard",
+    [
+        ("naija-stream", {"requests.cpu": "4", "requests.memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi",
+                          "requests.storage": "200Gi", "persistentvolumeclaims": "10", "pods": "20",
+                          "services.loadbalancers": "0", "services.nodeports": "0"}),
+        ("acme", {"requests.cpu": "24", "requests.memory": "96Gi", "limits.cpu": "48", "limits.memory": "160Gi",
+                  "requests.storage": "4096Gi", "persistentvolumeclaims": "60", "pods": "100",
+                  "services.loadbalancers": "0", "services.nodeports": "0"}),
+    ],
+)
+def test_quota_from_plan(lagos_plan, tenant, hard):
+    quota = one(lagos_plan, "kubernetes:core/v1:ResourceQuota", tenant).inputs
+    assert quota["metadata"]["namespace"] == f"t-{tenant}"
+    assert quota["spec"]["hard"] == hard
+
+
+def test_limit_range_from_plan(lagos_plan):
+    limits = one(lagos_plan, "kubernetes:core/v1:LimitRange", "kudi-pay").inputs["spec"]["limits"]
+    assert limits == [
+        {"type": "Container", "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
+         "default": {"cpu": "2", "memory": "4Gi"}, "max": {"cpu": "16", "memory": "64Gi"}},
+        {"type": "PersistentVolumeClaim", "max": {"storage": "4000Gi"}},
+    ]
+
+
+def test_network_policies(lagos_plan):
+    policies = {r.inputs["metadata"]["name"]: r.inputs["spec"]
+                for r in resources(lagos_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme")}
+    assert policies["default-deny-all"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = policies["allow-dns"]["egress"][0]
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    assert dns["to"][0]["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
+    platform = [p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                for p in policies["allow-platform-ingress"]["ingress"][0]["from"]]
+    assert platform == ["ingress-nginx", "monitoring"]
+    kafka = policies["allow-kafka-egress"]["egress"][0]
+    assert kafka["ports"] == [{"protocol": "TCP", "port": 9093}]
+    assert kafka["to"][0]["podSelector"]["matchLabels"] == {"strimzi.io/cluster": "events", "strimzi.io/kind": "Kafka"}
+
+
+def test_no_policy_allows_the_metadata_service(lagos_plan, frankfurt_plan):
+    """The only ipBlock egress excludes link-local, so 169.254.169.254 is unreachable."""
+    import ipaddress
+
+    metadata = ipaddress.ip_address("169.254.169.254")
+    for plan in (lagos_plan, frankfurt_plan):
+        for reg in resources(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+            for rule in reg.inputs["spec"].get("egress", []):
+                for peer in rule.get("to", []):
+                    block = peer.get("ipBlock")
+                    if block and metadata in ipaddress.ip_network(block["cidr"]):
+                        assert any(metadata in ipaddress.ip_network(e) for e in block.get("except", [])), reg.urn
+
+
+def test_owner_rbac_has_no_wildcards_or_escalation(lagos_plan):
+    role = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:Role", "kudi-pay", "kudi-pay-owner-role").inputs
+    verbs = {v for rule in role["rules"] for v in rule["verbs"]}
+    assert verbs == {"get", "list", "watch", "create"}
+    assert not verbs & {"*", "escalate", "bind", "impersonate"}
+    assert all("*" not in rule["resources"] and "*" not in rule["apiGroups"] for rule in role["rules"])
+    assert [r for r in role["rules"] if "create" in r["verbs"]] == [
+        {"apiGroups": [""], "resources": ["pods/portforward"], "verbs": ["create"]}
+    ]
+    binding = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kudi-pay", "kudi-pay-owner-binding").inputs
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "tenant-owner"}
+    assert [s["name"] for s in binding["subjects"]] == ["kudi-dba", "kudi-platform"]
+    assert {s["kind"] for s in binding["subjects"]} == {"Group"}
+
+
+def test_workload_service_account_uses_irsa_without_token_automount(lagos_plan):
+    sa = one(lagos_plan, "kubernetes:core/v1:ServiceAccount", "acme", "acme-workload-sa").inputs
+    assert sa["automountServiceAccountToken"] is False
+    assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-acme"}
+
+
+def test_kms_key(lagos_plan):
+    key = one(lagos_plan, "aws:kms/key:Key", "acme").inputs
+    assert (key["enableKeyRotation"], key["deletionWindowInDays"]) == (True, 30)
+    policy = json.loads(key["policy"])
+    admin, use = policy["Statement"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:*"} & set(admin["Action"])
+    assert use["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-acme"}
+    assert use["Action"] == KEY_USE_ACTIONS
+    assert use["Condition"] == {"StringEquals": {"kms:ViaService": "s3.af-south-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}}
+    alias = one(lagos_plan, "aws:kms/alias:Alias", "acme").inputs
+    assert alias["name"] == "alias/dbaas/tenant/acme"
+
+
+def bucket_part(plan, tenant, type_suffix):
+    return one(plan, f"aws:s3/{type_suffix}", tenant).inputs
+
+
+def test_backup_bucket(lagos_plan):
+    key_arn = one(lagos_plan, "aws:kms/key:Key", "kudi-pay")
+    bucket = bucket_part(lagos_plan, "kudi-pay", "bucket:Bucket")
+    name = backup_bucket("kudi-pay", ACCOUNT)
+    assert (bucket["bucket"], bucket["objectLockEnabled"], bucket["forceDestroy"]) == (name, True, False)
+    assert bucket_part(lagos_plan, "kudi-pay", "bucketPublicAccessBlock:BucketPublicAccessBlock") == {
+        "bucket": name, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True,
+    }
+    assert bucket_part(lagos_plan, "kudi-pay", "bucketOwnershipControls:BucketOwnershipControls")["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert bucket_part(lagos_plan, "kudi-pay", "bucketVersioning:BucketVersioning")["versioningConfiguration"] == {"status": "Enabled"}
+    [sse] = bucket_part(lagos_plan, "kudi-pay", "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"]
+    assert sse["bucketKeyEnabled"] is True
+    assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert sse["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:af-south-1:111122223333:key/")
+    lock = bucket_part(lagos_plan, "kudi-pay", "bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert lock["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 90}}
+    assert key_arn.type == "aws:kms/key:Key"
+
+
+@pytest.mark.parametrize("tenant, days", [("kudi-pay", 2555), ("acme", 1095), ("naija-stream", 365)])
+def test_lifecycle_follows_the_strictest_data_class(lagos_plan, tenant, days):
+    [rule] = bucket_part(lagos_plan, tenant, "bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"]
+    assert rule == {
+        "id": "retention", "status": "Enabled", "filter": {"prefix": ""},
+        "expiration": {"days": days},
+        "noncurrentVersionExpiration": {"noncurrentDays": 30},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+    }
+
+
+def test_bucket_policy_denies_plain_http_and_foreign_keys(lagos_plan):
+    sse = bucket_part(lagos_plan, "acme", "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    key_arn = sse["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]
+    name = backup_bucket("acme", ACCOUNT)
+    statements = {s["Sid"]: s for s in json.loads(bucket_part(lagos_plan, "acme", "bucketPolicy:BucketPolicy")["policy"])["Statement"]}
+    assert statements["DenyInsecureTransport"] == {
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    assert statements["DenyOtherEncryptionKeys"]["Condition"] == {
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}
+    }
+    assert {s["Effect"] for s in statements.values()} == {"Deny"}
+
+
+def test_iam_role_trusts_only_the_tenant_service_account_and_reaches_only_its_bucket_and_key(lagos_plan):
+    role = one(lagos_plan, "aws:iam/role:Role", "acme").inputs
+    [trust] = json.loads(role["assumeRolePolicy"])["Statement"]
+    issuer = "oidc.los1.dbaas.example.net"
+    assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}"}
+    assert trust["Condition"]["StringEquals"] == {
+        f"{issuer}:sub": "system:serviceaccount:t-acme:tenant-workload", f"{issuer}:aud": "sts.amazonaws.com",
+    }
+    access = json.loads(one(lagos_plan, "aws:iam/rolePolicy:RolePolicy", "acme").inputs["policy"])
+    key_arn = bucket_part(lagos_plan, "acme", "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]
+    name = backup_bucket("acme", ACCOUNT)
+    assert [(s["Action"], s["Resource"]) for s in access["Statement"]] == [
+        (["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions"], f"arn:aws:s3:::{name}"),
+        (BUCKET_OBJECT_ACTIONS, f"arn:aws:s3:::{name}/*"),
+        (KEY_USE_ACTIONS, key_arn),
+    ]
+
+
+@pytest.mark.parametrize("tenant, protected", [("acme", True), ("kudi-pay", True), ("naija-stream", False)])
+def test_deletion_protection_on_data_holders(lagos_plan, tenant, protected):
+    for type_ in ("kubernetes:core/v1:Namespace", "aws:s3/bucket:Bucket", "aws:kms/key:Key"):
+        reg = one(lagos_plan, type_, tenant)
+        assert (reg.protect, reg.retain_on_delete) == (protected, protected), reg.urn
+    # configuration children are not data: they stay replaceable
+    policy = one(lagos_plan, "aws:s3/bucketPolicy:BucketPolicy", tenant)
+    assert (policy.protect, policy.retain_on_delete) == (False, False)
