@@ -1,0 +1,2 @@
+DROP FUNCTION dbaas.create_audit_partition(date);
+DROP TABLE dbaas.audit_events;
