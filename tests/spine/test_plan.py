@@ -1,0 +1,98 @@
+"""The offline plan of both shipped stacks: preview shape, schemas, residency, determinism, secrets."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from dbaas.k8s_validation import kubernetes_objects, validate_object
+from tests.conftest import PROJECT_DIR, plan_with_tenants
+from tests.spine.tenant_files import valid_text, write
+
+
+@pytest.fixture(params=["lagos", "frankfurt"])
+def plan(request, lagos_plan, frankfurt_plan):
+    return {"lagos": lagos_plan, "frankfurt": frankfurt_plan}[request.param]
+
+
+def test_preview_json_shape(lagos_plan):
+    doc = lagos_plan.to_preview_json()
+    assert set(doc) == {"config", "steps", "changeSummary"}
+    step = next(s for s in doc["steps"] if s["newState"]["type"] == "aws:s3/bucket:Bucket")
+    assert set(step) == {"op", "urn", "provider", "newState"}
+    assert set(step["newState"]) == {"type", "urn", "custom", "parent", "provider", "inputs", "protect", "retainOnDelete", "dependencies"}
+    assert step["op"] == "create" and step["urn"] == step["newState"]["urn"]
+    assert step["provider"].startswith("urn:pulumi:lagos::dbaas-platform::pulumi:providers:aws::aws-lagos::")
+    assert doc["changeSummary"] == {"create": len(doc["steps"])}
+    stack = next(s for s in doc["steps"] if s["newState"]["type"] == "pulumi:pulumi:Stack")
+    assert stack["urn"] == "urn:pulumi:lagos::dbaas-platform::pulumi:pulumi:Stack::dbaas-platform-lagos"
+
+
+def test_urns_follow_the_engine_convention(lagos_plan):
+    by_urn = {r.urn: r for r in lagos_plan.registrations}
+    key = next(r for r in lagos_plan.registrations if r.type == "aws:kms/key:Key" and r.name == "acme-key")
+    assert key.urn == "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme-key"
+    assert by_urn[key.parent].type == "dbaas:tenant:TenantEnvironment"
+
+
+def test_every_kubernetes_object_validates_against_real_schemas(plan):
+    failures = {}
+    objects = kubernetes_objects(plan.registrations)
+    for urn, obj in objects:
+        errors = validate_object(obj)
+        if errors:
+            failures[urn] = errors
+    assert failures == {}
+    kinds = {obj["kind"] for _, obj in objects}
+    assert {"Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "Role", "RoleBinding", "ServiceAccount"} <= kinds
+
+
+def test_residency(lagos_plan, frankfurt_plan):
+    assert set(lagos_plan.tenant_of().values()) == {"acme", "kudi-pay", "naija-stream"}
+    assert set(frankfurt_plan.tenant_of().values()) == {"bergbahn", "hanse-ledger", "rhein-analytics"}
+    for plan, foreign in ((lagos_plan, ("bergbahn", "hanse-ledger", "rhein-analytics")),
+                          (frankfurt_plan, ("acme", "kudi-pay", "naija-stream"))):
+        text = plan.to_json_text()
+        for tenant in foreign:
+            assert f"t-{tenant}" not in text and f"dbaas-{tenant}-" not in text and f"::{tenant}-" not in text
+
+
+def test_aws_resources_use_the_region_of_their_stack(lagos_plan, frankfurt_plan):
+    for plan, region in ((lagos_plan, "af-south-1"), (frankfurt_plan, "eu-central-1")):
+        [provider] = [r for r in plan.registrations if r.type == "pulumi:providers:aws"]
+        assert provider.inputs["region"] == region
+        for reg in plan.registrations:
+            if reg.custom and reg.type.startswith("aws:"):
+                assert reg.provider.startswith(provider.urn + "::"), reg.urn
+
+
+def test_secrets_never_appear(plan):
+    text = plan.to_json_text() + plan.summary()
+    assert "offline-placeholder-secret" not in text
+    assert plan.to_preview_json()["config"]["dbaas-platform:kubeconfig"] == "[secret]"
+
+
+def test_plan_is_byte_identical_across_runs_and_environments(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    noisy = dict(env, PULUMI_CONFIG='{"dbaas-platform:storageClass": "leaked"}', TZ="Asia/Tokyo",
+                 LANG="de_DE.UTF-8", PYTHONHASHSEED="12345", AWS_REGION="us-east-1")
+    outputs = []
+    for i, run_env in enumerate((env, noisy)):
+        out = tmp_path / f"plan{i}.json"
+        subprocess.run([sys.executable, "-m", "dbaas.cli", "plan", "lagos", "--json", str(out)],
+                       cwd=PROJECT_DIR, env=run_env, check=True, capture_output=True)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert b"leaked" not in outputs[1]
+
+
+def test_a_new_tenant_adds_only_its_own_resources(tenants_copy, lagos_plan):
+    write(tenants_copy, "lagos", "test-a", valid_text())
+    bigger = plan_with_tenants("lagos", tenants_copy)
+    before = {r.urn for r in lagos_plan.registrations}
+    after = {r.urn for r in bigger.registrations}
+    assert before <= after
+    added_owners = {bigger.tenant_of().get(urn) for urn in after - before}
+    assert added_owners == {"test-a"}
