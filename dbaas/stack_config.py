@@ -18,7 +18,7 @@ from dbaas.regions import KNOWN_REGIONS
 from dbaas.safe_yaml import load_file
 
 PROJECT = "dbaas-platform"
-SECRET_KEYS = ("kubeconfig",)
+SECRET_KEYS = ("kubeconfig", "aerospikeFeatureKey")
 """Config keys that must be set with `pulumi config set --secret`."""
 
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-secret"

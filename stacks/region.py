@@ -14,9 +14,11 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.storage.platform import PlatformKey, PlatformKeyArgs
+from components.engines.context import EnginePlacement
+from components.engines.deployment import EngineDeployment, deploy_engines
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from components.tenant.network_policies import NetworkPeers
-from dbaas.stack_config import StackConfig
+from dbaas.stack_config import PROJECT, StackConfig
 from dbaas.tenant_model import Tenant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,7 @@ class RegionStack:
     k8s_provider: k8s.Provider
     platform_key: PlatformKey
     tenants: dict[str, TenantEnvironment]
+    engines: EngineDeployment | None = None
 
 
 def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str]) -> RegionStack:
@@ -79,6 +82,14 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         )
         for t in tenants
     }
+    engines = deploy_engines(
+        tenants, environments,
+        EnginePlacement(aws_region=config.aws_region, storage_class=config.storage_class,
+                        kafka_namespace=config.kafka_namespace,
+                        aerospike_feature_key=pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey")),
+        providers,
+    )
     return RegionStack(
-        config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments
+        config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments,
+        engines=engines,
     )

@@ -1,0 +1,200 @@
+"""`EngineInstance`: what every engine instance has in common; engine modules add only what differs.
+
+Common to all six: the instance name, sizing from plan and service, a generated admin password in
+a credentials Secret, TLS material where the operator needs it from the platform, the two
+NetworkPolicy openings, protection of data-holding objects, and the final backup that a
+`decommission:` marker asks for.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from components.engines.connection import (
+    ADMIN_USERS, PASSWORD_KEY, USERNAME_KEY, ConnectionInfo, client_service_name, connection_info,
+    credentials_secret_name, tls_secret_name,
+)
+from components.engines.context import InstanceArgs
+from components.engines.network import create_instance_policies
+from components.engines.pod_security import restricted_container, restricted_pod
+from components.engines.sizing import Sizing
+from components.engines.tls import create_certificate
+from components.protection import stateful
+from dbaas.engine_catalog import EngineName
+
+PASSWORD_LENGTH = 32
+FINAL_BACKUP_DEADLINE_SECONDS = 6 * 3600
+
+
+class EngineInstance(pulumi.ComponentResource):
+    """Base of `dbaas:engines:<Engine>Instance`. Subclasses implement `build()` (and `final_backup()`)."""
+
+    ENGINE: ClassVar[EngineName]
+    EXTRA_PASSWORDS: ClassVar[tuple[str, ...]] = ()
+    """Further generated passwords the engine needs (system users), stored in the same Secret."""
+    PLATFORM_TLS: ClassVar[bool] = False
+    """True when the operator expects the platform to provide the serving certificate."""
+
+    instance_name: str
+    namespace: str
+    sizing: Sizing
+    connection: ConnectionInfo
+    credentials: k8s.core.v1.Secret
+    instance: CustomResource
+    """The engine's main custom resource (the database itself)."""
+    custom_resources: list[CustomResource]
+
+    def __init__(self, args: InstanceArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.service.engine is not self.ENGINE:
+            raise ValueError(f"{type(self).__name__} cannot run a {args.service.engine.value} service")
+        super().__init__(f"dbaas:engines:{type(self).__name__}", args.logical_prefix, None, opts)
+        self.args = args
+        self.service = args.service
+        self.spec = args.spec
+        self.instance_name = args.instance_name
+        self.namespace = args.namespace
+        self.sizing = Sizing.of(args.plan, args.service, args.placement.storage_class)
+        self.connection = connection_info(args.namespace, args.service)
+        self.labels = {
+            **args.labels,
+            "app.kubernetes.io/instance": self.instance_name,
+            "dbaas.io/service": self.service.name,
+            "dbaas.io/engine": self.ENGINE.value,
+        }
+        self.child = pulumi.ResourceOptions(parent=self)
+        self.data_opts = stateful(self.child, args.keep_protected)
+        self.custom_resources = []
+
+        self.admin_password = self._password("admin")
+        self.passwords = {name: self._password(name) for name in self.EXTRA_PASSWORDS}
+        self.credentials = k8s.core.v1.Secret(
+            f"{args.logical_prefix}-credentials",
+            metadata={"name": credentials_secret_name(self.instance_name), "namespace": self.namespace, "labels": self.labels},
+            type="Opaque",
+            string_data={
+                USERNAME_KEY: ADMIN_USERS[self.ENGINE],
+                PASSWORD_KEY: self.admin_password,
+                **self.engine_credentials(),
+            },
+            opts=self.data_opts,
+        )
+        if self.PLATFORM_TLS:
+            self.certificate = create_certificate(
+                args.logical_prefix, self.instance_name, self.namespace, self.tls_secret, self.tls_dns_names(),
+                self.labels, self.child,
+            )
+        create_instance_policies(
+            args.logical_prefix, self.instance_name, self.namespace, self.labels, self.pod_selector(),
+            self.spec.operator_namespace, self.service.cdc, args.placement.kafka_namespace, self.spec.client_port,
+            self.child,
+        )
+        self.instance = self.build()
+        if self.service.decommission is not None and self.service.decommission.final_backup:
+            self.final_backup()
+        self.register_outputs(
+            {"instance": self.instance_name, "namespace": self.namespace, "host": self.connection.host,
+             "port": self.connection.port, "credentialsSecret": self.connection.credentials_secret}
+        )
+
+    # --- what engine modules implement -------------------------------------------------------
+
+    def build(self) -> CustomResource:
+        """Create the engine's custom resources; return the main one."""
+        raise NotImplementedError
+
+    def final_backup(self) -> None:
+        """Take one last backup before a decommissioned service is removed."""
+        raise NotImplementedError
+
+    def pod_selector(self) -> dict:
+        """Label selector of the instance's pods, as the operator labels them."""
+        raise NotImplementedError
+
+    def engine_credentials(self) -> dict[str, pulumi.Input[str]]:
+        """Engine-specific keys of the credentials Secret, beyond `username` and `password`."""
+        return {}
+
+    # --- helpers for engine modules ----------------------------------------------------------
+
+    @property
+    def tls_secret(self) -> str:
+        return tls_secret_name(self.ENGINE, self.instance_name)
+
+    @property
+    def credentials_secret(self) -> str:
+        return credentials_secret_name(self.instance_name)
+
+    @property
+    def image(self) -> str:
+        return self.spec.images[self.service.version]
+
+    def tls_dns_names(self) -> list[str]:
+        svc = client_service_name(self.ENGINE, self.instance_name)
+        return [self.instance_name, svc, f"{svc}.{self.namespace}.svc", f"{svc}.{self.namespace}.svc.cluster.local"]
+
+    def _password(self, name: str) -> pulumi.Output[str]:
+        password = random.RandomPassword(
+            f"{self.args.logical_prefix}-{name}-password", length=PASSWORD_LENGTH, special=False, opts=self.data_opts,
+        )
+        return pulumi.Output.secret(password.result)
+
+    def custom_resource(
+        self, suffix: str, api_version: str, kind: str, name: str, spec: dict, *, holds_data: bool = False,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> CustomResource:
+        opts = self.data_opts if holds_data else self.child
+        if depends_on:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
+        resource = CustomResource(
+            f"{self.args.logical_prefix}-{suffix}",
+            api_version=api_version,
+            kind=kind,
+            metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
+            spec=spec,
+            opts=opts,
+        )
+        self.custom_resources.append(resource)
+        return resource
+
+    def one_off_job(self, purpose: str, image: str, command: list[str], env: list[dict], uid: int) -> k8s.batch.v1.Job:
+        """A one-off Job (final backup, credential bootstrap) where the operator has no resource for it.
+
+        The instance's CA is mounted at /tls/ca.crt so the Job verifies the server it talks to.
+        """
+        ca_volume = {"name": "tls", "secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+        return k8s.batch.v1.Job(
+            f"{self.args.logical_prefix}-{purpose}",
+            metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels},
+            spec={
+                "backoffLimit": 3,
+                "activeDeadlineSeconds": FINAL_BACKUP_DEADLINE_SECONDS,
+                "template": {
+                    "metadata": {"labels": self.labels},
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "serviceAccountName": self.args.service_account,
+                        "automountServiceAccountToken": False,
+                        "securityContext": restricted_pod(uid),
+                        "containers": [{
+                            "name": purpose,
+                            "image": image,
+                            "command": command,
+                            "env": env,
+                            "resources": self.sizing.helper_resources,
+                            "securityContext": restricted_container(uid),
+                            "volumeMounts": [{"name": "tls", "mountPath": "/tls", "readOnly": True}],
+                        }],
+                        "volumes": [ca_volume],
+                    },
+                },
+            },
+            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(depends_on=[self.instance])),
+        )
+
+    def secret_env(self, name: str, key: str) -> dict:
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": self.credentials_secret, "key": key}}}

@@ -1,0 +1,72 @@
+"""DragonflyDB through the Dragonfly operator: primary plus replicas, snapshots straight to S3.
+
+Dragonfly writes snapshots itself to an `s3://` directory on the service's cron, authenticating
+through IRSA (the pods run as the tenant ServiceAccount); objects are encrypted by the bucket's
+default SSE-KMS under the tenant key. Dragonfly has no point-in-time recovery, and does not prune
+old snapshots: they expire with the tenant bucket's lifecycle.
+"""
+
+from __future__ import annotations
+
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from components.engines.base import EngineInstance
+from components.engines.pod_security import restricted_container, restricted_pod
+from dbaas.engine_catalog import EngineName
+
+API = "dragonflydb.io/v1alpha1"
+DRAGONFLY_UID = 999
+CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
+"""redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
+
+
+class DragonflyInstance(EngineInstance):
+    ENGINE = EngineName.dragonfly
+    PLATFORM_TLS = True
+
+    def pod_selector(self) -> dict:
+        return {"matchLabels": {"app": self.instance_name}}
+
+    def args_list(self) -> list[str]:
+        return [f"--dbfilename={self.instance_name}-{{timestamp}}", "--tls_replication=true"]
+
+    def dragonfly_spec(self) -> dict:
+        spec: dict = {
+            "image": self.image,
+            "replicas": self.sizing.replicas,
+            "resources": self.sizing.resources,
+            "serviceAccountName": self.args.service_account,
+            "podSecurityContext": restricted_pod(DRAGONFLY_UID),
+            "containerSecurityContext": restricted_container(DRAGONFLY_UID),
+            "authentication": {"passwordFromSecret": {"name": self.credentials_secret, "key": "password"}},
+            "tlsSecretRef": {"name": self.tls_secret},
+            "args": self.args_list(),
+            "snapshot": {
+                "dir": self.args.backup_url,
+                "persistentVolumeClaimSpec": self.sizing.volume_claim(),
+            },
+        }
+        if self.service.backups is not None:
+            spec["snapshot"]["cron"] = self.service.backups.schedule
+        if self.sizing.clustered:
+            spec["enableReplicationReadinessGate"] = True
+            spec["topologySpreadConstraints"] = [{
+                "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": self.instance_name}},
+            }]
+        return spec
+
+    def build(self) -> CustomResource:
+        return self.custom_resource("dragonfly", API, "Dragonfly", self.instance_name, self.dragonfly_spec(),
+                                    holds_data=True, depends_on=[self.credentials, self.certificate])
+
+    def final_backup(self) -> None:
+        # SAVE makes Dragonfly write a snapshot to its configured s3:// directory and returns when done.
+        self.one_off_job(
+            "final-backup",
+            CLI_IMAGE,
+            ["sh", "-c", f"redis-cli --tls --cacert /tls/ca.crt -h {self.connection.host} "
+                         f"-p {self.connection.port} --no-auth-warning -a \"$DRAGONFLY_PASSWORD\" SAVE"],
+            [self.secret_env("DRAGONFLY_PASSWORD", "password")],
+            DRAGONFLY_UID,
+        )

@@ -1,0 +1,144 @@
+"""ScyllaDB through Scylla Operator: a rack-aware ScyllaCluster, backed up by Scylla Manager.
+
+Racks: a clustered service spreads its nodes over three racks, and each rack's pods refuse zones
+that hold another rack's pods, so racks land in distinct zones without naming them. Backups are a
+Scylla Manager task (the manager takes an interval and a start date, not a cron, so the tenant
+model only accepts schedules with a fixed interval for ScyllaDB); the manager agent uploads with
+SSE-KMS under the tenant key.
+
+Scylla Operator exposes no pod security context in the ScyllaCluster API, so whether its pods pass
+Pod Security `restricted` is decided by the operator (see README, "Known gaps").
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from components.engines.base import EngineInstance
+from dbaas.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
+
+API = "scylla.scylladb.com/v1"
+RACKS = ("a", "b", "c")
+AGENT_VERSION = "3.4.1"
+SCYLLA_UID = 999
+ZONE_KEY = "topology.kubernetes.io/zone"
+SCYLLA_CONFIG = {
+    "authenticator": "PasswordAuthenticator",
+    "authorizer": "CassandraAuthorizer",
+}
+
+
+def rack_members(replicas: int, clustered: bool) -> dict[str, int]:
+    """Spread nodes over racks as evenly as possible; a single node is one rack."""
+    racks = RACKS if clustered else RACKS[:1]
+    base, extra = divmod(replicas, len(racks))
+    return {rack: base + (1 if i < extra else 0) for i, rack in enumerate(racks)}
+
+
+def go_duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h" if rest == 0 else f"{seconds // 60}m"
+
+
+class ScyllaInstance(EngineInstance):
+    ENGINE = EngineName.scylla
+
+    def pod_selector(self) -> dict:
+        return {"matchLabels": {"scylla/cluster": self.instance_name}}
+
+    def rack(self, name: str, members: int) -> dict:
+        rack = {
+            "name": name,
+            "members": members,
+            "resources": self.sizing.resources,
+            "agentResources": self.sizing.helper_resources,
+            "storage": {"capacity": self.sizing.storage, "storageClassName": self.sizing.storage_class},
+            "scyllaConfig": f"{self.instance_name}-config",
+            "scyllaAgentConfig": f"{self.instance_name}-agent-config",
+        }
+        if self.sizing.clustered:
+            rack["placement"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+                "topologyKey": ZONE_KEY,
+                "labelSelector": {"matchExpressions": [
+                    {"key": "scylla/cluster", "operator": "In", "values": [self.instance_name]},
+                    {"key": "scylla/rack", "operator": "NotIn", "values": [name]},
+                ]},
+            }]}}
+        return rack
+
+    def backup_task(self, name: str) -> dict:
+        b = self.service.backups
+        task = {
+            "name": name,
+            "location": [pulumi.Output.concat("s3:", self.args.bucket)],
+            "keyspace": ["*"],
+            "retention": backups_retained(b.schedule, b.retention_days),
+        }
+        if name == "scheduled":
+            interval = fixed_interval(b.schedule)
+            task["interval"] = go_duration(int(interval.total_seconds()))
+            task["startDate"] = first_fire(b.schedule).strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            task["startDate"] = "now"
+            task["numRetries"] = 3
+        return task
+
+    def cluster_spec(self) -> dict:
+        tasks = []
+        if self.service.backups is not None:
+            tasks.append(self.backup_task("scheduled"))
+            if self.service.decommission is not None and self.service.decommission.final_backup:
+                tasks.append(self.backup_task("final"))  # no interval: Scylla Manager runs it once
+        return {
+            "version": self.image,
+            "agentVersion": AGENT_VERSION,
+            "developerMode": False,
+            "automaticOrphanedNodeCleanup": True,
+            "datacenter": {
+                "name": self.args.placement.aws_region,
+                "racks": [self.rack(n, m) for n, m in rack_members(self.sizing.replicas, self.sizing.clustered).items()],
+            },
+            "backups": tasks,
+        }
+
+    def agent_config(self) -> pulumi.Output[str]:
+        def render(key_arn: str) -> str:
+            return json.dumps({"s3": {"region": self.args.placement.aws_region, "server_side_encryption": "aws:kms",
+                                      "sse_kms_key_id": key_arn}}, indent=2)
+        return pulumi.Output.from_input(self.args.key_arn).apply(render)
+
+    def build(self) -> CustomResource:
+        config = k8s.core.v1.ConfigMap(
+            f"{self.args.logical_prefix}-config",
+            metadata={"name": f"{self.instance_name}-config", "namespace": self.namespace, "labels": self.labels},
+            data={"scylla.yaml": json.dumps(SCYLLA_CONFIG, indent=2)},
+            opts=self.child,
+        )
+        agent = k8s.core.v1.Secret(
+            f"{self.args.logical_prefix}-agent-config",
+            metadata={"name": f"{self.instance_name}-agent-config", "namespace": self.namespace, "labels": self.labels},
+            type="Opaque",
+            string_data={"scylla-manager-agent.yaml": self.agent_config()},
+            opts=self.child,
+        )
+        cluster = self.custom_resource("scyllacluster", API, "ScyllaCluster", self.instance_name, self.cluster_spec(),
+                                       holds_data=True, depends_on=[config, agent, self.credentials])
+        self.instance = cluster
+        # Scylla Operator manages no users: replace the default superuser's password with the generated one.
+        self.one_off_job(
+            "set-admin-password",
+            f"docker.io/scylladb/scylla:{self.image}",
+            ["sh", "-c",
+             f"cqlsh --ssl -u cassandra -p cassandra {self.connection.host} {self.spec.client_port} "
+             "-e \"ALTER ROLE cassandra WITH PASSWORD = '$ADMIN_PASSWORD'\""],
+            [self.secret_env("ADMIN_PASSWORD", "password"), {"name": "SSL_CERTFILE", "value": "/tls/ca.crt"}],
+            SCYLLA_UID,
+        )
+        return cluster
+
+    def final_backup(self) -> None:
+        """The final backup is a one-shot Scylla Manager task inside the cluster spec (see cluster_spec)."""

@@ -1,0 +1,183 @@
+"""Vitess through the PlanetScale vitess-operator: one VitessCluster with one keyspace per service.
+
+The keyspace is unsharded (one shard, `-`): the tenant declaration has no shard count, and
+resharding is a deliberate operation. A replica tablet pool holds `replicas` tablets (one primary,
+the rest replicas); vtgate serves MySQL over TLS. Backups are xtrabackup through vtbackup, on the
+cluster's backup schedule, to an S3 location in the tenant bucket with SSE-KMS.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from components.engines.base import EngineInstance
+from components.engines.connection import ADMIN_USERS, client_service_name
+from dbaas.engine_catalog import EngineName
+
+API = "planetscale.com/v2"
+CELL = "zone1"
+MYSQLD_IMAGE = "mysql:8.0.40"
+MYSQLD_EXPORTER_IMAGE = "prom/mysqld-exporter:v0.15.1"
+VITESS_UID = 999
+USERS_KEY = "users.json"
+INIT_KEY = "init_db.sql"
+VTCTLD_GRPC_PORT = 15999
+INIT_SQL = """-- Runs once on an empty mysqld, before Vitess takes over (no binlog, no read-only).
+SET GLOBAL super_read_only = 'OFF';
+SET sql_log_bin = 0;
+DELETE FROM mysql.user WHERE User = '' OR (User = 'root' AND Host != 'localhost');
+DROP DATABASE IF EXISTS test;
+CREATE DATABASE IF NOT EXISTS _vt;
+CREATE USER 'vt_dba'@'localhost';
+GRANT ALL ON *.* TO 'vt_dba'@'localhost' WITH GRANT OPTION;
+CREATE USER 'vt_app'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, SHOW VIEW,
+  CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, TRIGGER, PROCESS, RELOAD, REPLICATION CLIENT ON *.* TO 'vt_app'@'localhost';
+CREATE USER 'vt_allprivs'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, SHOW VIEW,
+  CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, TRIGGER, PROCESS, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT
+  ON *.* TO 'vt_allprivs'@'localhost';
+CREATE USER 'vt_filtered'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, SHOW VIEW,
+  CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, TRIGGER, PROCESS, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT
+  ON *.* TO 'vt_filtered'@'localhost';
+CREATE USER 'vt_repl'@'%';
+GRANT REPLICATION SLAVE ON *.* TO 'vt_repl'@'%';
+FLUSH PRIVILEGES;
+RESET SLAVE ALL;
+RESET MASTER;
+SET GLOBAL super_read_only = 'ON';
+"""
+"""The shard's database init script (the operator requires one); it creates the users Vitess runs as."""
+BACKUP_LOCATION = "tenant-s3"
+
+
+def keyspace_name(service_name: str) -> str:
+    """MySQL schema names cannot contain '-'."""
+    return service_name.replace("-", "_")
+
+
+class VitessInstance(EngineInstance):
+    ENGINE = EngineName.vitess
+    PLATFORM_TLS = True
+
+    def pod_selector(self) -> dict:
+        return {"matchLabels": {"planetscale.com/cluster": self.instance_name}}
+
+    def engine_credentials(self) -> dict:
+        user = ADMIN_USERS[self.ENGINE]
+        users = self.admin_password.apply(lambda pw: json.dumps({user: [{"UserData": user, "Password": pw}]}))
+        return {USERS_KEY: pulumi.Output.secret(users), INIT_KEY: INIT_SQL}
+
+    def tablet_pool(self) -> dict:
+        return {
+            "cell": CELL,
+            "type": "replica",
+            "replicas": self.sizing.replicas,
+            "vttablet": {"resources": self.sizing.helper_resources, "extraFlags": {"db_charset": "utf8mb4"}},
+            "mysqld": {"resources": self.sizing.resources},
+            "dataVolumeClaimTemplate": self.sizing.volume_claim(),
+            "backupLocationName": BACKUP_LOCATION,
+        }
+
+    def backup_spec(self) -> dict:
+        backup: dict = {
+            "engine": "xtrabackup",
+            "locations": [{"name": BACKUP_LOCATION, "s3": {
+                "bucket": self.args.bucket, "region": self.args.placement.aws_region,
+                "keyPrefix": self.args.backup_prefix,
+            }}],
+            "subcontroller": {"serviceAccountName": self.args.service_account},
+        }
+        if self.service.backups is not None:
+            b = self.service.backups
+            backup["schedules"] = [{
+                "name": "scheduled",
+                "schedule": b.schedule,
+                "resources": self.sizing.helper_resources,
+                "concurrencyPolicy": "Forbid",
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "strategies": [{
+                    "name": "keyspace",
+                    "keyspace": keyspace_name(self.service.name),
+                    "shard": "-",
+                    "extraFlags": {"min_retention_time": f"{b.retention_days * 24}h", "min_retention_count": "1"},
+                }],
+            }]
+        return backup
+
+    def cluster_spec(self) -> dict:
+        image = self.image
+        helper = self.sizing.helper_resources
+        return {
+            "images": {
+                "vtctld": image, "vtgate": image, "vttablet": image, "vtorc": image, "vtbackup": image,
+                "mysqld": {"mysql80Compatible": MYSQLD_IMAGE}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
+            },
+            "backup": self.backup_spec(),
+            "extraVitessFlags": {"s3_backup_server_side_encryption": "aws:kms"},
+            "globalLockserver": {"etcd": {"resources": helper, "dataVolumeClaimTemplate": {
+                "accessModes": ["ReadWriteOnce"], "storageClassName": self.sizing.storage_class,
+                "resources": {"requests": {"storage": "1Gi"}}}}},
+            "cells": [{
+                "name": CELL,
+                "gateway": {
+                    "replicas": 2 if self.sizing.clustered else 1,
+                    "resources": helper,
+                    "authentication": {"static": {"secret": {"name": self.credentials_secret, "key": USERS_KEY}}},
+                    "secureTransport": {"required": True, "tls": {
+                        "certSecret": {"name": self.tls_secret, "key": "tls.crt"},
+                        "keySecret": {"name": self.tls_secret, "key": "tls.key"},
+                    }},
+                },
+            }],
+            "vitessDashboard": {"cells": [CELL], "replicas": 1, "resources": helper},
+            "keyspaces": [{
+                "name": keyspace_name(self.service.name),
+                "durabilityPolicy": "semi_sync" if self.sizing.clustered else "none",
+                "turndownPolicy": "RequireIdle",
+                "vitessOrchestrator": {"resources": helper},
+                "partitionings": [{"equal": {"parts": 1, "shardTemplate": {
+                    "databaseInitScriptSecret": {"name": self.credentials_secret, "key": INIT_KEY},
+                    "tabletPools": [self.tablet_pool()],
+                }}}],
+            }],
+            "updateStrategy": {"type": "Immediate"},
+        }
+
+    def build(self) -> CustomResource:
+        cluster = self.custom_resource("vitesscluster", API, "VitessCluster", self.instance_name, self.cluster_spec(),
+                                       holds_data=True, depends_on=[self.credentials, self.certificate])
+        # The operator's own Service names end in a hash; these give clients and jobs stable names.
+        self.client_service = self._service("vtgate", client_service_name(self.ENGINE, self.instance_name),
+                                            "vtgate", "mysql", self.spec.client_port, 3306)
+        self.vtctld_service = self._service("vtctld", f"{self.instance_name}-vtctld", "vtctld", "grpc",
+                                            VTCTLD_GRPC_PORT, VTCTLD_GRPC_PORT)
+        return cluster
+
+    def _service(self, suffix: str, name: str, component: str, port_name: str, port: int, target: int) -> k8s.core.v1.Service:
+        return k8s.core.v1.Service(
+            f"{self.args.logical_prefix}-{suffix}",
+            metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
+            spec={
+                "type": "ClusterIP",
+                "selector": {"planetscale.com/cluster": self.instance_name, "planetscale.com/component": component},
+                "ports": [{"name": port_name, "protocol": "TCP", "port": port, "targetPort": target}],
+            },
+            opts=self.child,
+        )
+
+    def final_backup(self) -> None:
+        vtctld = f"{self.instance_name}-vtctld:{VTCTLD_GRPC_PORT}"
+        self.one_off_job(
+            "final-backup",
+            self.image,
+            ["/vt/bin/vtctldclient", f"--server={vtctld}", "BackupShard", f"{keyspace_name(self.service.name)}/-"],
+            [],
+            VITESS_UID,
+        )
