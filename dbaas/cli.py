@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from dbaas.errors import InputError
+from api.serve_command import register as register_serve
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 """Other capabilities (policy, diff, migrate, serve) add their subcommands here."""
+EXTRA_COMMANDS.append(register_serve)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,6 +113,10 @@ class Tenant(_Strict):
     deletion_protection: bool = True
     data_classes: list[DataClass] = Field(min_length=1)
     services: list[Service] = Field(default_factory=list)
+    decommission: Decommission | None = Field(
+        default=None,
+        description="Set to request removal of the whole tenant; the file stays and deletion protection still applies.",
+    )
 
     @field_validator("data_region")
     @classmethod

@@ -1,0 +1,144 @@
+"""Bearer JWTs to callers: HS256 with a shared secret (development) or RS256 against a JWKS.
+
+`exp`, `aud` and `iss` are always checked. Tokens and secrets are never put into messages.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import jwt
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from api.settings import ApiSettings
+from dbaas.tenant_model import OrgName
+
+GitIdentity = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>\x00-\x1f\x7f]+$")]
+"""Claims that end up in a commit author line: no angle brackets or control characters."""
+
+
+class Role(str, Enum):
+    """The architecture's roles; org-scoped ones act only within the token's `org`."""
+
+    platform_admin = "platform-admin"
+    org_owner = "org-owner"
+    org_admin = "org-admin"
+    org_member = "org-member"
+    service_admin = "service-admin"
+    service_viewer = "service-viewer"
+
+
+class Caller(BaseModel):
+    """The authenticated principal of one request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sub: GitIdentity
+    org: OrgName
+    roles: frozenset[Role]
+    name: GitIdentity | None = None
+    email: GitIdentity | None = None
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _known_roles(cls, value: object) -> frozenset[Role]:
+        """Unknown roles are ignored (other systems share the token); a non-list is an error."""
+        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+            raise ValueError("must be a list of role names")
+        known = {r.value for r in Role}
+        return frozenset(Role(r) for r in value if r in known)
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def author(self) -> tuple[str, str]:
+        """(name, email) for the commit author line."""
+        return self.name or self.sub, self.email or self.sub
+
+
+class AuthError(Exception):
+    """The request is not authenticated; the message is safe to show to the caller."""
+
+
+class TokenVerifier:
+    """Verifies tokens with whichever keys the settings configure."""
+
+    def __init__(self, settings: ApiSettings):
+        self._audience = settings.audience
+        self._issuer = settings.issuer
+        self._secret = settings.jwt_secret.get_secret_value().encode() if settings.jwt_secret else None
+        self._jwks_client: jwt.PyJWKClient | None = None
+        self._jwks_set: jwt.PyJWKSet | None = None
+        if settings.jwks and settings.jwks.startswith(("https://", "http://")):
+            self._jwks_client = jwt.PyJWKClient(settings.jwks, cache_keys=True, lifespan=300)
+        elif settings.jwks:
+            self._jwks_set = jwt.PyJWKSet.from_json(Path(settings.jwks).read_text(encoding="utf-8"))
+
+    def verify(self, token: str) -> Caller:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthError("malformed bearer token") from None
+        algorithm = header.get("alg")
+        key = self._key_for(algorithm, header.get("kid"), token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "aud", "iss", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError(f"token audience must be {self._audience!r}") from None
+        except jwt.InvalidIssuerError:
+            raise AuthError(f"token issuer must be {self._issuer!r}") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(f"token has no {exc.claim!r} claim") from None
+        except jwt.PyJWTError:
+            raise AuthError("token signature or claims are invalid") from None
+        try:
+            return Caller.model_validate({k: claims.get(k) for k in ("sub", "org", "roles", "name", "email")})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            claim = ".".join(str(p) for p in first["loc"]) or "(claims)"
+            raise AuthError(f"token claim {claim!r}: {first['msg']}") from None
+
+    def _key_for(self, algorithm: object, kid: object, token: str) -> object:
+        if algorithm == "HS256" and self._secret is not None:
+            return self._secret
+        if algorithm == "RS256" and self._jwks_client is not None:
+            try:
+                return self._jwks_client.get_signing_key_from_jwt(token).key
+            except jwt.PyJWKClientError:
+                raise AuthError("no JWKS key matches the token's 'kid'") from None
+        if algorithm == "RS256" and self._jwks_set is not None:
+            return self._key_from_set(kid)
+        accepted = [a for a, on in (("HS256", self._secret), ("RS256", self._jwks_client or self._jwks_set)) if on]
+        raise AuthError(f"token algorithm must be one of {', '.join(accepted)}")
+
+    def _key_from_set(self, kid: object) -> object:
+        keys = [k for k in (self._jwks_set.keys if self._jwks_set else []) if k.key_type == "RSA"]
+        if kid is None and len(keys) == 1:
+            return keys[0].key
+        for k in keys:
+            if k.key_id == kid:
+                return k.key
+        raise AuthError("no JWKS key matches the token's 'kid'")
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not authorization:
+        raise AuthError("missing 'Authorization: Bearer <token>' header")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("the Authorization header must use the Bearer scheme")
+    return token.strip()
+

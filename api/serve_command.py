@@ -1,0 +1,42 @@
+"""`dbaas serve`: run the provisioning API on a repository with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="run the provisioning API on a git repository (see api/README.md)")
+    p.add_argument("--repo", required=True, metavar="PATH", help="git repository whose tenants the API changes")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
+    p.add_argument("--base-branch", default="main", help="branch changes are based on (default: main)")
+    p.add_argument("--rate-limit", type=float, default=120.0, metavar="PER_MINUTE",
+                   help="sustained requests per minute per org (default: 120)")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.errors import ApiError
+    from api.git_store import GitError
+    from api.settings import ApiSettings, SettingsError
+
+    try:
+        settings = ApiSettings.from_env(Path(args.repo), base_branch=args.base_branch,
+                                        rate_limit_per_minute=args.rate_limit)
+        app = create_app(settings)
+        app.state.service.store.base_commit()
+    except (SettingsError, GitError, ApiError, OSError) as exc:
+        print(f"dbaas serve: {exc}", file=sys.stderr)
+        return 1
+    sock = socket.create_server((args.host, args.port))
+    host, port = sock.getsockname()[:2]
+    print(f"dbaas serve: listening on http://{host}:{port} for {settings.repo}", flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=True)).run(sockets=[sock])
+    return 0

@@ -1,0 +1,194 @@
+"""The provisioning operations: authorise, build the new declaration, commit it, report the diff.
+
+Writes are serialised by one lock per server (read-modify-write of a tenant, the commit, the
+plan diff and the ref update happen as one step), and between servers by the tracking ref's
+compare-and-swap in `TenantStore.publish`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.auth import Caller
+from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
+from api.field_errors import Loc, field_errors
+from api.git_store import Author, GitError, GitRepository, RefConflict
+from api.metrics import ApiMetrics
+from api.permissions import Action, authorize, authorize_create, authorize_org_move, can_see
+from api.plan_diff import change_report
+from api.schemas import ChangeResult, Operation, TenantView
+from api.settings import ApiSettings
+from api.tenant_store import TenantRecord, TenantStore
+from dbaas.tenant_model import Service, Tenant
+
+
+class ProvisioningService:
+    def __init__(self, settings: ApiSettings, metrics: ApiMetrics):
+        self.repo = GitRepository(settings.repo)
+        self.store = TenantStore(self.repo, settings.base_branch)
+        self.committer = Author(settings.committer_name, settings.committer_email)
+        self.metrics = metrics
+        self._write_lock = threading.Lock()
+
+    # Reads
+
+    def list(self, caller: Caller) -> list[TenantView]:
+        return [_view(r) for r in self._guard(self.store.all) if can_see(caller, r.tenant.org)]
+
+    def get(self, caller: Caller, tenant_id: str) -> TenantView:
+        return _view(self._visible(caller, tenant_id, Action.read))
+
+    # Writes
+
+    def create(self, caller: Caller, tenant: Tenant) -> ChangeResult:
+        authorize_create(caller)
+        with self._write_lock:
+            existing = self._guard(lambda: self.store.get(tenant.id))
+            if existing is not None:
+                where = f"pending branch {existing.pending_branch}" if existing.pending_branch else existing.path
+                raise Conflict(f"tenant id {tenant.id!r} is already used by {where}")
+            tracking = self.store.tracking_value(tenant.id)
+            return self._commit(caller, Operation.create, None, tenant, tracking,
+                                f"create tenant {tenant.id} ({tenant.data_region})")
+
+    def replace(self, caller: Caller, tenant_id: str, tenant: Tenant, if_match: str | None) -> ChangeResult:
+        if tenant.id != tenant_id:
+            raise _field_error(("body", "id"), f"must equal the tenant id in the path, {tenant_id!r}")
+        with self._write_lock:
+            record = self._visible(caller, tenant_id, Action.replace)
+            _check_if_match(record, if_match, required=True)
+            old = record.tenant
+            authorize_org_move(caller, old.org, tenant.org)
+            if old.decommission != tenant.decommission:
+                authorize(caller, Action.decommission, tenant_id, old.org)
+            if tenant.data_region != old.data_region:
+                raise _field_error(("body", "data_region"), f"cannot change from {old.data_region!r}; moving a tenant "
+                                   "between regions is a data migration, not an edit")
+            if tenant == old:
+                raise Conflict(f"the request does not change tenant {tenant_id!r}")
+            return self._commit(caller, Operation.replace, record, tenant, self.store.tracking_value(tenant_id),
+                                f"update tenant {tenant_id}")
+
+    def add_service(self, caller: Caller, tenant_id: str, service: Service, if_match: str | None) -> ChangeResult:
+        with self._write_lock:
+            record = self._visible(caller, tenant_id, Action.manage_services)
+            _check_if_match(record, if_match, required=False)
+            old = record.tenant
+            if any(s.name == service.name for s in old.services):
+                raise Conflict(f"tenant {tenant_id!r} already has a service named {service.name!r}")
+            services = [*old.services, service]
+            new = _revalidated(old, {"services": services}, new_service_index=len(services) - 1)
+            return self._commit(caller, Operation.add_service, record, new, self.store.tracking_value(tenant_id),
+                                f"add service {service.name} ({service.engine.value}) to tenant {tenant_id}")
+
+    def remove_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None) -> ChangeResult:
+        """Protected tenants keep the service with a decommission marker; others drop it."""
+        with self._write_lock:
+            record = self._visible(caller, tenant_id, Action.manage_services)
+            _check_if_match(record, if_match, required=False)
+            old = record.tenant
+            target = next((s for s in old.services if s.name == name), None)
+            if target is None:
+                raise NotFound(f"tenant {tenant_id!r} has no service named {name!r}")
+            if old.deletion_protection:
+                if target.decommission is not None:
+                    raise Conflict(f"decommissioning of service {name!r} was already requested by "
+                                   f"{target.decommission.requested_by}")
+                marker = {"requested_by": caller.sub, "final_backup": True}
+                services = [s.model_dump() | ({"decommission": marker} if s.name == name else {}) for s in old.services]
+                operation, subject = Operation.decommission_service, f"request decommissioning of service {name} of tenant {tenant_id}"
+            else:
+                services = [s.model_dump() for s in old.services if s.name != name]
+                operation, subject = Operation.remove_service, f"remove service {name} from tenant {tenant_id}"
+            new = _revalidated(old, {"services": services})
+            return self._commit(caller, operation, record, new, self.store.tracking_value(tenant_id), subject)
+
+    def decommission(self, caller: Caller, tenant_id: str, if_match: str | None) -> ChangeResult:
+        """Mark the tenant for removal; the file stays and deletion protection is left as it is."""
+        with self._write_lock:
+            record = self._visible(caller, tenant_id, Action.decommission)
+            _check_if_match(record, if_match, required=False)
+            old = record.tenant
+            if old.decommission is not None:
+                raise Conflict(f"decommissioning of tenant {tenant_id!r} was already requested by "
+                               f"{old.decommission.requested_by}")
+            new = _revalidated(old, {"decommission": {"requested_by": caller.sub, "final_backup": True}})
+            return self._commit(caller, Operation.decommission, record, new, self.store.tracking_value(tenant_id),
+                                f"request decommissioning of tenant {tenant_id}")
+
+    # Helpers
+
+    def _visible(self, caller: Caller, tenant_id: str, action: Action) -> TenantRecord:
+        record = self._guard(lambda: self.store.get(tenant_id))
+        if record is None:
+            raise NotFound(f"tenant {tenant_id!r} not found")
+        authorize(caller, action, tenant_id, record.tenant.org)
+        return record
+
+    def _commit(self, caller: Caller, operation: Operation, previous: TenantRecord | None, tenant: Tenant,
+                tracking_old: str, subject: str) -> ChangeResult:
+        name, email = caller.author
+        body = f"Requested through the provisioning API by {caller.sub} (org {caller.org})."
+
+        def write() -> ChangeResult:
+            change = self.store.prepare(previous, tenant, Author(name, email), self.committer, f"provision: {subject}", body)
+            started = time.perf_counter()
+            report = change_report(self.repo, change.region, change.base, change.written.commit)
+            self.metrics.plan_seconds.observe(time.perf_counter() - started)
+            self.store.publish(change, tracking_old)
+            return ChangeResult(tenant_id=tenant.id, operation=operation, branch=change.branch,
+                                commit=change.written.commit, base=change.base, path=change.path,
+                                etag=f'"{change.written.blob}"', **report.model_dump())
+
+        result = self._guard(write)
+        self.metrics.changes.labels(operation.value).inc()
+        return result
+
+    @staticmethod
+    def _guard(action: Callable[[], Any]) -> Any:
+        """Repository trouble becomes 409 (raced) or 503 (cannot write), never a 500."""
+        try:
+            return action()
+        except RefConflict:
+            raise Conflict("the tenant was changed by another request at the same time; read it again and retry") from None
+        except GitError as exc:
+            raise RepositoryUnavailable(f"the repository cannot be updated right now: {exc}") from None
+
+
+def _view(record: TenantRecord) -> TenantView:
+    return TenantView(tenant=record.tenant, path=record.path, etag=record.etag, pending_branch=record.pending_branch,
+                      decommission_requested=record.tenant.decommission is not None)
+
+
+def _check_if_match(record: TenantRecord, if_match: str | None, required: bool) -> None:
+    if if_match is None:
+        if required:
+            raise PreconditionRequired(f"send If-Match with the ETag from GET /v1/tenants/{record.tenant.id}",
+                                       headers={"ETag": record.etag})
+        return
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" not in tags and record.etag not in tags:
+        raise PreconditionFailed(f"tenant {record.tenant.id!r} changed since that ETag; the current one is {record.etag}",
+                                 headers={"ETag": record.etag})
+
+
+def _revalidated(old: Tenant, update: dict[str, Any], new_service_index: int | None = None) -> Tenant:
+    """The old tenant with `update` applied, through the full model (plan limits included)."""
+    try:
+        return Tenant.model_validate({**old.model_dump(), **update})
+    except ValidationError as exc:
+        def relocate(loc: Loc) -> Loc:
+            if new_service_index is not None and loc[:2] == ("services", new_service_index):
+                return ("body", *loc[2:])
+            return ("tenant", *loc)
+
+        raise Unprocessable(field_errors(exc.errors(include_url=False), relocate)) from None
+
+
+def _field_error(loc: Loc, message: str) -> Unprocessable:
+    return Unprocessable(field_errors([{"loc": loc, "msg": message, "type": "value_error"}]))
