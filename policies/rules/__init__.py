@@ -1,0 +1,1 @@
+"""Rule functions over one resource or one stack, independent of how they are invoked."""

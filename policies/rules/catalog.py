@@ -1,0 +1,14 @@
+"""Every rule of the pack, in the order reports list them."""
+
+from __future__ import annotations
+
+from policies.rules import aws, deletion, kubernetes, residency
+from policies.rules.model import Rule
+
+RULES: tuple[Rule, ...] = (*kubernetes.RULES, *aws.RULES, *residency.RULES, *deletion.RULES)
+
+_names = [r.name for r in RULES]
+if len(_names) != len(set(_names)):
+    raise ValueError(f"duplicate rule names: {sorted(n for n in _names if _names.count(n) > 1)}")
+
+RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
