@@ -81,3 +81,42 @@ def platform_bucket(region: str, purpose: str, aws_account_id: str) -> str:
 
 def platform_key_alias(region: str) -> str:
     return f"alias/dbaas/platform/{region}"
+
+
+def platform_role(region: str, workload: str) -> str:
+    """`dbaas-p-<region>-<workload>`: IAM role of a platform workload (IRSA). The `p-` keeps it apart
+    from `dbaas-tenant-<id>`; IAM allows at most 64 characters."""
+    name = f"dbaas-p-{region}-{workload}"
+    if len(name) > 64:
+        raise ValueError(f"platform role name {name!r} is longer than IAM's 64 characters")
+    return name
+
+
+# Kafka (components/kafka). Tenant ids and service names are DNS labels, so they never contain
+# a dot: a dot-separated name therefore identifies its tenant segment exactly.
+
+KAFKA_TENANT_TOPIC_KINDS = ("audit", "metrics", "alerts")
+"""Per-tenant event topics, `dbaas.<kind>.<tenant>`."""
+
+
+def kafka_tenant_topic(kind: str, tenant_id: str) -> str:
+    """`dbaas.audit.<tenant>`, `dbaas.metrics.<tenant>` or `dbaas.alerts.<tenant>`."""
+    if kind not in KAFKA_TENANT_TOPIC_KINDS:
+        raise ValueError(f"unknown tenant topic kind {kind!r}; expected one of {', '.join(KAFKA_TENANT_TOPIC_KINDS)}")
+    return f"dbaas.{kind}.{tenant_id}"
+
+
+def kafka_cdc_topic(engine: str, tenant_id: str, service_name: str) -> str:
+    """`dbaas.cdc.<engine>.<tenant>.<service>`: one topic per CDC-enabled service."""
+    return f"dbaas.cdc.{engine}.{tenant_id}.{service_name}"
+
+
+def kafka_group_prefix(tenant_id: str) -> str:
+    """Consumer groups of a tenant start with `dbaas.tenant.<tenant>.`; the trailing dot keeps
+    `acme` from matching `acme2` or `acme-x`."""
+    return f"dbaas.tenant.{tenant_id}."
+
+
+def kafka_tenant_user(tenant_id: str) -> str:
+    """The tenant's KafkaUser (and TLS principal `CN=tenant-<id>`)."""
+    return dns_label("tenant", tenant_id)

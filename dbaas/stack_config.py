@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from ipaddress import IPv4Network
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from dbaas.errors import InputError, Problem
@@ -20,6 +21,8 @@ from dbaas.safe_yaml import load_file
 PROJECT = "dbaas-platform"
 SECRET_KEYS = ("kubeconfig", "aerospikeFeatureKey")
 """Config keys that must be set with `pulumi config set --secret`."""
+ADOPT_ONLY_SECRET_KEYS = ("kubeconfig",)
+"""Secrets needed only when `clusterMode` is `adopt`: a created cluster brings its own credentials."""
 
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-secret"
 """Stands in for encrypted config values in the offline plan; it is marked secret like the real one."""
@@ -45,14 +48,115 @@ class StackConfig(BaseModel):
     kafka_namespace: str = Field(default="kafka")
     kafka_cluster_name: str = Field(default="events")
     kafka_bootstrap_port: int = Field(default=9093, ge=1, le=65535)
+    # Kafka sizing (components/kafka). Replication factor 3 with min.insync.replicas 2 needs 3+ brokers.
+    kafka_broker_replicas: int = Field(default=5, ge=3, le=64)
+    kafka_broker_storage_gb: int = Field(default=500, ge=10)
+    kafka_broker_heap: str = Field(default="4g", pattern=r"^[1-9]\d*[mg]$", description="JVM -Xms/-Xmx of each broker.")
+    kafka_broker_memory: str = Field(default="8Gi", pattern=r"^[1-9]\d*(Mi|Gi)$", description="Broker container memory.")
+    kafka_broker_cpu: str = Field(default="2", pattern=r"^([1-9]\d*|[1-9]\d*m)$")
+    kafka_controller_storage_gb: int = Field(default=20, ge=5)
+    kafka_controller_heap: str = Field(default="1g", pattern=r"^[1-9]\d*[mg]$")
+    kafka_rack_topology_key: str = Field(default="topology.kubernetes.io/zone", pattern=r"^[a-z0-9./-]+$")
+    kafka_connect_replicas: int = Field(default=2, ge=1, le=16)
+    kafka_connect_image: str = Field(
+        default="registry.dbaas.example.net/dbaas/kafka-connect",
+        pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+$",
+        description="Repository that Strimzi pushes the Connect image it builds (Debezium plugins) to.",
+    )
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
     backup_noncurrent_version_days: int = Field(default=30, ge=1)
+    # PoP cluster (components/pop): adopt an existing cluster or create one on EKS.
+    cluster_mode: Literal["adopt", "create"] = Field(default="adopt", description="adopt: kubeconfig secret; create: EKS.")
+    vpc_cidr: str = Field(default="10.64.0.0/16", description="create mode: the PoP VPC, /16 to /20.")
+    system_node_instance_type: str = Field(default="m7i.xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    system_node_min_size: int = Field(default=3, ge=1, le=100)
+    system_node_max_size: int = Field(default=6, ge=1, le=100)
+    database_node_instance_type: str = Field(
+        default="i4i.2xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", description="Needs local NVMe instance storage."
+    )
+    database_node_min_size: int = Field(default=3, ge=1, le=100)
+    database_node_max_size: int = Field(default=12, ge=1, le=100)
+    kafka_node_instance_type: str = Field(default="r7i.xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    kafka_node_min_size: int = Field(default=3, ge=1, le=100)
+    kafka_node_max_size: int = Field(default=6, ge=1, le=100)
+    cluster_issuer: Literal["acme-dns01", "internal-ca"] = Field(default="internal-ca")
+    acme_email: str | None = Field(default=None, validate_default=True, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    acme_server: str = Field(default="https://acme-v02.api.letsencrypt.org/directory", pattern=r"^https://")
+    acme_dns_zone_id: str | None = Field(default=None, validate_default=True, pattern=r"^Z[A-Z0-9]{1,31}$")
+    internal_ca_secret: str = Field(default="dbaas-internal-ca", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    secret_store: Literal["aws-secrets-manager", "vault"] = Field(default="aws-secrets-manager")
+    vault_server: str | None = Field(default=None, validate_default=True, pattern=r"^https://")
+    vault_path: str = Field(default="dbaas", pattern=r"^[A-Za-z0-9_/-]+$")
+    vault_role: str = Field(default="external-secrets", pattern=r"^[A-Za-z0-9_-]+$")
+    # Observability (components/observability). Webhook URLs may not carry credentials (no
+    # user-info, query or fragment), because they are rendered into the plan in clear text.
+    metrics_scrape_interval_seconds: int = Field(default=30, ge=5, le=300)
+    metrics_retention_days: int = Field(default=15, ge=1, le=90, description="Prometheus local TSDB retention.")
+    metrics_long_term_retention_days: int = Field(default=395, ge=30, description="Thanos: raw, 5m and 1h downsampled blocks.")
+    log_retention_days: int = Field(default=30, ge=1, description="Loki retention for every tenant.")
+    trace_retention_days: int = Field(default=7, ge=1, description="Tempo retention for every tenant.")
+    alertmanager_webhook_url: str = Field(
+        default="http://alert-router.monitoring.svc:8080/alerts", pattern=r"^https?://[^@\s?#]+$",
+        description="Receiver for warnings and everything not paged.",
+    )
+    alertmanager_critical_webhook_url: str = Field(
+        default="http://alert-router.monitoring.svc:8080/page", pattern=r"^https?://[^@\s?#]+$",
+        description="Receiver for severity=critical (paging).",
+    )
+    alertmanager_group_wait_seconds: int = Field(default=30, ge=0, le=600)
+    alertmanager_group_interval_minutes: int = Field(default=5, ge=1, le=60)
+    alertmanager_repeat_interval_hours: int = Field(default=4, ge=1, le=72)
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_cidr(cls, value: str) -> str:
+        try:
+            network = IPv4Network(value)
+        except ValueError as exc:
+            raise ValueError(f"not an IPv4 network: {exc}") from None
+        if not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"VPC CIDR must be a /16 to /20 (three node subnets and three public subnets), got /{network.prefixlen}")
+        return value
+
+    @field_validator("system_node_max_size", "database_node_max_size", "kafka_node_max_size")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get(info.field_name.replace("_max_", "_min_"))
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least the min size ({minimum}), got {value}")
+        return value
+
+    @field_validator("acme_email", "acme_dns_zone_id")
+    @classmethod
+    def _needed_for_acme(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("cluster_issuer") == "acme-dns01":
+            raise ValueError("required when clusterIssuer is acme-dns01")
+        return value
+
+    @field_validator("vault_server")
+    @classmethod
+    def _needed_for_vault(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("secret_store") == "vault":
+            raise ValueError("required when secretStore is vault")
+        return value
 
     @field_validator("region")
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in KNOWN_REGIONS:
             raise ValueError(f"unknown region {value!r}; known regions: {', '.join(KNOWN_REGIONS)}")
+        return value
+
+    @field_validator("kafka_broker_memory")
+    @classmethod
+    def _broker_heap_fits(cls, value: str, info) -> str:  # noqa: ANN001 - pydantic's ValidationInfo
+        """The broker heap must leave at least as much memory again for the page cache."""
+        heap = info.data.get("kafka_broker_heap")
+        if heap is not None:
+            heap_mib = int(heap[:-1]) * (1024 if heap.endswith("g") else 1)
+            memory_mib = int(value[:-2]) * (1024 if value.endswith("Gi") else 1)
+            if memory_mib < 2 * heap_mib:
+                raise ValueError(f"must be at least twice kafkaBrokerHeap ({heap}) to leave room for the page cache")
         return value
 
 
@@ -122,6 +226,8 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
                 raw[key] = value
         pulumi_config[str(full_key)] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     for key in SECRET_KEYS:
+        if key in ADOPT_ONLY_SECRET_KEYS and raw.get("clusterMode") == "create":
+            continue
         if f"{PROJECT}:{key}" not in pulumi_config:
             problems.append(doc.problem(("config",), f"missing secret config '{PROJECT}:{key}'"))
     try:

@@ -13,9 +13,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.pop import PopCluster, pop_cluster_args
 from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.engines.context import EnginePlacement
 from components.engines.deployment import EngineDeployment, deploy_engines
+from components.kafka import EventBackbone, TenantStreams
+from components.kafka.stack_args import backbone_args, tenant_streams_args
+from components.observability import (
+    AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
+)
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from components.tenant.network_policies import NetworkPeers
 from dbaas.stack_config import PROJECT, StackConfig
@@ -33,9 +39,10 @@ class RegionStack:
     platform_key: PlatformKey
     tenants: dict[str, TenantEnvironment]
     engines: EngineDeployment | None = None
+    pop: PopCluster | None = None
 
 
-def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str]) -> RegionStack:
+def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str] | None) -> RegionStack:
     """Everything for one region. `tenants` must already be filtered to this region."""
     foreign = [t.id for t in tenants if t.data_region != config.region]
     if foreign:
@@ -46,19 +53,20 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         allowed_account_ids=[config.aws_account_id],
         default_tags={"tags": {"dbaas:region": config.region, "dbaas:pop": config.pop_name, "managed-by": "pulumi"}},
     )
-    k8s_provider = k8s.Provider(
-        f"k8s-{config.pop_name}",
-        kubeconfig=kubeconfig,
-        enable_server_side_apply=True,
-        delete_unreachable=False,
-    )
-    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider})
     platform_key = PlatformKey(
         f"platform-{config.region}",
         PlatformKeyArgs(region=config.region, aws_account_id=config.aws_account_id,
                         deletion_window_days=config.kms_deletion_window_days),
-        opts=providers,
+        opts=pulumi.ResourceOptions(providers={"aws": aws_provider}),
     )
+    # The PoP cluster (created on EKS or adopted) owns the one Kubernetes provider of the stack.
+    pop = PopCluster(
+        f"pop-{config.pop_name}",
+        pop_cluster_args(config, kubeconfig, platform_key.arn),
+        opts=pulumi.ResourceOptions(providers={"aws": aws_provider}),
+    )
+    k8s_provider = pop.provider
+    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider})
     peers = NetworkPeers(
         ingress_namespace=config.ingress_namespace,
         monitoring_namespace=config.monitoring_namespace,
@@ -72,7 +80,7 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
                 tenant=t,
                 aws_region=config.aws_region,
                 aws_account_id=config.aws_account_id,
-                oidc_issuer=config.oidc_issuer,
+                oidc_issuer=pop.oidc_issuer,
                 kubernetes_version=config.kubernetes_version,
                 network_peers=peers,
                 kms_deletion_window_days=config.kms_deletion_window_days,
@@ -82,6 +90,18 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         )
         for t in tenants
     }
+    # Kafka: one backbone per region; each tenant's streams are children of its environment.
+    kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
+    for t in tenants:
+        TenantStreams(tenant_streams_args(t, environments[t.id], kafka, config.aws_region),
+                      opts=pulumi.ResourceOptions(parent=environments[t.id]))
+    observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
+    for t in tenants:
+        env = environments[t.id]
+        TenantObservability(
+            TenantObservabilityArgs(tenant=t, endpoints=observability.endpoints, kafka_namespace=config.kafka_namespace),
+            opts=pulumi.ResourceOptions(parent=env, depends_on=[observability]),
+        )
     engines = deploy_engines(
         tenants, environments,
         EnginePlacement(aws_region=config.aws_region, storage_class=config.storage_class,
@@ -91,5 +111,28 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
     )
     return RegionStack(
         config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments,
-        engines=engines,
+        engines=engines, pop=pop,
+    )
+
+
+def build_observability(config: StackConfig, tenants: list[Tenant], oidc_issuer: pulumi.Input[str],
+                        platform_key_arn: pulumi.Input[str], providers: pulumi.ResourceOptions) -> RegionalObservability:
+    """The region's observability stack (components/observability), from the stack config."""
+    return RegionalObservability(
+        f"observability-{config.region}",
+        ObservabilityArgs(
+            region=config.region, pop_name=config.pop_name, aws_region=config.aws_region,
+            aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer, namespace=config.monitoring_namespace,
+            platform_key_arn=platform_key_arn, scrape_interval_seconds=config.metrics_scrape_interval_seconds,
+            retention=Retention(metrics_local_days=config.metrics_retention_days,
+                                metrics_long_term_days=config.metrics_long_term_retention_days,
+                                logs_days=config.log_retention_days, traces_days=config.trace_retention_days),
+            alert_routing=AlertRouting(default_webhook_url=config.alertmanager_webhook_url,
+                                       critical_webhook_url=config.alertmanager_critical_webhook_url,
+                                       group_wait_seconds=config.alertmanager_group_wait_seconds,
+                                       group_interval_minutes=config.alertmanager_group_interval_minutes,
+                                       repeat_interval_hours=config.alertmanager_repeat_interval_hours),
+            tenant_ids=tuple(t.id for t in tenants),
+        ),
+        opts=providers,
     )

@@ -1,0 +1,10 @@
+"""Observability: Prometheus + Thanos, Alertmanager, Grafana, Loki, Tempo and the OpenTelemetry
+collector per region (`RegionalObservability`), and each tenant's monitors, SLO and platform
+alerts, Grafana folder, datasources and dashboards (`TenantObservability`)."""
+
+from components.observability.regional import RegionalObservability
+from components.observability.settings import AlertRouting, ObservabilityArgs, Retention
+from components.observability.tenant import TenantObservability, TenantObservabilityArgs
+
+__all__ = ["AlertRouting", "ObservabilityArgs", "RegionalObservability", "Retention", "TenantObservability",
+           "TenantObservabilityArgs"]
