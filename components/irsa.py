@@ -15,7 +15,7 @@ def create_irsa_role(
     role_name: str,
     description: str,
     account_id: str,
-    oidc_issuer: str,
+    oidc_issuer: pulumi.Input[str],
     namespace: str,
     service_account: str,
     tags: dict[str, str],
@@ -25,7 +25,10 @@ def create_irsa_role(
         logical_name,
         name=role_name,
         description=description,
-        assume_role_policy=dumps(role_trust_policy(account_id, oidc_issuer, namespace, service_account)),
+        # The issuer may be an output (a created EKS cluster's), so the trust is built inside apply.
+        assume_role_policy=pulumi.Output.from_input(oidc_issuer).apply(
+            lambda issuer: dumps(role_trust_policy(account_id, issuer, namespace, service_account))
+        ),
         max_session_duration=3600,
         tags=tags,
         opts=opts,

@@ -18,7 +18,7 @@ def run(tenants_dir: Path = TENANTS_DIR) -> RegionStack:
         tenants = load_tenant_tree(tenants_dir, region=config.region)
     except InputError as exc:
         raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
-    kubeconfig = pulumi.Config(PROJECT).require_secret("kubeconfig")
+    kubeconfig = pulumi.Config(PROJECT).get_secret("kubeconfig")  # required only in adopt mode
     region = build_region(config, tenants, kubeconfig)
     pulumi.export("region", config.region)
     pulumi.export("tenants", sorted(region.tenants))

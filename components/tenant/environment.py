@@ -30,12 +30,13 @@ TYPE = "dbaas:tenant:TenantEnvironment"
 class TenantEnvironmentArgs(BaseModel):
     """The tenant declaration plus the regional facts a tenant environment depends on."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     tenant: Tenant
     aws_region: str
     aws_account_id: str
-    oidc_issuer: str
+    oidc_issuer: str | pulumi.Output
+    """Host/path of the cluster's issuer; an output when the PoP cluster is created in this stack."""
     kubernetes_version: str
     network_peers: NetworkPeers
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30)

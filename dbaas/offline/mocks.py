@@ -32,6 +32,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return {"accountId": self.default_account, "arn": f"arn:aws:iam::{self.default_account}:root", "userId": "offline"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            # PoP VPCs (components/pop): three zones, named as AWS names them, in the provider's region.
+            region = self._region(args.provider)
+            names = [f"{region}{suffix}" for suffix in "abc"]
+            return {"names": names, "zoneIds": [f"{region}-az{i}" for i in (1, 2, 3)], "id": region, "groupNames": [region]}
         return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -59,6 +64,19 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if typ == "aws:iam/role:Role":
             role = inputs.get("name", name)
             return role, {**inputs, "arn": f"arn:aws:iam::{account}:role/{role}", "uniqueId": stable_id(typ, role)[:21].upper()}
+        if typ == "aws:eks/cluster:Cluster":
+            # PoP cluster (create mode): the endpoint, CA and OIDC issuer EKS would assign.
+            cluster = inputs.get("name", name)
+            issuer_id = hashlib.sha256(f"{account}/{region}/{cluster}".encode()).hexdigest()[:32].upper()
+            return cluster, {**inputs, "arn": f"arn:aws:eks:{region}:{account}:cluster/{cluster}",
+                             "endpoint": f"https://{issuer_id}.gr7.{region}.eks.amazonaws.com",
+                             "certificateAuthority": {"data": "b2ZmbGluZS1jbHVzdGVyLWNh"},
+                             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{issuer_id}"}]}]}
+        if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(inputs.get("url", "")).removeprefix("https://")
+            return f"arn:aws:iam::{account}:oidc-provider/{host}", {**inputs, "arn": f"arn:aws:iam::{account}:oidc-provider/{host}"}
+        if typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            return "lt-" + stable_id(typ, name).replace("-", "")[:17], {**inputs, "latestVersion": 1}
         if typ == "aws:iam/policy:Policy":
             policy = inputs.get("name", name)
             return policy, {**inputs, "arn": f"arn:aws:iam::{account}:policy/{policy}"}
