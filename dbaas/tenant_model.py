@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from dbaas.engine_catalog import SUPPORTED_VERSIONS, EngineName
+from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, SUPPORTED_VERSIONS, EngineName, fixed_interval
 from dbaas.plans import PlanName, plan_for
 from dbaas.regions import KNOWN_REGIONS
 
@@ -94,6 +94,18 @@ class Service(_Strict):
             raise ValueError(f"replicas: a single topology has exactly 1 replica, not {self.replicas}")
         if self.topology == "clustered" and self.replicas < 3:
             raise ValueError(f"replicas: a clustered topology needs at least 3 replicas, not {self.replicas}")
+        return self
+
+    @model_validator(mode="after")
+    def _engine_backups(self) -> "Service":
+        """What the engines can do with a schedule, and what a final backup needs (components/engines/README.md)."""
+        if self.backups and self.engine in FIXED_INTERVAL_ENGINES and fixed_interval(self.backups.schedule) is None:
+            raise ValueError(
+                f"backups.schedule: {self.engine.value} backups run at a fixed interval, but "
+                f"'{self.backups.schedule}' fires at irregular intervals; use one such as '0 2 * * *' or '0 */6 * * *'"
+            )
+        if self.decommission and self.decommission.final_backup and self.backups is None:
+            raise ValueError("decommission.final_backup: a final backup needs a 'backups:' block on the service")
         return self
 
 
