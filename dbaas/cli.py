@@ -9,6 +9,8 @@ from typing import Callable
 
 from dbaas.errors import InputError
 from api.serve_command import register as register_serve
+from dbaas.offline.diff_command import register as register_diff
+from dbaas.policy_runner import register as register_policy
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -104,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 """Other capabilities (policy, diff, migrate, serve) add their subcommands here."""
 EXTRA_COMMANDS.append(register_serve)
+EXTRA_COMMANDS.append(register_policy)
+EXTRA_COMMANDS.append(register_diff)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,28 +10,23 @@ from policies.rules.model import Resource, Rule, RuleContext
 from policies.rules.stateful import stateful_label
 
 
-PLATFORM_EXEMPT = {"namespace"}
-"""Platform namespaces hold operators and agents, not data; a tenant namespace holds the tenant."""
-
-
-def is_protected_owner(resource: Resource, label: str, ctx: RuleContext) -> bool:
-    """Platform data is always protected; a tenant's data when its declaration says so
-    (an undeclared tenant is treated as protected: the safe side)."""
+def is_protected_tenant(resource: Resource, ctx: RuleContext) -> bool:
+    """A tenant's data is protected when its declaration says so; an undeclared tenant is
+    treated as protected (the safe side). Platform resources are out of this rule's scope."""
     if resource.tenant is None:
-        return label not in PLATFORM_EXEMPT
+        return False
     facts = ctx.tenants.get(resource.tenant)
     return facts is None or facts.deletion_protection
 
 
 def check_protected_stateful(resource: Resource, ctx: RuleContext) -> Iterable[str]:
     label = stateful_label(resource.type)
-    if label is None or not is_protected_owner(resource, label, ctx):
+    if label is None or not is_protected_tenant(resource, ctx):
         return
     missing = [opt for opt, value in (("protect", resource.protect), ("retainOnDelete", resource.retain_on_delete))
                if value is False]
     if missing:
-        owner = f"tenant {resource.tenant}" if resource.tenant else "the platform"
-        yield f"{label} of {owner} lacks {' and '.join(missing)}"
+        yield f"{label} of protected tenant {resource.tenant} lacks {' and '.join(missing)}"
 
 
 RULES = [

@@ -1,0 +1,110 @@
+"""`dbaas diff STACK --base REV`: the desired state at REV against the working tree, with
+destructive steps flagged, removal safety, and policy results for the new state."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from dbaas.errors import InputError, Problem
+from dbaas.offline.diff import diff_plans
+from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
+from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
+from dbaas.offline.plan import build_plan
+from dbaas.policy_runner import PackConfig, evaluate, load_pack_config, view_of_plan
+from dbaas.tenant_loader import load_tenant_tree, validate_files
+from dbaas.tenant_model import Tenant
+from policies.tenant_facts import facts_of
+
+
+def _removal_problems(base: list[Tenant], head: list[Tenant]) -> list[Problem]:
+    """Removal safety from the engines' decommission rules, once that module exists."""
+    try:
+        from dbaas.decommission import removal_problems
+    except ImportError:
+        return []
+    return removal_problems(base, head)
+
+
+def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "tenants",
+             pack_config: PackConfig | None = None) -> DiffReport:
+    checkout = Checkout.of(project_dir)
+    commit = checkout.resolve(revision)
+    scope = classify(checkout.changed_paths(commit), tenants_rel)
+    head_tree = project_dir / tenants_rel
+    with TemporaryDirectory(prefix="dbaas-diff-") as tmp_name:
+        tmp = Path(tmp_name)
+        if scope.tenants_only:
+            base_tree, subset = tmp / "base" / tenants_rel, tmp / "head" / tenants_rel
+            checkout.export(commit, tmp / "base", list(scope.tenant_files))
+            present = [project_dir / p for p in scope.tenant_files if (project_dir / p).is_file()]
+            problems = validate_files(present, head_tree)
+            if problems:
+                raise InputError(problems)
+            for path in present:
+                target = subset / path.relative_to(head_tree)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            for tree in (base_tree, subset):
+                tree.mkdir(parents=True, exist_ok=True)
+            base_plan = build_plan(stack, project_dir, base_tree)
+            head_plan = build_plan(stack, project_dir, subset)
+            head_tenants = load_tenant_tree(subset)
+        else:
+            base_dir = tmp / "base"
+            checkout.export(commit, base_dir)
+            base_tree = base_dir / tenants_rel
+            base_plan = plan_in_tree(base_dir, stack, base_tree, revision)
+            head_plan = build_plan(stack, project_dir, head_tree)
+            head_tenants = load_tenant_tree(head_tree)
+        base_tenants = load_tenant_tree(base_tree)
+    policy = evaluate(view_of_plan(head_plan), facts_of(head_tenants), pack_config)
+    return DiffReport(
+        stack=stack,
+        base=f"{revision} ({commit[:12]})",
+        diff=diff_plans(base_plan, head_plan),
+        policy=policy,
+        rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
+        full_render_reasons=scope.reasons,
+        removal_problems=_removal_problems(base_tenants, head_tenants),
+    )
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from dbaas.cli import EXIT_INVALID, EXIT_OK, find_project_dir
+
+    project_dir = find_project_dir()
+    tenants_rel = "tenants"
+    if args.tenants_dir:
+        try:
+            tenants_rel = Path(args.tenants_dir).resolve().relative_to(project_dir).as_posix()
+        except ValueError:
+            raise InputError([Problem(args.tenants_dir, 1, 1, "--tenants-dir",
+                                      "must be inside the project, so the same path can be read at the base revision")]) from None
+    config = load_pack_config(Path(args.config)) if args.config else None
+    report = run_diff(args.stack, project_dir, args.base, tenants_rel, config)
+    sys.stdout.write(render_text(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(to_json(report), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(report), encoding="utf-8")
+    if report.blocking or (args.fail_on_destroy and report.diff.destructive):
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("diff", help="compare the desired state at a git revision with the working tree")
+    p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
+    p.add_argument("--base", required=True, metavar="REV", help="git revision to compare against, e.g. origin/main")
+    p.add_argument("--tenants-dir", help="tenants tree inside the project (default: ./tenants)")
+    p.add_argument("--json", metavar="FILE", help="write the diff as JSON here")
+    p.add_argument("--markdown", metavar="FILE", help="write a pull-request comment here")
+    p.add_argument("--config", metavar="FILE", help="policy pack config (JSON or YAML)")
+    p.add_argument("--fail-on-destroy", action="store_true", help="exit 1 when a bucket, key, namespace, engine "
+                                                                  "instance, volume or Kafka topic would be deleted or replaced")
+    p.set_defaults(func=cmd_diff)

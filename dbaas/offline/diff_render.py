@@ -1,0 +1,129 @@
+"""Render a diff report as terminal text, a pull-request comment (Markdown) or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbaas.errors import Problem
+from dbaas.offline.diff import ABSENT, PlanDiff, PropertyChange, ResourceChange
+from dbaas.policy_runner import PolicyReport
+
+GITHUB_COMMENT_LIMIT = 65_000
+"""GitHub rejects comments over 65,536 characters; keep room for the truncation note."""
+SYMBOL = {"create": "+", "delete": "-", "update": "~", "replace": "+-"}
+
+
+@dataclass
+class DiffReport:
+    stack: str
+    base: str
+    """The revision as the user named it, and the commit it resolved to."""
+    diff: PlanDiff
+    policy: PolicyReport
+    rendered_tenants: tuple[str, ...] | None
+    """The tenants rendered when only tenant files changed; None when both sides were rendered fully."""
+    full_render_reasons: tuple[str, ...] = ()
+    removal_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.removal_problems)
+
+
+def _value(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _scope_line(report: DiffReport) -> str:
+    if report.rendered_tenants is not None:
+        names = ", ".join(report.rendered_tenants) or "none in this stack"
+        return f"Only tenant files changed; rendered the changed tenants only: {names}."
+    shown = list(report.full_render_reasons[:5])
+    more = len(report.full_render_reasons) - len(shown)
+    return "Rendered both sides fully because " + "; ".join(shown) + (f" (and {more} more)" if more > 0 else "") + "."
+
+
+def _destructive_line(change: ResourceChange) -> str:
+    why = f" (replace because {', '.join(change.replace_because)})" if change.op == "replace" else ""
+    return f"{change.op.upper()} {change.stateful} {change.urn}{why}"
+
+
+def _property_line(change: PropertyChange) -> str:
+    return f"{change.path}: {_value(change.old)} -> {_value(change.new)}"
+
+
+def render_text(report: DiffReport) -> str:
+    s = report.diff.summary
+    lines = [f"dbaas diff {report.stack} against {report.base}", _scope_line(report),
+             f"{s.create} to create, {s.update} to update, {s.replace} to replace, {s.delete} to delete, {s.same} unchanged", ""]
+    if report.diff.destructive:
+        lines.append(f"!!! {len(report.diff.destructive)} DESTRUCTIVE change(s): data would be lost !!!")
+        lines.extend(f"!!! {_destructive_line(c)}" for c in report.diff.destructive)
+        lines.append("")
+    for change in report.diff.changes:
+        lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
+        lines.extend(f"      {_property_line(p)}" for p in change.changes)
+    for problem in report.removal_problems:
+        lines.append(f"removal blocked: {problem}")
+    lines.append("")
+    lines.append(report.policy.render_text().rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: DiffReport) -> str:
+    s = report.diff.summary
+    out = [f"### dbaas diff: `{report.stack}` against `{report.base}`", "", _scope_line(report), "",
+           "| create | update | replace | delete | unchanged |", "|---:|---:|---:|---:|---:|",
+           f"| {s.create} | {s.update} | {s.replace} | {s.delete} | {s.same} |", ""]
+    if report.diff.destructive:
+        out += ["> [!CAUTION]", f"> **{len(report.diff.destructive)} destructive change(s): data would be lost.**"]
+        out += [f"> - **{_destructive_line(c)}**" for c in report.diff.destructive]
+        out.append("")
+    if report.removal_problems:
+        out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
+        out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
+        out.append("")
+    if report.diff.changes:
+        out += ["<details><summary>Changed resources</summary>", "", "```diff"]
+        for change in report.diff.changes:
+            marker = {"create": "+", "delete": "-", "update": "!", "replace": "-"}[change.op]
+            out.append(f"{marker} {change.op}: {change.urn}")
+            out.extend(f"#     {_property_line(p)}" for p in change.changes)
+        out += ["```", "", "</details>", ""]
+    policy = report.policy
+    if policy.violations:
+        out += [f"**Policy:** {len(policy.mandatory)} mandatory, {len(policy.violations) - len(policy.mandatory)} "
+                "advisory violation(s) in the new state", "", "| policy | level | resource | message |", "|---|---|---|---|"]
+        out += [f"| `{v.policy}` | {v.enforcement} | `{v.urn.rsplit('::', 1)[-1]}` | {v.message} |" for v in policy.violations]
+    else:
+        out.append(f"**Policy:** all {len(policy.rules_run)} policies pass on the new state.")
+    body = "\n".join(out) + "\n"
+    if len(body) > GITHUB_COMMENT_LIMIT:
+        body = body[:GITHUB_COMMENT_LIMIT] + "\n\n_Truncated; run `dbaas diff` locally or read the JSON artifact._\n"
+    return body
+
+
+def to_json(report: DiffReport) -> dict[str, Any]:
+    s = report.diff.summary
+    return {
+        "stack": report.stack,
+        "base": report.base,
+        "renderedTenants": list(report.rendered_tenants) if report.rendered_tenants is not None else None,
+        "fullRenderReasons": list(report.full_render_reasons),
+        "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete, "same": s.same},
+        "destructive": [c.urn for c in report.diff.destructive],
+        "changes": [
+            {"urn": c.urn, "type": c.type, "op": c.op, "stateful": c.stateful, "replaceBecause": list(c.replace_because),
+             "properties": [{"path": p.path, "kind": p.kind,
+                             "old": None if p.old is ABSENT else p.old, "new": None if p.new is ABSENT else p.new}
+                            for p in c.changes]}
+            for c in report.diff.changes
+        ],
+        "removalProblems": [str(p) for p in report.removal_problems],
+        "policy": report.policy.to_json(),
+    }
