@@ -24,8 +24,8 @@ def tempostack_spec(retention_days: int, storage_class: str | None = None) -> di
         # Without the gateway, Tempo itself separates tenants by X-Scope-OrgID.
         "extraConfig": {"tempo": {"multitenancy_enabled": True}},
         "template": {
-            "distributor": {"replicas": 2},
-            "queryFrontend": {"replicas": 2},
+            "distributor": {"component": {"replicas": 2}},
+            "queryFrontend": {"component": {"replicas": 2}},
         },
     }
     if storage_class:

@@ -1,0 +1,43 @@
+"""Lookups into an offline plan for the observability tests."""
+
+from __future__ import annotations
+
+import promql_parser
+
+from dbaas.offline.plan import OfflinePlan
+
+OBSERVABILITY = "dbaas:observability:"
+
+
+def observability_objects(plan: OfflinePlan) -> list:
+    """Every Kubernetes registration created under an observability component."""
+    return [r for r in plan.registrations if OBSERVABILITY in r.urn and r.type.startswith("kubernetes:")]
+
+
+def release(plan: OfflinePlan, name: str) -> dict:
+    found = [r for r in plan.registrations if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("name") == name
+             and OBSERVABILITY in r.urn]
+    assert len(found) == 1, [r.name for r in found]
+    return found[0].inputs
+
+
+def custom(plan: OfflinePlan, kind: str) -> list:
+    return [r for r in observability_objects(plan) if r.inputs.get("kind") == kind]
+
+
+def selectors(expr: str) -> list[dict[str, tuple[str, str]]]:
+    """label -> (operator, value) for every vector selector in a PromQL expression (parsed, not grepped)."""
+    found: list[dict[str, tuple[str, str]]] = []
+
+    def visit(node) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            found.append({m.name: (str(m.op), m.value) for m in node.matchers.matchers})
+        for attr in ("expr", "lhs", "rhs", "vector_selector", "param"):
+            child = getattr(node, attr, None)
+            if isinstance(child, promql_parser.Expr):
+                visit(child)
+        for arg in getattr(node, "args", None) or []:
+            visit(arg)
+
+    visit(promql_parser.parse(expr))
+    return found
