@@ -11,6 +11,7 @@ from dbaas.errors import InputError
 from api.serve_command import register as register_serve
 from dbaas.offline.diff_command import register as register_diff
 from dbaas.policy_runner import register as register_policy
+from controlplane.cli import register as register_migrate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -108,6 +109,7 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(register_serve)
 EXTRA_COMMANDS.append(register_policy)
 EXTRA_COMMANDS.append(register_diff)
+EXTRA_COMMANDS.append(register_migrate)
 
 
 def main(argv: list[str] | None = None) -> int:
