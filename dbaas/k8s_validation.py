@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
-from dbaas.offline.runtime import Registration
+from dbaas.offline.runtime import SECRET, Registration
 
 PINNED_KUBERNETES_VERSION = "1.33.0"
 """The version every object is validated at; matches `kubernetesVersion` in the stack files."""
@@ -51,13 +51,39 @@ def _crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validato
     path = crd_schema_dir() / group / f"{kind.lower()}_{version}.json"
     if not path.is_file():
         raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
-    schema = json.loads(path.read_text())
+    schema = with_implicit_object_fields(json.loads(path.read_text()))
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(schema)
 
 
+IMPLICIT_ROOT_FIELDS = {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+}
+
+
+def with_implicit_object_fields(schema: dict[str, Any]) -> dict[str, Any]:
+    """The API server accepts apiVersion, kind and metadata on every custom resource whatever
+    the CRD's openAPIV3Schema says; some published schemas (YugabyteDB's) omit them at the
+    root while forbidding additional properties. Add them, and only them, as the server does."""
+    props = schema.get("properties")
+    if props is None:
+        return schema
+    missing = {k: v for k, v in IMPLICIT_ROOT_FIELDS.items() if k not in props}
+    return {**schema, "properties": {**props, **missing}} if missing else schema
+
+
+def _unredacted_shape(obj: dict[str, Any]) -> dict[str, Any]:
+    """The plan shows a Secret's whole `data`/`stringData` as "[secret]"; validate it as a map."""
+    if obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1":
+        return {k: ({} if k in ("data", "stringData") and v == SECRET else v) for k, v in obj.items()}
+    return obj
+
+
 def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION) -> list[str]:
     """Every schema violation of one object, as readable strings (empty when valid)."""
+    obj = _unredacted_shape(obj)
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     if is_core_api(api_version):
         try:

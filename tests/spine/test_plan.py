@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from dbaas.naming import backup_bucket
 from dbaas.k8s_validation import kubernetes_objects, validate_object
 from tests.conftest import PROJECT_DIR, plan_with_tenants
 from tests.spine.tenant_files import valid_text, write
@@ -56,7 +57,10 @@ def test_residency(lagos_plan, frankfurt_plan):
                           (frankfurt_plan, ("acme", "kudi-pay", "naija-stream"))):
         text = plan.to_json_text()
         for tenant in foreign:
-            assert f"t-{tenant}" not in text and f"dbaas-{tenant}-" not in text and f"::{tenant}-" not in text
+            for account in ("111122223333", "444455556666"):
+                assert f'"{backup_bucket(tenant, account)}"' not in text
+            assert f'"t-{tenant}"' not in text and f'"dbaas-tenant-{tenant}"' not in text
+            assert not [r.urn for r in plan.registrations if r.urn.endswith(f"::{tenant}") or f"::{tenant}-" in r.urn]
 
 
 def test_aws_resources_use_the_region_of_their_stack(lagos_plan, frankfurt_plan):
