@@ -234,7 +234,9 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
         model = StackConfig.model_validate(raw)
     except ValidationError as exc:
         for e in exc.errors(include_url=False):
-            loc = ("config", f"{PROJECT}:{e['loc'][0]}") if e["loc"] else ("config",)
+            # A defaulted field (e.g. acmeEmail, needed only by some modes) is reported by field name.
+            key = StackConfig.model_fields[e["loc"][0]].alias if e["loc"] and e["loc"][0] in StackConfig.model_fields else None
+            loc = ("config", f"{PROJECT}:{key or e['loc'][0]}") if e["loc"] else ("config",)
             msg = "required config key is missing" if e["type"] == "missing" else e["msg"]
             problems.append(doc.problem(loc, msg))
         model = None

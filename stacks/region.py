@@ -12,6 +12,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components.pop import PopCluster, pop_cluster_args
 from components.storage.platform import PlatformKey, PlatformKeyArgs
@@ -66,7 +67,9 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         opts=pulumi.ResourceOptions(providers={"aws": aws_provider}),
     )
     k8s_provider = pop.provider
-    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider})
+    # pulumi_random (generated passwords) must be explicit too: default providers are disabled.
+    random_provider = random.Provider(f"random-{config.region}")
+    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider, "random": random_provider})
     peers = NetworkPeers(
         ingress_namespace=config.ingress_namespace,
         monitoring_namespace=config.monitoring_namespace,
