@@ -99,7 +99,7 @@ class ProvisioningService:
                 if target.decommission is not None:
                     raise Conflict(f"decommissioning of service {name!r} was already requested by "
                                    f"{target.decommission.requested_by}")
-                marker = {"requested_by": caller.sub, "final_backup": True}
+                marker = {"requested_by": caller.sub, "final_backup": target.backups is not None}
                 services = [s.model_dump() | ({"decommission": marker} if s.name == name else {}) for s in old.services]
                 operation, subject = Operation.decommission_service, f"request decommissioning of service {name} of tenant {tenant_id}"
             else:

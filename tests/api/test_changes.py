@@ -1,0 +1,283 @@
+"""End to end: the real server on loopback, a real repository, and what lands in git."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from api.tenant_file import render_tenant
+from dbaas.tenant_loader import load_tenant_tree, validate_files
+from dbaas.tenant_model import Tenant
+from tests.api.conftest import NEW_TENANT, auth, git
+
+ADMIN = {"sub": "pat", "org": "platform", "roles": ("platform-admin",), "email": "pat@platform.example"}
+FRESH_ADMIN = {"sub": "ola", "org": "fresh", "roles": ("org-admin",), "email": "ola@fresh.example"}
+CACHE = {"name": "cache", "engine": "dragonfly", "version": "1.25", "topology": "single", "replicas": 1, "storage_gb": 5}
+
+
+def _materialise(repo: Path, commit: str, target: Path) -> Path:
+    """Export a commit's tenants tree with git itself, independent of the API's own reader."""
+    target.mkdir()
+    for path in git(repo, "ls-tree", "-r", "--name-only", commit, "--", "tenants").splitlines():
+        out = target / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(git_bytes(repo, "show", f"{commit}:{path}"))
+    return target / "tenants"
+
+
+def git_bytes(repo: Path, *args: str) -> bytes:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
+
+
+def test_create_commits_the_exact_file_on_a_new_branch(client, repo, tmp_path):
+    main_before = git(repo, "rev-parse", "main").strip()
+    status_before = git(repo, "status", "--porcelain", "--ignored")
+
+    response = client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN))
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["operation"] == "create"
+    assert result["branch"].startswith("provision/lagos-fresh-") and len(result["branch"]) == len("provision/lagos-fresh-") + 8
+    assert git(repo, "rev-parse", result["branch"]).strip() == result["commit"]
+    assert git(repo, "rev-parse", f"{result['commit']}^").strip() == main_before == result["base"]
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn", result["commit"]).strip() == \
+        "pat <pat@platform.example>|dbaas provisioning API"
+    assert git(repo, "diff", "--name-status", main_before, result["commit"]).splitlines() == ["A\ttenants/lagos/lagos-fresh.yaml"]
+    expected = render_tenant(Tenant.model_validate(NEW_TENANT))
+    assert git_bytes(repo, "show", f"{result['commit']}:tenants/lagos/lagos-fresh.yaml") == expected
+    assert expected.startswith(b"# yaml-language-server: $schema=../schema.json\nid: lagos-fresh\n")
+    assert response.headers["etag"] == result["etag"] == f'"{git(repo, "rev-parse", result["commit"] + ":tenants/lagos/lagos-fresh.yaml").strip()}"'
+
+    # the new tree is what `dbaas validate` accepts, and it loads back to the same model
+    tenants_dir = _materialise(repo, result["commit"], tmp_path / "after")
+    written = tenants_dir / "lagos" / "lagos-fresh.yaml"
+    assert validate_files([written], tenants_dir) == []
+    assert [t for t in load_tenant_tree(tenants_dir) if t.id == "lagos-fresh"] == [Tenant.model_validate(NEW_TENANT)]
+
+    # the plan diff adds exactly the new tenant's resources and nothing else
+    plan = result["plan"]
+    assert plan["stack"] == "lagos" and plan["delete"] == 0
+    assert plan["add"] == len(plan["added"]) > 10
+    assert all("::lagos-fresh" in urn for urn in plan["added"])
+    assert not any("lagos-fresh" in urn or "::acme" in urn for urn in plan["changed"])  # only shared platform parts
+    assert "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment::lagos-fresh" in plan["added"]
+    assert result["policies"] == [] and result["policies_passed"] is True
+
+    # main and the working tree are untouched
+    assert git(repo, "rev-parse", "main").strip() == main_before
+    assert git(repo, "status", "--porcelain", "--ignored") == status_before
+    assert not (repo / "tenants" / "lagos" / "lagos-fresh.yaml").exists()
+
+
+def test_create_then_add_service_stacks_on_the_pending_change(client, repo):
+    created = client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN)).json()
+
+    view = client.get("/v1/tenants/lagos-fresh", headers=auth(**FRESH_ADMIN))
+    assert view.status_code == 200
+    assert view.json()["pending_branch"] == created["branch"]
+    assert view.headers["etag"] == created["etag"]
+
+    response = client.post("/v1/tenants/lagos-fresh/services", json=CACHE, headers=auth(**FRESH_ADMIN))
+
+    assert response.status_code == 202, response.text
+    added = response.json()
+    assert added["operation"] == "add-service"
+    assert added["base"] == created["commit"]
+    assert git(repo, "log", "-1", "--format=%an <%ae>", added["commit"]).strip() == "ola <ola@fresh.example>"
+    stored = Tenant.model_validate({**NEW_TENANT, "services": [*NEW_TENANT["services"], CACHE]})
+    assert git_bytes(repo, "show", f"{added['commit']}:tenants/lagos/lagos-fresh.yaml") == render_tenant(stored)
+    assert client.get("/v1/tenants/lagos-fresh", headers=auth(**FRESH_ADMIN)).json()["tenant"]["services"][1]["name"] == "cache"
+
+
+def test_a_merged_change_is_read_from_main_again(client, repo):
+    created = client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN)).json()
+    git(repo, "merge", "-q", "--ff-only", created["branch"])
+
+    view = client.get("/v1/tenants/lagos-fresh", headers=auth(**FRESH_ADMIN)).json()
+
+    assert view["pending_branch"] is None
+    following = client.post("/v1/tenants/lagos-fresh/services", json=CACHE, headers=auth(**FRESH_ADMIN)).json()
+    assert following["base"] == git(repo, "rev-parse", "main").strip()
+
+
+def test_a_deleted_branch_ends_the_pending_change(client, repo):
+    created = client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN)).json()
+    git(repo, "branch", "-q", "-D", created["branch"])
+
+    assert client.get("/v1/tenants/lagos-fresh", headers=auth(**ADMIN)).status_code == 404
+    assert client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN)).status_code == 202
+
+
+def test_ids_are_unique_across_regions(client):
+    clash = {**NEW_TENANT, "id": "bergbahn"}  # bergbahn lives in frankfurt; this one asks for lagos
+
+    response = client.post("/v1/tenants", json=clash, headers=auth(**ADMIN))
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "tenant id 'bergbahn' is already used by tenants/frankfurt/bergbahn.yaml"}
+
+
+def test_put_needs_a_current_if_match(client, repo):
+    get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
+    tenant = get.json()["tenant"]
+    tenant["owners"] = ["acme-admins", "acme-dba"]
+
+    missing = client.put("/v1/tenants/acme", json=tenant, headers=auth(**ADMIN))
+    stale = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": '"0000"'})
+    fresh = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+    replay = client.put("/v1/tenants/acme", json={**tenant, "name": "Acme 3"},
+                        headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+
+    assert missing.status_code == 428
+    assert stale.status_code == 412 and stale.headers["etag"] == get.headers["etag"]
+    assert fresh.status_code == 202, fresh.text
+    assert fresh.json()["plan"]["change"] >= 1 and fresh.json()["plan"]["add"] == fresh.json()["plan"]["delete"] == 0
+    assert replay.status_code == 412 and replay.headers["etag"] == fresh.json()["etag"]
+
+
+def test_put_cannot_move_a_tenant_between_regions(client):
+    get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
+    moved = {**get.json()["tenant"], "data_region": "frankfurt"}
+
+    response = client.put("/v1/tenants/acme", json=moved, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["detail"]] == ["data_region"]
+
+
+def test_invalid_bodies_get_field_paths(client):
+    body = copy.deepcopy(NEW_TENANT)
+    body["services"][0]["replicas"] = 3
+    body["services"][0]["topology"] = "clustered"
+    body["owners"] = []
+
+    response = client.post("/v1/tenants", json=body, headers=auth(**ADMIN))
+
+    assert response.status_code == 422
+    fields = {e["field"]: e["msg"] for e in response.json()["detail"]}
+    assert fields == {"owners": "List should have at least 1 item after validation, not 0"}
+    body["owners"] = ["fresh-admins"]
+    response = client.post("/v1/tenants", json=body, headers=auth(**ADMIN))
+    assert response.status_code == 422
+    assert {e["field"]: e["msg"] for e in response.json()["detail"]} == {
+        "services[0].topology": "plan starter allows single, not clustered",
+        "services[0].replicas": "plan starter allows at most 1 replicas",
+    }
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "services", 0]
+
+
+def test_malformed_json_is_a_422_not_a_500(client):
+    response = client.post("/v1/tenants", content=b"{not json", headers={**auth(**ADMIN), "Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_add_service_over_the_plan_limit_names_the_field(client):
+    too_big = {**CACHE, "name": "metrics", "storage_gb": 80}
+
+    response = client.post("/v1/tenants/naija-stream/services", json=too_big, headers=auth(**ADMIN))
+
+    assert response.status_code == 422
+    assert {e["field"]: e["msg"] for e in response.json()["detail"]} == {
+        "storage_gb": "plan starter allows at most 50 GB per service",
+        "tenant.services": "plan starter allows at most 2 services, not 3",
+    }
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "storage_gb"], ["tenant", "services"]]
+
+
+def test_removing_a_service_of_a_protected_tenant_only_marks_it(client, repo):
+    response = client.delete("/v1/tenants/acme/services/sessions", headers=auth(**ADMIN))
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["operation"] == "decommission-service"
+    text = git_bytes(repo, "show", f"{result['commit']}:tenants/lagos/acme.yaml").decode()
+    assert "  - name: sessions\n" in text
+    assert "    decommission: {requested_by: pat, final_backup: true}\n" in text
+    assert result["plan"]["delete"] == 0
+    again = client.delete("/v1/tenants/acme/services/sessions", headers=auth(**ADMIN))
+    assert again.status_code == 409
+
+
+def test_removing_a_service_of_an_unprotected_tenant_drops_it(client, repo):
+    response = client.delete("/v1/tenants/naija-stream/services/cache", headers=auth(**ADMIN))
+
+    assert response.status_code == 202, response.text
+    text = git_bytes(repo, "show", f"{response.json()['commit']}:tenants/lagos/naija-stream.yaml").decode()
+    assert "cache" not in text and "  - name: events\n" in text
+    assert client.delete("/v1/tenants/naija-stream/services/nope", headers=auth(**ADMIN)).status_code == 404
+
+
+def test_decommission_keeps_the_file_and_its_protection(client, repo):
+    owner = {"sub": "kemi", "org": "kudi", "roles": ("org-owner",)}
+
+    response = client.delete("/v1/tenants/kudi-pay", headers=auth(**owner))
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    text = git_bytes(repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml").decode()
+    assert text.endswith("decommission: {requested_by: kemi, final_backup: true}\n")
+    assert "deletion_protection: true\n" in text
+    assert result["plan"]["delete"] == 0
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**owner)).json()
+    assert view["decommission_requested"] is True
+    assert client.delete("/v1/tenants/kudi-pay", headers=auth(**owner)).status_code == 409
+
+
+def test_dropping_a_protected_service_fails_the_deletion_policy(client):
+    get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
+    tenant = get.json()["tenant"]
+    tenant["services"] = [s for s in tenant["services"] if s["name"] != "sessions"]
+
+    response = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["plan"]["delete"] > 0
+    assert result["policies_passed"] is False
+    violations = result["policies"]
+    assert violations and {v["policy"] for v in violations} == {"protected-resource-deletion"}
+    assert {v["enforcement"] for v in violations} == {"mandatory"}
+    assert {v["urn"] for v in violations} <= set(result["plan"]["deleted"])
+    assert all("sessions" in v["urn"] for v in violations)
+
+
+def test_idempotency_key_replays_the_first_answer(client, repo):
+    headers = {**auth(**ADMIN), "Idempotency-Key": "create-lagos-fresh-1"}
+
+    first = client.post("/v1/tenants", json=NEW_TENANT, headers=headers)
+    second = client.post("/v1/tenants", json=NEW_TENANT, headers=headers)
+    other_body = client.post("/v1/tenants", json={**NEW_TENANT, "name": "Other"}, headers=headers)
+
+    assert first.status_code == second.status_code == 202
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert git(repo, "for-each-ref", "--format=%(refname)", "refs/heads/provision/").splitlines() == [
+        f"refs/heads/{first.json()['branch']}"
+    ]
+    assert other_body.status_code == 422
+    assert other_body.json()["detail"][0]["field"] == "header idempotency-key"
+
+
+def test_oversized_bodies_are_refused(client):
+    body = {**NEW_TENANT, "name": "x" * (70 * 1024)}
+
+    response = client.post("/v1/tenants", json=body, headers=auth(**ADMIN))
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body is larger than 65536 bytes"}
+
+
+def test_health_and_metrics(client, repo):
+    client.get("/v1/tenants/acme", headers=auth(**ADMIN))
+
+    health = client.get("/healthz")
+    metrics = client.get("/metrics")
+
+    assert health.json() == {"status": "ok", "base_branch": "main", "base_commit": git(repo, "rev-parse", "main").strip()}
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert 'dbaas_api_requests_total{method="GET",route="/v1/tenants/{tenant_id}",status="200"} 1.0' in metrics.text
