@@ -14,11 +14,6 @@ from components.irsa import create_irsa_role, create_service_account, grant_buck
 from components.storage.platform import PlatformBucket, PlatformBucketArgs
 from dbaas.naming import platform_role
 
-# PlatformBucketArgs annotates key_arn as `pulumi.Input[str]`, whose inner forward references
-# (`Output[T]`) pydantic cannot resolve by itself, so the model is unusable until rebuilt. Resolve
-# them once here; the proper fix belongs in components/storage (reported to its owner).
-PlatformBucketArgs.model_rebuild(_types_namespace={"Output": pulumi.Output, "T": str})
-
 TYPE = "dbaas:observability:SignalStore"
 LABELS = {"app.kubernetes.io/part-of": "dbaas-observability", "app.kubernetes.io/managed-by": "pulumi"}
 

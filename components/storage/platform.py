@@ -6,6 +6,8 @@ Observability (Thanos, Loki, Tempo), the control-plane Postgres backups and the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,11 +50,11 @@ class PlatformKey(pulumi.ComponentResource):
 
 
 class PlatformBucketArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
     region: str
     aws_account_id: str
     purpose: str = Field(pattern=r"^[a-z0-9-]{2,20}$", description="e.g. thanos, loki, tempo, pg-backups")
-    key_arn: pulumi.Input[str]
+    key_arn: Any = Field(description="ARN of the platform KMS key: a str or a pulumi Output[str].")
     retention_days: int = Field(ge=1)
     noncurrent_version_days: int = Field(default=30, ge=1)
 
