@@ -106,6 +106,14 @@ class StackConfig(BaseModel):
     alertmanager_group_wait_seconds: int = Field(default=30, ge=0, le=600)
     alertmanager_group_interval_minutes: int = Field(default=5, ge=1, le=60)
     alertmanager_repeat_interval_hours: int = Field(default=4, ge=1, le=72)
+    # Control-plane PostgreSQL (components/controlplane_db).
+    control_plane_db_storage_class: str | None = Field(
+        default=None, pattern=r"^[a-z0-9.-]{1,63}$", description="StorageClass of its volumes; default: storageClass.")
+    control_plane_db_storage_size: str = Field(default="20Gi", pattern=r"^[1-9]\d*(Gi|Ti)$")
+    control_plane_db_backup_retention_days: int = Field(default=30, ge=1, le=3650)
+    control_plane_tools_image: str = Field(
+        default="ghcr.io/dbaas-platform/dbaas-tools:0.1.0", pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",
+        description="Image with the `dbaas` CLI; the migration Job runs `dbaas migrate` from it.")
 
     @field_validator("vpc_cidr")
     @classmethod

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.pop import PopCluster, pop_cluster_args
+from components.controlplane_db import ControlPlaneDatabase, ControlPlaneDatabaseArgs
 from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.engines.context import EnginePlacement
 from components.engines.deployment import EngineDeployment, deploy_engines
@@ -41,6 +42,7 @@ class RegionStack:
     tenants: dict[str, TenantEnvironment]
     engines: EngineDeployment | None = None
     pop: PopCluster | None = None
+    control_plane_db: ControlPlaneDatabase | None = None
 
 
 def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str] | None) -> RegionStack:
@@ -112,9 +114,27 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
                         aerospike_feature_key=pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey")),
         providers,
     )
+    control_plane_db = build_control_plane_db(config, pop.oidc_issuer, platform_key.arn, providers)
     return RegionStack(
         config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments,
-        engines=engines, pop=pop,
+        engines=engines, pop=pop, control_plane_db=control_plane_db,
+    )
+
+
+def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], platform_key_arn: pulumi.Input[str],
+                           providers: pulumi.ResourceOptions) -> ControlPlaneDatabase:
+    """The region's RLS control-plane PostgreSQL (components/controlplane_db), from the stack config."""
+    return ControlPlaneDatabase(
+        f"controlplane-{config.region}",
+        ControlPlaneDatabaseArgs(
+            region=config.region, aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer,
+            kubernetes_version=config.kubernetes_version, platform_key_arn=platform_key_arn,
+            storage_class=config.control_plane_db_storage_class or config.storage_class,
+            storage_size=config.control_plane_db_storage_size,
+            backup_retention_days=config.control_plane_db_backup_retention_days,
+            tools_image=config.control_plane_tools_image,
+        ),
+        opts=providers,
     )
 
 

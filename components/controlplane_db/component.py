@@ -1,0 +1,174 @@
+"""`dbaas:controlplane:ControlPlaneDatabase`: the region's row-level-security PostgreSQL.
+
+A CloudNativePG Cluster (three instances, TLS-only, WAL and base backups to a platform bucket
+under the platform key, reached through IRSA), a ScheduledBackup, a transaction-mode PgBouncer
+Pooler, the contract roles as managed roles, and a Job that applies the shipped migrations;
+the Job's name carries their content hash, so it runs again exactly when they change.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
+                                                  scheduled_backup_spec)
+from components.irsa import create_irsa_role, grant_bucket_access
+from components.protection import stateful
+from components.storage.platform import PlatformBucket, PlatformBucketArgs
+from controlplane.migration_files import load_migrations, migrations_digest
+from controlplane.roles import APP, MIGRATOR
+from dbaas.naming import dns_label
+
+TYPE = "dbaas:controlplane:ControlPlaneDatabase"
+StrInput = Union[str, pulumi.Output]
+"""A plain string or a Pulumi output of one (pydantic cannot resolve pulumi.Input)."""
+CNPG_API = "postgresql.cnpg.io/v1"
+POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
+"""PostgreSQL 17, pinned; the issue requires 16 or newer."""
+BUCKET_GRACE_DAYS = 7
+"""The bucket keeps objects this much longer than CloudNativePG's retention, which deletes them
+itself; the base backup that starts the recovery window is up to a day older than the window."""
+
+
+class ControlPlaneDatabaseArgs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    region: str
+    aws_account_id: str = Field(pattern=r"^\d{12}$")
+    oidc_issuer: StrInput
+    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
+    platform_key_arn: StrInput
+    storage_class: str = Field(pattern=r"^[a-z0-9.-]{1,63}$")
+    storage_size: str = Field(pattern=r"^[1-9]\d*(Gi|Ti)$")
+    backup_retention_days: int = Field(ge=1, le=3650)
+    tools_image: str = Field(min_length=1, description="Image with the `dbaas` CLI (this repository).")
+    namespace: str = "dbaas-controlplane"
+    cluster_name: str = "controlplane-pg"
+    instances: int = Field(default=3, ge=3)
+    postgres_image: str = POSTGRES_IMAGE
+
+
+class ControlPlaneDatabase(pulumi.ComponentResource):
+    """Typed handles for consumers: where to connect, as whom, and what ran."""
+
+    namespace: k8s.core.v1.Namespace
+    cluster: k8s.apiextensions.CustomResource
+    pooler: k8s.apiextensions.CustomResource
+    backup_bucket: PlatformBucket
+    backup_role: aws.iam.Role
+    migration_job: k8s.batch.v1.Job
+    migrations_digest: str
+    pooler_host: str
+    """`<pooler>.<namespace>.svc`: where the application connects (as dbaas_app)."""
+    app_secret_name: str
+    migrator_secret_name: str
+
+    def __init__(self, name: str, args: ControlPlaneDatabaseArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ns = args.namespace
+        labels = {"app.kubernetes.io/part-of": "dbaas-controlplane", "app.kubernetes.io/managed-by": "pulumi"}
+        tags = {"dbaas:region": args.region, "dbaas:purpose": "controlplane-db", "managed-by": "pulumi"}
+
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": ns, "labels": {**labels, **_restricted_pod_security(args.kubernetes_version)}},
+            opts=stateful(child, True),
+        )
+        on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
+
+        self.backup_bucket = PlatformBucket(
+            f"{name}-backups",
+            PlatformBucketArgs(region=args.region, aws_account_id=args.aws_account_id, purpose="pg-backups",
+                               key_arn=args.platform_key_arn,
+                               retention_days=args.backup_retention_days + BUCKET_GRACE_DAYS),
+            opts=child,
+        )
+        # CloudNativePG names the ServiceAccount it creates after the cluster.
+        self.backup_role = create_irsa_role(
+            f"{name}-backup-role",
+            role_name=f"dbaas-{args.region}-controlplane-pg",
+            description=f"dbaas control-plane PostgreSQL in {args.region}: WAL and base backups",
+            account_id=args.aws_account_id, oidc_issuer=args.oidc_issuer,
+            namespace=ns, service_account=args.cluster_name, tags=tags, opts=child,
+        )
+        grant_bucket_access(f"{name}-backup-access", self.backup_role, self.backup_bucket.bucket.arn,
+                            args.platform_key_arn, child)
+
+        self.migrator_secret_name = f"{args.cluster_name}-{MIGRATOR.replace('_', '-')}"
+        self.app_secret_name = f"{args.cluster_name}-{APP.replace('_', '-')}"
+        secrets = [self._role_secret(f"{name}-{role.replace('_', '-')}", role, secret, ns, labels, on_ns)
+                   for role, secret in ((MIGRATOR, self.migrator_secret_name), (APP, self.app_secret_name))]
+
+        settings = ClusterSettings(
+            name=args.cluster_name, namespace=ns, image=args.postgres_image, instances=args.instances,
+            storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=self.backup_bucket.name,
+            backup_retention_days=args.backup_retention_days,
+            migrator_secret=self.migrator_secret_name, app_secret=self.app_secret_name,
+        )
+        self.cluster = k8s.apiextensions.CustomResource(
+            f"{name}-cluster", api_version=CNPG_API, kind="Cluster",
+            metadata={"name": args.cluster_name, "namespace": ns, "labels": labels},
+            spec=cluster_spec(settings, self.backup_role.arn),
+            opts=stateful(pulumi.ResourceOptions.merge(on_ns, pulumi.ResourceOptions(depends_on=secrets)), True),
+        )
+        on_cluster = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.cluster]))
+        k8s.apiextensions.CustomResource(
+            f"{name}-scheduled-backup", api_version=CNPG_API, kind="ScheduledBackup",
+            metadata={"name": f"{args.cluster_name}-daily", "namespace": ns, "labels": labels},
+            spec=scheduled_backup_spec(settings), opts=on_cluster,
+        )
+        pooler_name = f"{args.cluster_name}-pooler-rw"
+        self.pooler = k8s.apiextensions.CustomResource(
+            f"{name}-pooler", api_version=CNPG_API, kind="Pooler",
+            metadata={"name": pooler_name, "namespace": ns, "labels": labels},
+            spec=pooler_spec(settings), opts=on_cluster,
+        )
+        self.pooler_host = f"{pooler_name}.{ns}.svc"
+
+        migrations = load_migrations()
+        self.migrations_digest = migrations_digest(migrations)
+        short = self.migrations_digest[:12]
+        configmap = k8s.core.v1.ConfigMap(
+            f"{name}-migrations",
+            metadata={"name": dns_label(args.cluster_name, "migrations", short), "namespace": ns, "labels": labels},
+            data={f"{m.label}.{direction}.sql": sql for m in migrations
+                  for direction, sql in (("up", m.up_sql), ("down", m.down_sql))},
+            immutable=True,
+            opts=on_ns,
+        )
+        job_labels = {**labels, "app.kubernetes.io/name": "controlplane-migrate", "dbaas.io/migrations": short}
+        self.migration_job = k8s.batch.v1.Job(
+            f"{name}-migrate",
+            metadata={"name": dns_label(args.cluster_name, "migrate", short), "namespace": ns, "labels": job_labels},
+            spec=migration_job_spec(settings, args.tools_image, configmap.metadata.name, job_labels),
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[configmap])),
+        )
+        self.register_outputs({"poolerHost": self.pooler_host, "migrationsDigest": self.migrations_digest,
+                               "backupBucket": self.backup_bucket.name, "backupRoleArn": self.backup_role.arn})
+
+    @staticmethod
+    def _role_secret(logical: str, role: str, secret_name: str, namespace: str, labels: dict[str, str],
+                     opts: pulumi.ResourceOptions) -> k8s.core.v1.Secret:
+        """A random password in a basic-auth Secret that CloudNativePG's managed role reads."""
+        password = random.RandomPassword(f"{logical}-password", length=40, special=False, opts=opts)
+        return k8s.core.v1.Secret(
+            f"{logical}-secret",
+            metadata={"name": secret_name, "namespace": namespace, "labels": {**labels, "cnpg.io/reload": "true"}},
+            type="kubernetes.io/basic-auth",
+            string_data={"username": role, "password": pulumi.Output.secret(password.result)},
+            opts=opts,
+        )
+
+
+def _restricted_pod_security(kubernetes_version: str) -> dict[str, str]:
+    version = f"v{kubernetes_version}"
+    return {f"pod-security.kubernetes.io/{mode}{suffix}": value
+            for mode in ("enforce", "audit", "warn")
+            for suffix, value in (("", "restricted"), ("-version", version))}
