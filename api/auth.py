@@ -45,7 +45,7 @@ class Caller(BaseModel):
     @classmethod
     def _known_roles(cls, value: object) -> frozenset[Role]:
         """Unknown roles are ignored (other systems share the token); a non-list is an error."""
-        if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(r, str) for r in value):
             raise ValueError("must be a list of role names")
         known = {r.value for r in Role}
         return frozenset(Role(r) for r in value if r in known)

@@ -49,7 +49,7 @@ def make_repo(target: Path) -> Path:
 
 def token(sub: str = "alice", org: str = "acme", roles: tuple[str, ...] = ("platform-admin",), *,
           lifetime: int = 600, secret: str = JWT_SECRET, **claims: object) -> str:
-    payload = {"sub": sub, "org": org, "roles": list(roles), "aud": "dbaas-api", "iss": "dbaas",
+    payload = {"sub": sub, "org": org, "roles": roles if isinstance(roles, str) else list(roles), "aud": "dbaas-api", "iss": "dbaas",
                "exp": int(time.time()) + lifetime, **claims}
     return jwt.encode(payload, secret, algorithm="HS256")
 
