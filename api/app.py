@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, Caller, TokenVerifier
 from api.body_limit import BodySizeLimit
-from api.errors import ApiError, TooManyRequests, Unauthorized, Unprocessable
+from api.errors import ApiError, FieldError, TooManyRequests, Unauthorized, Unprocessable
 from api.field_errors import field_errors
 from api.idempotency import IdempotencyStore
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
@@ -100,6 +101,14 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [e.model_dump() for e in field_errors(exc.errors())]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """FastAPI answers an undecodable body with a bare 400; keep the 422 field-error contract."""
+        if exc.status_code == 400:
+            error = FieldError(loc=["body"], field="body", msg="request body is not valid UTF-8 JSON", type="json_invalid")
+            return JSONResponse({"detail": [error.model_dump()]}, status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

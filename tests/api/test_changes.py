@@ -176,6 +176,13 @@ def test_malformed_json_is_a_422_not_a_500(client):
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
+def test_a_body_that_is_not_utf8_is_a_422(client):
+    response = client.post("/v1/tenants", content=b"\xff\xfe", headers={**auth(**ADMIN), "Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "body"
+
+
 def test_add_service_over_the_plan_limit_names_the_field(client):
     too_big = {**CACHE, "name": "metrics", "storage_gb": 80}
 
