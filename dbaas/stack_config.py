@@ -11,7 +11,7 @@ from pathlib import Path
 from ipaddress import IPv4Network
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from dbaas.errors import InputError, Problem
@@ -38,9 +38,11 @@ class StackConfig(BaseModel):
     aws_region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     aws_account_id: str = Field(pattern=r"^\d{12}$")
     kubernetes_version: str = Field(pattern=r"^1\.\d{2}$", description="Minor version of the PoP cluster, e.g. 1.33.")
-    oidc_issuer: str = Field(
+    oidc_issuer: str | None = Field(
+        default=None,
         pattern=r"^[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$",
-        description="Cluster service-account issuer host/path, without https://; IRSA trusts it.",
+        description="adopt mode: the cluster's service-account issuer host/path, without https://; IRSA trusts "
+        "it. A created (EKS) cluster brings its own issuer.",
     )
     storage_class: str = Field(default="dbaas-retained", pattern=r"^[a-z0-9.-]{1,63}$")
     ingress_namespace: str = Field(default="ingress-nginx")
@@ -114,6 +116,12 @@ class StackConfig(BaseModel):
     control_plane_tools_image: str = Field(
         default="ghcr.io/dbaas-platform/dbaas-tools:0.1.0", pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",
         description="Image with the `dbaas` CLI; the migration Job runs `dbaas migrate` from it.")
+
+    @model_validator(mode="after")
+    def _adopted_cluster_needs_its_issuer(self) -> "StackConfig":
+        if self.cluster_mode == "adopt" and self.oidc_issuer is None:
+            raise ValueError("oidcIssuer is required when clusterMode is adopt (IRSA trusts the cluster's issuer)")
+        return self
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -245,7 +253,12 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
             # A defaulted field (e.g. acmeEmail, needed only by some modes) is reported by field name.
             key = StackConfig.model_fields[e["loc"][0]].alias if e["loc"] and e["loc"][0] in StackConfig.model_fields else None
             loc = ("config", f"{PROJECT}:{key or e['loc'][0]}") if e["loc"] else ("config",)
-            msg = "required config key is missing" if e["type"] == "missing" else e["msg"]
+            if e["type"] == "missing":
+                msg = "required config key is missing"
+            elif e["type"] == "value_error" and (e.get("ctx") or {}).get("error") is not None:
+                msg = str(e["ctx"]["error"])  # our own validators' words, without pydantic's prefix
+            else:
+                msg = e["msg"]
             problems.append(doc.problem(loc, msg))
         model = None
     if model is not None and model.region != stack:

@@ -41,8 +41,10 @@ def test_shipped_modes(lagos_plan, frankfurt_plan):
 
 
 def test_create_mode_needs_no_kubeconfig(tmp_path):
-    project = _stack(tmp_path, "frankfurt", _without_kubeconfig)
-    assert load_stack_file(project, "frankfurt").config.cluster_mode == "create"
+    project = _stack(tmp_path, "frankfurt", lambda t: t)
+    assert "dbaas-platform:kubeconfig" not in (project / "Pulumi.frankfurt.yaml").read_text()
+    loaded = load_stack_file(project, "frankfurt")
+    assert (loaded.config.cluster_mode, loaded.config.oidc_issuer) == ("create", None)
 
 
 def test_adopt_mode_reports_missing_kubeconfig(tmp_path):
@@ -78,8 +80,8 @@ def test_acme_needs_email_and_zone(tmp_path):
         return "".join(line for line in text.splitlines(keepends=True) if "acmeEmail" not in line and "acmeDnsZoneId" not in line)
     problems = _problems(_stack(tmp_path, "frankfurt", drop), "frankfurt")
     assert sorted(p.split(": ", 1)[1] for p in problems) == [
-        "config.dbaas-platform:acmeDnsZoneId: Value error, required when clusterIssuer is acme-dns01",
-        "config.dbaas-platform:acmeEmail: Value error, required when clusterIssuer is acme-dns01",
+        "config.dbaas-platform:acmeDnsZoneId: required when clusterIssuer is acme-dns01",
+        "config.dbaas-platform:acmeEmail: required when clusterIssuer is acme-dns01",
     ]
 
 
@@ -87,4 +89,4 @@ def test_vault_needs_server(tmp_path):
     def drop(text: str) -> str:
         return "".join(line for line in text.splitlines(keepends=True) if "vaultServer" not in line)
     [problem] = _problems(_stack(tmp_path, "lagos", drop), "lagos")
-    assert problem.endswith("dbaas-platform:vaultServer: Value error, required when secretStore is vault")
+    assert problem.endswith("dbaas-platform:vaultServer: required when secretStore is vault")

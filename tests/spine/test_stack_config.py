@@ -15,7 +15,9 @@ def test_shipped_stacks_carry_real_region_facts():
     frankfurt = load_stack_file(PROJECT_DIR, "frankfurt")
     assert (lagos.config.region, lagos.config.aws_region, lagos.config.pop_name) == ("lagos", "af-south-1", "los1")
     assert (frankfurt.config.region, frankfurt.config.aws_region, frankfurt.config.pop_name) == ("frankfurt", "eu-central-1", "fra1")
-    assert lagos.secret_keys == ["dbaas-platform:kubeconfig"]
+    assert lagos.secret_keys == ["dbaas-platform:aerospikeFeatureKey", "dbaas-platform:kubeconfig"]
+    assert (lagos.config.cluster_mode, frankfurt.config.cluster_mode) == ("adopt", "create")
+    assert "dbaas-platform:kubeconfig" not in frankfurt.pulumi_config  # a created cluster brings its own
     assert lagos.pulumi_config["pulumi:disable-default-providers"] == '["*"]'
 
 
@@ -65,6 +67,13 @@ def test_unknown_and_missing_keys(tmp_path):
         f"Pulumi.lagos.yaml:{pos(tmp_path, 'pulumi:disable-default-providers')}: config.dbaas-platform:popName: required config key is missing",
         f"Pulumi.lagos.yaml:{pos(tmp_path, 'dbaas-platform:popname')}: config.dbaas-platform:popname: unknown config key 'popname'",
     ])
+
+
+def test_adopted_cluster_needs_its_issuer(tmp_path):
+    problems = broken(tmp_path, "  dbaas-platform:oidcIssuer: oidc.los1.dbaas.example.net\n", "")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "config: oidcIssuer is required when clusterMode is adopt (IRSA trusts the cluster's issuer)"
+    ]
 
 
 def test_kms_window_bounds(tmp_path):
