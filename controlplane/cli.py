@@ -26,13 +26,19 @@ _KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.I
 def redact(text: str, dsn: str) -> str:
     """`text` with any password from `dsn` (URL or key=value form) replaced by [secret]."""
     secrets = {m.group(2) for m in _URL_PASSWORD.finditer(dsn)} | {m.group(2).strip("'") for m in _KEYWORD_PASSWORD.finditer(dsn)}
-    try:
-        secrets.add(conninfo_to_dict(dsn).get("password") or "")
-    except psycopg.ProgrammingError:
-        pass  # unparsable DSNs are covered by the patterns above
+    secrets.add(_parsed_password(dsn))
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return _KEYWORD_PASSWORD.sub(rf"\1{REDACTED}", _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text))
+
+
+def _parsed_password(dsn: str) -> str:
+    """The password libpq would use from `dsn`; "" when there is none or the DSN does not parse
+    (the patterns in `redact` cover unparsable DSNs)."""
+    try:
+        return conninfo_to_dict(dsn).get("password") or ""
+    except psycopg.ProgrammingError:
+        return ""
 
 
 def connect(dsn: str, connect_timeout: int = 10) -> psycopg.Connection:

@@ -21,7 +21,7 @@ UNPRIVILEGED_USER = "nobody"
 
 
 class ServerUnavailable(RuntimeError):
-    pass
+    """The server binaries are missing, or initdb / pg_ctl failed (the message has their stderr)."""
 
 
 def find_bindir() -> Path:
