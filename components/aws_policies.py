@@ -102,8 +102,27 @@ def bucket_policy(bucket_arn: str, key_arn: str) -> dict:
     }
 
 
-def role_trust_policy(account_id: str, oidc_issuer: str, namespace: str, service_account: str) -> dict:
-    """IRSA: only the tenant's workload ServiceAccount may assume the role."""
+def role_trust_policy(
+    account_id: str,
+    oidc_issuer: str,
+    namespace: str,
+    service_account: str,
+    delegate_role_arns: tuple[str, ...] = (),
+    external_id: str | None = None,
+) -> dict:
+    """IRSA: only the workload's ServiceAccount may assume the role; optionally, named platform
+    roles (Kafka Connect's audit archive) may assume it too, and only with the external id."""
+    delegation = []
+    if delegate_role_arns:
+        if not external_id:
+            raise ValueError("delegating a role needs an external id")
+        delegation.append({
+            "Sid": "PlatformDelegatesWithExternalId",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(delegate_role_arns)},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+        })
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -118,7 +137,8 @@ def role_trust_policy(account_id: str, oidc_issuer: str, namespace: str, service
                         f"{oidc_issuer}:aud": "sts.amazonaws.com",
                     }
                 },
-            }
+            },
+            *delegation,
         ],
     }
 

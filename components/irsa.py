@@ -20,14 +20,17 @@ def create_irsa_role(
     service_account: str,
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
+    delegate_role_arns: tuple[pulumi.Input[str], ...] = (),
+    external_id: str | None = None,
 ) -> aws.iam.Role:
+    """`delegate_role_arns` may also assume the role, with `external_id` (see role_trust_policy)."""
     return aws.iam.Role(
         logical_name,
         name=role_name,
         description=description,
         # The issuer may be an output (a created EKS cluster's), so the trust is built inside apply.
-        assume_role_policy=pulumi.Output.from_input(oidc_issuer).apply(
-            lambda issuer: dumps(role_trust_policy(account_id, issuer, namespace, service_account))
+        assume_role_policy=pulumi.Output.all(oidc_issuer, *delegate_role_arns).apply(
+            lambda v: dumps(role_trust_policy(account_id, v[0], namespace, service_account, tuple(v[1:]), external_id))
         ),
         max_session_duration=3600,
         tags=tags,

@@ -79,6 +79,8 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         kafka_cluster_name=config.kafka_cluster_name,
         kafka_bootstrap_port=config.kafka_bootstrap_port,
     )
+    # Kafka first: tenant roles trust its Connect role (audit archive), which must exist before them.
+    kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
     environments = {
         t.id: TenantEnvironment(
             TenantEnvironmentArgs(
@@ -88,6 +90,7 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
                 oidc_issuer=pop.oidc_issuer,
                 kubernetes_version=config.kubernetes_version,
                 network_peers=peers,
+                delegate_role_arns=(kafka.connect_role.arn,),
                 kms_deletion_window_days=config.kms_deletion_window_days,
                 noncurrent_version_days=config.backup_noncurrent_version_days,
             ),
@@ -96,7 +99,6 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         for t in tenants
     }
     # Kafka: one backbone per region; each tenant's streams are children of its environment.
-    kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
     for t in tenants:
         TenantStreams(tenant_streams_args(t, environments[t.id], kafka, config.aws_region),
                       opts=pulumi.ResourceOptions(parent=environments[t.id]))

@@ -41,6 +41,9 @@ class TenantEnvironmentArgs(BaseModel):
     network_peers: NetworkPeers
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
     noncurrent_version_days: int = 30
+    delegate_role_arns: tuple[str | pulumi.Output, ...] = ()
+    """Platform roles that may assume the tenant role with the tenant id as external id (the
+    Kafka Connect audit archive); never another tenant's."""
 
 
 class TenantEnvironment(pulumi.ComponentResource):
@@ -81,6 +84,8 @@ class TenantEnvironment(pulumi.ComponentResource):
             service_account=TENANT_WORKLOAD_SA,
             tags=tags,
             opts=child,
+            delegate_role_arns=args.delegate_role_arns,
+            external_id=tenant.id,
         )
         self.key, _ = create_kms_key(
             f"{tenant.id}-key",

@@ -171,7 +171,12 @@ def test_bucket_policy_denies_plain_http_and_foreign_keys(lagos_plan):
 
 def test_iam_role_trusts_only_the_tenant_service_account_and_reaches_only_its_bucket_and_key(lagos_plan):
     role = one(lagos_plan, "aws:iam/role:Role", "acme").inputs
-    [trust] = json.loads(role["assumeRolePolicy"])["Statement"]
+    trust, delegation = json.loads(role["assumeRolePolicy"])["Statement"]
+    assert delegation == {
+        "Sid": "PlatformDelegatesWithExternalId", "Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:role/dbaas-kafka-connect"]},
+        "Condition": {"StringEquals": {"sts:ExternalId": "acme"}},
+    }
     issuer = "oidc.los1.dbaas.example.net"
     assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}"}
     assert trust["Condition"]["StringEquals"] == {
