@@ -1,0 +1,103 @@
+"""`dbaas diff` against real temporary git repositories holding a copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dbaas.cli import main
+from dbaas.errors import InputError
+from dbaas.offline.diff import PlanSnapshot, ResourceState, diff_plans
+from dbaas.offline.diff_command import run_diff
+from dbaas.offline.diff_render import render_markdown
+from tests.conftest import PROJECT_DIR
+
+PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenants")
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository whose `project/` subdirectory is a copy of this project, committed once."""
+    project = tmp_path / "repo" / "project"
+    for part in PROJECT_PARTS:
+        if (PROJECT_DIR / part).is_dir():
+            shutil.copytree(PROJECT_DIR / part, project / part, ignore=IGNORE)
+    for name in PROJECT_FILES:
+        shutil.copyfile(PROJECT_DIR / name, project / name)
+    _git(tmp_path / "repo", "init", "-q", "-b", "main")
+    _git(tmp_path / "repo", "add", ".")
+    _git(tmp_path / "repo", "-c", "user.name=t", "-c", "user.email=t@example.net", "commit", "-q", "-m", "base")
+    return project
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_one_tenant_change_renders_only_that_tenant(repo: Path):
+    _edit(repo / "tenants" / "lagos" / "naija-stream.yaml", "plan: starter", "plan: standard")
+    report = run_diff("lagos", repo, "HEAD")
+    assert report.rendered_tenants == ("naija-stream",)
+    assert report.full_render_reasons == ()
+    quota = next(c for c in report.diff.changes if c.urn.endswith("::naija-stream-quota"))
+    assert quota.op == "update"
+    assert {(p.path, p.old, p.new) for p in quota.changes} >= {
+        ("spec.hard['requests.cpu']", "4", "24"), ("metadata.labels['dbaas.io/plan']", "starter", "standard")}
+    assert all("::acme" not in c.urn and "::kudi-pay" not in c.urn for c in report.diff.changes)
+    assert report.diff.destructive == []
+
+
+def test_removing_a_tenant_is_flagged_destructive_and_fails_with_fail_on_destroy(repo: Path, tmp_path: Path,
+                                                                                monkeypatch, capsys):
+    (repo / "tenants" / "lagos" / "naija-stream.yaml").unlink()
+    monkeypatch.chdir(repo)
+    markdown = tmp_path / "comment.md"
+    assert main(["diff", "lagos", "--base", "HEAD", "--markdown", str(markdown), "--fail-on-destroy"]) == 1
+    destructive = {next(t for t in line.split() if t.startswith("urn:")).rsplit("::", 1)[-1] for line in capsys.readouterr().out.splitlines()
+                   if line.startswith("!!! DELETE")}
+    assert destructive >= {"naija-stream-namespace", "naija-stream-backups", "naija-stream-key"}
+    comment = markdown.read_text(encoding="utf-8")
+    assert "> [!CAUTION]" in comment and "**DELETE bucket urn:pulumi:lagos::" in comment
+
+
+def test_component_change_renders_fully_and_says_why(repo: Path):
+    """The base side is built by a child interpreter from the base revision's own code; the head
+    side by this process (whose code is /work/main's, unchanged, so both sides agree here)."""
+    _edit(repo / "components" / "storage" / "encrypted_bucket.py", "ABORT_MULTIPART_DAYS = 7", "ABORT_MULTIPART_DAYS = 3")
+    report = run_diff("lagos", repo, "HEAD")
+    assert report.rendered_tenants is None
+    assert report.full_render_reasons == ("components/storage/encrypted_bucket.py changed",)
+    assert report.diff.changes == [] and report.diff.summary.same > 300
+    assert "Rendered both sides fully because components/storage/encrypted_bucket.py changed." in render_markdown(report)
+
+
+def test_unknown_revision_is_a_clear_error(repo: Path):
+    with pytest.raises(InputError) as caught:
+        run_diff("lagos", repo, "no-such-branch")
+    assert str(caught.value) == "(git):1:1: --base: no-such-branch: not a commit in this repository"
+
+
+def _state(urn: str, type_: str, inputs: dict, protect: bool = True) -> ResourceState:
+    return ResourceState(urn, type_, inputs, protect, protect, "urn:aws", "")
+
+
+def test_renaming_a_bucket_is_a_destructive_replace_and_secrets_stay_hidden():
+    base = PlanSnapshot("lagos", (_state("urn:b", "aws:s3/bucket:Bucket", {"bucket": "old"}),
+                                  _state("urn:p", "pulumi:providers:kubernetes", {"kubeconfig": "[secret]"}, False)))
+    head = PlanSnapshot("lagos", (_state("urn:b", "aws:s3/bucket:Bucket", {"bucket": "new"}),
+                                  _state("urn:p", "pulumi:providers:kubernetes", {"kubeconfig": "[secret]"}, False)))
+    diff = diff_plans(base, head)
+    assert [(c.urn, c.op, c.replace_because, c.stateful) for c in diff.changes] == [
+        ("urn:b", "replace", ("bucket",), "bucket")]
+    assert diff.summary.replace == 1 and diff.summary.same == 1
