@@ -1,8 +1,9 @@
 """The plan diff of one change, and the policy results for it.
 
-`change_report` is the single entry point the rest of the API uses; when the platform's own
-`dbaas diff` and policy pack land, only its body changes. Until then it builds the offline
-plan of the tenant's region before and after the change and compares registrations by URN.
+`change_report` is the single entry point the rest of the API uses. It builds the offline plan
+of the tenant's region before and after the change, compares them with the platform's own
+`dbaas diff` engine (`dbaas.offline.diff.diff_plans`) and runs the policy pack on the result
+(`dbaas.policy_runner.evaluate_plan`), so reviewers see in the API's answer what CI will show.
 
 Pulumi's mock runtime is process-global and not thread-safe, so every plan is built on one
 dedicated worker thread (which also owns the event loop the runtime needs).
@@ -12,44 +13,58 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.git_store import GitRepository
-from dbaas.offline.plan import build_plan
-from dbaas.offline.runtime import Registration
+from dbaas.offline.diff import diff_plans
+from dbaas.offline.plan import OfflinePlan, build_plan
+from dbaas.policy_runner import PolicyReport, evaluate_plan
 
 _PLAN_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbaas-plan",
                                   initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))
 
 
 class PlanDiffSummary(BaseModel):
-    """Resources the change adds, changes (inputs or protection differ) and deletes, by URN."""
+    """Resources the change creates, updates, replaces and deletes, by URN."""
 
     stack: str
     add: int
     change: int
+    replace: int
     delete: int
     added: list[str]
     changed: list[str]
+    replaced: list[str]
     deleted: list[str]
+    destructive: list[str] = Field(description="Data-holding resources the change deletes or replaces.")
 
 
 class PolicyResult(BaseModel):
     policy: str
-    enforcement: Literal["advisory", "mandatory"]
+    enforcement: str
+    severity: str
     urn: str
     message: str
+    fix_hint: str
+    introduced: bool = Field(description="True when the violation is new with this change.")
 
 
 class ChangeReport(BaseModel):
     plan: PlanDiffSummary
     policies: list[PolicyResult]
-    policies_passed: bool
+    policies_passed: bool = Field(description="The change introduces no mandatory violation.")
+
+
+@dataclass(frozen=True)
+class _EvaluatedPlan:
+    plan: OfflinePlan
+    policies: PolicyReport
 
 
 class _PlanCache:
@@ -57,17 +72,20 @@ class _PlanCache:
 
     def __init__(self, size: int = 16):
         self._size = size
-        self._plans: OrderedDict[tuple[str, ...], dict[str, Registration]] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, ...], _EvaluatedPlan] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, ...]) -> dict[str, Registration] | None:
-        if key in self._plans:
-            self._plans.move_to_end(key)
-        return self._plans.get(key)
+    def get(self, key: tuple[str, ...]) -> _EvaluatedPlan | None:
+        with self._lock:
+            if key in self._plans:
+                self._plans.move_to_end(key)
+            return self._plans.get(key)
 
-    def put(self, key: tuple[str, ...], plan: dict[str, Registration]) -> None:
-        self._plans[key] = plan
-        while len(self._plans) > self._size:
-            self._plans.popitem(last=False)
+    def put(self, key: tuple[str, ...], plan: _EvaluatedPlan) -> None:
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self._size:
+                self._plans.popitem(last=False)
 
 
 _CACHE = _PlanCache()
@@ -75,32 +93,26 @@ _CACHE = _PlanCache()
 
 def change_report(repo: GitRepository, region: str, before: str, after: str) -> ChangeReport:
     """Plan diff and policy results of the region stack between two commits."""
-    old = _region_plan(repo, region, before)
-    new = _region_plan(repo, region, after)
-    added = sorted(set(new) - set(old))
-    deleted = sorted(set(old) - set(new))
-    changed = sorted(
-        urn for urn in set(old) & set(new)
-        if (old[urn].inputs, old[urn].protect, old[urn].retain_on_delete)
-        != (new[urn].inputs, new[urn].protect, new[urn].retain_on_delete)
+    old = _evaluated_plan(repo, region, before)
+    new = _evaluated_plan(repo, region, after)
+    diff = diff_plans(old.plan, new.plan)
+    by_op = {op: [c.urn for c in diff.changes if c.op == op] for op in ("create", "update", "replace", "delete")}
+    summary = PlanDiffSummary(
+        stack=region, add=len(by_op["create"]), change=len(by_op["update"]), replace=len(by_op["replace"]),
+        delete=len(by_op["delete"]), added=by_op["create"], changed=by_op["update"], replaced=by_op["replace"],
+        deleted=by_op["delete"], destructive=[c.urn for c in diff.destructive],
     )
+    existing = {(v.policy, v.urn, v.message) for v in old.policies.violations}
     policies = [
-        PolicyResult(
-            policy="protected-resource-deletion",
-            enforcement="mandatory",
-            urn=urn,
-            message="deletes a resource that holds data and is protected; set a decommission marker instead",
-        )
-        for urn in deleted
-        if old[urn].protect
+        PolicyResult(policy=v.policy, enforcement=v.enforcement, severity=v.severity, urn=v.urn, message=v.message,
+                     fix_hint=v.fix_hint, introduced=(v.policy, v.urn, v.message) not in existing)
+        for v in new.policies.violations
     ]
-    summary = PlanDiffSummary(stack=region, add=len(added), change=len(changed), delete=len(deleted),
-                              added=added, changed=changed, deleted=deleted)
-    return ChangeReport(plan=summary, policies=policies,
-                        policies_passed=not any(p.enforcement == "mandatory" for p in policies))
+    passed = not any(p.introduced and p.enforcement == "mandatory" for p in policies)
+    return ChangeReport(plan=summary, policies=policies, policies_passed=passed)
 
 
-def _region_plan(repo: GitRepository, region: str, commit: str) -> dict[str, Registration]:
+def _evaluated_plan(repo: GitRepository, region: str, commit: str) -> _EvaluatedPlan:
     stack_file = f"Pulumi.{region}.yaml"
     key = (region, repo.tree_oid(commit, "tenants") or "", repo.tree_oid(commit, stack_file) or "")
     cached = _CACHE.get(key)
@@ -109,7 +121,11 @@ def _region_plan(repo: GitRepository, region: str, commit: str) -> dict[str, Reg
     with tempfile.TemporaryDirectory(prefix="dbaas-api-plan-") as tmp:
         root = Path(tmp)
         repo.export(commit, ["tenants", stack_file], root)
-        plan = _PLAN_WORKER.submit(build_plan, region, root, root / "tenants").result()
-    registrations = {r.urn: r for r in plan.registrations}
-    _CACHE.put(key, registrations)
-    return registrations
+        evaluated = _PLAN_WORKER.submit(_plan_and_policies, region, root).result()
+    _CACHE.put(key, evaluated)
+    return evaluated
+
+
+def _plan_and_policies(region: str, root: Path) -> _EvaluatedPlan:
+    plan = build_plan(region, root, root / "tenants")
+    return _EvaluatedPlan(plan, evaluate_plan(plan, root / "tenants"))
