@@ -21,6 +21,7 @@ KNOWN_OUTSIDE_FINDINGS: tuple[tuple[str, str], ...] = (
     ("k8s-no-privileged-pods", r"::observability-[a-z]+-collector$"),
     ("k8s-service-account-no-automount", r"::observability-[a-z]+-collector-sa$"),
     ("deletion-protected-stateful", r"kubernetes:kafka\.strimzi\.io/v1beta2:KafkaTopic::"),
+    ("aws-backup-bucket-object-lock", r"dbaas:controlplane:ControlPlaneDatabase\$.*::controlplane-[a-z]+-backups-bucket$"),
 )
 """(rule, URN pattern) of violations in other engineers' components, reported to the lead."""
 
