@@ -12,14 +12,15 @@ from dbaas.tenant_loader import load_tenant_tree
 from stacks.region import TENANTS_DIR, RegionStack, build_region
 
 
-def run(tenants_dir: Path = TENANTS_DIR) -> RegionStack:
+def run(tenants_dir: Path = TENANTS_DIR, only_tenants: frozenset[str] | None = None) -> RegionStack:
+    """`only_tenants` is for the offline runner (sharding, diffs of changed tenants); see stacks/region.py."""
     config = from_pulumi_config()
     try:
         tenants = load_tenant_tree(tenants_dir, region=config.region)
     except InputError as exc:
         raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
     kubeconfig = pulumi.Config(PROJECT).get_secret("kubeconfig")  # required only in adopt mode
-    region = build_region(config, tenants, kubeconfig)
+    region = build_region(config, tenants, kubeconfig, only_tenants)
     pulumi.export("region", config.region)
     pulumi.export("tenants", sorted(region.tenants))
     return region

@@ -1,7 +1,12 @@
-"""Build one regional stack: explicit providers, then one TenantEnvironment per local tenant.
+"""Build one regional stack: the region's platform once, then each local tenant on top of it.
 
 No resource may fall back to a default provider: the stack files disable them, so a missing
 `provider` fails loudly instead of deploying to whatever the ambient credentials point at.
+
+Region-level components (observability's routing table, for instance) always see every tenant
+of the region. `only_tenants` limits which tenants' own resources are built; the offline runner
+uses it to plan a large region in parallel shards and to diff only the tenants a change touched.
+A real `pulumi up` never passes it.
 """
 
 from __future__ import annotations
@@ -11,19 +16,20 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.pop import PopCluster, pop_cluster_args
 from components.controlplane_db import ControlPlaneDatabase, ControlPlaneDatabaseArgs
-from components.storage.platform import PlatformKey, PlatformKeyArgs
+from components.engines.base import EngineInstance
 from components.engines.context import EnginePlacement
-from components.engines.deployment import EngineDeployment, deploy_engines
+from components.engines.operators import EngineOperators, EngineOperatorsArgs
+from components.engines.registry import create_service_instances
 from components.kafka import EventBackbone, TenantStreams
 from components.kafka.stack_args import backbone_args, tenant_streams_args
 from components.observability import (
     AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
 )
+from components.pop import PopCluster, pop_cluster_args
+from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from components.tenant.network_policies import NetworkPeers
 from dbaas.stack_config import PROJECT, StackConfig
@@ -34,22 +40,55 @@ TENANTS_DIR = PROJECT_ROOT / "tenants"
 
 
 @dataclass
-class RegionStack:
+class RegionPlatform:
+    """What every tenant of the region stands on."""
+
     config: StackConfig
+    providers: pulumi.ResourceOptions
     aws_provider: aws.Provider
-    k8s_provider: k8s.Provider
+    random_provider: random.Provider
     platform_key: PlatformKey
-    tenants: dict[str, TenantEnvironment]
-    engines: EngineDeployment | None = None
-    pop: PopCluster | None = None
-    control_plane_db: ControlPlaneDatabase | None = None
+    pop: PopCluster
+    kafka: EventBackbone
+    observability: RegionalObservability
+    engine_operators: EngineOperators
+    engine_placement: EnginePlacement
+    control_plane_db: ControlPlaneDatabase
+    network_peers: NetworkPeers
 
 
-def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str] | None) -> RegionStack:
-    """Everything for one region. `tenants` must already be filtered to this region."""
+@dataclass
+class TenantStack:
+    """Everything one tenant has in its region."""
+
+    environment: TenantEnvironment
+    streams: TenantStreams
+    observability: TenantObservability
+    instances: dict[str, EngineInstance]
+
+
+@dataclass
+class RegionStack:
+    platform: RegionPlatform
+    tenants: dict[str, TenantStack]
+
+
+def build_region(
+    config: StackConfig,
+    tenants: list[Tenant],
+    kubeconfig: pulumi.Input[str] | None,
+    only_tenants: frozenset[str] | None = None,
+) -> RegionStack:
+    """Everything for one region. `tenants` must be this region's tenants, all of them."""
     foreign = [t.id for t in tenants if t.data_region != config.region]
     if foreign:
         raise ValueError(f"tenants of other regions passed to {config.region}: {', '.join(foreign)}")
+    platform = build_platform(config, tenants, kubeconfig)
+    built = [t for t in tenants if only_tenants is None or t.id in only_tenants]
+    return RegionStack(platform=platform, tenants={t.id: build_tenant(platform, t) for t in built})
+
+
+def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str] | None) -> RegionPlatform:
     aws_provider = aws.Provider(
         f"aws-{config.region}",
         region=config.aws_region,
@@ -68,59 +107,66 @@ def build_region(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.
         pop_cluster_args(config, kubeconfig, platform_key.arn),
         opts=pulumi.ResourceOptions(providers={"aws": aws_provider}),
     )
-    k8s_provider = pop.provider
     # pulumi_random (generated passwords) must be explicit too: default providers are disabled.
     random_provider = random.Provider(f"random-{config.region}")
-    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": k8s_provider, "random": random_provider})
-    peers = NetworkPeers(
-        ingress_namespace=config.ingress_namespace,
-        monitoring_namespace=config.monitoring_namespace,
-        kafka_namespace=config.kafka_namespace,
-        kafka_cluster_name=config.kafka_cluster_name,
-        kafka_bootstrap_port=config.kafka_bootstrap_port,
-    )
-    # Kafka first: tenant roles trust its Connect role (audit archive), which must exist before them.
+    providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": pop.provider, "random": random_provider})
+    # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
-    environments = {
-        t.id: TenantEnvironment(
-            TenantEnvironmentArgs(
-                tenant=t,
-                aws_region=config.aws_region,
-                aws_account_id=config.aws_account_id,
-                oidc_issuer=pop.oidc_issuer,
-                kubernetes_version=config.kubernetes_version,
-                network_peers=peers,
-                delegate_role_arns=(kafka.connect_role.arn,),
-                kms_deletion_window_days=config.kms_deletion_window_days,
-                noncurrent_version_days=config.backup_noncurrent_version_days,
-            ),
-            opts=providers,
-        )
-        for t in tenants
-    }
-    # Kafka: one backbone per region; each tenant's streams are children of its environment.
-    for t in tenants:
-        TenantStreams(tenant_streams_args(t, environments[t.id], kafka, config.aws_region),
-                      opts=pulumi.ResourceOptions(parent=environments[t.id]))
     observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
-    for t in tenants:
-        env = environments[t.id]
-        TenantObservability(
-            TenantObservabilityArgs(tenant=t, endpoints=observability.endpoints, kafka_namespace=config.kafka_namespace),
-            opts=pulumi.ResourceOptions(parent=env, depends_on=[observability]),
-        )
-    engines = deploy_engines(
-        tenants, environments,
-        EnginePlacement(aws_region=config.aws_region, storage_class=config.storage_class,
-                        kafka_namespace=config.kafka_namespace,
-                        aerospike_feature_key=pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey")),
-        providers,
+    engine_operators = EngineOperators(EngineOperatorsArgs(), opts=providers)
+    return RegionPlatform(
+        config=config,
+        providers=providers,
+        aws_provider=aws_provider,
+        random_provider=random_provider,
+        platform_key=platform_key,
+        pop=pop,
+        kafka=kafka,
+        observability=observability,
+        engine_operators=engine_operators,
+        engine_placement=EnginePlacement(
+            aws_region=config.aws_region, storage_class=config.storage_class, kafka_namespace=config.kafka_namespace,
+            aerospike_feature_key=pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey"),
+        ),
+        control_plane_db=build_control_plane_db(config, pop.oidc_issuer, platform_key.arn, providers),
+        network_peers=NetworkPeers(
+            ingress_namespace=config.ingress_namespace,
+            monitoring_namespace=config.monitoring_namespace,
+            kafka_namespace=config.kafka_namespace,
+            kafka_cluster_name=config.kafka_cluster_name,
+            kafka_bootstrap_port=config.kafka_bootstrap_port,
+        ),
     )
-    control_plane_db = build_control_plane_db(config, pop.oidc_issuer, platform_key.arn, providers)
-    return RegionStack(
-        config=config, aws_provider=aws_provider, k8s_provider=k8s_provider, platform_key=platform_key, tenants=environments,
-        engines=engines, pop=pop, control_plane_db=control_plane_db,
+
+
+def build_tenant(platform: RegionPlatform, tenant: Tenant) -> TenantStack:
+    """The tenant's environment, then its streams, monitors and databases as its children."""
+    config = platform.config
+    env = TenantEnvironment(
+        TenantEnvironmentArgs(
+            tenant=tenant,
+            aws_region=config.aws_region,
+            aws_account_id=config.aws_account_id,
+            oidc_issuer=platform.pop.oidc_issuer,
+            kubernetes_version=config.kubernetes_version,
+            network_peers=platform.network_peers,
+            delegate_role_arns=(platform.kafka.connect_role.arn,),
+            kms_deletion_window_days=config.kms_deletion_window_days,
+            noncurrent_version_days=config.backup_noncurrent_version_days,
+        ),
+        opts=platform.providers,
     )
+    streams = TenantStreams(
+        tenant_streams_args(tenant, env, platform.kafka, config.aws_region),
+        opts=pulumi.ResourceOptions(parent=env),
+    )
+    monitors = TenantObservability(
+        TenantObservabilityArgs(tenant=tenant, endpoints=platform.observability.endpoints,
+                                kafka_namespace=config.kafka_namespace),
+        opts=pulumi.ResourceOptions(parent=env, depends_on=[platform.observability]),
+    )
+    instances = create_service_instances(tenant, env, platform.engine_placement, depends_on=[platform.engine_operators])
+    return TenantStack(environment=env, streams=streams, observability=monitors, instances=instances)
 
 
 def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], platform_key_arn: pulumi.Input[str],

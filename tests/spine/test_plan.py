@@ -75,7 +75,9 @@ def test_aws_resources_use_the_region_of_their_stack(lagos_plan, frankfurt_plan)
 def test_secrets_never_appear(plan):
     text = plan.to_json_text() + plan.summary()
     assert "offline-placeholder-secret" not in text
-    assert plan.to_preview_json()["config"]["dbaas-platform:kubeconfig"] == "[secret]"
+    config = plan.to_preview_json()["config"]
+    assert config["dbaas-platform:aerospikeFeatureKey"] == "[secret]"
+    assert config.get("dbaas-platform:kubeconfig", "[secret]") == "[secret]"  # only adopted clusters have one
 
 
 def test_plan_is_byte_identical_across_runs_and_environments(tmp_path):
