@@ -20,10 +20,10 @@ from components.controlplane_db.manifests import (ClusterSettings, cluster_spec,
                                                   scheduled_backup_spec)
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
-from components.storage.platform import PlatformBucket, PlatformBucketArgs
+from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from controlplane.migration_files import load_migrations, migrations_digest
 from controlplane.roles import APP, MIGRATOR
-from dbaas.naming import dns_label
+from dbaas.naming import dns_label, platform_bucket
 
 TYPE = "dbaas:controlplane:ControlPlaneDatabase"
 StrInput = Union[str, pulumi.Output]
@@ -60,7 +60,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
     namespace: k8s.core.v1.Namespace
     cluster: k8s.apiextensions.CustomResource
     pooler: k8s.apiextensions.CustomResource
-    backup_bucket: PlatformBucket
+    backup_bucket: aws.s3.Bucket
     backup_role: aws.iam.Role
     migration_job: k8s.batch.v1.Job
     migrations_digest: str
@@ -83,13 +83,19 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
         )
         on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
 
-        self.backup_bucket = PlatformBucket(
-            f"{name}-backups",
-            PlatformBucketArgs(region=args.region, aws_account_id=args.aws_account_id, purpose="pg-backups",
-                               key_arn=args.platform_key_arn,
-                               retention_days=args.backup_retention_days + BUCKET_GRACE_DAYS),
-            opts=child,
-        )
+        # A platform bucket (platform naming, platform key, protected) with Object Lock, which the
+        # policy pack requires of every backup bucket. PlatformBucket has no Object Lock option
+        # yet, so this uses the same builder it does; switch once it gains one.
+        bucket_name = platform_bucket(args.region, "pg-backups", args.aws_account_id)
+        self.backup_bucket = create_encrypted_bucket(
+            f"{name}-backups-bucket",
+            BucketSettings(name=bucket_name, current_version_days=args.backup_retention_days + BUCKET_GRACE_DAYS,
+                           noncurrent_version_days=BUCKET_GRACE_DAYS, object_lock_days=args.backup_retention_days),
+            args.platform_key_arn,
+            {**tags, "dbaas:purpose": "pg-backups"},
+            stateful(child, True),
+            child,
+        ).bucket
         # CloudNativePG names the ServiceAccount it creates after the cluster.
         self.backup_role = create_irsa_role(
             f"{name}-backup-role",
@@ -98,7 +104,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             account_id=args.aws_account_id, oidc_issuer=args.oidc_issuer,
             namespace=ns, service_account=args.cluster_name, tags=tags, opts=child,
         )
-        grant_bucket_access(f"{name}-backup-access", self.backup_role, self.backup_bucket.bucket.arn,
+        grant_bucket_access(f"{name}-backup-access", self.backup_role, self.backup_bucket.arn,
                             args.platform_key_arn, child)
 
         self.migrator_secret_name = f"{args.cluster_name}-{MIGRATOR.replace('_', '-')}"
@@ -108,7 +114,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
 
         settings = ClusterSettings(
             name=args.cluster_name, namespace=ns, image=args.postgres_image, instances=args.instances,
-            storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=self.backup_bucket.name,
+            storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=bucket_name,
             backup_retention_days=args.backup_retention_days,
             migrator_secret=self.migrator_secret_name, app_secret=self.app_secret_name,
         )
@@ -151,7 +157,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[configmap])),
         )
         self.register_outputs({"poolerHost": self.pooler_host, "migrationsDigest": self.migrations_digest,
-                               "backupBucket": self.backup_bucket.name, "backupRoleArn": self.backup_role.arn})
+                               "backupBucket": self.backup_bucket.bucket, "backupRoleArn": self.backup_role.arn})
 
     @staticmethod
     def _role_secret(logical: str, role: str, secret_name: str, namespace: str, labels: dict[str, str],

@@ -56,6 +56,7 @@ def test_cluster_spec(stack):
     store = cluster["backup"]["barmanObjectStore"]
     bucket = only(regs, "aws:s3/bucket:Bucket")["bucket"]
     assert bucket.startswith(f"dbaas-p-{stack}-pg-backups-")
+    assert only(regs, "aws:s3/bucket:Bucket")["objectLockEnabled"] is True
     assert store["destinationPath"] == f"s3://{bucket}/controlplane-pg"
     assert store["s3Credentials"] == {"inheritFromIAMRole": True}
     assert store["wal"]["encryption"] == store["data"]["encryption"] == "aws:kms"
