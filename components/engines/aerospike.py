@@ -89,6 +89,7 @@ class AerospikeInstance(EngineInstance):
                 "clientCertFilename": "tls.crt", "clientKeyFilename": "tls.key"}},
             "podSpec": {
                 "multiPodPerHost": not self.sizing.clustered,
+                **self.NODES.pod_fields(),
                 "securityContext": restricted_pod(AEROSPIKE_UID),
                 "aerospikeContainer": {"resources": self.sizing.resources,
                                        "securityContext": restricted_container(AEROSPIKE_UID)},
@@ -113,7 +114,7 @@ class AerospikeInstance(EngineInstance):
                          "volumeMount": {"name": "credentials", "mountPath": CREDENTIALS_PATH, "readOnly": True}}],
             "resources": self.sizing.helper_resources,
             "service": {"type": "ClusterIP"},
-            "podSpec": {"serviceAccountName": self.args.service_account,
+            "podSpec": {"serviceAccountName": self.args.service_account, **self.NODES.pod_fields(),
                         "serviceContainer": {"securityContext": restricted_container(AEROSPIKE_UID)}},
         }
 

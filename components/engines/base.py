@@ -2,8 +2,8 @@
 
 Common to all six: the instance name, sizing from plan and service, a generated admin password in
 a credentials Secret, TLS material where the operator needs it from the platform, the two
-NetworkPolicy openings, protection of data-holding objects, and the final backup that a
-`decommission:` marker asks for.
+NetworkPolicy openings, protection of data-holding objects, the database node class every pod runs
+on (`NODES`, see node_placement.py), and the final backup that a `decommission:` marker asks for.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from components.engines.connection import (
 )
 from components.engines.context import InstanceArgs
 from components.engines.network import create_instance_policies
+from components.engines.node_placement import ENGINE_PODS, NodePlacement
 from components.engines.pod_security import restricted_container, restricted_pod
 from components.engines.sizing import Sizing
 from components.engines.tls import create_certificate
@@ -39,6 +40,8 @@ class EngineInstance(pulumi.ComponentResource):
     """Further generated passwords the engine needs (system users), stored in the same Secret."""
     PLATFORM_TLS: ClassVar[bool] = False
     """True when the operator expects the platform to provide the serving certificate."""
+    NODES: ClassVar[NodePlacement] = ENGINE_PODS
+    """The node class every pod of the instance runs on; engine modules map it to their CR's fields."""
 
     instance_name: str
     namespace: str
@@ -180,6 +183,7 @@ class EngineInstance(pulumi.ComponentResource):
                         "serviceAccountName": self.args.service_account,
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(uid),
+                        **self.NODES.pod_fields(),
                         "containers": [{
                             "name": purpose,
                             "image": image,

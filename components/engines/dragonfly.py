@@ -38,6 +38,7 @@ class DragonflyInstance(EngineInstance):
             "serviceAccountName": self.args.service_account,
             "podSecurityContext": restricted_pod(DRAGONFLY_UID),
             "containerSecurityContext": restricted_container(DRAGONFLY_UID),
+            **self.NODES.pod_fields(),
             "authentication": {"passwordFromSecret": {"name": self.credentials_secret, "key": "password"}},
             "tlsSecretRef": {"name": self.tls_secret},
             "args": self.args_list(),

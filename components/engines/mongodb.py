@@ -56,6 +56,7 @@ class MongodbInstance(EngineInstance):
             "volumeSpec": {"persistentVolumeClaim": self.sizing.volume_claim()},
             "podSecurityContext": restricted_pod(MONGO_UID),
             "containerSecurityContext": restricted_container(MONGO_UID),
+            **self.NODES.pod_fields(),
             "affinity": {"antiAffinityTopologyKey": "kubernetes.io/hostname" if self.sizing.clustered else "none"},
             "podDisruptionBudget": {"maxUnavailable": 1},
         }

@@ -60,14 +60,17 @@ class ScyllaInstance(EngineInstance):
             "scyllaConfig": f"{self.instance_name}-config",
             "scyllaAgentConfig": f"{self.instance_name}-agent-config",
         }
+        spread = {}
         if self.sizing.clustered:
-            rack["placement"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+            spread["podAntiAffinity"] = {"requiredDuringSchedulingIgnoredDuringExecution": [{
                 "topologyKey": ZONE_KEY,
                 "labelSelector": {"matchExpressions": [
                     {"key": "scylla/cluster", "operator": "In", "values": [self.instance_name]},
                     {"key": "scylla/rack", "operator": "NotIn", "values": [name]},
                 ]},
-            }]}}
+            }]}
+        # Rack placement is the only scheduling field ScyllaCluster has: an Affinity plus tolerations.
+        rack["placement"] = {**self.NODES.affinity(**spread), "tolerations": self.NODES.tolerations()}
         return rack
 
     def backup_task(self, name: str) -> dict:

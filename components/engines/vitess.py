@@ -82,6 +82,7 @@ class VitessInstance(EngineInstance):
             "mysqld": {"resources": self.sizing.resources},
             "dataVolumeClaimTemplate": self.sizing.volume_claim(),
             "backupLocationName": BACKUP_LOCATION,
+            **self.NODES.affinity_fields(),
         }
 
     def backup_spec(self) -> dict:
@@ -102,6 +103,7 @@ class VitessInstance(EngineInstance):
                 "concurrencyPolicy": "Forbid",
                 "successfulJobsHistoryLimit": 3,
                 "failedJobsHistoryLimit": 3,
+                **self.NODES.affinity_fields(),
                 "strategies": [{
                     "name": "keyspace",
                     "keyspace": keyspace_name(self.service.name),
@@ -114,6 +116,8 @@ class VitessInstance(EngineInstance):
     def cluster_spec(self) -> dict:
         image = self.image
         helper = self.sizing.helper_resources
+        # VitessCluster has no nodeSelector: each component takes a core Affinity and tolerations.
+        nodes = self.NODES.affinity_fields()
         return {
             "images": {
                 "vtctld": image, "vtgate": image, "vttablet": image, "vtorc": image, "vtbackup": image,
@@ -121,7 +125,7 @@ class VitessInstance(EngineInstance):
             },
             "backup": self.backup_spec(),
             "extraVitessFlags": {"s3_backup_server_side_encryption": "aws:kms"},
-            "globalLockserver": {"etcd": {"resources": helper, "dataVolumeClaimTemplate": {
+            "globalLockserver": {"etcd": {"resources": helper, **nodes, "dataVolumeClaimTemplate": {
                 "accessModes": ["ReadWriteOnce"], "storageClassName": self.sizing.storage_class,
                 "resources": {"requests": {"storage": "1Gi"}}}}},
             "cells": [{
@@ -129,6 +133,7 @@ class VitessInstance(EngineInstance):
                 "gateway": {
                     "replicas": 2 if self.sizing.clustered else 1,
                     "resources": helper,
+                    **nodes,
                     "authentication": {"static": {"secret": {"name": self.credentials_secret, "key": USERS_KEY}}},
                     "secureTransport": {"required": True, "tls": {
                         "certSecret": {"name": self.tls_secret, "key": "tls.crt"},
@@ -136,12 +141,12 @@ class VitessInstance(EngineInstance):
                     }},
                 },
             }],
-            "vitessDashboard": {"cells": [CELL], "replicas": 1, "resources": helper},
+            "vitessDashboard": {"cells": [CELL], "replicas": 1, "resources": helper, **nodes},
             "keyspaces": [{
                 "name": keyspace_name(self.service.name),
                 "durabilityPolicy": "semi_sync" if self.sizing.clustered else "none",
                 "turndownPolicy": "RequireIdle",
-                "vitessOrchestrator": {"resources": helper},
+                "vitessOrchestrator": {"resources": helper, **nodes},
                 "partitionings": [{"equal": {"parts": 1, "shardTemplate": {
                     "databaseInitScriptSecret": {"name": self.credentials_secret, "key": INIT_KEY},
                     "tabletPools": [self.tablet_pool()],

@@ -35,13 +35,16 @@ class YugabyteInstance(EngineInstance):
 
     def _overrides(self) -> dict:
         resources = {"requests": self.sizing.requests, "limits": self.sizing.limits}
+        tolerations = self.NODES.tolerations()
         return {
             "resource": {"master": self.sizing.helper_resources, "tserver": resources},
             "serviceAccount": self.args.service_account,
             "podSecurityContext": {**restricted_pod(YB_UID), "enabled": True},
             "containerSecurityContext": restricted_container(YB_UID),
-            "master": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}},
-            "tserver": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}},
+            # The chart applies the top-level nodeSelector to masters and tservers; tolerations are per server.
+            "nodeSelector": self.NODES.node_selector(),
+            "master": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}, "tolerations": tolerations},
+            "tserver": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}, "tolerations": tolerations},
         }
 
     def universe_spec(self) -> dict:
