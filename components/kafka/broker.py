@@ -9,10 +9,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
+from components.engines.node_placement import NodePlacement
 from components.kafka.custom_resources import PART_OF, strimzi_resource
 from components.kafka.settings import KafkaBackboneArgs, NodePoolSizing
 from components.kafka.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
 from components.kafka.versions import KAFKA_METADATA_VERSION, KAFKA_VERSION
+from components.pop.node_classes import KAFKA
 
 ADMIN_USER = "dbaas-admin"
 SUPER_USERS = [f"CN={ADMIN_USER}"]
@@ -20,6 +22,9 @@ SUPER_USERS = [f"CN={ADMIN_USER}"]
 
 METRICS_KEY = "kafka-metrics.yaml"
 TLS_LISTENER = "tls"
+KAFKA_NODES = NodePlacement(KAFKA)
+"""Brokers and controllers run on the dedicated, tainted Kafka node group. Entity operator, Kafka
+exporter and Connect stay on the system nodes (they tolerate no taint)."""
 
 
 def broker_config() -> dict[str, object]:
@@ -90,6 +95,8 @@ def node_pool_spec(role: str, sizing: NodePoolSizing, storage_class: str) -> dic
             "requests": {"cpu": sizing.cpu, "memory": sizing.memory},
             "limits": {"cpu": sizing.cpu, "memory": sizing.memory},
         },
+        # Strimzi pod templates have no nodeSelector: the node class goes in as a required node affinity.
+        "template": {"pod": KAFKA_NODES.affinity_fields()},
     }
 
 

@@ -14,6 +14,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.aws_policies import dumps
 from components.irsa import create_irsa_role
+from components.engines.node_placement import NodePlacement
 from components.kafka.acls import connect_acl_rules
 from components.kafka.custom_resources import strimzi_resource
 from components.kafka.plugins import ALL_PLUGINS, Plugin
@@ -22,6 +23,7 @@ from components.kafka.settings import KafkaBackboneArgs
 from components.kafka.topics import compacted_topic_spec
 from components.kafka.users import create_user, user_spec
 from components.kafka.versions import KAFKA_VERSION
+from components.pop.node_classes import SYSTEM
 from dbaas.naming import tenant_role
 
 NAME = "dbaas-connect"
@@ -34,6 +36,9 @@ ROLE_NAME = "dbaas-kafka-connect"
 AVRO_CONVERTER = "io.apicurio.registry.utils.converter.AvroConverter"
 RECORD_ID_STRATEGY = "io.apicurio.registry.serde.avro.strategy.RecordIdStrategy"
 """One CDC topic holds several tables, so each schema is registered under its record name."""
+CONNECT_NODES = NodePlacement(SYSTEM)
+"""Connect workers and their image builds stay on the system nodes, pinned so they never drift onto
+a future untainted class. SYSTEM has no taint, so there is nothing to tolerate."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,11 @@ def connect_spec(args: KafkaBackboneArgs, registry_url: str, role_arn: pulumi.In
         "rack": {"topologyKey": args.rack_topology_key},
         "resources": {"requests": {"cpu": "1", "memory": "3Gi"}, "limits": {"cpu": "2", "memory": "3Gi"}},
         "jvmOptions": {"-Xms": "2g", "-Xmx": "2g"},
-        "template": {"serviceAccount": {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}}},
+        "template": {
+            "serviceAccount": {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
+            "pod": {"affinity": CONNECT_NODES.affinity()},
+            "buildPod": {"affinity": CONNECT_NODES.affinity()},
+        },
     }
 
 
