@@ -23,6 +23,7 @@ from components.kafka.custom_resources import strimzi_resource
 from components.kafka.outbound import XDR_PORT, create_outbound, outbound_name
 from components.kafka.topics import RetentionClass, retained_topic_spec
 from components.kafka.users import create_user, user_spec
+from components.protection import stateful
 from dbaas.engine_catalog import EngineName
 from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_tenant_topic, kafka_tenant_user, tenant_namespace
 from dbaas.plans import plan_for
@@ -87,17 +88,19 @@ class TenantStreams(pulumi.ComponentResource):
         ns, cluster = args.kafka_namespace, args.cluster_name
         labels = {LABEL_TENANT: tenant.id}
         retention = {kind: RetentionClass(kind) for kind in KAFKA_TENANT_TOPIC_KINDS}
+        # Topics hold the tenant's events: protected tenants' topics survive a removed declaration.
+        topic_opts = stateful(child, tenant.deletion_protection)
 
         self.topics = {}
         for kind in KAFKA_TENANT_TOPIC_KINDS:
             name = kafka_tenant_topic(kind, tenant.id)
             self.topics[name] = strimzi_resource(f"{tenant.id}-topic-{kind}", "KafkaTopic", name, ns,
-                                                 retained_topic_spec(name, retention[kind]), child, cluster, labels)
+                                                 retained_topic_spec(name, retention[kind]), topic_opts, cluster, labels)
         captures = [cdc_capture(tenant.id, s) for s in tenant.services if s.cdc]
         for capture in captures:
             self.topics[capture.topic] = strimzi_resource(
                 f"{capture.topic}-topic", "KafkaTopic", capture.topic, ns,
-                retained_topic_spec(capture.topic, RetentionClass.cdc), child, cluster, labels)
+                retained_topic_spec(capture.topic, RetentionClass.cdc), topic_opts, cluster, labels)
 
         self.user = create_user(f"{tenant.id}-kafka-user", kafka_tenant_user(tenant.id), ns, cluster,
                                 user_spec(tenant_acl_rules(tenant), plan_for(tenant.plan).kafka_quota), child, labels)
