@@ -25,6 +25,10 @@ TYPE = "dbaas:observability:RegionalObservability"
 COLLECTOR_NAME = "otel"
 COLLECTOR_SA = "otel-collector"
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.129.1"
+SERVICE_ACCOUNT_TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+"""Where client-go's in-cluster config (the k8sattributes processor) looks for token, CA and namespace."""
+TOKEN_EXPIRATION_SECONDS = 3607
+"""What the kubelet itself projects (kube-api-access volumes, mode 0644); it refreshes the token at 80% of its lifetime."""
 BUCKET_BACKSTOP_DAYS = 1
 """Bucket lifecycle = the signal's retention + 1 day, so the backend's own retention acts first."""
 
@@ -136,7 +140,8 @@ class RegionalObservability(pulumi.ComponentResource):
         after_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-collector-sa", metadata={"name": COLLECTOR_SA, "namespace": self.namespace_name, "labels": LABELS},
-            opts=after_ns)
+            # No token in every pod of this account; the collector mounts its own (collector_volumes).
+            automount_service_account_token=False, opts=after_ns)
         role = k8s.rbac.v1.ClusterRole(
             f"{name}-collector-role", metadata={"name": "dbaas-otel-collector", "labels": LABELS},
             rules=[{"apiGroups": [""], "resources": ["pods", "namespaces", "nodes"], "verbs": ["get", "list", "watch"]},
@@ -159,10 +164,31 @@ class RegionalObservability(pulumi.ComponentResource):
                 "serviceAccount": COLLECTOR_SA,
                 "config": self.collector_config,
                 "ports": [{"name": "otlp-grpc", "port": OTLP_GRPC_PORT}, {"name": "otlp-http", "port": OTLP_HTTP_PORT}],
-                "volumes": [{"name": "pod-logs", "hostPath": {"path": "/var/log/pods", "type": "Directory"}}],
-                "volumeMounts": [{"name": "pod-logs", "mountPath": "/var/log/pods", "readOnly": True}],
+                **collector_volumes(),
                 "tolerations": [{"operator": "Exists"}],
                 "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases["opentelemetry-operator"], binding]),
         )
+
+
+def collector_volumes() -> dict:
+    """The collector's `volumes` and `volumeMounts`: the node's pod logs (read-only host path, allowed
+    for this namespace by the pack's k8s-no-privileged-pods config) and an explicitly projected API
+    token for k8sattributes, since the ServiceAccount does not automount one."""
+    token_sources = [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": TOKEN_EXPIRATION_SECONDS}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                      "fieldPath": "metadata.namespace"}}]}},
+    ]
+    return {
+        "volumes": [
+            {"name": "pod-logs", "hostPath": {"path": "/var/log/pods", "type": "Directory"}},
+            {"name": "api-token", "projected": {"defaultMode": 0o644, "sources": token_sources}},
+        ],
+        "volumeMounts": [
+            {"name": "pod-logs", "mountPath": "/var/log/pods", "readOnly": True},
+            {"name": "api-token", "mountPath": SERVICE_ACCOUNT_TOKEN_DIR, "readOnly": True},
+        ],
+    }
