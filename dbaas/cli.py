@@ -58,7 +58,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     project_dir = find_project_dir()
     try:
-        plan = build_plan(args.stack, project_dir, Path(args.tenants_dir) if args.tenants_dir else None)
+        plan = build_plan(args.stack, project_dir, Path(args.tenants_dir) if args.tenants_dir else None,
+                          workers=args.workers)
     except InputError as exc:
         for problem in exc.problems:
             print(problem)
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
     p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="plan tenants in N processes (default: one per core once a region has 48+ tenants); "
+                        "the output is identical for any N")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("schema", help="export the tenant file JSON Schema (default: tenants/schema.json)")

@@ -7,7 +7,10 @@ output on any machine. Secrets are rendered as "[secret]".
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,26 +88,69 @@ class OfflinePlan:
         return "\n".join(lines) + "\n"
 
 
-def build_plan(stack: str, project_dir: Path, tenants_dir: Path | None = None) -> OfflinePlan:
-    """Validate inputs first (located errors), then run the program under mocks."""
-    from stacks import program
+PARALLEL_THRESHOLD = 48
+"""Below this many tenants, starting a second interpreter costs more than it saves."""
 
+
+def default_workers(tenant_count: int) -> int:
+    return max(1, min(os.cpu_count() or 1, tenant_count // PARALLEL_THRESHOLD))
+
+
+def build_plan(
+    stack: str,
+    project_dir: Path,
+    tenants_dir: Path | None = None,
+    *,
+    only_tenants: frozenset[str] | None = None,
+    workers: int | None = None,
+) -> OfflinePlan:
+    """Validate inputs first (located errors), then run the program under mocks.
+
+    Large regions are planned in `workers` processes, each running the same program for a shard
+    of the tenants (region-level components still see every tenant). The shards' platform
+    resources must come out identical, and the merged plan is byte-identical to a one-process
+    plan, whatever the number of workers.
+    """
     tenants_dir = tenants_dir or project_dir / "tenants"
     stack_file = load_stack_file(project_dir, stack)
-    load_tenant_tree(tenants_dir)  # the whole tree must be valid; raises InputError with locations
+    # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
+    region_tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
+    ids = sorted(t.id for t in region_tenants if only_tenants is None or t.id in only_tenants)
+    workers = default_workers(len(ids)) if workers is None else max(1, min(workers, len(ids) or 1))
+    if workers == 1:
+        registrations = plan_shard(stack, project_dir, tenants_dir, only_tenants and frozenset(ids))
+    else:
+        shards = [frozenset(ids[i::workers]) for i in range(workers)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(plan_shard, [stack] * workers, [project_dir] * workers,
+                                    [tenants_dir] * workers, shards))
+        registrations = merge_shards(results)
+    return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
 
-    def run() -> None:
-        program.run(tenants_dir)
 
-    registrations = run_program(
-        run,
+def plan_shard(stack: str, project_dir: Path, tenants_dir: Path, only_tenants: frozenset[str] | None) -> list[Registration]:
+    """Run the program for one shard of tenants (all of them when `only_tenants` is None)."""
+    from stacks import program
+
+    stack_file = load_stack_file(project_dir, stack)
+    return run_program(
+        lambda: program.run(tenants_dir, only_tenants),
         project=PROJECT,
         stack=stack,
         config=stack_file.pulumi_config,
         secret_keys=stack_file.secret_keys,
         default_account=stack_file.config.aws_account_id,
     )
-    return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
+
+
+def merge_shards(shards: list[list[Registration]]) -> list[Registration]:
+    merged: dict[str, Registration] = {}
+    for shard in shards:
+        for reg in shard:
+            seen = merged.setdefault(reg.urn, reg)
+            if seen != reg:
+                raise RuntimeError(f"{reg.urn} differs between plan shards: the program is not deterministic")
+    return list(merged.values())
 
 
 __all__ = ["OfflinePlan", "build_plan", "InputError"]

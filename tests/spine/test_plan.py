@@ -9,6 +9,7 @@ import pytest
 
 from dbaas.naming import backup_bucket
 from dbaas.k8s_validation import kubernetes_objects, validate_object
+from dbaas.offline.plan import build_plan
 from tests.conftest import PROJECT_DIR, plan_with_tenants
 from tests.spine.tenant_files import valid_text, write
 
@@ -102,3 +103,21 @@ def test_a_new_tenant_adds_only_its_own_resources(tenants_copy, lagos_plan):
     assert before <= after
     added_owners = {bigger.tenant_of().get(urn) for urn in after - before}
     assert added_owners == {"test-a"}
+
+
+def test_sharded_plan_is_identical_to_a_single_process_plan(tenants_copy):
+    for i in range(5):
+        write(tenants_copy, "lagos", f"shard-{i}", valid_text(id=f"shard-{i}"))
+    single = build_plan("lagos", PROJECT_DIR, tenants_copy, workers=1)
+    sharded = build_plan("lagos", PROJECT_DIR, tenants_copy, workers=2)
+    assert sharded.to_json_text() == single.to_json_text()
+    assert set(single.tenant_of().values()) == {"acme", "kudi-pay", "naija-stream", *(f"shard-{i}" for i in range(5))}
+
+
+def test_only_tenants_builds_the_platform_and_just_those_tenants(lagos_plan):
+    subset = build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"}))
+    assert set(subset.tenant_of().values()) == {"acme"}
+    platform = {r.urn for r in lagos_plan.registrations if r.urn not in lagos_plan.tenant_of()}
+    assert platform == {r.urn for r in subset.registrations if r.urn not in subset.tenant_of()}
+    acme = {r.urn for r in lagos_plan.registrations if lagos_plan.tenant_of().get(r.urn) == "acme"}
+    assert acme == set(subset.tenant_of())
