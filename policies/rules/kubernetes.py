@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any, Iterable, Iterator, Mapping
 
 from pulumi_policy import Severity
@@ -85,29 +86,78 @@ def check_no_wildcard_rbac(resource: Resource, ctx: RuleContext) -> Iterable[str
                 yield f"rules[{i}].{field_name} contains '*'"
 
 
-def _walk(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:
+def _walk(value: Any, path: str) -> Iterator[tuple[str, str, Any, Mapping[str, Any]]]:
+    """(path, key, value, the mapping that holds it) for every mapping entry below `value`."""
     if isinstance(value, Mapping):
         for key, child in value.items():
             child_path = f"{path}.{key}" if path else str(key)
-            yield child_path, str(key), child
+            yield child_path, str(key), child, value
             yield from _walk(child, child_path)
     elif isinstance(value, list):
         for i, child in enumerate(value):
             yield from _walk(child, f"{path}[{i}]")
 
 
+DEFAULT_ALLOWED_HOST_PATHS = ({"namespace": "monitoring", "pathPrefix": "/var/log/pods"},)
+"""The node log agent (OpenTelemetry collector) reads container logs; nothing else reads the host."""
+
+
+def _under(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or below it, after normalising (so `/var/log/pods/../../etc` is not)."""
+    path, prefix = posixpath.normpath(path), posixpath.normpath(prefix)
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def _mounts_of(pod: Mapping[str, Any], volume: str) -> list[Mapping[str, Any]]:
+    """Every volumeMount of `volume` anywhere in the pod spec (containers, init containers, or a
+    CR's own top-level `volumeMounts`)."""
+    return [m for _, key, mounts, _ in _walk(pod, "") if key == "volumeMounts" and isinstance(mounts, list)
+            for m in mounts if isinstance(m, Mapping) and m.get("name") == volume]
+
+
+def _host_path_problem(resource: Resource, pod: Mapping[str, Any], volume: Mapping[str, Any],
+                       allowed: Iterable[Mapping[str, Any]]) -> str | None:
+    """None when the pack config allows this hostPath volume, else why not."""
+    host_path = str(volume["hostPath"].get("path"))
+    namespace = resource.namespace
+    if resource.tenant is not None or tenant_from_namespace(namespace) is not None:
+        return "host paths are never allowed in tenant namespaces"
+    if not any(a.get("namespace") == namespace and _under(host_path, str(a.get("pathPrefix"))) for a in allowed):
+        return f"namespace {namespace or '(none)'} may not mount it (pack config allowedHostPaths)"
+    mounts = _mounts_of(pod, str(volume.get("name")))
+    writable = sorted(str(m.get("mountPath")) for m in mounts if m.get("readOnly") is not True)
+    if writable:
+        return f"allowed read-only only, but its mount at {', '.join(writable)} is not readOnly"
+    if not mounts:
+        return "allowed read-only only, but no container mounts it with readOnly: true"
+    return None
+
+
 def check_pod_security(resource: Resource, ctx: RuleContext) -> Iterable[str]:
     """Walk every Kubernetes object and Helm value tree: operators put pod templates in many
-    places (spec.template.spec, CR pod templates, chart values), so field names decide."""
+    places (spec.template.spec, CR pod templates, chart values), so field names decide.
+
+    A hostPath volume passes only when `allowedHostPaths` lists the object's namespace and a prefix
+    of the path, and every mount of it is read-only; tenant namespaces never get one. A hostPath
+    anywhere but in a `volumes` list (e.g. chart values) is always reported."""
     if not (resource.is_kubernetes or resource.type.startswith("kubernetes:helm.sh")):
         return
-    for path, key, value in _walk(resource.props, ""):
+    allowed = ctx.config.get("allowedHostPaths", DEFAULT_ALLOWED_HOST_PATHS)
+    volumes_seen: set[int] = set()
+    for path, key, value, holder in _walk(resource.props, ""):
         if key in HOST_NAMESPACE_FIELDS and value is True:
             yield f"{path} is true"
-        elif key == "hostPath" and isinstance(value, Mapping):
-            yield f"{path} mounts host path {value.get('path')!r}"
         elif key == "privileged" and value is True:
             yield f"{path} is true"
+        elif key == "volumes" and isinstance(value, list):
+            for i, volume in enumerate(value):
+                if isinstance(volume, Mapping) and isinstance(volume.get("hostPath"), Mapping):
+                    volumes_seen.add(id(volume))
+                    problem = _host_path_problem(resource, holder, volume, allowed)
+                    if problem:
+                        yield f"{path}[{i}].hostPath mounts host path {volume['hostPath'].get('path')!r}: {problem}"
+        elif key == "hostPath" and isinstance(value, Mapping) and id(holder) not in volumes_seen:
+            yield f"{path} mounts host path {value.get('path')!r}"
 
 
 def check_service_account_automount(resource: Resource, ctx: RuleContext) -> Iterable[str]:
@@ -162,10 +212,20 @@ RULES = [
     ),
     Rule(
         name="k8s-no-privileged-pods",
-        description="No pod spec is privileged or uses hostPath, hostNetwork, hostPID or hostIPC.",
+        description="No pod spec is privileged or uses hostNetwork, hostPID, hostIPC or hostPath; the only "
+                    "hostPaths are read-only mounts the pack config allows in platform namespaces.",
         severity=Severity.CRITICAL,
-        fix_hint="Remove the field; use PersistentVolumeClaims for storage and Services for networking.",
+        fix_hint="Remove the field; use PersistentVolumeClaims for storage and Services for networking. A platform "
+                 "node agent may mount a host path read-only if allowedHostPaths lists its namespace and prefix.",
         check_resource=check_pod_security,
+        config_schema={"allowedHostPaths": {
+            "type": "array",
+            "description": "Host path prefixes a platform namespace may mount read-only (never tenant namespaces).",
+            "items": {"type": "object", "additionalProperties": False, "required": ["namespace", "pathPrefix"],
+                      "properties": {"namespace": {"type": "string", "minLength": 1},
+                                     "pathPrefix": {"type": "string", "pattern": "^/."}}},
+            "default": [dict(a) for a in DEFAULT_ALLOWED_HOST_PATHS],
+        }},
     ),
     Rule(
         name="k8s-service-account-no-automount",
