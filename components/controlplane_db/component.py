@@ -20,10 +20,10 @@ from components.controlplane_db.manifests import (ClusterSettings, cluster_spec,
                                                   scheduled_backup_spec)
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
-from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
+from components.storage.platform import PlatformBucket, PlatformBucketArgs
 from controlplane.migration_files import load_migrations, migrations_digest
 from controlplane.roles import APP, MIGRATOR
-from dbaas.naming import dns_label, platform_bucket
+from dbaas.naming import dns_label
 
 TYPE = "dbaas:controlplane:ControlPlaneDatabase"
 StrInput = Union[str, pulumi.Output]
@@ -83,19 +83,19 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
         )
         on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
 
-        # A platform bucket (platform naming, platform key, protected) with Object Lock, which the
-        # policy pack requires of every backup bucket. PlatformBucket has no Object Lock option
-        # yet, so this uses the same builder it does; switch once it gains one.
-        bucket_name = platform_bucket(args.region, "pg-backups", args.aws_account_id)
-        self.backup_bucket = create_encrypted_bucket(
-            f"{name}-backups-bucket",
-            BucketSettings(name=bucket_name, current_version_days=args.backup_retention_days + BUCKET_GRACE_DAYS,
-                           noncurrent_version_days=BUCKET_GRACE_DAYS, object_lock_days=args.backup_retention_days),
-            args.platform_key_arn,
-            {**tags, "dbaas:purpose": "pg-backups"},
-            stateful(child, True),
-            child,
-        ).bucket
+        # Backups are immutable for their retention (Object Lock), and the bucket keeps objects a
+        # little longer than CloudNativePG's own retention, which deletes them first.
+        backups = PlatformBucket(
+            f"{name}-backups",
+            PlatformBucketArgs(
+                region=args.region, aws_account_id=args.aws_account_id, purpose="pg-backups",
+                key_arn=args.platform_key_arn, retention_days=args.backup_retention_days + BUCKET_GRACE_DAYS,
+                noncurrent_version_days=BUCKET_GRACE_DAYS, object_lock_days=args.backup_retention_days,
+            ),
+            opts=child,
+        )
+        bucket_name = backups.name
+        self.backup_bucket = backups.bucket
         # CloudNativePG names the ServiceAccount it creates after the cluster.
         self.backup_role = create_irsa_role(
             f"{name}-backup-role",

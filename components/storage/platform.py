@@ -57,6 +57,9 @@ class PlatformBucketArgs(BaseModel):
     key_arn: Any = Field(description="ARN of the platform KMS key: a str or a pulumi Output[str].")
     retention_days: int = Field(ge=1)
     noncurrent_version_days: int = Field(default=30, ge=1)
+    object_lock_days: int | None = Field(
+        default=None, ge=1, description="Governance-mode Object Lock for backup buckets; None for other purposes."
+    )
 
 
 class PlatformBucket(pulumi.ComponentResource):
@@ -75,6 +78,7 @@ class PlatformBucket(pulumi.ComponentResource):
                 name=self.name,
                 current_version_days=args.retention_days,
                 noncurrent_version_days=args.noncurrent_version_days,
+                object_lock_days=args.object_lock_days,
             ),
             args.key_arn,
             {"dbaas:region": args.region, "dbaas:purpose": args.purpose, "managed-by": "pulumi"},
