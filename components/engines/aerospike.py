@@ -2,6 +2,8 @@
 
 One namespace named after the service, on a file-backed device sized from the plan; TLS on the
 client port with a platform-issued certificate; access control with a generated admin password.
+Metrics: the Aerospike Prometheus exporter as a sidecar (the server itself serves no Prometheus
+endpoint), reading the node over TLS on localhost as the admin user, serving `exporter` (9145).
 Backups: a per-instance Aerospike Backup Service (tenant ServiceAccount, so IRSA) running a full
 backup routine on the service's cron into the tenant bucket (bucket-default SSE-KMS, tenant key).
 """
@@ -20,6 +22,12 @@ from dbaas.engine_catalog import EngineName, backups_retained
 API = "asdb.aerospike.com/v1"
 BACKUP_API = "asdb.aerospike.com/v1beta1"
 BACKUP_SERVICE_IMAGE = "aerospike/aerospike-backup-service:3.0.0"
+EXPORTER_IMAGE = "aerospike/aerospike-prometheus-exporter:1.16.1"
+EXPORTER_CONTAINER = "aerospike-prometheus-exporter"
+METRICS_PORT_NAME = "exporter"
+"""Named container port the platform's PodMonitor scrapes (`/metrics`); see observability/engine_telemetry.py."""
+METRICS_PORT = 9145
+METRICS_PATH = "/metrics"
 AEROSPIKE_UID = 1000
 FEATURES_PATH = "/etc/aerospike/secret"
 TLS_PATH = "/etc/aerospike/tls"
@@ -70,8 +78,29 @@ class AerospikeInstance(EngineInstance):
                  "source": {"persistentVolume": {"storageClass": sc, "volumeMode": "Filesystem", "size": self.sizing.storage}}},
                 {"name": "features", "aerospike": {"path": FEATURES_PATH},
                  "source": {"secret": {"secretName": f"{self.instance_name}-features"}}},
-                {"name": "tls", "aerospike": {"path": TLS_PATH}, "source": {"secret": {"secretName": self.tls_secret}}},
+                {"name": "tls", "aerospike": {"path": TLS_PATH}, "source": {"secret": {"secretName": self.tls_secret}},
+                 "sidecars": [{"containerName": EXPORTER_CONTAINER, "path": TLS_PATH}]},
             ],
+        }
+
+    def exporter_sidecar(self) -> dict:
+        """Reads its own node (localhost) over TLS, verifying the instance's TLS name against the CA."""
+        return {
+            "name": EXPORTER_CONTAINER,
+            "image": EXPORTER_IMAGE,
+            "ports": [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}],
+            "env": [
+                {"name": "AS_HOST", "value": "localhost"},
+                {"name": "AS_PORT", "value": str(self.spec.client_port)},
+                {"name": "AS_NODE_TLS_NAME", "value": self.instance_name},
+                {"name": "AS_ROOT_CA", "value": f"file:{TLS_PATH}/ca.crt"},
+                {"name": "AS_AUTH_MODE", "value": "internal"},
+                {"name": "AS_AUTH_USER", "value": ADMIN_USERS[self.ENGINE]},
+                self.secret_env("AS_AUTH_PASSWORD", "password"),
+                {"name": "AGENT_BIND_PORT", "value": str(METRICS_PORT)},
+            ],
+            "resources": self.sizing.helper_resources,
+            "securityContext": restricted_container(AEROSPIKE_UID),
         }
 
     def cluster_spec(self) -> dict:
@@ -95,6 +124,7 @@ class AerospikeInstance(EngineInstance):
                                        "securityContext": restricted_container(AEROSPIKE_UID)},
                 "aerospikeInitContainer": {"resources": self.sizing.helper_resources,
                                            "securityContext": restricted_container(AEROSPIKE_UID)},
+                "sidecars": [self.exporter_sidecar()],
             },
         }
 

@@ -16,6 +16,9 @@ from dbaas.engine_catalog import EngineName
 
 API = "dragonflydb.io/v1alpha1"
 DRAGONFLY_UID = 999
+METRICS_PORT_NAME = "admin"
+"""The operator's admin container port (9999): `/metrics` in plain HTTP (it passes `--no_tls_on_admin_port`)."""
+METRICS_PATH = "/metrics"
 CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
 """redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
 

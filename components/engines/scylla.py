@@ -26,6 +26,9 @@ RACKS = ("a", "b", "c")
 AGENT_VERSION = "3.4.1"
 SCYLLA_UID = 999
 ZONE_KEY = "topology.kubernetes.io/zone"
+METRICS_PORT_NAME = "prometheus"
+"""The operator's member Service port (9180) for Scylla's own Prometheus endpoint."""
+METRICS_PATH = "/metrics"
 SCYLLA_CONFIG = {
     "authenticator": "PasswordAuthenticator",
     "authorizer": "CassandraAuthorizer",

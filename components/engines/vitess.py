@@ -54,6 +54,9 @@ SET GLOBAL super_read_only = 'ON';
 """
 """The shard's database init script (the operator requires one); it creates the users Vitess runs as."""
 BACKUP_LOCATION = "tenant-s3"
+METRICS_PORT_NAME = "web"
+"""The operator's name for every Vitess component's HTTP port (15000), which serves `/metrics`."""
+METRICS_PATH = "/metrics"
 
 
 def keyspace_name(service_name: str) -> str:

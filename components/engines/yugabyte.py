@@ -21,6 +21,10 @@ YSQL_DATABASE = "yugabyte"
 """The database that scheduled backups cover; tenants create their schema in it."""
 INCREMENTAL_EVERY = dt.timedelta(hours=1)
 MS = 1000
+METRICS_PORT_NAME = "http-ysql-met"
+"""The yugabyte chart's tserver container port (13000) serving the YSQL server's metrics; there is
+no port named `http-tserver` (tserver web is `http-ui`, 9000)."""
+METRICS_PATH = "/prometheus-metrics"
 
 
 class YugabyteInstance(EngineInstance):

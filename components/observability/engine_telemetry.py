@@ -1,6 +1,9 @@
 """Where each engine's metrics come from, and what its rules and dashboards select: the one place
 to change when the engines' exporters change.
 
+Scrape ports and paths are the ones the engine components configure (each engine module's
+`METRICS_PORT_NAME`/`METRICS_PATH`), imported, so the two cannot drift apart.
+
 Instance pods are found by `app.kubernetes.io/instance=<service_instance(...)>` in the tenant
 namespace; every scraped series gets a `dbaas_instance` label (set by the monitor's relabelling),
 so rules and dashboards select one instance by (`namespace`, `dbaas_instance`) and nothing else.
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from components.engines import aerospike, dragonfly, scylla, vitess, yugabyte
 from dbaas.engine_catalog import EngineName
 from dbaas.naming import service_instance
 
@@ -42,7 +46,7 @@ class EngineTelemetry:
 
 ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
     EngineName.yugabyte: EngineTelemetry(
-        monitor_kind="PodMonitor", port="http-tserver", path="/prometheus-metrics",
+        monitor_kind="PodMonitor", port=yugabyte.METRICS_PORT_NAME, path=yugabyte.METRICS_PATH,
         latency_histogram="yb_ysqlserver_sql_statement_latency_seconds",
         connections_in_use="yb_ysqlserver_active_connection_total",
         connections_limit="yb_ysqlserver_max_connection_total",
@@ -50,7 +54,7 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="yb_backup_failures_total",
     ),
     EngineName.vitess: EngineTelemetry(
-        monitor_kind="PodMonitor", port="web", path="/metrics",
+        monitor_kind="PodMonitor", port=vitess.METRICS_PORT_NAME, path=vitess.METRICS_PATH,
         latency_histogram="vtgate_api_seconds",
         connections_in_use="vttablet_conn_pool_in_use",
         connections_limit="vttablet_conn_pool_capacity",
@@ -58,7 +62,7 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="vtbackup_failures_total",
     ),
     EngineName.scylla: EngineTelemetry(
-        monitor_kind="ServiceMonitor", port="prometheus", path="/metrics",
+        monitor_kind="ServiceMonitor", port=scylla.METRICS_PORT_NAME, path=scylla.METRICS_PATH,
         latency_histogram="scylla_storage_proxy_coordinator_request_latency_seconds",
         connections_in_use="scylla_transport_current_connections",
         connections_limit="scylla_transport_max_connections",
@@ -66,7 +70,7 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="scylla_manager_task_failures_total",
     ),
     EngineName.dragonfly: EngineTelemetry(
-        monitor_kind="PodMonitor", port="admin", path="/metrics",
+        monitor_kind="PodMonitor", port=dragonfly.METRICS_PORT_NAME, path=dragonfly.METRICS_PATH,
         latency_histogram="dragonfly_command_latency_seconds",
         connections_in_use="dragonfly_connected_clients",
         connections_limit="dragonfly_max_clients",
@@ -74,7 +78,7 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="dragonfly_snapshot_failures_total",
     ),
     EngineName.aerospike: EngineTelemetry(
-        monitor_kind="PodMonitor", port="exporter", path="/metrics",
+        monitor_kind="PodMonitor", port=aerospike.METRICS_PORT_NAME, path=aerospike.METRICS_PATH,
         latency_histogram="aerospike_latencies_read_seconds",
         connections_in_use="aerospike_node_stats_client_connections",
         connections_limit="aerospike_node_stats_proto_fd_max",
@@ -82,6 +86,7 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="aerospike_backup_failures_total",
     ),
     EngineName.mongodb: EngineTelemetry(
+        # No exporter in the PerconaServerMongoDB CR yet, so nothing serves this port (engines README, Known gaps).
         monitor_kind="PodMonitor", port="metrics", path="/metrics",
         latency_histogram="mongodb_op_latency_seconds",
         connections_in_use="mongodb_ss_connections_current",

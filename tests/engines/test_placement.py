@@ -164,3 +164,23 @@ def test_final_backup_jobs_and_vitess_backup_schedules_run_on_database_nodes(ten
     [vitess] = resources(plan, KINDS["VitessCluster"])
     [schedule] = vitess.inputs["spec"]["backup"]["schedules"]
     assert (schedule["affinity"], schedule["tolerations"]) == ({"nodeAffinity": NODE_AFFINITY}, TOLERATIONS)
+
+
+def test_aerospike_exporter_serves_the_port_the_monitor_scrapes(frankfurt_plan):
+    """Not placement, but the same objects: the PodMonitor's `exporter` port must exist on the pods."""
+    from components.observability.engine_telemetry import telemetry_for
+
+    [cluster] = resources(frankfurt_plan, KINDS["AerospikeCluster"])
+    spec = cluster.inputs["spec"]
+    [sidecar] = spec["podSpec"]["sidecars"]
+    assert telemetry_for("aerospike").port == "exporter"
+    assert sidecar["ports"] == [{"name": "exporter", "containerPort": 9145, "protocol": "TCP"}]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in sidecar["env"]}
+    assert env == {
+        "AS_HOST": "localhost", "AS_PORT": "4333", "AS_NODE_TLS_NAME": "tracking-aerospike",
+        "AS_ROOT_CA": "file:/etc/aerospike/tls/ca.crt", "AS_AUTH_MODE": "internal", "AS_AUTH_USER": "admin",
+        "AS_AUTH_PASSWORD": {"secretKeyRef": {"name": "tracking-aerospike-credentials", "key": "password"}},
+        "AGENT_BIND_PORT": "9145",
+    }
+    tls = next(v for v in spec["storage"]["volumes"] if v["name"] == "tls")
+    assert tls["sidecars"] == [{"containerName": "aerospike-prometheus-exporter", "path": "/etc/aerospike/tls"}]
