@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from policies.rules import aws, deletion, kubernetes, residency
+from policies.rules import aws, deletion, kafka, kubernetes, plans, residency
 from policies.rules.model import Rule
 
-RULES: tuple[Rule, ...] = (*kubernetes.RULES, *aws.RULES, *residency.RULES, *deletion.RULES)
+RULES: tuple[Rule, ...] = (*kubernetes.RULES, *aws.RULES, *residency.RULES, *deletion.RULES, *kafka.RULES,
+                           *plans.RULES)
 
 _names = [r.name for r in RULES]
 if len(_names) != len(set(_names)):
