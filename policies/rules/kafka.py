@@ -78,7 +78,7 @@ def _scope_problem(resource_type: str, name: str, pattern: str, tenant: str) -> 
     elif resource_type in ("group", "transactionalId"):
         own = kafka_group_prefix(tenant)
         if pattern == "literal":
-            return None if name.startswith(own) and len(name) > len(own) else f"{name!r} does not start with {own!r}"
+            return None if name.startswith(own) else f"{name!r} does not start with {own!r}"
         owned = (own,)
     else:
         return f"is on resource type {resource_type!r}; tenants get topics, groups and transactional ids only"
