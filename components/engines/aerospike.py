@@ -116,7 +116,9 @@ class AerospikeInstance(EngineInstance):
             "operatorClientCert": {"tlsClientName": self.instance_name, "secretCertSource": {
                 "secretName": self.tls_secret, "caCertsFilename": "ca.crt",
                 "clientCertFilename": "tls.crt", "clientKeyFilename": "tls.key"}},
+            # AerospikeCluster podSpec has no priorityClassName (AKO 4.0.2): these pods get no PriorityClass.
             "podSpec": {
+                "metadata": {"labels": self.pod_labels()},
                 "multiPodPerHost": not self.sizing.clustered,
                 **self.NODES.pod_fields(),
                 "securityContext": restricted_pod(AEROSPIKE_UID),

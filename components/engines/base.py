@@ -3,7 +3,9 @@
 Common to all six: the instance name, sizing from plan and service, a generated admin password in
 a credentials Secret, TLS material where the operator needs it from the platform, the two
 NetworkPolicy openings, protection of data-holding objects, the database node class every pod runs
-on (`NODES`, see node_placement.py), and the final backup that a `decommission:` marker asks for.
+on (`NODES`, see node_placement.py), the labels its pods carry for the tenant's metrics monitor
+(`pod_labels()`/`monitor_selector()`), the PoP's `dbaas-database` PriorityClass (`PRIORITY_CLASS`), and the
+final backup that a `decommission:` marker asks for. Engine modules only map these to their operator's fields.
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from components.engines.node_placement import ENGINE_PODS, NodePlacement
 from components.engines.pod_security import restricted_container, restricted_pod
 from components.engines.sizing import Sizing
 from components.engines.tls import create_certificate
+from components.pop.priority_classes import DATABASE
 from components.protection import stateful
 from dbaas.engine_catalog import EngineName
 
 PASSWORD_LENGTH = 32
 FINAL_BACKUP_DEADLINE_SECONDS = 6 * 3600
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+"""The label (value: the instance name) that tenant monitors select an instance's pods by."""
+POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
+"""Identity labels, besides INSTANCE_LABEL, that the platform asks the operators to put on the pods."""
 
 
 class EngineInstance(pulumi.ComponentResource):
@@ -42,6 +49,8 @@ class EngineInstance(pulumi.ComponentResource):
     """True when the operator expects the platform to provide the serving certificate."""
     NODES: ClassVar[NodePlacement] = ENGINE_PODS
     """The node class every pod of the instance runs on; engine modules map it to their CR's fields."""
+    PRIORITY_CLASS: ClassVar[str] = DATABASE.name
+    """The PoP baseline's PriorityClass for database pods; engine modules map it where their CRD has a field."""
 
     instance_name: str
     namespace: str
@@ -122,6 +131,25 @@ class EngineInstance(pulumi.ComponentResource):
         """Engine-specific keys of the credentials Secret, beyond `username` and `password`."""
         return {}
 
+    @classmethod
+    def monitor_selector(cls, instance_name: str) -> dict[str, str]:
+        """`matchLabels` of the tenant monitor: labels every metrics-serving pod of the instance carries.
+
+        The default is INSTANCE_LABEL, which `pod_labels()` puts on the pods through the operator's
+        pod-label field. An engine whose operator will not take that label overrides this with the
+        label the operator itself puts on the pods.
+        """
+        return {INSTANCE_LABEL: instance_name}
+
+    def pod_labels(self) -> dict[str, str]:
+        """Labels the instance's pods must carry; each engine module passes them to its operator's field."""
+        identity = {key: self.labels[key] for key in POD_LABEL_KEYS if key in self.labels}
+        return {INSTANCE_LABEL: self.instance_name, **identity}
+
+    def priority_fields(self) -> dict[str, str]:
+        """`{"priorityClassName": ...}`, for operator fields (and PodSpecs) that take a PriorityClass name."""
+        return {"priorityClassName": self.PRIORITY_CLASS}
+
     # --- helpers for engine modules ----------------------------------------------------------
 
     @property
@@ -184,6 +212,7 @@ class EngineInstance(pulumi.ComponentResource):
                         "automountServiceAccountToken": False,
                         "securityContext": restricted_pod(uid),
                         **self.NODES.pod_fields(),
+                        **self.priority_fields(),
                         "containers": [{
                             "name": purpose,
                             "image": image,

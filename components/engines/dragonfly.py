@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from components.engines.base import EngineInstance
+from components.engines.base import INSTANCE_LABEL, EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
 from dbaas.engine_catalog import EngineName
 
@@ -19,6 +19,9 @@ DRAGONFLY_UID = 999
 METRICS_PORT_NAME = "admin"
 """The operator's admin container port (9999): `/metrics` in plain HTTP (it passes `--no_tls_on_admin_port`)."""
 METRICS_PATH = "/metrics"
+OPERATOR_NAME_LABEL = "app"
+"""The operator's own pod label (value: the Dragonfly name), part of its StatefulSet selector in every release
+(internal/resources/resources.go, v1.1.11 through v1.6.1)."""
 CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
 """redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
 
@@ -28,7 +31,19 @@ class DragonflyInstance(EngineInstance):
     PLATFORM_TLS = True
 
     def pod_selector(self) -> dict:
-        return {"matchLabels": {"app": self.instance_name}}
+        return {"matchLabels": {OPERATOR_NAME_LABEL: self.instance_name}}
+
+    @classmethod
+    def monitor_selector(cls, instance_name: str) -> dict[str, str]:
+        # dragonfly-operator owns `app.kubernetes.io/instance`: it puts it on the StatefulSet only, and from
+        # v1.6.0 rejects a Dragonfly whose pod labels set it ("cannot override operator-managed label").
+        return {OPERATOR_NAME_LABEL: instance_name}
+
+    def pod_labels(self) -> dict[str, str]:
+        """The platform's pod labels less INSTANCE_LABEL, which the operator reserves (see monitor_selector)."""
+        labels = super().pod_labels()
+        del labels[INSTANCE_LABEL]
+        return labels
 
     def args_list(self) -> list[str]:
         return [f"--dbfilename={self.instance_name}-{{timestamp}}", "--tls_replication=true"]
@@ -42,6 +57,10 @@ class DragonflyInstance(EngineInstance):
             "podSecurityContext": restricted_pod(DRAGONFLY_UID),
             "containerSecurityContext": restricted_container(DRAGONFLY_UID),
             **self.NODES.pod_fields(),
+            **self.priority_fields(),
+            # `labels` is the pod-label field of the pinned operator (v1.1.11); the CRD in shared/crd-schemas
+            # (v1.6) still takes it, deprecated in favour of `podMetadata.labels`, which v1.1.11 does not know.
+            "labels": self.pod_labels(),
             "authentication": {"passwordFromSecret": {"name": self.credentials_secret, "key": "password"}},
             "tlsSecretRef": {"name": self.tls_secret},
             "args": self.args_list(),
@@ -56,7 +75,7 @@ class DragonflyInstance(EngineInstance):
             spec["enableReplicationReadinessGate"] = True
             spec["topologySpreadConstraints"] = [{
                 "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
-                "labelSelector": {"matchLabels": {"app": self.instance_name}},
+                "labelSelector": {"matchLabels": self.monitor_selector(self.instance_name)},
             }]
         return spec
 

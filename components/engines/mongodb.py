@@ -3,6 +3,12 @@
 Percona Backup for MongoDB runs as a sidecar in the replica-set pods (tenant ServiceAccount, so
 IRSA), takes physical backups on the service's cron, streams the oplog for point-in-time
 recovery, and writes with SSE-KMS under the tenant key explicitly.
+
+Metrics: Percona's mongodb_exporter as a `replsets[].sidecars` container. It reads its own mongod
+(localhost) as the operator's `clustermonitor` system user (credentials from the users Secret, never
+inline) over TLS: it verifies the server against the operator's CA and presents the operator's client
+certificate, both from the operator's `ssl` volume (`<name>-ssl`, SANs include `localhost`), which is
+how the operator's own local clients (PMM agent, healthcheck) connect under `requireTLS`.
 """
 
 from __future__ import annotations
@@ -21,6 +27,34 @@ BACKUP_IMAGE = "percona/percona-backup-mongodb:2.8.0"
 MONGO_UID = 1001
 STORAGE = "tenant-s3"
 PITR_OPLOG_SPAN_MINUTES = 10
+EXPORTER_IMAGE = "docker.io/percona/mongodb_exporter:0.44.0"
+EXPORTER_CONTAINER = "mongodb-exporter"
+EXPORTER_UID = MONGO_UID
+"""The image is `FROM scratch` (no shell, any uid); it runs as the pod's uid so the operator's `ssl`
+volume (mode 0440, group = fsGroup) is readable."""
+METRICS_PORT_NAME = "metrics"
+"""Named container port of the exporter sidecar that the platform's PodMonitor scrapes."""
+METRICS_PORT = 9216
+METRICS_PATH = "/metrics"
+SSL_VOLUME = "ssl"
+"""The operator's volume of the `<name>-ssl` Secret in every replset pod (psmdb 1.19.1 pkg/psmdb/statefulset.go)."""
+SSL_DIR = "/etc/mongodb-ssl"
+MONGOD_PORT = 27017
+EXPORTER_URI = (
+    f"mongodb://localhost:{MONGOD_PORT}/?tls=true&tlsCAFile={SSL_DIR}/ca.crt"
+    f"&tlsCertificateFile={SSL_DIR}/tls.crt&tlsPrivateKeyFile={SSL_DIR}/tls.key"
+)
+"""No credentials in it: the exporter adds MONGODB_USER/MONGODB_PASSWORD (from the Secret) to a URI without
+user-info. The Go driver takes the client certificate and key as separate files (`tlsCertificateFile`,
+`tlsPrivateKeyFile`), so the operator's Secret is used as mounted, with no shell to concatenate a PEM."""
+EXPORTER_ARGS = (
+    f"--web.listen-address=:{METRICS_PORT}",
+    f"--web.telemetry-path={METRICS_PATH}",
+    "--collector.diagnosticdata",
+    "--collector.replicasetstatus",
+    "--collector.dbstats",
+    "--compatible-mode",
+)
 SYSTEM_USERS = {
     "backup": "MONGODB_BACKUP",
     "clusteradmin": "MONGODB_CLUSTER_ADMIN",
@@ -47,10 +81,31 @@ class MongodbInstance(EngineInstance):
             keys[f"{prefix}_PASSWORD"] = self.passwords[name]
         return keys
 
+    def exporter_sidecar(self) -> dict:
+        monitor = SYSTEM_USERS["clustermonitor"]
+        return {
+            "name": EXPORTER_CONTAINER,
+            "image": EXPORTER_IMAGE,
+            "args": list(EXPORTER_ARGS),
+            "ports": [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}],
+            "env": [
+                {"name": "MONGODB_URI", "value": EXPORTER_URI},
+                self.secret_env("MONGODB_USER", f"{monitor}_USER"),
+                self.secret_env("MONGODB_PASSWORD", f"{monitor}_PASSWORD"),
+            ],
+            "volumeMounts": [{"name": SSL_VOLUME, "mountPath": SSL_DIR, "readOnly": True}],
+            "resources": self.sizing.helper_resources,
+            "securityContext": {**restricted_container(EXPORTER_UID), "readOnlyRootFilesystem": True},
+        }
+
     def replset(self) -> dict:
         return {
             "name": MONGODB_REPLICA_SET,
             "size": self.sizing.replicas,
+            # The operator's own labels (app.kubernetes.io/instance = CR name among them) win over these.
+            "labels": self.pod_labels(),
+            **self.priority_fields(),
+            "sidecars": [self.exporter_sidecar()],
             "serviceAccountName": self.args.service_account,
             "resources": self.sizing.resources,
             "volumeSpec": {"persistentVolumeClaim": self.sizing.volume_claim()},

@@ -8,6 +8,12 @@ SSE-KMS under the tenant key.
 
 Scylla Operator exposes no pod security context in the ScyllaCluster API, so whether its pods pass
 Pod Security `restricted` is decided by the operator (see README, "Known gaps").
+
+Pod labels: the ScyllaCluster schema in shared/crd-schemas has no pod-label field (v1.15's `podMetadata` is not
+in it), but Scylla Operator v1.15.0 copies the ScyllaCluster's own `metadata.labels` to the ScyllaDBDatacenter it
+converts it to (pkg/controller/scyllacluster/migrate.go) and, with no `podMetadata`, from there to every rack's pod
+template and to the member Services (pkg/controller/scylladbdatacenter/resource.go). The base puts `pod_labels()`
+into the CR's metadata labels, so the pods carry them. ScyllaCluster has no PriorityClass field.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ AGENT_VERSION = "3.4.1"
 SCYLLA_UID = 999
 ZONE_KEY = "topology.kubernetes.io/zone"
 METRICS_PORT_NAME = "prometheus"
-"""The operator's member Service port (9180) for Scylla's own Prometheus endpoint."""
+"""Scylla's own Prometheus endpoint (9180): a named container port of the operator's `scylla` container
+(scylla-operator v1.15.0 pkg/controller/scylladbdatacenter/resource.go), also a port of its member Services."""
 METRICS_PATH = "/metrics"
 SCYLLA_CONFIG = {
     "authenticator": "PasswordAuthenticator",

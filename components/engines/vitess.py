@@ -76,6 +76,13 @@ class VitessInstance(EngineInstance):
         users = self.admin_password.apply(lambda pw: json.dumps({user: [{"UserData": user, "Password": pw}]}))
         return {USERS_KEY: pulumi.Output.secret(users), INIT_KEY: INIT_SQL}
 
+    def component(self) -> dict:
+        """Fields every Vitess component spec takes alike: scheduling (no nodeSelector in VitessCluster, so
+        an Affinity plus tolerations) and `extraLabels`, which the operator adds to the component's pods.
+        VitessCluster has no PriorityClass field: the operator sets its `--default_vitess_priority_class`
+        (default `vitess`) on every Vitess pod (see README, Known gaps)."""
+        return {**self.NODES.affinity_fields(), "extraLabels": self.pod_labels()}
+
     def tablet_pool(self) -> dict:
         return {
             "cell": CELL,
@@ -85,7 +92,7 @@ class VitessInstance(EngineInstance):
             "mysqld": {"resources": self.sizing.resources},
             "dataVolumeClaimTemplate": self.sizing.volume_claim(),
             "backupLocationName": BACKUP_LOCATION,
-            **self.NODES.affinity_fields(),
+            **self.component(),
         }
 
     def backup_spec(self) -> dict:
@@ -119,8 +126,7 @@ class VitessInstance(EngineInstance):
     def cluster_spec(self) -> dict:
         image = self.image
         helper = self.sizing.helper_resources
-        # VitessCluster has no nodeSelector: each component takes a core Affinity and tolerations.
-        nodes = self.NODES.affinity_fields()
+        nodes = self.component()
         return {
             "images": {
                 "vtctld": image, "vtgate": image, "vttablet": image, "vtorc": image, "vtbackup": image,

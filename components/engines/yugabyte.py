@@ -25,6 +25,10 @@ METRICS_PORT_NAME = "http-ysql-met"
 """The yugabyte chart's tserver container port (13000) serving the YSQL server's metrics; there is
 no port named `http-tserver` (tserver web is `http-ui`, 9000)."""
 METRICS_PATH = "/prometheus-metrics"
+UI_METRICS_PORT_NAME = "http-ui"
+"""The chart's web server port of both servers (master 7000, tserver 9000); its `/prometheus-metrics` has
+the master's and tserver's own metrics (RPCs, tablets, WAL, replication). The chart's own ServiceMonitors
+(templates/{master,tserver}-servicemonitor.yaml, chart 2024.2) scrape the same ports and path."""
 
 
 class YugabyteInstance(EngineInstance):
@@ -40,6 +44,9 @@ class YugabyteInstance(EngineInstance):
     def _overrides(self) -> dict:
         resources = {"requests": self.sizing.requests, "limits": self.sizing.limits}
         tolerations = self.NODES.tolerations()
+        # The chart (stable/yugabyte templates/service.yaml) appends `<server>.podLabels` to each pod template.
+        # It has no priorityClassName value (nor does the YBUniverse CRD), so these pods get none.
+        pod_labels = {"app.kubernetes.io/part-of": self.instance_name, **self.pod_labels()}
         return {
             "resource": {"master": self.sizing.helper_resources, "tserver": resources},
             "serviceAccount": self.args.service_account,
@@ -47,8 +54,8 @@ class YugabyteInstance(EngineInstance):
             "containerSecurityContext": restricted_container(YB_UID),
             # The chart applies the top-level nodeSelector to masters and tservers; tolerations are per server.
             "nodeSelector": self.NODES.node_selector(),
-            "master": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}, "tolerations": tolerations},
-            "tserver": {"podLabels": {"app.kubernetes.io/part-of": self.instance_name}, "tolerations": tolerations},
+            "master": {"podLabels": pod_labels, "tolerations": tolerations},
+            "tserver": {"podLabels": pod_labels, "tolerations": tolerations},
         }
 
     def universe_spec(self) -> dict:

@@ -4,24 +4,34 @@ to change when the engines' exporters change.
 Scrape ports and paths are the ones the engine components configure (each engine module's
 `METRICS_PORT_NAME`/`METRICS_PATH`), imported, so the two cannot drift apart.
 
-Instance pods are found by `app.kubernetes.io/instance=<service_instance(...)>` in the tenant
-namespace; every scraped series gets a `dbaas_instance` label (set by the monitor's relabelling),
-so rules and dashboards select one instance by (`namespace`, `dbaas_instance`) and nothing else.
+Instance pods are found in the tenant namespace by the labels the engine component puts on them
+(its class's `monitor_selector(instance)`: `app.kubernetes.io/instance=<service_instance(...)>`,
+or for DragonflyDB the operator's `app=<instance>`); every scraped series gets a `dbaas_instance`
+label (set by the monitor's relabelling), so rules and dashboards select one instance by
+(`namespace`, `dbaas_instance`) and nothing else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
-from components.engines import aerospike, dragonfly, scylla, vitess, yugabyte
+from components.engines import aerospike, dragonfly, mongodb, scylla, vitess, yugabyte
+from components.engines.base import INSTANCE_LABEL
 from dbaas.engine_catalog import EngineName
 from dbaas.naming import service_instance
 
-INSTANCE_POD_LABEL = "app.kubernetes.io/instance"
-"""The label the engine components put on every pod of an instance (value: the instance name)."""
+INSTANCE_POD_LABEL = INSTANCE_LABEL
+"""The label the engine components put on the pods of an instance (value: the instance name), where the operator lets them."""
 INSTANCE_SERIES_LABEL = "dbaas_instance"
 """Label the monitors add to every series of an instance."""
+
+
+@dataclass(frozen=True)
+class ScrapeEndpoint:
+    port: str
+    """Named container port (PodMonitor) or Service port (ServiceMonitor) serving metrics."""
+    path: str
 
 
 @dataclass(frozen=True)
@@ -34,19 +44,28 @@ class EngineTelemetry:
     """
 
     monitor_kind: Literal["PodMonitor", "ServiceMonitor"]
-    port: str
-    """Named container port (PodMonitor) or Service port (ServiceMonitor) serving metrics."""
-    path: str
+    endpoints: tuple[ScrapeEndpoint, ...]
+    """Every endpoint scraped on each selected pod (PodMonitor) or Service (ServiceMonitor)."""
+    selector: Callable[[str], dict[str, str]]
+    """Instance name -> `matchLabels` of its pods (the engine class's `monitor_selector`)."""
     latency_histogram: str
     connections_in_use: str
     connections_limit: str
     replication_lag_seconds: str | None
     backup_failures_total: str | None
 
+    @property
+    def port(self) -> str:
+        """The first (main) endpoint's port."""
+        return self.endpoints[0].port
+
 
 ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
     EngineName.yugabyte: EngineTelemetry(
-        monitor_kind="PodMonitor", port=yugabyte.METRICS_PORT_NAME, path=yugabyte.METRICS_PATH,
+        # YSQL server metrics (tserver), then each server's own metrics on the web port (master and tserver).
+        monitor_kind="PodMonitor", selector=yugabyte.YugabyteInstance.monitor_selector, endpoints=(
+            ScrapeEndpoint(yugabyte.METRICS_PORT_NAME, yugabyte.METRICS_PATH),
+            ScrapeEndpoint(yugabyte.UI_METRICS_PORT_NAME, yugabyte.METRICS_PATH)),
         latency_histogram="yb_ysqlserver_sql_statement_latency_seconds",
         connections_in_use="yb_ysqlserver_active_connection_total",
         connections_limit="yb_ysqlserver_max_connection_total",
@@ -54,7 +73,8 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="yb_backup_failures_total",
     ),
     EngineName.vitess: EngineTelemetry(
-        monitor_kind="PodMonitor", port=vitess.METRICS_PORT_NAME, path=vitess.METRICS_PATH,
+        monitor_kind="PodMonitor", selector=vitess.VitessInstance.monitor_selector,
+        endpoints=(ScrapeEndpoint(vitess.METRICS_PORT_NAME, vitess.METRICS_PATH),),
         latency_histogram="vtgate_api_seconds",
         connections_in_use="vttablet_conn_pool_in_use",
         connections_limit="vttablet_conn_pool_capacity",
@@ -62,7 +82,10 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="vtbackup_failures_total",
     ),
     EngineName.scylla: EngineTelemetry(
-        monitor_kind="ServiceMonitor", port=scylla.METRICS_PORT_NAME, path=scylla.METRICS_PATH,
+        # Pods, not Services: the operator's identity Service selects every pod too, so a ServiceMonitor on the
+        # instance label would scrape each node twice.
+        monitor_kind="PodMonitor", selector=scylla.ScyllaInstance.monitor_selector,
+        endpoints=(ScrapeEndpoint(scylla.METRICS_PORT_NAME, scylla.METRICS_PATH),),
         latency_histogram="scylla_storage_proxy_coordinator_request_latency_seconds",
         connections_in_use="scylla_transport_current_connections",
         connections_limit="scylla_transport_max_connections",
@@ -70,7 +93,8 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="scylla_manager_task_failures_total",
     ),
     EngineName.dragonfly: EngineTelemetry(
-        monitor_kind="PodMonitor", port=dragonfly.METRICS_PORT_NAME, path=dragonfly.METRICS_PATH,
+        monitor_kind="PodMonitor", selector=dragonfly.DragonflyInstance.monitor_selector,
+        endpoints=(ScrapeEndpoint(dragonfly.METRICS_PORT_NAME, dragonfly.METRICS_PATH),),
         latency_histogram="dragonfly_command_latency_seconds",
         connections_in_use="dragonfly_connected_clients",
         connections_limit="dragonfly_max_clients",
@@ -78,7 +102,8 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="dragonfly_snapshot_failures_total",
     ),
     EngineName.aerospike: EngineTelemetry(
-        monitor_kind="PodMonitor", port=aerospike.METRICS_PORT_NAME, path=aerospike.METRICS_PATH,
+        monitor_kind="PodMonitor", selector=aerospike.AerospikeInstance.monitor_selector,
+        endpoints=(ScrapeEndpoint(aerospike.METRICS_PORT_NAME, aerospike.METRICS_PATH),),
         latency_histogram="aerospike_latencies_read_seconds",
         connections_in_use="aerospike_node_stats_client_connections",
         connections_limit="aerospike_node_stats_proto_fd_max",
@@ -86,8 +111,8 @@ ENGINE_TELEMETRY: dict[EngineName, EngineTelemetry] = {
         backup_failures_total="aerospike_backup_failures_total",
     ),
     EngineName.mongodb: EngineTelemetry(
-        # No exporter in the PerconaServerMongoDB CR yet, so nothing serves this port (engines README, Known gaps).
-        monitor_kind="PodMonitor", port="metrics", path="/metrics",
+        monitor_kind="PodMonitor", selector=mongodb.MongodbInstance.monitor_selector,
+        endpoints=(ScrapeEndpoint(mongodb.METRICS_PORT_NAME, mongodb.METRICS_PATH),),
         latency_histogram="mongodb_op_latency_seconds",
         connections_in_use="mongodb_ss_connections_current",
         connections_limit="mongodb_ss_connections_max",

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from components.observability.dashboards import EngineDashboard
 from components.observability.endpoints import Endpoints
 from components.observability.engine_telemetry import (
-    INSTANCE_POD_LABEL, INSTANCE_SERIES_LABEL, instance_name, telemetry_for,
+    INSTANCE_SERIES_LABEL, instance_name, telemetry_for,
 )
 from components.observability.grafana import INSTANCE_SELECTOR, datasource_specs, folder_spec, folder_uid
 from components.observability.metrics_values import MONITOR_SELECTOR_LABEL
@@ -42,16 +42,13 @@ class TenantObservabilityArgs(BaseModel):
 def monitor_spec(namespace: str, instance: str, service: Service) -> dict:
     """PodMonitor or ServiceMonitor spec (by the engine's telemetry) for one instance."""
     t = telemetry_for(service.engine)
-    endpoint = {
-        "port": t.port, "path": t.path, "scheme": "http",
+    endpoints = [{
+        "port": e.port, "path": e.path, "scheme": "http",
         "relabelings": [{"action": "replace", "targetLabel": INSTANCE_SERIES_LABEL, "replacement": instance}],
-    }
-    spec: dict = {"selector": {"matchLabels": {INSTANCE_POD_LABEL: instance}},
+    } for e in t.endpoints]
+    spec: dict = {"selector": {"matchLabels": t.selector(instance)},
                   "namespaceSelector": {"matchNames": [namespace]}}
-    if t.monitor_kind == "PodMonitor":
-        spec["podMetricsEndpoints"] = [endpoint]
-    else:
-        spec["endpoints"] = [endpoint]
+    spec["podMetricsEndpoints" if t.monitor_kind == "PodMonitor" else "endpoints"] = endpoints
     return spec
 
 

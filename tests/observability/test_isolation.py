@@ -167,7 +167,10 @@ def test_monitors_scrape_only_their_instance_in_their_namespace(stack, request):
         spec = m.inputs["spec"]
         assert m.inputs["metadata"]["namespace"] == ns
         assert spec["namespaceSelector"] == {"matchNames": [ns]}
-        assert spec["selector"] == {"matchLabels": {"app.kubernetes.io/instance": m.inputs["metadata"]["name"]}}
+        name = m.inputs["metadata"]["name"]
+        # dragonfly-operator reserves app.kubernetes.io/instance; its own pod label is `app=<name>`.
+        key = "app" if name.endswith("-dragonfly") else "app.kubernetes.io/instance"
+        assert spec["selector"] == {"matchLabels": {key: name}}
 
 
 def _stack_tenants(stack: str):

@@ -10,7 +10,7 @@ from tests.observability.helpers import observability_objects
 EXPECTED_KINDS = {
     "Namespace", "Secret", "ServiceAccount", "Service", "Deployment", "ClusterRole", "ClusterRoleBinding",
     "Grafana", "GrafanaFolder", "GrafanaDatasource", "GrafanaDashboard", "OpenTelemetryCollector", "TempoStack",
-    "PodMonitor", "ServiceMonitor", "PrometheusRule",
+    "PodMonitor", "PrometheusRule",  # every engine is scraped per pod (no ServiceMonitor)
 }
 
 
