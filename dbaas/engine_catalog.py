@@ -8,6 +8,8 @@ from enum import Enum
 
 from croniter import croniter as _croniter
 
+from dbaas.chart_pins import PinnedChart
+
 
 class EngineName(str, Enum):
     yugabyte = "yugabyte"
@@ -33,13 +35,11 @@ SUPPORTED_VERSIONS: dict[EngineName, tuple[str, ...]] = {
 # engine version the platform cannot name an image for cannot appear in SUPPORTED_VERSIONS.
 
 @dataclass(frozen=True)
-class HelmChart:
-    """One pinned Helm chart. `repo` is a chart repository URL; None means `chart` is an OCI reference."""
+class OperatorRelease:
+    """One operator Helm release: its name, the pinned chart, and the values the platform sets."""
 
     release: str
-    chart: str
-    version: str
-    repo: str | None
+    chart: PinnedChart
     values: dict = field(default_factory=dict)
 
 
@@ -51,7 +51,7 @@ class EngineSpec:
     title: str
     operator: str
     operator_namespace: str
-    charts: tuple[HelmChart, ...]
+    charts: tuple[OperatorRelease, ...]
     images: dict[str, str]
     """Supported version -> exact image (or software version) the instance runs."""
     client_port: int
@@ -73,13 +73,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator="YugabyteDB Anywhere with its Kubernetes operator",
         operator_namespace="yb-operator",
         charts=(
-            HelmChart(
-                release="yugaware",
-                chart="yugaware",
-                version="2024.2.2",
-                repo="https://charts.yugabyte.com",
-                values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}},
-            ),
+            OperatorRelease(
+            release="yugaware",
+            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com"), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
         ),
         images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
         client_port=5433,
@@ -92,7 +88,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         title="Vitess",
         operator="PlanetScale vitess-operator",
         operator_namespace="vitess-operator",
-        charts=(HelmChart(release="vitess-operator", chart=VITESS_OPERATOR_CHART_MIRROR, version="2.14.0", repo=None),),
+        charts=(OperatorRelease(
+            release="vitess-operator",
+            chart=PinnedChart(VITESS_OPERATOR_CHART_MIRROR, "2.14.0", None)),),
         images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
         client_port=3306,
         tls=True,
@@ -105,10 +103,12 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator="Scylla Operator with Scylla Manager",
         operator_namespace="scylla-operator",
         charts=(
-            HelmChart(release="scylla-operator", chart="scylla-operator", version="v1.15.0",
-                      repo="https://scylla-operator-charts.storage.googleapis.com/stable"),
-            HelmChart(release="scylla-manager", chart="scylla-manager", version="v1.15.0",
-                      repo="https://scylla-operator-charts.storage.googleapis.com/stable"),
+            OperatorRelease(
+            release="scylla-operator",
+            chart=PinnedChart("scylla-operator", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
+            OperatorRelease(
+            release="scylla-manager",
+            chart=PinnedChart("scylla-manager", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
         ),
         images={"6.1": "6.1.4", "6.2": "6.2.3"},
         client_port=9142,
@@ -121,8 +121,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         title="DragonflyDB",
         operator="Dragonfly operator",
         operator_namespace="dragonfly-operator",
-        charts=(HelmChart(release="dragonfly-operator", chart="oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator",
-                          version="v1.1.11", repo=None),),
+        charts=(OperatorRelease(
+            release="dragonfly-operator",
+            chart=PinnedChart("oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator", "v1.1.11", None)),),
         images={"1.24": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.24.0",
                 "1.25": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.25.6"},
         client_port=6379,
@@ -135,9 +136,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         title="Aerospike",
         operator="Aerospike Kubernetes Operator (Enterprise Edition)",
         operator_namespace="aerospike-operator",
-        charts=(HelmChart(release="aerospike-kubernetes-operator", chart="aerospike-kubernetes-operator", version="4.0.2",
-                          repo="https://aerospike.github.io/aerospike-kubernetes-enterprise",
-                          values={"watchNamespaces": ""}),),
+        charts=(OperatorRelease(
+            release="aerospike-kubernetes-operator",
+            chart=PinnedChart("aerospike-kubernetes-operator", "4.0.2", "https://aerospike.github.io/aerospike-kubernetes-enterprise"), values={"watchNamespaces": ""}),),
         images={"7.1": "aerospike/aerospike-server-enterprise:7.1.0.14",
                 "7.2": "aerospike/aerospike-server-enterprise:7.2.0.8"},
         client_port=4333,
@@ -150,8 +151,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         title="MongoDB",
         operator="Percona Operator for MongoDB",
         operator_namespace="psmdb-operator",
-        charts=(HelmChart(release="psmdb-operator", chart="psmdb-operator", version="1.19.1",
-                          repo="https://percona.github.io/percona-helm-charts/", values={"watchAllNamespaces": True}),),
+        charts=(OperatorRelease(
+            release="psmdb-operator",
+            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/"), values={"watchAllNamespaces": True}),),
         images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
                 "7.0": "percona/percona-server-mongodb:7.0.15-9",
                 "8.0": "percona/percona-server-mongodb:8.0.4-1"},
@@ -161,13 +163,6 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         backup_mechanism="Percona Backup for MongoDB: scheduled physical backups plus continuous oplog (PITR)",
     ),
 }
-
-CERT_MANAGER_CHART = HelmChart(
-    release="cert-manager", chart="cert-manager", version="v1.16.2", repo="https://charts.jetstack.io",
-    values={"crds": {"enabled": True}},
-)
-"""Instances' TLS certificates come from cert-manager; engines install it only if nobody else does."""
-
 
 def engine_spec(engine: EngineName | str) -> EngineSpec:
     return ENGINE_SPECS[EngineName(engine)]

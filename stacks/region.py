@@ -113,7 +113,10 @@ def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulum
     # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
     observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
-    engine_operators = EngineOperators(EngineOperatorsArgs(), opts=providers)
+    # Engine instances take certificates from the baseline's cert-manager: install operators after it.
+    engine_operators = EngineOperators(
+        EngineOperatorsArgs(), opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop]))
+    )
     return RegionPlatform(
         config=config,
         providers=providers,

@@ -10,7 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.kafka.custom_resources import PART_OF
-from components.kafka.versions import STRIMZI_CHART, STRIMZI_CHART_REPOSITORY, STRIMZI_CHART_VERSION
+from components.helm import helm_release
+from components.kafka.versions import STRIMZI_CHART
 
 
 def namespace_labels() -> dict[str, str]:
@@ -36,15 +37,8 @@ def create_namespace_and_operator(
     namespace: str, opts: pulumi.ResourceOptions
 ) -> tuple[k8s.core.v1.Namespace, k8s.helm.v3.Release]:
     ns = k8s.core.v1.Namespace("kafka-namespace", metadata={"name": namespace, "labels": namespace_labels()}, opts=opts)
-    release = k8s.helm.v3.Release(
-        "kafka-strimzi-operator",
-        name="strimzi-cluster-operator",
-        chart=STRIMZI_CHART,
-        version=STRIMZI_CHART_VERSION,
-        namespace=namespace,
-        repository_opts={"repo": STRIMZI_CHART_REPOSITORY},
-        values=operator_values(),
-        atomic=True,
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[ns])),
+    release = helm_release(
+        "kafka-strimzi-operator", "strimzi-cluster-operator", STRIMZI_CHART, namespace, operator_values(),
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[ns])),
     )
     return ns, release

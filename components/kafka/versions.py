@@ -6,9 +6,9 @@ One place, so an upgrade is one reviewed diff. Plugin artifacts are fetched by S
 
 from __future__ import annotations
 
-STRIMZI_CHART_REPOSITORY = "https://strimzi.io/charts/"
-STRIMZI_CHART = "strimzi-kafka-operator"
-STRIMZI_CHART_VERSION = "0.47.0"
+from dbaas.chart_pins import PinnedChart
+
+STRIMZI_CHART = PinnedChart("strimzi-kafka-operator", "0.47.0", "https://strimzi.io/charts/")
 
 KAFKA_VERSION = "4.0.0"
 KAFKA_METADATA_VERSION = "4.0-IV3"

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.helm import helm_release
 from components.observability import charts, label_proxy
 from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, collector_config
 from components.observability.endpoints import Endpoints
@@ -83,21 +84,21 @@ class RegionalObservability(pulumi.ComponentResource):
                 parent=self, depends_on=[namespace, *self.stores[store].service_accounts.values(), *extra])
 
         self.releases = {
-            "kube-prometheus-stack": charts.install(
+            "kube-prometheus-stack": helm_release(
                 f"{name}-kube-prometheus-stack", "kps", charts.KUBE_PROMETHEUS_STACK, ns_name,
                 kube_prometheus_stack_values(ns_name, args.pop_name, args.region, args.scrape_interval_seconds,
                                              args.retention, args.alert_routing),
                 needs_store("thanos", objstore)),
-            "thanos": charts.install(f"{name}-thanos", "thanos", charts.THANOS, ns_name, thanos_values(args.retention),
+            "thanos": helm_release(f"{name}-thanos", "thanos", charts.THANOS, ns_name, thanos_values(args.retention),
                                      needs_store("thanos", objstore)),
-            "loki": charts.install(f"{name}-loki", "loki", charts.LOKI, ns_name, key_arn.apply(
+            "loki": helm_release(f"{name}-loki", "loki", charts.LOKI, ns_name, key_arn.apply(
                 lambda arn: loki_values(self.stores["loki"].bucket_name, args.aws_region, arn, args.retention.logs_days)),
                 needs_store("loki")),
-            "tempo-operator": charts.install(f"{name}-tempo-operator", "tempo-operator", charts.TEMPO_OPERATOR, ns_name,
+            "tempo-operator": helm_release(f"{name}-tempo-operator", "tempo-operator", charts.TEMPO_OPERATOR, ns_name,
                                              {}, after_ns),
-            "grafana-operator": charts.install(f"{name}-grafana-operator", "grafana-operator", charts.GRAFANA_OPERATOR,
+            "grafana-operator": helm_release(f"{name}-grafana-operator", "grafana-operator", charts.GRAFANA_OPERATOR,
                                                ns_name, {}, after_ns),
-            "opentelemetry-operator": charts.install(
+            "opentelemetry-operator": helm_release(
                 f"{name}-opentelemetry-operator", "opentelemetry-operator", charts.OPENTELEMETRY_OPERATOR, ns_name,
                 {}, after_ns),
         }

@@ -7,7 +7,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.pop.args import AcmeDns01Issuer, InternalCaIssuer
-from components.pop.charts import CERT_MANAGER, helm_release
+from components.helm import helm_release
+from components.pop.charts import CERT_MANAGER
 from components.pop.external_secrets import REGIONAL_STORE
 from components.pop.iam_documents import secrets_prefix
 from components.pop.namespaces import PLATFORM_LABELS
@@ -61,7 +62,7 @@ def install_cert_manager(
     namespace: str, issuer: AcmeDns01Issuer | InternalCaIssuer, region: str, aws_region: str,
     role_arn: pulumi.Input[str] | None, secret_store: pulumi.Resource, opts: pulumi.ResourceOptions,
 ) -> tuple[k8s.helm.v3.Release, k8s.apiextensions.CustomResource]:
-    release = helm_release("pop-cert-manager", CERT_MANAGER, namespace, cert_manager_values(role_arn), opts)
+    release = helm_release("pop-cert-manager", CERT_MANAGER.chart, CERT_MANAGER, namespace, cert_manager_values(role_arn), opts)
     issuer_deps: list[pulumi.Resource] = [release]
     if isinstance(issuer, InternalCaIssuer):
         # Schema: crd-schemas/external-secrets.io/externalsecret_v1.json

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.pop.charts import TIGERA_OPERATOR, helm_release
+from components.helm import helm_release
+from components.pop.charts import TIGERA_OPERATOR
 
 CALICO_OPERATOR_NAMESPACE = "tigera-operator"
 ENFORCER_CALICO = "calico"
@@ -25,4 +26,4 @@ CALICO_VALUES = {
 
 
 def install_calico(opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
-    return helm_release("pop-calico", TIGERA_OPERATOR, CALICO_OPERATOR_NAMESPACE, CALICO_VALUES, opts)
+    return helm_release("pop-calico", TIGERA_OPERATOR.chart, TIGERA_OPERATOR, CALICO_OPERATOR_NAMESPACE, CALICO_VALUES, opts)

@@ -9,7 +9,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.pop.args import AwsSecretsManagerStore, VaultStore
-from components.pop.charts import EXTERNAL_SECRETS, helm_release
+from components.helm import helm_release
+from components.pop.charts import EXTERNAL_SECRETS
 from components.pop.namespaces import PLATFORM_LABELS
 from components.pop.priority_classes import PLATFORM_CRITICAL
 
@@ -51,7 +52,7 @@ def install_external_secrets(
     namespace: str, store: AwsSecretsManagerStore | VaultStore, aws_region: str,
     role_arn: pulumi.Input[str] | None, opts: pulumi.ResourceOptions,
 ) -> tuple[k8s.helm.v3.Release, k8s.apiextensions.CustomResource]:
-    release = helm_release("pop-external-secrets", EXTERNAL_SECRETS, namespace, external_secrets_values(role_arn), opts)
+    release = helm_release("pop-external-secrets", EXTERNAL_SECRETS.chart, EXTERNAL_SECRETS, namespace, external_secrets_values(role_arn), opts)
     # Schema: crd-schemas/external-secrets.io/clustersecretstore_v1.json
     cluster_store = k8s.apiextensions.CustomResource(
         "pop-secret-store",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.pop.charts import INGRESS_NGINX, helm_release
+from components.helm import helm_release
+from components.pop.charts import INGRESS_NGINX
 from components.pop.priority_classes import PLATFORM_CRITICAL
 
 INGRESS_CLASS = "nginx"
@@ -62,4 +63,4 @@ def ingress_values(created_cluster: bool) -> dict:
 
 
 def install_ingress(namespace: str, created_cluster: bool, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
-    return helm_release("pop-ingress-nginx", INGRESS_NGINX, namespace, ingress_values(created_cluster), opts)
+    return helm_release("pop-ingress-nginx", INGRESS_NGINX.chart, INGRESS_NGINX, namespace, ingress_values(created_cluster), opts)

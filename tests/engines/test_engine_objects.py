@@ -52,12 +52,18 @@ def test_shipped_stacks_cover_all_six_engines(lagos_plan, frankfurt_plan):
 def test_operators_installed_once_per_region_pinned(lagos_plan):
     releases = {r.inputs["name"]: r.inputs for r in resources(lagos_plan, "kubernetes:helm.sh/v3:Release")
                 if "engines-" in r.urn}
-    assert set(releases) == {"cert-manager", "yugaware", "vitess-operator", "scylla-operator", "scylla-manager",
+    # cert-manager belongs to the PoP baseline, installed exactly once per cluster
+    assert set(releases) == {"yugaware", "vitess-operator", "scylla-operator", "scylla-manager",
                              "dragonfly-operator", "aerospike-kubernetes-operator", "psmdb-operator"}
     assert releases["psmdb-operator"]["namespace"] == "psmdb-operator"
     assert releases["psmdb-operator"]["version"] == "1.19.1"
     assert releases["psmdb-operator"]["repositoryOpts"] == {"repo": "https://percona.github.io/percona-helm-charts/"}
     assert releases["dragonfly-operator"]["chart"] == "oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator"
+    assert "repositoryOpts" not in releases["dragonfly-operator"]
+    all_releases = [r.inputs["name"] for r in resources(lagos_plan, "kubernetes:helm.sh/v3:Release")]
+    assert all_releases.count("cert-manager") == 1
+    namespaces = [r.inputs["metadata"]["name"] for r in resources(lagos_plan, "kubernetes:core/v1:Namespace")]
+    assert sorted(n for n in set(namespaces) if namespaces.count(n) > 1) == []
 
 
 def test_mongodb_sizing_backups_and_pitr(lagos_plan):

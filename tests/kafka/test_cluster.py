@@ -70,7 +70,7 @@ def test_tls_listener_simple_authorization_minimal_super_users(plan):
 
 def test_operator_chart_is_pinned(plan):
     release = one(plan, "kubernetes:helm.sh/v3:Release", name="kafka-strimzi-operator").inputs
-    assert (release["chart"], release["version"]) == ("strimzi-kafka-operator", versions.STRIMZI_CHART_VERSION)
+    assert (release["chart"], release["version"]) == ("strimzi-kafka-operator", "0.47.0")
     assert release["repositoryOpts"] == {"repo": "https://strimzi.io/charts/"}
     assert release["namespace"] == "kafka"
 
