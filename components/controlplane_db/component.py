@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
                                                   scheduled_backup_spec)
+from components.namespace_baseline import pod_security_labels
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
 from components.storage.platform import PlatformBucket, PlatformBucketArgs
@@ -78,7 +79,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
 
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": ns, "labels": {**labels, **_restricted_pod_security(args.kubernetes_version)}},
+            metadata={"name": ns, "labels": {**labels, **pod_security_labels("restricted", args.kubernetes_version)}},
             opts=stateful(child, True),
         )
         on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
@@ -171,10 +172,3 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             string_data={"username": role, "password": pulumi.Output.secret(password.result)},
             opts=opts,
         )
-
-
-def _restricted_pod_security(kubernetes_version: str) -> dict[str, str]:
-    version = f"v{kubernetes_version}"
-    return {f"pod-security.kubernetes.io/{mode}{suffix}": value
-            for mode in ("enforce", "audit", "warn")
-            for suffix, value in (("", "restricted"), ("-version", version))}

@@ -11,16 +11,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.tenant.network_policies import LINK_LOCAL
-
-ANYWHERE_BUT_METADATA = {"ipBlock": {"cidr": "0.0.0.0/0", "except": [LINK_LOCAL]}}
-"""Any address except link-local: pods never reach the instance metadata service."""
+from components.namespace_baseline import (
+    ANYWHERE_BUT_METADATA, baseline_network_policies, namespace_selector, pod_security_labels, tcp,
+)
 
 PLATFORM_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "dbaas", "dbaas.io/platform": "true"}
-
-
-def _tcp(*ports: int) -> list[dict]:
-    return [{"protocol": "TCP", "port": p} for p in ports]
 
 
 @dataclass(frozen=True)
@@ -38,27 +33,12 @@ class PlatformNamespace:
 def policy_specs(ns: PlatformNamespace, monitoring_namespace: str) -> dict[str, dict]:
     """NetworkPolicy name -> spec for one platform namespace; everything not listed is denied."""
     specs: dict[str, dict] = {
-        "default-deny-all": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-        "allow-same-namespace": {
-            "podSelector": {},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"podSelector": {}}]}],
-            "egress": [{"to": [{"podSelector": {}}]}],
-        },
-        "allow-dns": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [{
-                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            }],
-        },
+        **baseline_network_policies(),
         # The API server (443 on EKS, 6443 on kubeadm colocation clusters) and AWS APIs over HTTPS.
         "allow-apiserver-https-egress": {
             "podSelector": {},
             "policyTypes": ["Egress"],
-            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": _tcp(443, 6443)}],
+            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": tcp(443, 6443)}],
         },
     }
     if ns.metrics_port is not None:
@@ -66,15 +46,15 @@ def policy_specs(ns: PlatformNamespace, monitoring_namespace: str) -> dict[str, 
             "podSelector": {},
             "policyTypes": ["Ingress"],
             "ingress": [{
-                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": monitoring_namespace}}}],
-                "ports": _tcp(ns.metrics_port),
+                "from": [{"namespaceSelector": namespace_selector(monitoring_namespace)}],
+                "ports": tcp(ns.metrics_port),
             }],
         }
     if ns.webhook_port is not None:
         specs["allow-webhook-from-apiserver"] = {
             "podSelector": {},
             "policyTypes": ["Ingress"],
-            "ingress": [{"from": [ANYWHERE_BUT_METADATA], "ports": _tcp(ns.webhook_port)}],
+            "ingress": [{"from": [ANYWHERE_BUT_METADATA], "ports": tcp(ns.webhook_port)}],
         }
     specs.update(ns.extra)
     return specs
@@ -98,7 +78,7 @@ def ingress_namespace(name: str) -> PlatformNamespace:
         extra={
             "allow-web-ingress": {
                 "podSelector": {}, "policyTypes": ["Ingress"],
-                "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _tcp(80, 443)}],
+                "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(80, 443)}],
             },
             # Backends live in tenant and platform namespaces; their own policies decide what is let in.
             "allow-backend-egress": {
@@ -113,7 +93,7 @@ def external_secrets_namespace(name: str, store_port: int) -> PlatformNamespace:
     if store_port not in (443, 6443):
         extra["allow-secret-store-egress"] = {
             "podSelector": {}, "policyTypes": ["Egress"],
-            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": _tcp(store_port)}],
+            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": tcp(store_port)}],
         }
     return PlatformNamespace(name, "restricted", metrics_port=8080, webhook_port=10250, extra=extra)
 
@@ -121,14 +101,6 @@ def external_secrets_namespace(name: str, store_port: int) -> PlatformNamespace:
 def calico_operator_namespace(name: str) -> PlatformNamespace:
     """The Tigera operator only talks to the API server; Calico's own pods run with hostNetwork."""
     return PlatformNamespace(name, "privileged")
-
-
-def pod_security_labels(level: str, kubernetes_version: str) -> dict[str, str]:
-    labels = {}
-    for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = level
-        labels[f"pod-security.kubernetes.io/{mode}-version"] = f"v{kubernetes_version}"
-    return labels
 
 
 def create_platform_namespace(

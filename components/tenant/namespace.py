@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.namespace_baseline import pod_security_labels
 from dbaas.plans import Plan
 from dbaas.tenant_model import Tenant
 
@@ -25,22 +26,12 @@ def tenant_labels(tenant: Tenant) -> dict[str, str]:
     }
 
 
-def pod_security_labels(kubernetes_version: str) -> dict[str, str]:
-    """`restricted` for enforce, audit and warn, pinned to the cluster's minor version so a
-    cluster upgrade cannot silently change what is admitted."""
-    labels = {}
-    for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
-        labels[f"pod-security.kubernetes.io/{mode}-version"] = f"v{kubernetes_version}"
-    return labels
-
-
 def create_namespace(
     tenant: Tenant, name: str, kubernetes_version: str, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Namespace:
     return k8s.core.v1.Namespace(
         f"{tenant.id}-namespace",
-        metadata={"name": name, "labels": {**tenant_labels(tenant), **pod_security_labels(kubernetes_version)}},
+        metadata={"name": name, "labels": {**tenant_labels(tenant), **pod_security_labels("restricted", kubernetes_version)}},
         opts=opts,
     )
 

@@ -1,7 +1,7 @@
 """Tenant network isolation: deny everything, then allow only what a database tenant needs.
 
-Egress to the instance metadata service (169.254.169.254) is never allowed: the only ipBlock
-rule excludes the whole link-local range, and pods get AWS credentials through IRSA instead.
+The baseline (deny, same namespace, DNS) comes from components/namespace_baseline.py; this adds
+what a database tenant needs. Egress to the instance metadata service is never allowed.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-LINK_LOCAL = "169.254.0.0/16"
-
+from components.namespace_baseline import ANYWHERE_BUT_METADATA, baseline_network_policies, namespace_selector
 
 @dataclass(frozen=True)
 class NetworkPeers:
@@ -25,43 +24,18 @@ class NetworkPeers:
     kafka_bootstrap_port: int
 
 
-def _namespace_selector(name: str) -> dict:
-    return {"matchLabels": {"kubernetes.io/metadata.name": name}}
-
-
 def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
     """NetworkPolicy name -> spec. Pure data, so tests and policies can reason about it."""
     return {
-        "default-deny-all": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-        "allow-same-namespace": {
-            "podSelector": {},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"podSelector": {}}]}],
-            "egress": [{"to": [{"podSelector": {}}]}],
-        },
-        "allow-dns": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [
-                        {
-                            "namespaceSelector": _namespace_selector("kube-system"),
-                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                        }
-                    ],
-                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-                }
-            ],
-        },
+        **baseline_network_policies(),
         "allow-platform-ingress": {
             "podSelector": {},
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
                     "from": [
-                        {"namespaceSelector": _namespace_selector(peers.ingress_namespace)},
-                        {"namespaceSelector": _namespace_selector(peers.monitoring_namespace)},
+                        {"namespaceSelector": namespace_selector(peers.ingress_namespace)},
+                        {"namespaceSelector": namespace_selector(peers.monitoring_namespace)},
                     ]
                 }
             ],
@@ -73,7 +47,7 @@ def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
                 {
                     "to": [
                         {
-                            "namespaceSelector": _namespace_selector(peers.kafka_namespace),
+                            "namespaceSelector": namespace_selector(peers.kafka_namespace),
                             "podSelector": {
                                 "matchLabels": {
                                     "strimzi.io/cluster": peers.kafka_cluster_name,
@@ -93,7 +67,7 @@ def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
             "policyTypes": ["Egress"],
             "egress": [
                 {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [LINK_LOCAL]}}],
+                    "to": [ANYWHERE_BUT_METADATA],
                     "ports": [{"protocol": "TCP", "port": 443}],
                 }
             ],

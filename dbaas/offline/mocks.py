@@ -20,6 +20,12 @@ def stable_id(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "\0".join(parts)))
 
 
+AUTONAMED_AWS_TYPES = frozenset({
+    "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/instanceProfile:InstanceProfile",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/securityGroup:SecurityGroup",
+})
+
+
 class PlatformMocks(pulumi.runtime.Mocks):
     """Computes provider outputs for the resource types the platform uses."""
 
@@ -51,6 +57,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return stable_id(typ, name), inputs
         region = self._region(args.provider)
         account = self.default_account
+        if typ.startswith("aws:") and "name" not in inputs and typ in AUTONAMED_AWS_TYPES:
+            # Pulumi auto-names these: logical name plus a random suffix; here a stable one.
+            inputs["name"] = f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
         if typ == "aws:kms/key:Key":
             key_id = stable_id(typ, name)
             return key_id, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}", "keyId": key_id}
