@@ -13,17 +13,96 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
+from components.namespace_baseline import (
+    PLATFORM_NAMESPACE_LABELS, create_network_policies, platform_namespace_policies, to_tenants,
+)
 from dbaas.engine_catalog import ENGINE_SPECS, EngineName, OperatorRelease
 
 TYPE = "dbaas:engines:EngineOperators"
 OPERATOR_LABELS = {"app.kubernetes.io/part-of": "dbaas", "app.kubernetes.io/managed-by": "pulumi",
-                   "dbaas.io/component": "engine-operator"}
+                   "dbaas.io/component": "engine-operator", **PLATFORM_NAMESPACE_LABELS}
+TO_INSTANCES = "allow-instances-egress"
+
+
+@dataclass(frozen=True)
+class OperatorTraffic:
+    """What an engine's operator namespace must let through besides the shared platform set (DNS,
+    same namespace, API server). Ports are those of the pinned charts' defaults (dbaas/engine_catalog.py);
+    tenant namespaces admit the operator namespace on any port (engines/network.py), so these egress
+    ports are the whole fence. Re-check them with every chart bump."""
+
+    metrics_ports: tuple[int, ...]
+    webhook_ports: tuple[int, ...] = ()
+    instance_ports: tuple[int, ...] = ()
+    """Ports of tenant instance pods the operator (or its manager) connects to itself."""
+
+
+YBA_API_PORT = 9000
+"""yugaware: YBA's API and UI; it also serves YBA's own metrics at /api/v1/prometheus_metrics."""
+YUGABYTE_MASTER_HTTP, YUGABYTE_MASTER_RPC, YUGABYTE_TSERVER_HTTP, YUGABYTE_TSERVER_RPC = 7000, 7100, 9000, 9100
+YUGABYTE_YSQL_METRICS, YUGABYTE_YBC = 13000, 18018
+VITESS_OPERATOR_METRICS_PORT = 8383
+"""vitess-operator (operator-sdk): /metrics on 8383."""
+SCYLLA_WEBHOOK_PORT = 5000
+"""scylla-operator `run-webhook-server` default `--port` (the Service maps 443 to it)."""
+SCYLLA_MANAGER_METRICS_PORT = 5090
+SCYLLA_MANAGER_AGENT_PORT = 10001
+"""Scylla Manager (and the operator's node checks) talk to the manager agent in every Scylla pod."""
+CONTROLLER_RUNTIME_SECURE_METRICS_PORT = 8443
+"""kube-rbac-proxy / secure controller-runtime metrics (dragonfly-operator, AKO 4.x `metricsPort`)."""
+AEROSPIKE_WEBHOOK_PORT = 9443
+PSMDB_METRICS_PORT = 8080
+CQL_TLS_PORT = ENGINE_SPECS[EngineName.scylla].client_port
+VITESS_ETCD_CLIENT_PORT = 2379
+"""The operator-managed etcd lockserver (`globalLockserver.etcd`) of each VitessCluster."""
+DRAGONFLY_ADMIN_PORT = 9999
+"""The admin port the operator opens on every Dragonfly pod (dragonfly.py `METRICS_PORT_NAME` "admin")."""
+AEROSPIKE_BACKUP_SERVICE_PORT = 8080
+"""`AerospikeBackupService` `service.http.port` as aerospike.py sets it."""
+
+OPERATOR_TRAFFIC: dict[EngineName, OperatorTraffic] = {
+    # YBA manages universes through the API and talks to masters and tservers directly (RPC, HTTP
+    # status, YSQL, the YBC backup controller); its embedded Prometheus scrapes the universes.
+    EngineName.yugabyte: OperatorTraffic(
+        metrics_ports=(YBA_API_PORT,),
+        instance_ports=(ENGINE_SPECS[EngineName.yugabyte].client_port, YUGABYTE_MASTER_HTTP, YUGABYTE_MASTER_RPC,
+                        YUGABYTE_TSERVER_HTTP, YUGABYTE_TSERVER_RPC, YUGABYTE_YSQL_METRICS, YUGABYTE_YBC)),
+    # vitess-operator reads and writes the topology (etcd lockserver) and calls vtctld.
+    EngineName.vitess: OperatorTraffic(
+        metrics_ports=(VITESS_OPERATOR_METRICS_PORT,), instance_ports=(VITESS_ETCD_CLIENT_PORT, VTCTLD_GRPC_PORT)),
+    # Scylla Manager drives backups and repairs through the agents and checks nodes over CQL (TLS).
+    EngineName.scylla: OperatorTraffic(
+        metrics_ports=(SCYLLA_MANAGER_METRICS_PORT,), webhook_ports=(SCYLLA_WEBHOOK_PORT,),
+        instance_ports=(SCYLLA_MANAGER_AGENT_PORT, CQL_TLS_PORT)),
+    # The operator configures replication (REPLICAOF/ROLE) over the admin port (plain, in-cluster).
+    EngineName.dragonfly: OperatorTraffic(
+        metrics_ports=(CONTROLLER_RUNTIME_SECURE_METRICS_PORT,), instance_ports=(DRAGONFLY_ADMIN_PORT,)),
+    # AKO asks the nodes over the TLS service port and drives the Aerospike Backup Service's REST API.
+    EngineName.aerospike: OperatorTraffic(
+        metrics_ports=(CONTROLLER_RUNTIME_SECURE_METRICS_PORT,), webhook_ports=(AEROSPIKE_WEBHOOK_PORT,),
+        instance_ports=(ENGINE_SPECS[EngineName.aerospike].client_port, AEROSPIKE_BACKUP_SERVICE_PORT)),
+    # The Percona operator manages the replica set (rs.initiate, users, PBM) over mongod's port.
+    EngineName.mongodb: OperatorTraffic(
+        metrics_ports=(PSMDB_METRICS_PORT,), instance_ports=(ENGINE_SPECS[EngineName.mongodb].client_port,)),
+}
+
+
+def policy_specs(engine: EngineName, monitoring_namespace: str) -> dict[str, dict]:
+    """NetworkPolicy name -> spec for one engine's operator namespace; everything else is denied."""
+    traffic = OPERATOR_TRAFFIC[engine]
+    specs = platform_namespace_policies(monitoring_namespace, traffic.metrics_ports, traffic.webhook_ports)
+    if traffic.instance_ports:
+        specs[TO_INSTANCES] = to_tenants(sorted(set(traffic.instance_ports)))
+    return specs
 
 
 @dataclass(frozen=True)
 class EngineOperatorsArgs:
     engines: tuple[EngineName, ...] = tuple(EngineName)
+    monitoring_namespace: str = "monitoring"
+    """Scrapes the operators (stack config `monitoringNamespace`; its default)."""
 
 
 class EngineOperators(pulumi.ComponentResource):
@@ -40,6 +119,10 @@ class EngineOperators(pulumi.ComponentResource):
             spec = ENGINE_SPECS[engine]
             for chart in spec.charts:
                 self._install(engine.value, spec.operator_namespace, chart)
+            create_network_policies(
+                f"engines-{spec.operator_namespace}-netpol", spec.operator_namespace,
+                policy_specs(engine, args.monitoring_namespace), OPERATOR_LABELS,
+                pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[spec.operator_namespace]]))
         self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases)})
 
     def _install(self, area: str, namespace: str, release: OperatorRelease) -> None:

@@ -1,7 +1,9 @@
 """Platform namespaces: Pod Security level, default-deny NetworkPolicies, and only the traffic each needs.
 
-The namespaces `monitoring` and `kafka` are created (and their policies written) by the
-observability and Kafka components; this module covers the namespaces the PoP baseline owns.
+The namespaces `monitoring`, `kafka`, the engine operators' and `dbaas-controlplane` are created (and
+their policies written, from the same builders in components/namespace_baseline.py) by the
+observability, Kafka, engines and control-plane components; this module covers the namespaces the
+PoP baseline owns.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.namespace_baseline import (
-    ANYWHERE_BUT_METADATA, baseline_network_policies, namespace_selector, pod_security_labels, tcp,
+    ANYWHERE_BUT_METADATA, PLATFORM_NAMESPACE_LABELS, allow_egress, allow_ingress, create_network_policies,
+    platform_namespace_policies, pod_security_labels, tcp,
 )
 
-PLATFORM_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "dbaas", "dbaas.io/platform": "true"}
+PLATFORM_LABELS = {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "dbaas", **PLATFORM_NAMESPACE_LABELS}
+CERT_MANAGER_METRICS_PORT = 9402
+INGRESS_NGINX_METRICS_PORT = 10254
+EXTERNAL_SECRETS_METRICS_PORT = 8080
 
 
 @dataclass(frozen=True)
@@ -32,58 +38,34 @@ class PlatformNamespace:
 
 def policy_specs(ns: PlatformNamespace, monitoring_namespace: str) -> dict[str, dict]:
     """NetworkPolicy name -> spec for one platform namespace; everything not listed is denied."""
-    specs: dict[str, dict] = {
-        **baseline_network_policies(),
-        # The API server (443 on EKS, 6443 on kubeadm colocation clusters) and AWS APIs over HTTPS.
-        "allow-apiserver-https-egress": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": tcp(443, 6443)}],
-        },
-    }
-    if ns.metrics_port is not None:
-        specs["allow-metrics-from-monitoring"] = {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{
-                "from": [{"namespaceSelector": namespace_selector(monitoring_namespace)}],
-                "ports": tcp(ns.metrics_port),
-            }],
-        }
-    if ns.webhook_port is not None:
-        specs["allow-webhook-from-apiserver"] = {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [ANYWHERE_BUT_METADATA], "ports": tcp(ns.webhook_port)}],
-        }
+    specs = platform_namespace_policies(
+        monitoring_namespace,
+        metrics_ports=() if ns.metrics_port is None else (ns.metrics_port,),
+        webhook_ports=() if ns.webhook_port is None else (ns.webhook_port,),
+    )
     specs.update(ns.extra)
     return specs
 
 
 def cert_manager_namespace(name: str) -> PlatformNamespace:
     return PlatformNamespace(
-        name, "restricted", metrics_port=9402, webhook_port=10250,
+        name, "restricted", metrics_port=CERT_MANAGER_METRICS_PORT, webhook_port=10250,
         # DNS-01 self-checks ask the zone's authoritative name servers directly.
         extra={"allow-authoritative-dns-egress": {
             "podSelector": {}, "policyTypes": ["Egress"],
             "egress": [{"to": [ANYWHERE_BUT_METADATA],
-                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}],
+                        "ports": [{"protocol": "UDP", "port": 53}, *tcp(53)]}],
         }},
     )
 
 
 def ingress_namespace(name: str) -> PlatformNamespace:
     return PlatformNamespace(
-        name, "baseline", metrics_port=10254, webhook_port=8443,
+        name, "baseline", metrics_port=INGRESS_NGINX_METRICS_PORT, webhook_port=8443,
         extra={
-            "allow-web-ingress": {
-                "podSelector": {}, "policyTypes": ["Ingress"],
-                "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(80, 443)}],
-            },
+            "allow-web-ingress": allow_ingress([{"ipBlock": {"cidr": "0.0.0.0/0"}}], (80, 443)),
             # Backends live in tenant and platform namespaces; their own policies decide what is let in.
-            "allow-backend-egress": {
-                "podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"namespaceSelector": {}}]}],
-            },
+            "allow-backend-egress": allow_egress([{"namespaceSelector": {}}]),
         },
     )
 
@@ -91,11 +73,9 @@ def ingress_namespace(name: str) -> PlatformNamespace:
 def external_secrets_namespace(name: str, store_port: int) -> PlatformNamespace:
     extra = {}
     if store_port not in (443, 6443):
-        extra["allow-secret-store-egress"] = {
-            "podSelector": {}, "policyTypes": ["Egress"],
-            "egress": [{"to": [ANYWHERE_BUT_METADATA], "ports": tcp(store_port)}],
-        }
-    return PlatformNamespace(name, "restricted", metrics_port=8080, webhook_port=10250, extra=extra)
+        extra["allow-secret-store-egress"] = allow_egress([ANYWHERE_BUT_METADATA], (store_port,))
+    return PlatformNamespace(name, "restricted", metrics_port=EXTERNAL_SECRETS_METRICS_PORT, webhook_port=10250,
+                             extra=extra)
 
 
 def calico_operator_namespace(name: str) -> PlatformNamespace:
@@ -112,11 +92,6 @@ def create_platform_namespace(
         opts=opts,
     )
     in_namespace = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace]))
-    for policy, spec in policy_specs(ns, monitoring_namespace).items():
-        k8s.networking.v1.NetworkPolicy(
-            f"pop-netpol-{ns.name}-{policy}",
-            metadata={"name": policy, "namespace": ns.name, "labels": PLATFORM_LABELS},
-            spec=spec,
-            opts=in_namespace,
-        )
+    create_network_policies(f"pop-netpol-{ns.name}", ns.name, policy_specs(ns, monitoring_namespace),
+                            PLATFORM_LABELS, in_namespace)
     return namespace
