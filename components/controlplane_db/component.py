@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
                                                   scheduled_backup_spec)
-from components.namespace_baseline import pod_security_labels
+from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE, policy_specs
+from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
 from components.storage.platform import PlatformBucket, PlatformBucketArgs
@@ -53,6 +54,11 @@ class ControlPlaneDatabaseArgs(BaseModel):
     cluster_name: str = "controlplane-pg"
     instances: int = Field(default=3, ge=3)
     postgres_image: str = POSTGRES_IMAGE
+    monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
+    cnpg_operator_namespace: str = Field(default=CNPG_OPERATOR_NAMESPACE,
+                                         description="Where the CloudNativePG operator runs (not installed here).")
+    client_namespaces: tuple[str, ...] = Field(
+        default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
 
 
 class ControlPlaneDatabase(pulumi.ComponentResource):
@@ -79,10 +85,16 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
 
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": ns, "labels": {**labels, **pod_security_labels("restricted", args.kubernetes_version)}},
+            metadata={"name": ns, "labels": {**labels, **PLATFORM_NAMESPACE_LABELS,
+                                             **pod_security_labels("restricted", args.kubernetes_version)}},
             opts=stateful(child, True),
         )
         on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
+        create_network_policies(
+            f"{name}-netpol", ns,
+            policy_specs(args.monitoring_namespace, args.cnpg_operator_namespace,
+                         args.client_namespaces),
+            labels, on_ns)
 
         # Backups are immutable for their retention (Object Lock), and the bucket keeps objects a
         # little longer than CloudNativePG's own retention, which deletes them first.

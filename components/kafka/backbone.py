@@ -12,11 +12,14 @@ import pulumi_aws as aws
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.kafka.broker import ADMIN_USER, create_kafka
-from components.kafka.connect import SERVICE_ACCOUNT, create_connect
+from components.kafka.connect import NAME as CONNECT_NAME, SERVICE_ACCOUNT, create_connect
+from components.kafka.custom_resources import PART_OF
+from components.kafka.network_policies import policy_specs
 from components.kafka.operator import create_namespace_and_operator
 from components.kafka.schema_registry import bootstrap_address, cluster_ca_secret, create_schema_registry
 from components.kafka.settings import KafkaBackboneArgs
 from components.kafka.users import create_user, user_spec
+from components.namespace_baseline import create_network_policies
 
 TYPE = "dbaas:kafka:EventBackbone"
 
@@ -44,6 +47,10 @@ class EventBackbone(pulumi.ComponentResource):
         self.cluster_ca_secret = cluster_ca_secret(args.cluster_name)
 
         namespace, operator = create_namespace_and_operator(args.namespace, child)
+        create_network_policies(
+            "kafka-netpol", args.namespace,
+            policy_specs(args.cluster_name, args.bootstrap_port, CONNECT_NAME, args.monitoring_namespace),
+            PART_OF, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace])))
         crds_ready = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace, operator]))
         self.kafka = create_kafka(args, crds_ready)
         on_kafka = pulumi.ResourceOptions.merge(crds_ready, pulumi.ResourceOptions(depends_on=[self.kafka]))

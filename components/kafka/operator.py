@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from components.kafka.custom_resources import PART_OF
 from components.helm import helm_release
+from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS
 from components.kafka.versions import STRIMZI_CHART
 
 
@@ -19,6 +20,7 @@ def namespace_labels() -> dict[str, str]:
     image; every other pod here is checked against `restricted` through warnings and audit."""
     return {
         **PART_OF,
+        **PLATFORM_NAMESPACE_LABELS,
         "pod-security.kubernetes.io/enforce": "baseline",
         "pod-security.kubernetes.io/warn": "restricted",
         "pod-security.kubernetes.io/audit": "restricted",

@@ -26,6 +26,8 @@ XDR_PORT = 8080
 CONFIG_DIR = "/etc/aerospike-kafka-outbound"
 USER_DIR = "/etc/dbaas/kafka-user"
 CA_DIR = "/etc/dbaas/cluster-ca"
+OUTBOUND_POD_LABELS = {"app.kubernetes.io/component": "aerospike-xdr-outbound"}
+"""On every outbound connector pod: the Kafka namespace admits tenants' XDR on `XDR_PORT` to these only."""
 FEATURE_KEY_SECRET = "aerospike-kafka-outbound-features"
 """Aerospike's licence feature key (`features.conf`), provisioned by operations in the Kafka namespace."""
 
@@ -69,7 +71,7 @@ def create_outbound(
     bootstrap: str, labels: dict[str, str], opts: pulumi.ResourceOptions,
 ) -> k8s.core.v1.Service:
     name = outbound_name(tenant_id, service_name)
-    pod_labels = {**PART_OF, **labels, "app.kubernetes.io/name": name}
+    pod_labels = {**PART_OF, **labels, **OUTBOUND_POD_LABELS, "app.kubernetes.io/name": name}
     user = create_user(f"{tenant_id}-{service_name}-xdr-user", name, namespace, cluster,
                        user_spec(aerospike_outbound_acl_rules(topic)), opts, labels=labels)
     config = k8s.core.v1.ConfigMap(

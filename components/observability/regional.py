@@ -9,11 +9,13 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.helm import helm_release
+from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies
 from components.observability import charts, label_proxy
 from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, collector_config
 from components.observability.endpoints import Endpoints
 from components.observability.grafana import INSTANCE_LABELS, grafana_spec
 from components.observability.logs_values import LOKI_SA, loki_values
+from components.observability.network_policies import policy_specs
 from components.observability.metrics_values import (
     OBJSTORE_KEY, OBJSTORE_SECRET, PROMETHEUS_SA, THANOS_SA, kube_prometheus_stack_values, objstore_config, thanos_values,
 )
@@ -52,10 +54,14 @@ class RegionalObservability(pulumi.ComponentResource):
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             # node-exporter and the collector read host paths: this namespace cannot be `restricted`.
-            metadata={"name": ns_name, "labels": {**LABELS, "pod-security.kubernetes.io/enforce": "privileged"}},
+            metadata={"name": ns_name, "labels": {**LABELS, **PLATFORM_NAMESPACE_LABELS,
+                                                  "pod-security.kubernetes.io/enforce": "privileged"}},
             opts=child,
         )
         after_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        create_network_policies(f"{name}-netpol", ns_name,
+                                policy_specs(ns_name, COLLECTOR_NAME, args.ingress_namespace, args.alert_routing),
+                                LABELS, after_ns)
         self.stores = {
             purpose: SignalStore(f"{name}-{purpose}", SignalStoreArgs(
                 region=args.region, aws_account_id=args.aws_account_id, oidc_issuer=args.oidc_issuer, purpose=purpose,

@@ -39,6 +39,8 @@ class ObservabilityArgs(BaseModel):
     aws_account_id: str
     oidc_issuer: StrInput = Field(description="Service-account issuer host/path; IRSA roles trust it.")
     namespace: str = Field(description="The monitoring namespace; tenant NetworkPolicies admit it.")
+    ingress_namespace: str = Field(default="ingress-nginx",
+                                   description="The ingress controller's namespace; admitted to Grafana and Alertmanager.")
     platform_key_arn: StrInput = Field(description="ARN of the region's platform KMS key.")
     scrape_interval_seconds: int = Field(default=30, ge=5)
     retention: Retention = Retention()
