@@ -2,13 +2,15 @@
 
 Generates N synthetic lagos tenants (a realistic mix of plans and engines), runs
 `dbaas plan lagos --json` in a fresh process for each N, and prints wall seconds, peak memory
-(max RSS of the child) and resource count. Usage: python benchmarks/plan_scale.py [N ...]
+of the whole process tree (the CLI plus its plan workers, sampled from /proc every 100 ms) and
+resource count. Usage: python benchmarks/plan_scale.py [N ...]
 """
 
 from __future__ import annotations
 
 import json
-import resource
+import os
+import threading
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,32 @@ def synthetic_tenant(i: int) -> str:
     ])
 
 
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and all its descendants, from /proc."""
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+class PeakTreeMemory(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+
+
 def run(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tenants = Path(tmp) / "tenants"
@@ -53,19 +81,22 @@ def run(n: int) -> dict:
         for i in range(n):
             (tenants / "lagos" / f"bench-{i:05d}.yaml").write_text(synthetic_tenant(i))
         out = Path(tmp) / "plan.json"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "dbaas.cli", "plan", "lagos", "--tenants-dir", str(tenants), "--json", str(out)],
-            cwd=ROOT, capture_output=True, text=True,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+        sampler = PeakTreeMemory(proc.pid)
+        sampler.start()
+        stdout, stderr = proc.communicate()
         wall = time.perf_counter() - start
+        sampler.done.set()
+        sampler.join()
         if proc.returncode != 0:
-            raise SystemExit(f"plan failed for N={n}:\n{proc.stdout}\n{proc.stderr}")
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            raise SystemExit(f"plan failed for N={n}:\n{stdout}\n{stderr}")
         resources = json.loads(out.read_text())["changeSummary"]["create"]
     return {"tenants": n, "resources": resources, "wall_s": round(wall, 2),
-            "peak_rss_mib": round(max(peak_kib, before) / 1024), "ms_per_resource": round(1000 * wall / resources, 2)}
+            "peak_rss_mib": round(sampler.peak / 2**20), "ms_per_resource": round(1000 * wall / resources, 2)}
 
 
 def main() -> None:
