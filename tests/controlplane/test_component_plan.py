@@ -37,8 +37,8 @@ def test_one_component_per_region_and_every_object_validates_strictly(stack):
     regs = component_regs(stack)
     assert [r.name for r in regs if r.type == COMPONENT] == [f"controlplane-{stack}"]
     objects = kubernetes_objects(regs)
-    assert sorted(o["kind"] for _, o in objects) == ["Cluster", "ConfigMap", "Job", "Namespace", "Pooler",
-                                                     "ScheduledBackup", "Secret", "Secret"]
+    assert sorted(o["kind"] for _, o in objects) == ["Cluster", "ConfigMap", "Job", "Namespace", *["NetworkPolicy"] * 6,
+                                                     "Pooler", "ScheduledBackup", "Secret", "Secret"]
     assert {urn: validate_object(o) for urn, o in objects} == {urn: [] for urn, _ in objects}
 
 

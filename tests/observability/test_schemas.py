@@ -11,6 +11,7 @@ EXPECTED_KINDS = {
     "Namespace", "Secret", "ServiceAccount", "Service", "Deployment", "ClusterRole", "ClusterRoleBinding",
     "Grafana", "GrafanaFolder", "GrafanaDatasource", "GrafanaDashboard", "OpenTelemetryCollector", "TempoStack",
     "PodMonitor", "PrometheusRule",  # every engine is scraped per pod (no ServiceMonitor)
+    "NetworkPolicy",
 }
 
 
