@@ -25,6 +25,9 @@ from components.engines.operators import EngineOperators, EngineOperatorsArgs
 from components.engines.registry import create_service_instances
 from components.kafka import EventBackbone, TenantStreams
 from components.kafka.stack_args import backbone_args, tenant_streams_args
+from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from components.observability.network_policies import collector_pods
+from components.observability.regional import COLLECTOR_NAME
 from components.observability import (
     AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
 )
@@ -115,7 +118,7 @@ def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulum
     observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
-        EngineOperatorsArgs(), opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop]))
+        EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace), opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop]))
     )
     return RegionPlatform(
         config=config,
@@ -138,6 +141,10 @@ def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulum
             kafka_namespace=config.kafka_namespace,
             kafka_cluster_name=config.kafka_cluster_name,
             kafka_bootstrap_port=config.kafka_bootstrap_port,
+            # Tenant workloads send OTLP to the region's collector, and to nothing else in monitoring.
+            telemetry_collector_labels=tuple(sorted(
+                collector_pods(config.monitoring_namespace, COLLECTOR_NAME)["matchLabels"].items())),
+            telemetry_ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
         ),
     )
 
@@ -180,6 +187,7 @@ def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], 
         ControlPlaneDatabaseArgs(
             region=config.region, aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer,
             kubernetes_version=config.kubernetes_version, platform_key_arn=platform_key_arn,
+            monitoring_namespace=config.monitoring_namespace,
             storage_class=config.control_plane_db_storage_class or config.storage_class,
             storage_size=config.control_plane_db_storage_size,
             backup_retention_days=config.control_plane_db_backup_retention_days,
@@ -197,7 +205,7 @@ def build_observability(config: StackConfig, tenants: list[Tenant], oidc_issuer:
         ObservabilityArgs(
             region=config.region, pop_name=config.pop_name, aws_region=config.aws_region,
             aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer, namespace=config.monitoring_namespace,
-            platform_key_arn=platform_key_arn, scrape_interval_seconds=config.metrics_scrape_interval_seconds,
+            ingress_namespace=config.ingress_namespace, platform_key_arn=platform_key_arn, scrape_interval_seconds=config.metrics_scrape_interval_seconds,
             retention=Retention(metrics_local_days=config.metrics_retention_days,
                                 metrics_long_term_days=config.metrics_long_term_retention_days,
                                 logs_days=config.log_retention_days, traces_days=config.trace_retention_days),

@@ -22,6 +22,9 @@ class NetworkPeers:
     kafka_namespace: str
     kafka_cluster_name: str
     kafka_bootstrap_port: int
+    telemetry_collector_labels: tuple[tuple[str, str], ...] = ()
+    """Pod labels of the OpenTelemetry collector in the monitoring namespace (empty: no OTLP egress)."""
+    telemetry_ports: tuple[int, ...] = ()
 
 
 def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
@@ -60,6 +63,17 @@ def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
                 }
             ],
         },
+        **({"allow-telemetry-egress": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"namespaceSelector": namespace_selector(peers.monitoring_namespace),
+                            "podSelector": {"matchLabels": dict(peers.telemetry_collector_labels)}}],
+                    "ports": [{"protocol": "TCP", "port": p} for p in peers.telemetry_ports],
+                }
+            ],
+        }} if peers.telemetry_ports else {}),
         # Backups to S3 and the IRSA token exchange with STS need HTTPS to AWS endpoints, whose
         # addresses are not stable; allow 443 anywhere except link-local (instance metadata).
         "allow-aws-https-egress": {

@@ -70,6 +70,16 @@ def test_network_policies(lagos_plan):
     assert kafka["to"][0]["podSelector"]["matchLabels"] == {"strimzi.io/cluster": "events", "strimzi.io/kind": "Kafka"}
 
 
+def test_tenant_telemetry_reaches_only_the_collector(lagos_plan):
+    spec = one(lagos_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme", "acme-netpol-allow-telemetry-egress").inputs["spec"]
+    assert spec["egress"] == [{
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/component": "opentelemetry-collector",
+                                                "app.kubernetes.io/instance": "monitoring.otel"}}}],
+        "ports": [{"protocol": "TCP", "port": 4317}, {"protocol": "TCP", "port": 4318}],
+    }]
+
+
 def test_no_policy_allows_the_metadata_service(lagos_plan, frankfurt_plan):
     """The only ipBlock egress excludes link-local, so 169.254.169.254 is unreachable."""
     import ipaddress
