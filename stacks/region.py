@@ -25,12 +25,12 @@ from components.engines.operators import EngineOperators, EngineOperatorsArgs
 from components.engines.registry import create_service_instances
 from components.kafka import EventBackbone, TenantStreams
 from components.kafka.stack_args import backbone_args, tenant_streams_args
-from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT
-from components.observability.network_policies import collector_pods
-from components.observability.regional import COLLECTOR_NAME
 from components.observability import (
     AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
 )
+from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from components.observability.network_policies import collector_pods
+from components.observability.regional import COLLECTOR_NAME
 from components.pop import PopCluster, pop_cluster_args
 from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
@@ -92,6 +92,8 @@ def build_region(
 
 
 def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulumi.Input[str] | None) -> RegionPlatform:
+    """Providers, the platform key, the PoP cluster, Kafka, observability, engine operators and
+    the control-plane database: everything that exists once per region."""
     aws_provider = aws.Provider(
         f"aws-{config.region}",
         region=config.aws_region,
@@ -118,7 +120,8 @@ def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulum
     observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
-        EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace), opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop]))
+        EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace),
+        opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop])),
     )
     return RegionPlatform(
         config=config,
