@@ -4,6 +4,8 @@ A CloudNativePG Cluster (three instances, TLS-only, WAL and base backups to a pl
 under the platform key, reached through IRSA), a ScheduledBackup, a transaction-mode PgBouncer
 Pooler, the contract roles as managed roles, and a Job that applies the shipped migrations;
 the Job's name carries their content hash, so it runs again exactly when they change.
+The CloudNativePG operator that reconciles them is a child component (operator.py), installed
+here once per region; every CNPG object depends on its Helm release (CRDs and webhooks).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
                                                   scheduled_backup_spec)
 from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE, policy_specs
+from components.controlplane_db.operator import CloudNativePGOperator, CloudNativePGOperatorArgs
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
@@ -56,7 +59,7 @@ class ControlPlaneDatabaseArgs(BaseModel):
     postgres_image: str = POSTGRES_IMAGE
     monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
     cnpg_operator_namespace: str = Field(default=CNPG_OPERATOR_NAMESPACE,
-                                         description="Where the CloudNativePG operator runs (not installed here).")
+                                         description="Where this component installs the CloudNativePG operator.")
     client_namespaces: tuple[str, ...] = Field(
         default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
 
@@ -65,6 +68,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
     """Typed handles for consumers: where to connect, as whom, and what ran."""
 
     namespace: k8s.core.v1.Namespace
+    operator: CloudNativePGOperator
     cluster: k8s.apiextensions.CustomResource
     pooler: k8s.apiextensions.CustomResource
     backup_bucket: aws.s3.Bucket
@@ -90,6 +94,14 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             opts=stateful(child, True),
         )
         on_ns = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.namespace]))
+        self.operator = CloudNativePGOperator(
+            f"{name}-cnpg-operator",
+            CloudNativePGOperatorArgs(kubernetes_version=args.kubernetes_version, instance_namespace=ns,
+                                      monitoring_namespace=args.monitoring_namespace,
+                                      namespace=args.cnpg_operator_namespace),
+            opts=child,
+        )
+        operator_release = self.operator.release
         create_network_policies(
             f"{name}-netpol", ns,
             policy_specs(args.monitoring_namespace, args.cnpg_operator_namespace,
@@ -135,9 +147,11 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             f"{name}-cluster", api_version=CNPG_API, kind="Cluster",
             metadata={"name": args.cluster_name, "namespace": ns, "labels": labels},
             spec=cluster_spec(settings, self.backup_role.arn),
-            opts=stateful(pulumi.ResourceOptions.merge(on_ns, pulumi.ResourceOptions(depends_on=secrets)), True),
+            opts=stateful(pulumi.ResourceOptions.merge(
+                on_ns, pulumi.ResourceOptions(depends_on=[*secrets, operator_release])), True),
         )
-        on_cluster = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.cluster]))
+        on_cluster = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(depends_on=[self.cluster, operator_release]))
         k8s.apiextensions.CustomResource(
             f"{name}-scheduled-backup", api_version=CNPG_API, kind="ScheduledBackup",
             metadata={"name": f"{args.cluster_name}-daily", "namespace": ns, "labels": labels},

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from components.controlplane_db.network_policies import METRICS_PORTS as CONTROLPLANE_METRICS_PORTS
+from components.controlplane_db.network_policies import (
+    METRICS_PORTS as CONTROLPLANE_METRICS_PORTS, OPERATOR_METRICS_PORT as CNPG_OPERATOR_METRICS_PORT,
+)
 from components.engines.operators import OPERATOR_TRAFFIC
 from components.kafka.network_policies import STRIMZI_METRICS_PORT
 from components.namespace_baseline import (
@@ -59,7 +61,7 @@ def tenant_scrape_ports() -> list[str]:
 def platform_scrape_ports() -> list[int]:
     """Every platform namespace's metrics ports, as those namespaces' own policies admit them."""
     return sorted({CERT_MANAGER_METRICS_PORT, INGRESS_NGINX_METRICS_PORT, EXTERNAL_SECRETS_METRICS_PORT,
-                   STRIMZI_METRICS_PORT, *CONTROLPLANE_METRICS_PORTS,
+                   STRIMZI_METRICS_PORT, *CONTROLPLANE_METRICS_PORTS, CNPG_OPERATOR_METRICS_PORT,
                    *(p for t in OPERATOR_TRAFFIC.values() for p in t.metrics_ports)})
 
 

@@ -37,8 +37,10 @@ def test_one_component_per_region_and_every_object_validates_strictly(stack):
     regs = component_regs(stack)
     assert [r.name for r in regs if r.type == COMPONENT] == [f"controlplane-{stack}"]
     objects = kubernetes_objects(regs)
-    assert sorted(o["kind"] for _, o in objects) == ["Cluster", "ConfigMap", "Job", "Namespace", *["NetworkPolicy"] * 6,
-                                                     "Pooler", "ScheduledBackup", "Secret", "Secret"]
+    # The control-plane namespace and its 6 policies, plus the CloudNativePG operator's namespace and its 7.
+    assert sorted(o["kind"] for _, o in objects) == ["Cluster", "ConfigMap", "Job", "Namespace", "Namespace",
+                                                     *["NetworkPolicy"] * 13, "Pooler", "ScheduledBackup",
+                                                     "Secret", "Secret"]
     assert {urn: validate_object(o) for urn, o in objects} == {urn: [] for urn, _ in objects}
 
 
@@ -132,8 +134,8 @@ def test_migration_job_is_named_by_the_migrations_hash_and_pod_security_restrict
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert {next(k for k in v if k != "name") for v in pod["volumes"]} <= {"configMap", "secret", "emptyDir", "projected"}
-    namespace = only(regs, "kubernetes:core/v1:Namespace")
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    namespaces = {r.inputs["metadata"]["name"]: r.inputs for r in regs if r.type == "kubernetes:core/v1:Namespace"}
+    assert namespaces["dbaas-controlplane"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
 def test_data_holders_are_protected(stack):
