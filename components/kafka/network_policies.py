@@ -19,6 +19,8 @@ from dbaas.engine_catalog import ENGINE_SPECS
 
 STRIMZI_METRICS_PORT = 9404
 """Strimzi exposes `metricsConfig` (JMX Prometheus exporter) and Kafka Exporter on `tcp-prometheus` 9404."""
+STRIMZI_METRICS_PORT_NAME = "tcp-prometheus"
+"""The name of that container port on broker, controller and Kafka Exporter pods (the entity operator has none)."""
 
 
 def broker_pods(cluster: str) -> dict:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from components.observability.engine_telemetry import EngineTelemetry, series_selector
+from components.observability.kafka_telemetry import UNDER_REPLICATED_PARTITIONS
 
 REPLICATION_LAG_WARNING_SECONDS = 30
 REPLICATION_LAG_CRITICAL_SECONDS = 60
@@ -83,9 +84,10 @@ def tenant_topic_regex(tenant_id: str) -> str:
 
 
 def kafka_alert_group(tenant_id: str, kafka_namespace: str) -> dict:
-    """Lives in the Kafka namespace: the exporter's series carry `namespace=<kafka namespace>`."""
+    """Lives in the Kafka namespace: Kafka Exporter's series, scraped by the regional PodMonitor in
+    that namespace (kafka_telemetry.py), carry `namespace=<kafka namespace>` and `topic`."""
     regex = tenant_topic_regex(tenant_id).replace("\\", "\\\\")
-    expr = (f'sum by (topic) (kafka_topic_partition_under_replicated_partition{{namespace="{kafka_namespace}",'
+    expr = (f'sum by (topic) ({UNDER_REPLICATED_PARTITIONS}{{namespace="{kafka_namespace}",'
             f'topic=~"{regex}"}}) > 0')
     return {"name": f"kafka-{tenant_id}", "rules": [
         _alert("KafkaUnderReplicatedPartitions", expr, "critical", {"tenant": tenant_id},

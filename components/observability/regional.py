@@ -14,13 +14,16 @@ from components.observability import charts, label_proxy
 from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, collector_config
 from components.observability.endpoints import Endpoints
 from components.observability.grafana import INSTANCE_LABELS, grafana_spec
+from components.observability.kafka_telemetry import MONITOR_NAME as KAFKA_MONITOR_NAME, kafka_pod_monitor_spec
 from components.observability.logs_values import LOKI_SA, loki_values
 from components.observability.network_policies import policy_specs
 from components.observability.metrics_values import (
-    OBJSTORE_KEY, OBJSTORE_SECRET, PROMETHEUS_SA, THANOS_SA, kube_prometheus_stack_values, objstore_config, thanos_values,
+    MONITOR_SELECTOR_LABEL, OBJSTORE_KEY, OBJSTORE_SECRET, PROMETHEUS_SA, THANOS_SA, kube_prometheus_stack_values,
+    objstore_config, thanos_values,
 )
 from components.observability.object_store import LABELS, SignalStore, SignalStoreArgs
 from components.observability.settings import ObservabilityArgs
+from components.observability.tenant import MONITORING_API
 from components.observability.tenancy import routes_for
 from components.observability.traces import STORAGE_SECRET, TEMPO_NAME, TEMPO_SA, storage_secret_data, tempostack_spec
 
@@ -45,6 +48,7 @@ class RegionalObservability(pulumi.ComponentResource):
     collector: k8s.apiextensions.CustomResource
     tempo: k8s.apiextensions.CustomResource
     grafana: k8s.apiextensions.CustomResource
+    kafka_monitor: k8s.apiextensions.CustomResource
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -117,6 +121,15 @@ class RegionalObservability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases["grafana-operator"]]),
         )
         self._collector(name, args, namespace)
+        # In the Kafka namespace (kafka_telemetry.py says why); needs the PodMonitor CRD from kube-prometheus-stack.
+        self.kafka_monitor = k8s.apiextensions.CustomResource(
+            f"{name}-kafka-monitor", api_version=MONITORING_API, kind="PodMonitor",
+            metadata={"name": KAFKA_MONITOR_NAME, "namespace": args.kafka_namespace,
+                      "labels": {**LABELS, MONITOR_SELECTOR_LABEL: "platform"}},
+            spec=kafka_pod_monitor_spec(args.kafka_namespace, args.kafka_cluster_name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases["kube-prometheus-stack"],
+                                                                 *args.kafka_dependencies]),
+        )
         self.register_outputs({"namespace": ns_name, "buckets": {k: s.bucket.bucket for k, s in self.stores.items()}})
 
     def _traces(self, name: str, args: ObservabilityArgs, namespace: k8s.core.v1.Namespace) -> None:

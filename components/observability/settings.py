@@ -47,3 +47,9 @@ class ObservabilityArgs(BaseModel):
     alert_routing: AlertRouting
     tenant_ids: tuple[str, ...] = Field(description="Tenants of this region; the collector routes each to its own org.")
     noncurrent_version_days: int = 30
+    kafka_namespace: str = Field(default="kafka", description="The Kafka namespace (stack config `kafkaNamespace`; "
+                                 "its default); the Kafka PodMonitor lives there.")
+    kafka_cluster_name: str = Field(default="events", description="The Strimzi cluster's name (stack config "
+                                    "`kafkaClusterName`; its default); the PodMonitor selects its pods.")
+    kafka_dependencies: tuple[pulumi.Resource, ...] = Field(
+        default=(), description="What must exist before the Kafka PodMonitor: the EventBackbone (its namespace).")
