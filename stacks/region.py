@@ -117,7 +117,7 @@ def build_platform(config: StackConfig, tenants: list[Tenant], kubeconfig: pulum
     providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": pop.provider, "random": random_provider})
     # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
-    observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, providers)
+    observability = build_observability(config, tenants, pop.oidc_issuer, platform_key.arn, kafka, providers)
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
         EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace),
@@ -201,7 +201,8 @@ def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], 
 
 
 def build_observability(config: StackConfig, tenants: list[Tenant], oidc_issuer: pulumi.Input[str],
-                        platform_key_arn: pulumi.Input[str], providers: pulumi.ResourceOptions) -> RegionalObservability:
+                        platform_key_arn: pulumi.Input[str], kafka: EventBackbone,
+                        providers: pulumi.ResourceOptions) -> RegionalObservability:
     """The region's observability stack (components/observability), from the stack config."""
     return RegionalObservability(
         f"observability-{config.region}",
@@ -218,6 +219,8 @@ def build_observability(config: StackConfig, tenants: list[Tenant], oidc_issuer:
                                        group_interval_minutes=config.alertmanager_group_interval_minutes,
                                        repeat_interval_hours=config.alertmanager_repeat_interval_hours),
             tenant_ids=tuple(t.id for t in tenants),
+            kafka_namespace=config.kafka_namespace, kafka_cluster_name=config.kafka_cluster_name,
+            kafka_dependencies=(kafka,),
         ),
         opts=providers,
     )
