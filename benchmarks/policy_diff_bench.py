@@ -21,7 +21,7 @@ from dbaas.offline.diff_command import run_diff  # noqa: E402
 from dbaas.offline.plan import build_plan  # noqa: E402
 from dbaas.policy_runner import evaluate_plan  # noqa: E402
 
-PARTS = ("api", "components", "dbaas", "policies", "stacks")
+PARTS = ("api", "components", "controlplane", "dbaas", "policies", "stacks")
 FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")
 
 
