@@ -65,7 +65,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print(problem)
         return EXIT_INVALID
     if args.json:
-        Path(args.json).write_text(plan.to_json_text(), encoding="utf-8")
+        plan.write_json(Path(args.json))
     sys.stdout.write(plan.summary())
     if args.json:
         print(f"\nPlan JSON written to {args.json}")

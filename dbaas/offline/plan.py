@@ -60,6 +60,12 @@ class OfflinePlan:
     def to_json_text(self) -> str:
         return json.dumps(self.to_preview_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
+    def write_json(self, path: Path) -> None:
+        """Stream the same bytes as to_json_text() to a file, without one giant string in memory."""
+        with path.open("w", encoding="utf-8") as out:
+            json.dump(self.to_preview_json(), out, sort_keys=True, indent=2, ensure_ascii=False)
+            out.write("\n")
+
     def tenant_of(self) -> dict[str, str]:
         """URN -> tenant id, following parents up to the tenant's environment component."""
         by_urn = {r.urn: r for r in self.registrations}
@@ -91,6 +97,11 @@ class OfflinePlan:
 PARALLEL_THRESHOLD = 48
 """Below this many tenants, starting a second interpreter costs more than it saves."""
 
+MAX_SHARD_TENANTS = 250
+"""A shard holds at most this many tenants and runs in a fresh worker process: that bounds each
+worker's memory (the SDK's object graph grows with the shard) at the cost of one interpreter
+start and one platform build per shard."""
+
 
 def default_workers(tenant_count: int) -> int:
     return max(1, min(os.cpu_count() or 1, tenant_count // PARALLEL_THRESHOLD))
@@ -120,10 +131,11 @@ def build_plan(
     if workers == 1:
         registrations = plan_shard(stack, project_dir, tenants_dir, only_tenants and frozenset(ids))
     else:
-        shards = [frozenset(ids[i::workers]) for i in range(workers)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(plan_shard, [stack] * workers, [project_dir] * workers,
-                                    [tenants_dir] * workers, shards))
+        count = max(workers, -(-len(ids) // MAX_SHARD_TENANTS))
+        shards = [frozenset(ids[i::count]) for i in range(count)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 max_tasks_per_child=1) as pool:
+            results = list(pool.map(plan_shard, [stack] * count, [project_dir] * count, [tenants_dir] * count, shards))
         registrations = merge_shards(results)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
 
