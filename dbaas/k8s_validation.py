@@ -28,7 +28,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 class SchemaUnavailable(RuntimeError):
-    pass
+    """No schema to validate a kind against: a failure, never a silent pass."""
 
 
 def crd_schema_dir() -> Path:

@@ -10,6 +10,7 @@ final backup that a `decommission:` marker asks for. Engine modules only map the
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar, Sequence
 
 import pulumi
@@ -39,7 +40,7 @@ POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
 """Identity labels, besides INSTANCE_LABEL, that the platform asks the operators to put on the pods."""
 
 
-class EngineInstance(pulumi.ComponentResource):
+class EngineInstance(pulumi.ComponentResource, ABC):
     """Base of `dbaas:engines:<Engine>Instance`. Subclasses implement `build()` (and `final_backup()`)."""
 
     ENGINE: ClassVar[EngineName]
@@ -115,17 +116,17 @@ class EngineInstance(pulumi.ComponentResource):
 
     # --- what engine modules implement -------------------------------------------------------
 
+    @abstractmethod
     def build(self) -> CustomResource:
         """Create the engine's custom resources; return the main one."""
-        raise NotImplementedError
 
+    @abstractmethod
     def final_backup(self) -> None:
         """Take one last backup before a decommissioned service is removed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def pod_selector(self) -> dict:
         """Label selector of the instance's pods, as the operator labels them."""
-        raise NotImplementedError
 
     def engine_credentials(self) -> dict[str, pulumi.Input[str]]:
         """Engine-specific keys of the credentials Secret, beyond `username` and `password`."""
