@@ -2,7 +2,8 @@
 
 Pulumi's own MockMonitor drops the resource options (protect, retainOnDelete, parent,
 dependencies, provider); the capturing monitor keeps them, which is what a reviewer and the
-policy pack need to see.
+policy pack need to see. The rest of this module makes large plans affordable without changing
+a byte of them (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
-from google.protobuf import struct_pb2
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
