@@ -176,8 +176,16 @@ class StackView:
             found.update({r.urn: r for r in self._by_bucket.get(name, []) if r.type in types})
         return list(found.values())
 
+    @cached_property
+    def _by_type_and_namespace(self) -> dict[tuple[str, str | None], list[Resource]]:
+        index: dict[tuple[str, str | None], list[Resource]] = defaultdict(list)
+        for r in self.resources:
+            index[(r.type, r.namespace)].append(r)
+        return index
+
     def in_namespace(self, namespace: str, type_: str) -> list[Resource]:
-        return [r for r in self.by_type.get(type_, []) if r.namespace == namespace]
+        """Indexed: stack rules ask this once per namespace, which must not cost a full scan."""
+        return list(self._by_type_and_namespace.get((type_, namespace), []))
 
     def dependencies_of(self, resource: Resource, prop: str) -> list[Resource]:
         return [self.by_urn[u] for u in resource.property_dependencies.get(prop, ()) if u in self.by_urn]
