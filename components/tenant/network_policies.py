@@ -11,7 +11,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.namespace_baseline import ANYWHERE_BUT_METADATA, baseline_network_policies, namespace_selector
+from components.namespace_baseline import (
+    ANYWHERE_BUT_METADATA, allow_egress, allow_ingress, baseline_network_policies, namespace_peer,
+)
+from components.namespace_baseline import create_network_policies as create_namespace_policies
 
 @dataclass(frozen=True)
 class NetworkPeers:
@@ -29,75 +32,28 @@ class NetworkPeers:
 
 def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
     """NetworkPolicy name -> spec. Pure data, so tests and policies can reason about it."""
-    return {
+    kafka_brokers = {"matchLabels": {"strimzi.io/cluster": peers.kafka_cluster_name, "strimzi.io/kind": "Kafka"}}
+    specs = {
         **baseline_network_policies(),
-        "allow-platform-ingress": {
-            "podSelector": {},
-            "policyTypes": ["Ingress"],
-            "ingress": [
-                {
-                    "from": [
-                        {"namespaceSelector": namespace_selector(peers.ingress_namespace)},
-                        {"namespaceSelector": namespace_selector(peers.monitoring_namespace)},
-                    ]
-                }
-            ],
-        },
-        "allow-kafka-egress": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [
-                        {
-                            "namespaceSelector": namespace_selector(peers.kafka_namespace),
-                            "podSelector": {
-                                "matchLabels": {
-                                    "strimzi.io/cluster": peers.kafka_cluster_name,
-                                    "strimzi.io/kind": "Kafka",
-                                }
-                            },
-                        }
-                    ],
-                    "ports": [{"protocol": "TCP", "port": peers.kafka_bootstrap_port}],
-                }
-            ],
-        },
-        **({"allow-telemetry-egress": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [{"namespaceSelector": namespace_selector(peers.monitoring_namespace),
-                            "podSelector": {"matchLabels": dict(peers.telemetry_collector_labels)}}],
-                    "ports": [{"protocol": "TCP", "port": p} for p in peers.telemetry_ports],
-                }
-            ],
-        }} if peers.telemetry_ports else {}),
+        "allow-platform-ingress": allow_ingress(
+            [namespace_peer(peers.ingress_namespace), namespace_peer(peers.monitoring_namespace)]
+        ),
+        "allow-kafka-egress": allow_egress(
+            [namespace_peer(peers.kafka_namespace, kafka_brokers)], [peers.kafka_bootstrap_port]
+        ),
         # Backups to S3 and the IRSA token exchange with STS need HTTPS to AWS endpoints, whose
         # addresses are not stable; allow 443 anywhere except link-local (instance metadata).
-        "allow-aws-https-egress": {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [ANYWHERE_BUT_METADATA],
-                    "ports": [{"protocol": "TCP", "port": 443}],
-                }
-            ],
-        },
+        "allow-aws-https-egress": allow_egress([ANYWHERE_BUT_METADATA], [443]),
     }
+    if peers.telemetry_ports:
+        collector = {"matchLabels": dict(peers.telemetry_collector_labels)}
+        specs["allow-telemetry-egress"] = allow_egress(
+            [namespace_peer(peers.monitoring_namespace, collector)], peers.telemetry_ports
+        )
+    return specs
 
 
 def create_network_policies(
     tenant_id: str, namespace: str, labels: dict[str, str], peers: NetworkPeers, opts: pulumi.ResourceOptions
 ) -> list[k8s.networking.v1.NetworkPolicy]:
-    return [
-        k8s.networking.v1.NetworkPolicy(
-            f"{tenant_id}-netpol-{name}",
-            metadata={"name": name, "namespace": namespace, "labels": labels},
-            spec=spec,
-            opts=opts,
-        )
-        for name, spec in policy_specs(peers).items()
-    ]
+    return create_namespace_policies(f"{tenant_id}-netpol", namespace, policy_specs(peers), labels, opts)
