@@ -15,3 +15,12 @@ def stateful(opts: pulumi.ResourceOptions, protected: bool) -> pulumi.ResourceOp
     if not protected:
         return opts
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+
+
+def retained_after_decommission(opts: pulumi.ResourceOptions, protected: bool) -> pulumi.ResourceOptions:
+    """A decommissioned tenant's bucket and key: no longer protected, so the tenant can leave the
+    stack, but still retained, because its backups must outlive it for their data class's
+    retention (the bucket's lifecycle and Object Lock govern them) and need the key to be read."""
+    if not protected:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))

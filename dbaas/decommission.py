@@ -32,11 +32,25 @@ def _removal(base: Tenant, index: int, service: Service, what: str, where: Tenan
     return Problem(tenant_file(anchor), 1, 1, field, message)
 
 
+TENANT_HOW_TO = (
+    "to decommission the tenant, first merge a change that adds `decommission: {{requested_by: <you>}}` at the top "
+    "level of {path} and let it deploy (final backups of every service; the namespace is released; the bucket and "
+    "key are kept for the backups' retention); remove the file in a later change"
+)
+
+
+def _tenant_removal(base: Tenant, what: str) -> Problem:
+    return Problem(tenant_file(base), 1, 1, "decommission",
+                   f"{what} would delete the namespace, bucket and key of protected tenant '{base.id}'; "
+                   + TENANT_HOW_TO.format(path=tenant_file(base)))
+
+
 def removal_problems(base_tenants: Iterable[Tenant], head_tenants: Iterable[Tenant]) -> list[Problem]:
     """Every protected, not-yet-decommissioned service of `base` whose instance `head` would delete.
 
     A service's instance is deleted when the service is removed, renamed, or changes engine, and
-    when its tenant is removed or moves to another region. Protection is read from `base` (what is
+    when its tenant is removed or moves to another region; a removed or moved tenant also loses
+    its namespace, bucket and key, unless its own `decommission:` marker deployed first. Protection is read from `base` (what is
     deployed): turning `deletion_protection` off in the same change does not lift it.
     """
     head = {t.id: t for t in head_tenants}
@@ -45,6 +59,12 @@ def removal_problems(base_tenants: Iterable[Tenant], head_tenants: Iterable[Tena
         if not old.deletion_protection:
             continue
         new = head.get(old.id)
+        if old.decommission is not None:
+            continue  # the tenant-level marker has deployed: final backups taken, protection lifted
+        if new is None:
+            problems.append(_tenant_removal(old, "removing the tenant file"))
+        elif new.data_region != old.data_region:
+            problems.append(_tenant_removal(old, f"moving the tenant from {old.data_region} to {new.data_region}"))
         for index, service in enumerate(old.services):
             if service.decommission is not None:
                 continue

@@ -18,12 +18,21 @@ from components.tenant import TenantEnvironment
 from components.tenant.namespace import tenant_labels
 from dbaas.engine_catalog import EngineName
 from dbaas.plans import plan_for
-from dbaas.tenant_model import Tenant
+from dbaas.tenant_model import Decommission, Service, Tenant
 
 INSTANCE_CLASSES: dict[EngineName, type[EngineInstance]] = {
     cls.ENGINE: cls
     for cls in (YugabyteInstance, VitessInstance, ScyllaInstance, DragonflyInstance, AerospikeInstance, MongodbInstance)
 }
+
+
+def effective_service(tenant: Tenant, service: Service) -> Service:
+    """A tenant-level `decommission:` marker decommissions every service, each with a final
+    backup where it has backups, unless the service carries its own marker."""
+    if tenant.decommission is None or service.decommission is not None:
+        return service
+    marker = Decommission(requested_by=tenant.decommission.requested_by, final_backup=service.backups is not None)
+    return service.model_copy(update={"decommission": marker})
 
 
 def create_service_instances(
@@ -38,7 +47,7 @@ def create_service_instances(
             InstanceArgs(
                 tenant_id=tenant.id,
                 plan=plan,
-                service=service,
+                service=effective_service(tenant, service),
                 protected=tenant.deletion_protection,
                 namespace=env.namespace_name,
                 service_account=env.service_account_name,

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.protection import stateful
+from components.protection import retained_after_decommission, stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.aws_policies import dumps, key_policy
 from components.storage.kms_key import create_kms_key
@@ -61,6 +61,10 @@ class TenantEnvironment(pulumi.ComponentResource):
         super().__init__(TYPE, tenant.id, None, opts)
         plan = plan_for(tenant.plan)
         protected = tenant.deletion_protection
+        # A tenant-level `decommission:` marker lifts protection so the tenant can leave the
+        # stack; its bucket and key stay retained, because its backups must outlive it.
+        decommissioning = tenant.decommission is not None
+        holds_data = retained_after_decommission if decommissioning else stateful
         child = pulumi.ResourceOptions(parent=self)
         labels = tenant_labels(tenant)
         tags = {"dbaas:tenant": tenant.id, "dbaas:org": tenant.org, "dbaas:plan": tenant.plan.value,
@@ -68,7 +72,9 @@ class TenantEnvironment(pulumi.ComponentResource):
 
         self.namespace_name = tenant_namespace(tenant.id)
         self.service_account_name = TENANT_WORKLOAD_SA
-        self.namespace = create_namespace(tenant, self.namespace_name, args.kubernetes_version, stateful(child, protected))
+        self.namespace = create_namespace(
+            tenant, self.namespace_name, args.kubernetes_version, stateful(child, protected and not decommissioning)
+        )
         ns = self.namespace.metadata.name
         create_quota_and_limits(tenant, plan, ns, labels, child)
         create_network_policies(tenant.id, ns, labels, args.network_peers, child)
@@ -94,7 +100,7 @@ class TenantEnvironment(pulumi.ComponentResource):
             policy=self.role.arn.apply(lambda arn: dumps(key_policy(args.aws_account_id, args.aws_region, arn))),
             deletion_window_days=args.kms_deletion_window_days,
             tags=tags,
-            opts=stateful(child, protected),
+            opts=holds_data(child, protected),
             alias_opts=child,
         )
         lock_days = max((s.backups.retention_days for s in tenant.services if s.backups), default=7)
@@ -107,7 +113,7 @@ class TenantEnvironment(pulumi.ComponentResource):
         # Object Lock keeps each backup immutable for the longest retention the tenant declared,
         # so a leaked credential cannot erase history.
         backups = create_encrypted_bucket(
-            f"{tenant.id}-backups", settings, self.key.arn, tags, stateful(child, protected), child
+            f"{tenant.id}-backups", settings, self.key.arn, tags, holds_data(child, protected), child
         )
         self.bucket = backups.bucket
         grant_bucket_access(f"{tenant.id}-role-access", self.role, self.bucket.arn, self.key.arn, child)

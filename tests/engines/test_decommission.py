@@ -48,7 +48,20 @@ def test_engine_change_and_tenant_removal_are_removals():
     [problem] = removal_problems(TENANTS, with_services("kudi-pay", [kudi.services[0], swapped]))
     assert "changing its engine to vitess" in problem.message
     gone = [t for t in TENANTS if t.id != "bergbahn"]
-    assert [p.field for p in removal_problems(TENANTS, gone)] == ["services[0]", "services[1]"]
+    assert [p.field for p in removal_problems(TENANTS, gone)] == ["decommission", "services[0]", "services[1]"]
+
+
+def test_tenant_removal_needs_a_deployed_tenant_level_marker():
+    gone = [t for t in TENANTS if t.id != "rhein-analytics"]
+    tenant_problem = removal_problems(TENANTS, gone)[0]
+    assert (tenant_problem.path, tenant_problem.field) == ("tenants/frankfurt/rhein-analytics.yaml", "decommission")
+    assert tenant_problem.message.startswith(
+        "removing the tenant file would delete the namespace, bucket and key of protected tenant 'rhein-analytics'; "
+        "to decommission the tenant, first merge a change that adds `decommission: {requested_by: <you>}`"
+    )
+    marked = [t.model_copy(update={"decommission": Decommission(requested_by="ops")}) if t.id == "rhein-analytics" else t
+              for t in TENANTS]
+    assert removal_problems(marked, gone) == []
 
 
 def test_scylla_rejects_irregular_schedule_and_final_backup_needs_backups():

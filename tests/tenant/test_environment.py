@@ -210,3 +210,20 @@ def test_deletion_protection_on_data_holders(lagos_plan, tenant, protected):
     # configuration children are not data: they stay replaceable
     policy = one(lagos_plan, "aws:s3/bucketPolicy:BucketPolicy", tenant)
     assert (policy.protect, policy.retain_on_delete) == (False, False)
+
+
+def test_tenant_level_decommission_releases_the_namespace_and_keeps_the_backups(tenants_copy):
+    from tests.conftest import plan_with_tenants
+
+    path = tenants_copy / "frankfurt" / "rhein-analytics.yaml"
+    path.write_text(path.read_text() + "decommission: {requested_by: ops-oncall}\n")
+    plan = plan_with_tenants("frankfurt", tenants_copy)
+    ns = one(plan, "kubernetes:core/v1:Namespace", "rhein-analytics")
+    assert (ns.protect, ns.retain_on_delete) == (False, False)
+    for type_ in ("aws:s3/bucket:Bucket", "aws:kms/key:Key"):
+        reg = one(plan, type_, "rhein-analytics")
+        assert (reg.protect, reg.retain_on_delete) == (False, True), reg.urn
+    # every service is decommissioned with a final backup: its main object is no longer protected
+    psmdb = one(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "rhein-analytics")
+    assert psmdb.protect is False
+    assert [r.inputs["metadata"]["name"] for r in resources(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "rhein-analytics")] == ["reports-mongodb-final"]
