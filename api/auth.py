@@ -131,14 +131,3 @@ class TokenVerifier:
             if k.key_id == kid:
                 return k.key
         raise AuthError("no JWKS key matches the token's 'kid'")
-
-
-def bearer_token(authorization: str | None) -> str:
-    """The token of an `Authorization: Bearer <token>` header."""
-    if not authorization:
-        raise AuthError("missing 'Authorization: Bearer <token>' header")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("the Authorization header must use the Bearer scheme")
-    return token.strip()
-

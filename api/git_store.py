@@ -161,9 +161,6 @@ class GitRepository:
         except GitError:
             return None
 
-    def commit_message(self, commit: str) -> str:
-        return self._run(["log", "-1", "--format=%B", commit]).decode("utf-8", errors="replace")
-
     def export(self, commit: str, paths: list[str], target: Path) -> None:
         """Materialise `paths` of `commit` into `target` with `git archive` (no checkout)."""
         archive = self._run(["archive", "--format=tar", commit, "--", *paths])

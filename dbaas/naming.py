@@ -67,11 +67,6 @@ def service_instance(service_name: str, engine: str) -> str:
     return dns_label(service_name, engine)
 
 
-def tenant_topic_prefix(tenant_id: str) -> str:
-    """Kafka topics of a tenant all contain `.<tenant>.`; the trailing dot keeps `acme` from matching `acme2`."""
-    return f"{tenant_id}."
-
-
 def platform_bucket(region: str, purpose: str, aws_account_id: str) -> str:
     """`dbaas-p-<region>-<purpose>-<hash8>`: the `p-` cannot collide with a tenant id bucket,
     because tenant buckets are `dbaas-<id>-<hash8>` and the hash differs by construction."""

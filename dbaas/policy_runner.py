@@ -118,9 +118,6 @@ class PolicyReport:
     def passed(self) -> bool:
         return not self.mandatory
 
-    def fired(self) -> set[str]:
-        return {v.policy for v in self.violations}
-
     def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "passed": self.passed, "rules": list(self.rules_run),
                 "violations": [asdict(v) for v in self.violations]}

@@ -181,6 +181,24 @@ def _config_keys() -> dict[str, str]:
     return {f.alias or name: name for name, f in StackConfig.model_fields.items()}
 
 
+def config_errors(exc: ValidationError) -> list[tuple[str | None, str]]:
+    """(camelCase config key or None for the whole config, message) for each validation error,
+    in our validators' own words, without pydantic's prefixes."""
+    out = []
+    for e in exc.errors(include_url=False):
+        field = e["loc"][0] if e["loc"] else None
+        # A defaulted field (e.g. acmeEmail, needed only by some modes) is reported by its key too.
+        key = StackConfig.model_fields[field].alias if field in StackConfig.model_fields else field
+        if e["type"] == "missing":
+            message = "required config key is missing"
+        elif e["type"] == "value_error" and (e.get("ctx") or {}).get("error") is not None:
+            message = str(e["ctx"]["error"])
+        else:
+            message = e["msg"]
+        out.append((key, message))
+    return out
+
+
 def from_pulumi_config() -> StackConfig:
     """Read the stack config inside a Pulumi program (real or mocked); errors name the config key."""
     import pulumi
@@ -194,7 +212,7 @@ def from_pulumi_config() -> StackConfig:
     try:
         return StackConfig.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{PROJECT}:{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        lines = [f"{PROJECT}:{key}: {message}" if key else f"{PROJECT}: {message}" for key, message in config_errors(exc)]
         raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(lines)) from None
 
 
@@ -249,17 +267,8 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
     try:
         model = StackConfig.model_validate(raw)
     except ValidationError as exc:
-        for e in exc.errors(include_url=False):
-            # A defaulted field (e.g. acmeEmail, needed only by some modes) is reported by field name.
-            key = StackConfig.model_fields[e["loc"][0]].alias if e["loc"] and e["loc"][0] in StackConfig.model_fields else None
-            loc = ("config", f"{PROJECT}:{key or e['loc'][0]}") if e["loc"] else ("config",)
-            if e["type"] == "missing":
-                msg = "required config key is missing"
-            elif e["type"] == "value_error" and (e.get("ctx") or {}).get("error") is not None:
-                msg = str(e["ctx"]["error"])  # our own validators' words, without pydantic's prefix
-            else:
-                msg = e["msg"]
-            problems.append(doc.problem(loc, msg))
+        for key, message in config_errors(exc):
+            problems.append(doc.problem(("config", f"{PROJECT}:{key}") if key else ("config",), message))
         model = None
     if model is not None and model.region != stack:
         problems.append(doc.problem(("config", f"{PROJECT}:region"), f"region {model.region!r} must equal the stack name {stack!r}"))

@@ -184,13 +184,15 @@ def validate_files(paths: list[Path], tenants_dir: Path) -> list[Problem]:
         except InputError as exc:
             problems.extend(exc.problems)
     others, _ = tenant_files(tenants_dir)
+    paths_by_id: dict[str, list[Path]] = {}
+    for path, tenant in loaded.items():
+        paths_by_id.setdefault(tenant.id, []).append(path)
     for other in others:
         if other.resolve() in loaded:
             continue
-        for path, tenant in loaded.items():
-            if other.stem == tenant.id:
-                problems.append(
-                    Problem(_display(path, tenants_dir), 1, 1, "id",
-                            f"tenant id {tenant.id!r} is already used by {_display(other, tenants_dir)}")
-                )
+        for path in paths_by_id.get(other.stem, []):
+            problems.append(
+                Problem(_display(path, tenants_dir), 1, 1, "id",
+                        f"tenant id {other.stem!r} is already used by {_display(other, tenants_dir)}")
+            )
     return problems

@@ -9,16 +9,23 @@ import pulumi
 from dbaas.errors import InputError
 from dbaas.stack_config import PROJECT, from_pulumi_config
 from dbaas.tenant_loader import load_tenant_tree
+from dbaas.tenant_model import Tenant
 from stacks.region import TENANTS_DIR, RegionStack, build_region
 
 
-def run(tenants_dir: Path = TENANTS_DIR, only_tenants: frozenset[str] | None = None) -> RegionStack:
-    """`only_tenants` is for the offline runner (sharding, diffs of changed tenants); see stacks/region.py."""
+def run(
+    tenants_dir: Path = TENANTS_DIR,
+    only_tenants: frozenset[str] | None = None,
+    tenants: list[Tenant] | None = None,
+) -> RegionStack:
+    """`only_tenants` and `tenants` are for the offline runner, which has already loaded and
+    validated this region's tenants and may build only some of them (see stacks/region.py)."""
     config = from_pulumi_config()
-    try:
-        tenants = load_tenant_tree(tenants_dir, region=config.region)
-    except InputError as exc:
-        raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
+    if tenants is None:
+        try:
+            tenants = load_tenant_tree(tenants_dir, region=config.region)
+        except InputError as exc:
+            raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
     kubeconfig = pulumi.Config(PROJECT).get_secret("kubeconfig")  # required only in adopt mode
     region = build_region(config, tenants, kubeconfig, only_tenants)
     pulumi.export("region", config.region)

@@ -3,7 +3,7 @@
 Common to all six: the instance name, sizing from plan and service, a generated admin password in
 a credentials Secret, TLS material where the operator needs it from the platform, the two
 NetworkPolicy openings, protection of data-holding objects, the database node class every pod runs
-on (`NODES`, see node_placement.py), the labels its pods carry for the tenant's metrics monitor
+on (`NODES`, the PoP's database node class), the labels its pods carry for the tenant's metrics monitor
 (`pod_labels()`/`monitor_selector()`), the PoP's `dbaas-database` PriorityClass (`PRIORITY_CLASS`), and the
 final backup that a `decommission:` marker asks for. Engine modules only map these to their operator's fields.
 """
@@ -24,10 +24,10 @@ from components.engines.connection import (
 )
 from components.engines.context import InstanceArgs
 from components.engines.network import create_instance_policies
-from components.engines.node_placement import ENGINE_PODS, NodePlacement
 from components.engines.pod_security import restricted_container, restricted_pod
 from components.engines.sizing import Sizing
 from components.engines.tls import create_certificate
+from components.pop.node_classes import DATABASES, NodeClass
 from components.pop.priority_classes import DATABASE
 from components.protection import stateful
 from dbaas.engine_catalog import EngineName
@@ -48,7 +48,8 @@ class EngineInstance(pulumi.ComponentResource, ABC):
     """Further generated passwords the engine needs (system users), stored in the same Secret."""
     PLATFORM_TLS: ClassVar[bool] = False
     """True when the operator expects the platform to provide the serving certificate."""
-    NODES: ClassVar[NodePlacement] = ENGINE_PODS
+    NODES: ClassVar[NodeClass] = DATABASES
+    """Every pod an instance owns (data pods, helpers, backup services, Jobs) runs on the database nodes."""
     """The node class every pod of the instance runs on; engine modules map it to their CR's fields."""
     PRIORITY_CLASS: ClassVar[str] = DATABASE.name
     """The PoP baseline's PriorityClass for database pods; engine modules map it where their CRD has a field."""

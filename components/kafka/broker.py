@@ -9,7 +9,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from components.engines.node_placement import NodePlacement
 from components.kafka.custom_resources import PART_OF, strimzi_resource
 from components.kafka.settings import KafkaBackboneArgs, NodePoolSizing
 from components.kafka.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
@@ -22,7 +21,7 @@ SUPER_USERS = [f"CN={ADMIN_USER}"]
 
 METRICS_KEY = "kafka-metrics.yaml"
 TLS_LISTENER = "tls"
-KAFKA_NODES = NodePlacement(KAFKA)
+KAFKA_NODES = KAFKA
 """Brokers and controllers run on the dedicated, tainted Kafka node group. Entity operator, Kafka
 exporter and Connect stay on the system nodes (they tolerate no taint)."""
 

@@ -14,7 +14,6 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.aws_policies import dumps
 from components.irsa import create_irsa_role
-from components.engines.node_placement import NodePlacement
 from components.kafka.acls import connect_acl_rules
 from components.kafka.custom_resources import strimzi_resource
 from components.kafka.plugins import ALL_PLUGINS, Plugin
@@ -36,7 +35,7 @@ ROLE_NAME = "dbaas-kafka-connect"
 AVRO_CONVERTER = "io.apicurio.registry.utils.converter.AvroConverter"
 RECORD_ID_STRATEGY = "io.apicurio.registry.serde.avro.strategy.RecordIdStrategy"
 """One CDC topic holds several tables, so each schema is registered under its record name."""
-CONNECT_NODES = NodePlacement(SYSTEM)
+CONNECT_NODES = SYSTEM
 """Connect workers and their image builds stay on the system nodes, pinned so they never drift onto
 a future untainted class. SYSTEM has no taint, so there is nothing to tolerate."""
 

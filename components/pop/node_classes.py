@@ -40,6 +40,29 @@ class NodeClass:
     def tolerations(self) -> list[dict[str, str]]:
         return [t.as_toleration() for t in self.taints]
 
+    # Operators take placement in one of two shapes: a PodSpec's nodeSelector + tolerations
+    # (Dragonfly, PSMDB replsets, Aerospike podSpec, Jobs), or, where an API has no nodeSelector
+    # (Scylla racks, Vitess components, Strimzi pod templates), a required node affinity on the
+    # same labels + tolerations.
+
+    def node_affinity(self) -> dict:
+        """`nodeAffinity` requiring every label of the node selector (same effect as `nodeSelector`)."""
+        return {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [
+            {"key": key, "operator": "In", "values": [value]} for key, value in sorted(self.node_selector().items())
+        ]}]}}
+
+    def pod_fields(self) -> dict:
+        """`{"nodeSelector": ..., "tolerations": [...]}`, to merge into a PodSpec-like object."""
+        return {"nodeSelector": self.node_selector(), "tolerations": self.tolerations()}
+
+    def affinity(self, **pod_affinity: dict) -> dict:
+        """A core `Affinity`: the node affinity, plus the component's own `podAffinity`/`podAntiAffinity`."""
+        return {"nodeAffinity": self.node_affinity(), **pod_affinity}
+
+    def affinity_fields(self, **pod_affinity: dict) -> dict:
+        """`{"affinity": {...}, "tolerations": [...]}`, for a component spec without a nodeSelector."""
+        return {"affinity": self.affinity(**pod_affinity), "tolerations": self.tolerations()}
+
 
 SYSTEM = NodeClass("system", {WORKLOAD_LABEL: "system"}, (), local_nvme=False)
 """Untainted: platform controllers (ingress, cert-manager, External Secrets, operators) run here."""

@@ -140,11 +140,6 @@ class DiffSummary:
     delete: int
     same: int
 
-    @property
-    def total_changes(self) -> int:
-        return self.create + self.update + self.replace + self.delete
-
-
 @dataclass
 class PlanDiff:
     stack: str

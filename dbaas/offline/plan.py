@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dbaas.errors import InputError
 from dbaas.offline.runtime import Registration, run_program
 from dbaas.stack_config import PROJECT, StackFile, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
+from dbaas.tenant_model import Tenant
 
 TENANT_ENVIRONMENT_TYPE = "dbaas:tenant:TenantEnvironment"
 
@@ -68,6 +70,10 @@ class OfflinePlan:
 
     def tenant_of(self) -> dict[str, str]:
         """URN -> tenant id, following parents up to the tenant's environment component."""
+        return self._tenant_of
+
+    @cached_property
+    def _tenant_of(self) -> dict[str, str]:
         by_urn = {r.urn: r for r in self.registrations}
         result: dict[str, str] = {}
         for reg in self.registrations:
@@ -129,26 +135,28 @@ def build_plan(
     ids = sorted(t.id for t in region_tenants if only_tenants is None or t.id in only_tenants)
     workers = default_workers(len(ids)) if workers is None else max(1, min(workers, len(ids) or 1))
     if workers == 1:
-        registrations = plan_shard(stack, project_dir, tenants_dir, only_tenants and frozenset(ids))
+        registrations = plan_shard(stack_file, region_tenants, only_tenants and frozenset(ids))
     else:
         count = max(workers, -(-len(ids) // MAX_SHARD_TENANTS))
         shards = [frozenset(ids[i::count]) for i in range(count)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  max_tasks_per_child=1) as pool:
-            results = list(pool.map(plan_shard, [stack] * count, [project_dir] * count, [tenants_dir] * count, shards))
+            results = list(pool.map(plan_shard, [stack_file] * count, [region_tenants] * count, shards))
         registrations = merge_shards(results)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
 
 
-def plan_shard(stack: str, project_dir: Path, tenants_dir: Path, only_tenants: frozenset[str] | None) -> list[Registration]:
-    """Run the program for one shard of tenants (all of them when `only_tenants` is None)."""
+def plan_shard(
+    stack_file: StackFile, region_tenants: list[Tenant], only_tenants: frozenset[str] | None
+) -> list[Registration]:
+    """Run the program for one shard of tenants (all of them when `only_tenants` is None), with
+    the stack file and tenants the caller already loaded and validated."""
     from stacks import program
 
-    stack_file = load_stack_file(project_dir, stack)
     return run_program(
-        lambda: program.run(tenants_dir, only_tenants),
+        lambda: program.run(only_tenants=only_tenants, tenants=region_tenants),
         project=PROJECT,
-        stack=stack,
+        stack=stack_file.stack,
         config=stack_file.pulumi_config,
         secret_keys=stack_file.secret_keys,
         default_account=stack_file.config.aws_account_id,
