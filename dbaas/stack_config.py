@@ -7,22 +7,41 @@ stack file itself for the offline plan, where errors point at the file, line and
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from difflib import get_close_matches
 from ipaddress import IPv4Network
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from dbaas.errors import InputError, Problem
-from dbaas.regions import KNOWN_REGIONS
-from dbaas.safe_yaml import load_file
+from dbaas.project_config import ProjectConfig, config_text, is_ciphertext, load_project_config, value_has_type
+from dbaas.regions import KNOWN_REGIONS, RESIDENCY_AWS_REGIONS
+from dbaas.safe_yaml import LocatedDocument, load_file
 
 PROJECT = "dbaas-platform"
-SECRET_KEYS = ("kubeconfig", "aerospikeFeatureKey")
-"""Config keys that must be set with `pulumi config set --secret`."""
-ADOPT_ONLY_SECRET_KEYS = ("kubeconfig",)
-"""Secrets needed only when `clusterMode` is `adopt`: a created cluster brings its own credentials."""
+MODE_SECRET_KEYS = {"kubeconfig": "adopt"}
+"""Secrets that only one `clusterMode` needs, so they are NOT declared in Pulumi.yaml: the CLI would
+require a declared secret on every stack, and a secret cannot have a default (see
+dbaas/project_config.py). Key -> the clusterMode that needs it."""
+
+MODE_SPECIFIC_KEYS: dict[str, tuple[str, str]] = {
+    "kubeconfig": ("clusterMode", "adopt"),
+    "oidcIssuer": ("clusterMode", "adopt"),
+    **{k: ("clusterMode", "create") for k in (
+        "vpcCidr", "systemNodeInstanceType", "systemNodeMinSize", "systemNodeMaxSize", "databaseNodeInstanceType",
+        "databaseNodeMinSize", "databaseNodeMaxSize", "kafkaNodeInstanceType", "kafkaNodeMinSize", "kafkaNodeMaxSize")},
+    **{k: ("clusterIssuer", "acme-dns01") for k in ("acmeEmail", "acmeServer", "acmeDnsZoneId")},
+    "internalCaSecret": ("clusterIssuer", "internal-ca"),
+    **{k: ("secretStore", "vault") for k in ("vaultServer", "vaultPath", "vaultRole")},
+}
+"""Keys that only mean something in one mode. Set in a stack of another mode they would be
+silently ignored, which hides a mistake (for example a kubeconfig left in a create-mode stack)."""
+
+_UNSET_WHEN_EMPTY = ("oidc_issuer", "acme_email", "acme_dns_zone_id", "vault_server", "control_plane_db_storage_class")
+"""Mode-specific keys that Pulumi.yaml declares with the default "" (a declared key without a
+default is required on every stack); "" means not set."""
 
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-secret"
 """Stands in for encrypted config values in the offline plan; it is marked secret like the real one."""
@@ -116,6 +135,11 @@ class StackConfig(BaseModel):
     control_plane_tools_image: str = Field(
         default="ghcr.io/dbaas-platform/dbaas-tools:0.1.0", pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",
         description="Image with the `dbaas` CLI; the migration Job runs `dbaas migrate` from it.")
+
+    @field_validator(*_UNSET_WHEN_EMPTY, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _adopted_cluster_needs_its_issuer(self) -> "StackConfig":
@@ -217,18 +241,27 @@ def from_pulumi_config() -> StackConfig:
 
 
 class StackFile(BaseModel):
-    """What the offline runner needs from `Pulumi.<stack>.yaml`."""
+    """What the offline runner needs from `Pulumi.<stack>.yaml`, after the CLI's config merge."""
 
     model_config = ConfigDict(frozen=True)
     stack: str
     config: StackConfig
     pulumi_config: dict[str, str]
-    """Every `<namespace>:<key>` value as the Pulumi engine would pass it (strings, JSON for objects)."""
+    """Every `<namespace>:<key>` value as the Pulumi engine would pass it (strings, JSON for objects),
+    project defaults merged in as the CLI merges them."""
     secret_keys: list[str]
+    unset_secrets: list[str] = []
+    """Secrets the operator sets with `pulumi config set --secret` before a real run (README, set-up);
+    the offline plan stands in a value that prints as [secret]."""
+
+
+CLOUD_SECRETS_PROVIDERS = ("awskms://", "azurekeyvault://", "gcpkms://", "hashivault://")
 
 
 def load_stack_file(project_dir: Path, stack: str) -> StackFile:
-    """Parse and validate `Pulumi.<stack>.yaml`; every problem is located in the file."""
+    """Parse `Pulumi.<stack>.yaml`, merge `Pulumi.yaml`'s declarations into it as the Pulumi CLI
+    does (dbaas/project_config.py), and validate the result; every problem is located."""
+    project = load_project_config(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
     shown = path.name
     if not path.is_file():
@@ -243,35 +276,112 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
     problems: list[Problem] = []
     known = _config_keys()
     for full_key, value in config.items():
-        namespace, _, key = str(full_key).partition(":")
+        full_key = str(full_key)
+        loc = ("config", full_key)
+        namespace, _, key = full_key.partition(":")
         if not key:
-            problems.append(doc.problem(("config", full_key), "config keys are '<namespace>:<key>'", prefer_key=True))
+            problems.append(doc.problem(loc, "config keys are '<namespace>:<key>'", prefer_key=True))
             continue
         is_secure = isinstance(value, dict) and set(value) == {"secure"}
         if is_secure:
+            ciphertext = value["secure"]
+            if not isinstance(ciphertext, str) or not is_ciphertext(ciphertext):
+                problems.append(doc.problem(loc + ("secure",), "not a ciphertext the Pulumi CLI can decrypt "
+                                            "(v1:<nonce>:<ciphertext>); set it with `pulumi config set --secret`"))
             value = OFFLINE_SECRET_PLACEHOLDER
             secret_keys.append(full_key)
+        elif isinstance(value, (str, int, float, bool)):
+            value = config_text(value)
         if namespace == PROJECT:
-            if key in SECRET_KEYS and not is_secure:
-                problems.append(doc.problem(("config", full_key), "must be set as a secret (pulumi config set --secret)"))
-            elif key not in known and key not in SECRET_KEYS:
-                problems.append(doc.problem(("config", full_key), f"unknown config key {key!r}", prefer_key=True))
+            declaration = project.declared(full_key)
+            if key in MODE_SECRET_KEYS:
+                if not is_secure:
+                    problems.append(doc.problem(loc, "must be set as a secret (pulumi config set --secret)"))
+            elif declaration is None:
+                hint = get_close_matches(key, [*known, *MODE_SECRET_KEYS], n=1)
+                problems.append(doc.problem(loc, f"config key {key!r} is not declared in Pulumi.yaml"
+                                            + (f"; did you mean {hint[0]!r}?" if hint else ""), prefer_key=True))
+            elif declaration.secret and not is_secure:
+                # pulumi/pulumi pkg/workspace/config.go, validateStackConfigValue
+                problems.append(doc.problem(loc, f"Stack '{stack}' with configuration key '{full_key}' must be "
+                                            "encrypted as it's secret (pulumi config set --secret)"))
+            elif not is_secure and not (isinstance(value, str) and value_has_type(value, declaration.type)):
+                problems.append(doc.problem(loc, f"Stack '{stack}' with configuration key '{full_key}' must be of "
+                                            f"type '{declaration.type}'"))
             elif key in known:
                 raw[key] = value
-        pulumi_config[str(full_key)] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    for key in SECRET_KEYS:
-        if key in ADOPT_ONLY_SECRET_KEYS and raw.get("clusterMode") == "create":
-            continue
-        if f"{PROJECT}:{key}" not in pulumi_config:
-            problems.append(doc.problem(("config",), f"missing secret config '{PROJECT}:{key}'"))
+        pulumi_config[full_key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    if secret_keys and not any(doc.data.get(k) for k in ("encryptedkey", "encryptionsalt")):
+        provider = str(doc.data.get("secretsprovider") or "passphrase")
+        needed = "encryptedkey" if provider.startswith(CLOUD_SECRETS_PROVIDERS) else "encryptionsalt"
+        problems.append(doc.problem(("secretsprovider",), f"the stack file holds secure values but no '{needed}': the Pulumi CLI "
+                                    f"cannot decrypt them. Commit no secret values, or commit the '{needed}' "
+                                    "that `pulumi config set --secret` wrote with them"))
+    missing, unset_secrets = _merge_project_defaults(project, raw, pulumi_config, secret_keys)
+    if missing:
+        # pulumi/pulumi pkg/workspace/config.go, missingStackConfigurationKeysError: before the program runs.
+        problems.extend(doc.problem(("config",), f"Stack '{stack}' is missing configuration value '{key}' (declared "
+                                    "in Pulumi.yaml without a default)", prefer_key=True) for key in missing)
     try:
         model = StackConfig.model_validate(raw)
     except ValidationError as exc:
         for key, message in config_errors(exc):
-            problems.append(doc.problem(("config", f"{PROJECT}:{key}") if key else ("config",), message))
+            if f"{PROJECT}:{key}" not in missing:  # already reported in the CLI's words
+                problems.append(doc.problem(("config", f"{PROJECT}:{key}") if key else ("config",), message))
         model = None
-    if model is not None and model.region != stack:
-        problems.append(doc.problem(("config", f"{PROJECT}:region"), f"region {model.region!r} must equal the stack name {stack!r}"))
+    if model is not None:
+        problems.extend(_cross_field_problems(doc, stack, model, raw))
     if problems:
         raise InputError(problems)
-    return StackFile(stack=stack, config=model, pulumi_config=pulumi_config, secret_keys=sorted(secret_keys))
+    return StackFile(stack=stack, config=model, pulumi_config=pulumi_config, secret_keys=sorted(secret_keys),
+                     unset_secrets=unset_secrets)
+
+
+def _merge_project_defaults(project: ProjectConfig, raw: dict[str, Any], pulumi_config: dict[str, str],
+                            secret_keys: list[str]) -> tuple[list[str], list[str]]:
+    """Apply `Pulumi.yaml`'s defaults to the keys the stack does not set, like the CLI's merge.
+
+    Returns (required keys that are missing, secrets left for the operator to set). A declared
+    secret cannot be committed (no secret values in the repository), so offline it stands in as
+    a placeholder that prints [secret]; so does the adopt-mode kubeconfig."""
+    missing: list[str] = []
+    unset_secrets: list[str] = []
+    for full_key, declaration in sorted(project.declarations.items()):
+        if full_key in pulumi_config:
+            continue
+        key = full_key.partition(":")[2]
+        if declaration.secret:
+            unset_secrets.append(full_key)
+        elif declaration.required:
+            missing.append(full_key)
+        else:
+            text = config_text(declaration.default)
+            pulumi_config[full_key] = text
+            if key in _config_keys():
+                raw[key] = text
+    for key, mode in MODE_SECRET_KEYS.items():
+        full_key = f"{PROJECT}:{key}"
+        if full_key not in pulumi_config and raw.get("clusterMode", "adopt") == mode:
+            unset_secrets.append(full_key)
+    for full_key in unset_secrets:
+        pulumi_config[full_key] = OFFLINE_SECRET_PLACEHOLDER
+        secret_keys.append(full_key)
+    return missing, sorted(unset_secrets)
+
+
+def _cross_field_problems(doc: LocatedDocument, stack: str, model: StackConfig, raw: dict[str, Any]) -> list[Problem]:
+    """Rules between keys: the region equals the stack, residency, and no key of another mode."""
+    problems = []
+    if model.region != stack:
+        return [doc.problem(("config", f"{PROJECT}:region"), f"region {model.region!r} must equal the stack name {stack!r}")]
+    allowed = RESIDENCY_AWS_REGIONS.get(model.region, ())
+    if model.aws_region not in allowed:
+        problems.append(doc.problem(("config", f"{PROJECT}:awsRegion"), f"{model.aws_region!r} is outside {model.region}'s "
+                                    f"data residency: its buckets, keys and roles must live in {' or '.join(allowed)}"))
+    stack_keys = {str(k).partition(":")[2] for k in doc.data["config"] if str(k).startswith(f"{PROJECT}:")}
+    for key, (mode_key, mode) in MODE_SPECIFIC_KEYS.items():
+        actual = model.model_dump(by_alias=True).get(mode_key)
+        if key in stack_keys and actual != mode:
+            problems.append(doc.problem(("config", f"{PROJECT}:{key}"), f"only used when {mode_key} is {mode} "
+                                        f"(this stack's {mode_key} is {actual}); remove it", prefer_key=True))
+    return problems

@@ -129,6 +129,7 @@ def test_a_webhook_url_with_credentials_is_a_located_error(tmp_path: Path):
     text = (PROJECT_DIR / "Pulumi.lagos.yaml").read_text()
     text += "  dbaas-platform:alertmanagerWebhookUrl: https://user:hunter2@hooks.example.net/x\n"
     (tmp_path / "Pulumi.lagos.yaml").write_text(text)
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     with pytest.raises(InputError) as exc:
         load_stack_file(tmp_path, "lagos")
     (problem,) = [str(p) for p in exc.value.problems]

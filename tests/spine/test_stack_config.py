@@ -25,6 +25,7 @@ def broken(tmp_path: Path, old: str, new: str) -> list[str]:
     text = (PROJECT_DIR / "Pulumi.lagos.yaml").read_text()
     assert old in text
     (tmp_path / "Pulumi.lagos.yaml").write_text(text.replace(old, new, 1))
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     with pytest.raises(InputError) as exc:
         load_stack_file(tmp_path, "lagos")
     return [str(p) for p in exc.value.problems]
@@ -52,20 +53,19 @@ def test_region_must_equal_stack_name(tmp_path):
 
 
 def test_kubeconfig_must_be_a_secret(tmp_path):
-    text = (PROJECT_DIR / "Pulumi.lagos.yaml").read_text()
-    start = text.index("  dbaas-platform:kubeconfig:")
-    end = text.index("\n", text.index("secure:", start))
-    (tmp_path / "Pulumi.lagos.yaml").write_text(text[:start] + "  dbaas-platform:kubeconfig: apiVersion-v1-in-clear" + text[end:])
-    with pytest.raises(InputError) as exc:
-        load_stack_file(tmp_path, "lagos")
-    assert [p.message for p in exc.value.problems] == ["must be set as a secret (pulumi config set --secret)"]
+    [problem] = broken(tmp_path, "  dbaas-platform:popName: los1\n",
+                       "  dbaas-platform:popName: los1\n  dbaas-platform:kubeconfig: apiVersion-v1-in-clear\n")
+    assert problem == (f"Pulumi.lagos.yaml:{pos(tmp_path, 'apiVersion-v1')}: config.dbaas-platform:kubeconfig: "
+                       "must be set as a secret (pulumi config set --secret)")
 
 
 def test_unknown_and_missing_keys(tmp_path):
     problems = broken(tmp_path, "  dbaas-platform:popName: los1\n", "  dbaas-platform:popname: los1\n")
     assert sorted(problems) == sorted([
-        f"Pulumi.lagos.yaml:{pos(tmp_path, 'pulumi:disable-default-providers')}: config.dbaas-platform:popName: required config key is missing",
-        f"Pulumi.lagos.yaml:{pos(tmp_path, 'dbaas-platform:popname')}: config.dbaas-platform:popname: unknown config key 'popname'",
+        f"Pulumi.lagos.yaml:{pos(tmp_path, 'config:')}: config: Stack 'lagos' is missing configuration value "
+        "'dbaas-platform:popName' (declared in Pulumi.yaml without a default)",
+        f"Pulumi.lagos.yaml:{pos(tmp_path, 'dbaas-platform:popname')}: config.dbaas-platform:popname: config key "
+        "'popname' is not declared in Pulumi.yaml; did you mean 'popName'?",
     ])
 
 
