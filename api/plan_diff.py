@@ -114,13 +114,14 @@ def change_report(repo: GitRepository, region: str, before: str, after: str) -> 
 
 def _evaluated_plan(repo: GitRepository, region: str, commit: str) -> _EvaluatedPlan:
     stack_file = f"Pulumi.{region}.yaml"
-    key = (region, repo.tree_oid(commit, "tenants") or "", repo.tree_oid(commit, stack_file) or "")
+    key = (region, repo.tree_oid(commit, "tenants") or "", repo.tree_oid(commit, stack_file) or "",
+           repo.tree_oid(commit, "Pulumi.yaml") or "")
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
     with tempfile.TemporaryDirectory(prefix="dbaas-api-plan-") as tmp:
         root = Path(tmp)
-        repo.export(commit, ["tenants", stack_file], root)
+        repo.export(commit, ["tenants", "Pulumi.yaml", stack_file], root)
         evaluated = _PLAN_WORKER.submit(_plan_and_policies, region, root).result()
     _CACHE.put(key, evaluated)
     return evaluated

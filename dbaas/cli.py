@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from dbaas.errors import InputError
+from dbaas.offline.engine_rules import EngineRefusal
 from api.serve_command import register as register_serve
 from dbaas.offline.diff_command import register as register_diff
 from dbaas.policy_runner import register as register_policy
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         for problem in exc.problems:
             print(problem)
+        return EXIT_INVALID
+    except EngineRefusal as exc:
+        print(exc, file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130

@@ -75,7 +75,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(
             OperatorRelease(
             release="yugaware",
-            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com"), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
+            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
         ),
         images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
         client_port=5433,
@@ -90,7 +90,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="vitess-operator",
         charts=(OperatorRelease(
             release="vitess-operator",
-            chart=PinnedChart(VITESS_OPERATOR_CHART_MIRROR, "2.14.0", None)),),
+            chart=PinnedChart(VITESS_OPERATOR_CHART_MIRROR, "2.14.0", None, crd_groups=("planetscale.com",))),),
         images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
         client_port=3306,
         tls=True,
@@ -105,7 +105,8 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(
             OperatorRelease(
             release="scylla-operator",
-            chart=PinnedChart("scylla-operator", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
+            chart=PinnedChart("scylla-operator", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable",
+                              crd_groups=("scylla.scylladb.com",))),
             OperatorRelease(
             release="scylla-manager",
             chart=PinnedChart("scylla-manager", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
@@ -123,7 +124,8 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="dragonfly-operator",
         charts=(OperatorRelease(
             release="dragonfly-operator",
-            chart=PinnedChart("oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator", "v1.1.11", None)),),
+            chart=PinnedChart("oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator", "v1.1.11", None,
+                              crd_groups=("dragonflydb.io",))),),
         images={"1.24": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.24.0",
                 "1.25": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.25.6"},
         client_port=6379,
@@ -138,7 +140,8 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="aerospike-operator",
         charts=(OperatorRelease(
             release="aerospike-kubernetes-operator",
-            chart=PinnedChart("aerospike-kubernetes-operator", "4.0.2", "https://aerospike.github.io/aerospike-kubernetes-enterprise"), values={"watchNamespaces": ""}),),
+            chart=PinnedChart("aerospike-kubernetes-operator", "4.0.2", "https://aerospike.github.io/aerospike-kubernetes-enterprise",
+                              crd_groups=("asdb.aerospike.com",)), values={"watchNamespaces": ""}),),
         images={"7.1": "aerospike/aerospike-server-enterprise:7.1.0.14",
                 "7.2": "aerospike/aerospike-server-enterprise:7.2.0.8"},
         client_port=4333,
@@ -153,7 +156,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="psmdb-operator",
         charts=(OperatorRelease(
             release="psmdb-operator",
-            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/"), values={"watchAllNamespaces": True}),),
+            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
         images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
                 "7.0": "percona/percona-server-mongodb:7.0.15-9",
                 "8.0": "percona/percona-server-mongodb:8.0.4-1"},

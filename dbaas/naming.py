@@ -9,6 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+LOGICAL_NAME_SEPARATOR = "."
+"""Pulumi logical names of a tenant's resources join tenant id, service name and role with a dot:
+`acme.orders.credentials`, `acme.namespace`. Ids and service names are DNS labels, which never
+contain a dot, so distinct (tenant, service, role) can never join to the same name, and the
+engine never sees a duplicate URN (with '-', tenant `kudi` + service `pay-wallets` and tenant
+`kudi-pay` + service `wallets` did). Physical names keep DNS-safe forms, below."""
+
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 

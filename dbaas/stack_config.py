@@ -254,6 +254,11 @@ class StackFile(BaseModel):
     """Secrets the operator sets with `pulumi config set --secret` before a real run (README, set-up);
     the offline plan stands in a value that prints as [secret]."""
 
+    @property
+    def default_providers_disabled(self) -> bool:
+        """`pulumi:disable-default-providers: ["*"]` (or naming packages) in the stack file."""
+        return self.pulumi_config.get("pulumi:disable-default-providers", "[]") != "[]"
+
 
 CLOUD_SECRETS_PROVIDERS = ("awskms://", "azurekeyvault://", "gcpkms://", "hashivault://")
 

@@ -10,6 +10,7 @@ from dbaas.errors import InputError
 from dbaas.stack_config import PROJECT, from_pulumi_config
 from dbaas.tenant_loader import load_tenant_tree
 from dbaas.tenant_model import Tenant
+from stacks.ordering import order_kubernetes_objects
 from stacks.region import TENANTS_DIR, RegionStack, build_region
 
 
@@ -20,6 +21,7 @@ def run(
 ) -> RegionStack:
     """`only_tenants` and `tenants` are for the offline runner, which has already loaded and
     validated this region's tenants and may build only some of them (see stacks/region.py)."""
+    order_kubernetes_objects()
     config = from_pulumi_config()
     if tenants is None:
         try:

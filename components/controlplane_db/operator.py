@@ -18,7 +18,7 @@ from components.helm import PinnedChart, helm_release
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
 
 TYPE = "dbaas:controlplane:CloudNativePGOperator"
-CNPG_CHART = PinnedChart("cloudnative-pg", "0.28.0", "https://cloudnative-pg.github.io/charts")
+CNPG_CHART = PinnedChart("cloudnative-pg", "0.28.0", "https://cloudnative-pg.github.io/charts", crd_groups=("postgresql.cnpg.io",))
 """Operator 1.29.0: PostgreSQL 17, `postgresql.synchronous.dataDurability` (1.25+), managed roles,
 Pooler and in-tree `barmanObjectStore` backups. Its CRDs are exactly those in
 `../shared/crd-schemas/postgresql.cnpg.io/`, which the emitted objects are validated against; bump

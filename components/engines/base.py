@@ -87,7 +87,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         self.admin_password = self._password("admin")
         self.passwords = {name: self._password(name) for name in self.EXTRA_PASSWORDS}
         self.credentials = k8s.core.v1.Secret(
-            f"{args.logical_prefix}-credentials",
+            f"{args.logical_prefix}.credentials",
             metadata={"name": credentials_secret_name(self.instance_name), "namespace": self.namespace, "labels": self.labels},
             type="Opaque",
             string_data={
@@ -172,7 +172,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     def _password(self, name: str) -> pulumi.Output[str]:
         password = random.RandomPassword(
-            f"{self.args.logical_prefix}-{name}-password", length=PASSWORD_LENGTH, special=False, opts=self.data_opts,
+            f"{self.args.logical_prefix}.{name}-password", length=PASSWORD_LENGTH, special=False, opts=self.data_opts,
         )
         return pulumi.Output.secret(password.result)
 
@@ -184,7 +184,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         if depends_on:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
         resource = CustomResource(
-            f"{self.args.logical_prefix}-{suffix}",
+            f"{self.args.logical_prefix}.{suffix}",
             api_version=api_version,
             kind=kind,
             metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
@@ -201,7 +201,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         """
         ca_volume = {"name": "tls", "secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
         return k8s.batch.v1.Job(
-            f"{self.args.logical_prefix}-{purpose}",
+            f"{self.args.logical_prefix}.{purpose}",
             metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels},
             spec={
                 "backoffLimit": 3,

@@ -50,8 +50,8 @@ class InstanceArgs:
 
     @property
     def logical_prefix(self) -> str:
-        """Pulumi logical names of this instance's resources start with tenant and service."""
-        return f"{self.tenant_id}-{self.service.name}"
+        """Pulumi logical names of this instance's resources: `<tenant>.<service>.<role>` (dbaas/naming.py)."""
+        return f"{self.tenant_id}.{self.service.name}"
 
     @property
     def backup_prefix(self) -> str:

@@ -40,7 +40,7 @@ def create_instance_policies(
         specs["cdc"] = cdc_ingress_spec(pod_selector, kafka_namespace, client_port)
     return [
         k8s.networking.v1.NetworkPolicy(
-            f"{logical_prefix}-netpol-{purpose}",
+            f"{logical_prefix}.netpol-{purpose}",
             metadata={"name": f"{instance}-allow-{purpose}", "namespace": namespace, "labels": labels},
             spec=spec,
             opts=opts,

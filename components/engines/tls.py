@@ -19,7 +19,7 @@ def create_certificate(
     labels: dict[str, str], opts: pulumi.ResourceOptions,
 ) -> CustomResource:
     issuer = CustomResource(
-        f"{logical_prefix}-tls-issuer",
+        f"{logical_prefix}.tls-issuer",
         api_version="cert-manager.io/v1",
         kind="Issuer",
         metadata={"name": f"{instance}-selfsigned", "namespace": namespace, "labels": labels},
@@ -27,7 +27,7 @@ def create_certificate(
         opts=opts,
     )
     return CustomResource(
-        f"{logical_prefix}-tls-certificate",
+        f"{logical_prefix}.tls-certificate",
         api_version="cert-manager.io/v1",
         kind="Certificate",
         metadata={"name": f"{instance}-tls", "namespace": namespace, "labels": labels},

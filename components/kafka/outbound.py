@@ -72,16 +72,16 @@ def create_outbound(
 ) -> k8s.core.v1.Service:
     name = outbound_name(tenant_id, service_name)
     pod_labels = {**PART_OF, **labels, **OUTBOUND_POD_LABELS, "app.kubernetes.io/name": name}
-    user = create_user(f"{tenant_id}-{service_name}-xdr-user", name, namespace, cluster,
+    user = create_user(f"{tenant_id}.{service_name}.xdr-user", name, namespace, cluster,
                        user_spec(aerospike_outbound_acl_rules(topic)), opts, labels=labels)
     config = k8s.core.v1.ConfigMap(
-        f"{tenant_id}-{service_name}-xdr-config",
+        f"{tenant_id}.{service_name}.xdr-config",
         metadata={"name": name, "namespace": namespace, "labels": pod_labels},
         data={"aerospike-kafka-outbound.yml": yaml.safe_dump(outbound_config(topic, bootstrap), sort_keys=True)},
         opts=opts,
     )
     deployment = k8s.apps.v1.Deployment(
-        f"{tenant_id}-{service_name}-xdr-outbound",
+        f"{tenant_id}.{service_name}.xdr-outbound",
         metadata={"name": name, "namespace": namespace, "labels": pod_labels},
         spec={
             "replicas": 2,
@@ -118,7 +118,7 @@ def create_outbound(
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[user, config])),
     )
     return k8s.core.v1.Service(
-        f"{tenant_id}-{service_name}-xdr-service",
+        f"{tenant_id}.{service_name}.xdr-service",
         metadata={"name": name, "namespace": namespace, "labels": pod_labels},
         spec={"selector": {"app.kubernetes.io/name": name}, "ports": [{"name": "xdr", "port": XDR_PORT, "targetPort": "xdr"}]},
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[deployment])),

@@ -83,7 +83,7 @@ class TenantStreams(pulumi.ComponentResource):
 
     def __init__(self, args: TenantStreamsArgs, opts: pulumi.ResourceOptions | None = None):
         tenant = args.tenant
-        super().__init__(TYPE, f"{tenant.id}-kafka", None, opts)
+        super().__init__(TYPE, f"{tenant.id}.kafka", None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ns, cluster = args.kafka_namespace, args.cluster_name
         labels = {LABEL_TENANT: tenant.id}
@@ -94,7 +94,7 @@ class TenantStreams(pulumi.ComponentResource):
         self.topics = {}
         for kind in KAFKA_TENANT_TOPIC_KINDS:
             name = kafka_tenant_topic(kind, tenant.id)
-            self.topics[name] = strimzi_resource(f"{tenant.id}-topic-{kind}", "KafkaTopic", name, ns,
+            self.topics[name] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", name, ns,
                                                  retained_topic_spec(name, retention[kind]), topic_opts, cluster, labels)
         captures = [cdc_capture(tenant.id, s) for s in tenant.services if s.cdc]
         for capture in captures:
@@ -102,7 +102,7 @@ class TenantStreams(pulumi.ComponentResource):
                 f"{capture.topic}-topic", "KafkaTopic", capture.topic, ns,
                 retained_topic_spec(capture.topic, RetentionClass.cdc), topic_opts, cluster, labels)
 
-        self.user = create_user(f"{tenant.id}-kafka-user", kafka_tenant_user(tenant.id), ns, cluster,
+        self.user = create_user(f"{tenant.id}.kafka-user", kafka_tenant_user(tenant.id), ns, cluster,
                                 user_spec(tenant_acl_rules(tenant), plan_for(tenant.plan).kafka_quota), child, labels)
 
         connector_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(self.topics.values())))
@@ -114,7 +114,7 @@ class TenantStreams(pulumi.ComponentResource):
         for capture in pulled:
             service = capture.service_name
             self.connectors[capture.topic] = strimzi_resource(
-                f"{tenant.id}-{service}-cdc-connector", "KafkaConnector", f"cdc.{tenant.id}.{service}", ns,
+                f"{tenant.id}.{service}.cdc-connector", "KafkaConnector", f"cdc.{tenant.id}.{service}", ns,
                 {"class": capture.connector_class, "tasksMax": capture.tasks_max, "config": capture.config,
                  "autoRestart": {"enabled": True}, "state": "running"},
                 on_access, args.connect_name, labels)
@@ -128,7 +128,7 @@ class TenantStreams(pulumi.ComponentResource):
         archive_config = pulumi.Output.all(args.bucket_name, args.key_arn, args.role_arn).apply(
             lambda a: audit_archive_config(tenant.id, audit, a[0], args.aws_region, a[1], a[2]))
         self.connectors[archive_connector_name(tenant.id)] = strimzi_resource(
-            f"{tenant.id}-audit-archive-connector", "KafkaConnector", archive_connector_name(tenant.id), ns,
+            f"{tenant.id}.audit-archive-connector", "KafkaConnector", archive_connector_name(tenant.id), ns,
             {"class": S3_SINK_CLASS, "tasksMax": 1, "config": archive_config, "autoRestart": {"enabled": True},
              "state": "running"},
             connector_opts, args.connect_name, labels)
@@ -146,11 +146,11 @@ class TenantStreams(pulumi.ComponentResource):
         created: list[pulumi.Resource] = []
         if pulled:
             role = k8s.rbac.v1.Role(
-                f"{tenant_id}-kafka-connect-reader",
+                f"{tenant_id}.kafka-connect-reader",
                 metadata={"name": CONNECT_SECRETS_ROLE, "namespace": namespace, "labels": labels},
                 rules=secret_reader_rules(pulled), opts=opts)
             binding = k8s.rbac.v1.RoleBinding(
-                f"{tenant_id}-kafka-connect-reader-binding",
+                f"{tenant_id}.kafka-connect-reader-binding",
                 metadata={"name": CONNECT_SECRETS_ROLE, "namespace": namespace, "labels": labels},
                 role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": CONNECT_SECRETS_ROLE},
                 subjects=[{"kind": "ServiceAccount", "name": args.connect_service_account, "namespace": args.kafka_namespace}],
@@ -158,7 +158,7 @@ class TenantStreams(pulumi.ComponentResource):
             created += [role, binding]
         if cdc_ingress_ports(pulled):
             created.append(k8s.networking.v1.NetworkPolicy(
-                f"{tenant_id}-netpol-allow-kafka-connect-cdc",
+                f"{tenant_id}.netpol-allow-kafka-connect-cdc",
                 metadata={"name": "allow-kafka-connect-cdc", "namespace": namespace, "labels": labels},
                 spec={
                     "podSelector": {},
@@ -169,7 +169,7 @@ class TenantStreams(pulumi.ComponentResource):
                 opts=opts))
         if pushed:
             created.append(k8s.networking.v1.NetworkPolicy(
-                f"{tenant_id}-netpol-allow-aerospike-xdr-egress",
+                f"{tenant_id}.netpol-allow-aerospike-xdr-egress",
                 metadata={"name": "allow-aerospike-xdr-egress", "namespace": namespace, "labels": labels},
                 spec={
                     "podSelector": {},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dbaas.chart_pins import PinnedChart
 
-STRIMZI_CHART = PinnedChart("strimzi-kafka-operator", "0.47.0", "https://strimzi.io/charts/")
+STRIMZI_CHART = PinnedChart("strimzi-kafka-operator", "0.47.0", "https://strimzi.io/charts/", crd_groups=("kafka.strimzi.io", "core.strimzi.io"))
 
 KAFKA_VERSION = "4.0.0"
 KAFKA_METADATA_VERSION = "4.0-IV3"

@@ -6,13 +6,16 @@ from __future__ import annotations
 from components.helm import PinnedChart
 
 
-KUBE_PROMETHEUS_STACK = PinnedChart("kube-prometheus-stack", "75.15.1", "https://prometheus-community.github.io/helm-charts")
+KUBE_PROMETHEUS_STACK = PinnedChart("kube-prometheus-stack", "75.15.1", "https://prometheus-community.github.io/helm-charts",
+                                   crd_groups=("monitoring.coreos.com",))
 """prometheus-operator, Prometheus (with the Thanos sidecar), Alertmanager, node-exporter, kube-state-metrics."""
 THANOS = PinnedChart("thanos", "15.7.25", "https://charts.bitnami.com/bitnami")
 """Thanos query, store gateway and compactor."""
 LOKI = PinnedChart("loki", "6.30.1", "https://grafana.github.io/helm-charts")
-TEMPO_OPERATOR = PinnedChart("tempo-operator", "0.16.0", "https://grafana.github.io/helm-charts")
-GRAFANA_OPERATOR = PinnedChart("grafana-operator", "v5.18.0", "https://grafana.github.io/helm-charts")
-OPENTELEMETRY_OPERATOR = PinnedChart("opentelemetry-operator", "0.91.0", "https://open-telemetry.github.io/opentelemetry-helm-charts")
+TEMPO_OPERATOR = PinnedChart("tempo-operator", "0.16.0", "https://grafana.github.io/helm-charts", crd_groups=("tempo.grafana.com",))
+GRAFANA_OPERATOR = PinnedChart("grafana-operator", "v5.18.0", "https://grafana.github.io/helm-charts",
+                               crd_groups=("grafana.integreatly.org",))
+OPENTELEMETRY_OPERATOR = PinnedChart("opentelemetry-operator", "0.91.0", "https://open-telemetry.github.io/opentelemetry-helm-charts",
+                                     crd_groups=("opentelemetry.io",))
 
 ALL_CHARTS = (KUBE_PROMETHEUS_STACK, THANOS, LOKI, TEMPO_OPERATOR, GRAFANA_OPERATOR, OPENTELEMETRY_OPERATOR)

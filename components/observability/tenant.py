@@ -85,7 +85,7 @@ class TenantObservability(pulumi.ComponentResource):
 
     def __init__(self, args: TenantObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         tenant = args.tenant
-        super().__init__(TYPE, f"{tenant.id}-observability", None, opts)
+        super().__init__(TYPE, f"{tenant.id}.observability", None, opts)
         child = pulumi.ResourceOptions(parent=self)
         route = TenantRoute(tenant.id)
         ns, mon_ns = route.namespace, args.endpoints.namespace
@@ -94,7 +94,7 @@ class TenantObservability(pulumi.ComponentResource):
         def cr(logical: str, api: str, kind: str, name: str, namespace: str, spec: dict,
                extra: pulumi.ResourceOptions | None = None) -> k8s.apiextensions.CustomResource:
             return k8s.apiextensions.CustomResource(
-                f"{tenant.id}-{logical}", api_version=api, kind=kind,
+                f"{tenant.id}.{logical}", api_version=api, kind=kind,
                 metadata={"name": name, "namespace": namespace, "labels": labels}, spec=spec,
                 opts=pulumi.ResourceOptions.merge(child, extra) if extra else child)
 
@@ -102,7 +102,7 @@ class TenantObservability(pulumi.ComponentResource):
         for svc in tenant.services:
             inst = instance_name(svc.name, svc.engine)
             kind = telemetry_for(svc.engine).monitor_kind
-            self.monitors.append(cr(f"{svc.name}-monitor", MONITORING_API, kind, inst, ns, monitor_spec(ns, inst, svc)))
+            self.monitors.append(cr(f"{svc.name}.monitor", MONITORING_API, kind, inst, ns, monitor_spec(ns, inst, svc)))
         self.rules = [cr("rules", MONITORING_API, "PrometheusRule", "dbaas-tenant", ns,
                          {"groups": rule_groups(tenant, ns)})]
         if any(s.cdc for s in tenant.services):

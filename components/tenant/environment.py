@@ -81,7 +81,7 @@ class TenantEnvironment(pulumi.ComponentResource):
         create_owner_access(tenant.id, ns, tenant.owners, labels, child)
 
         self.role = create_irsa_role(
-            f"{tenant.id}-role",
+            f"{tenant.id}.role",
             role_name=tenant_role(tenant.id),
             description=f"dbaas tenant {tenant.id}: backups to its own bucket with its own key",
             account_id=args.aws_account_id,
@@ -94,7 +94,7 @@ class TenantEnvironment(pulumi.ComponentResource):
             external_id=tenant.id,
         )
         self.key, _ = create_kms_key(
-            f"{tenant.id}-key",
+            f"{tenant.id}.key",
             alias=kms_alias(tenant.id),
             description=f"dbaas tenant {tenant.id}: backups and tenant data",
             policy=self.role.arn.apply(lambda arn: dumps(key_policy(args.aws_account_id, args.aws_region, arn))),
@@ -113,11 +113,11 @@ class TenantEnvironment(pulumi.ComponentResource):
         # Object Lock keeps each backup immutable for the longest retention the tenant declared,
         # so a leaked credential cannot erase history.
         backups = create_encrypted_bucket(
-            f"{tenant.id}-backups", settings, self.key.arn, tags, holds_data(child, protected), child
+            f"{tenant.id}.backups", settings, self.key.arn, tags, holds_data(child, protected), child
         )
         self.bucket = backups.bucket
-        grant_bucket_access(f"{tenant.id}-role-access", self.role, self.bucket.arn, self.key.arn, child)
-        create_service_account(f"{tenant.id}-workload-sa", TENANT_WORKLOAD_SA, ns, self.role.arn, labels, child)
+        grant_bucket_access(f"{tenant.id}.role-access", self.role, self.bucket.arn, self.key.arn, child)
+        create_service_account(f"{tenant.id}.workload-sa", TENANT_WORKLOAD_SA, ns, self.role.arn, labels, child)
 
         self.register_outputs(
             {"namespace": self.namespace_name, "bucket": self.bucket.bucket, "keyArn": self.key.arn, "roleArn": self.role.arn}

@@ -30,7 +30,7 @@ def create_namespace(
     tenant: Tenant, name: str, kubernetes_version: str, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Namespace:
     return k8s.core.v1.Namespace(
-        f"{tenant.id}-namespace",
+        f"{tenant.id}.namespace",
         metadata={"name": name, "labels": {**tenant_labels(tenant), **pod_security_labels("restricted", kubernetes_version)}},
         opts=opts,
     )
@@ -55,13 +55,13 @@ def create_quota_and_limits(
     tenant: Tenant, plan: Plan, namespace: str, labels: dict[str, str], opts: pulumi.ResourceOptions
 ) -> tuple[k8s.core.v1.ResourceQuota, k8s.core.v1.LimitRange]:
     quota = k8s.core.v1.ResourceQuota(
-        f"{tenant.id}-quota",
+        f"{tenant.id}.quota",
         metadata={"name": "tenant-quota", "namespace": namespace, "labels": labels},
         spec={"hard": quota_hard(plan)},
         opts=opts,
     )
     limits = k8s.core.v1.LimitRange(
-        f"{tenant.id}-limits",
+        f"{tenant.id}.limits",
         metadata={"name": "tenant-limits", "namespace": namespace, "labels": labels},
         spec={
             "limits": [

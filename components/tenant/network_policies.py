@@ -56,4 +56,4 @@ def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
 def create_network_policies(
     tenant_id: str, namespace: str, labels: dict[str, str], peers: NetworkPeers, opts: pulumi.ResourceOptions
 ) -> list[k8s.networking.v1.NetworkPolicy]:
-    return create_namespace_policies(f"{tenant_id}-netpol", namespace, policy_specs(peers), labels, opts)
+    return create_namespace_policies(f"{tenant_id}.netpol", namespace, policy_specs(peers), labels, opts)

@@ -45,13 +45,13 @@ def create_owner_access(
     tenant_id: str, namespace: str, owners: list[str], labels: dict[str, str], opts: pulumi.ResourceOptions
 ) -> tuple[k8s.rbac.v1.Role, k8s.rbac.v1.RoleBinding]:
     role = k8s.rbac.v1.Role(
-        f"{tenant_id}-owner-role",
+        f"{tenant_id}.owner-role",
         metadata={"name": "tenant-owner", "namespace": namespace, "labels": labels},
         rules=OWNER_RULES,
         opts=opts,
     )
     binding = k8s.rbac.v1.RoleBinding(
-        f"{tenant_id}-owner-binding",
+        f"{tenant_id}.owner-binding",
         metadata={"name": "tenant-owner", "namespace": namespace, "labels": labels},
         role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "tenant-owner"},
         subjects=[{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": g} for g in sorted(owners)],

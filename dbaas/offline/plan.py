@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dbaas.errors import InputError
+from dbaas.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
 from dbaas.offline.runtime import Registration, run_program
 from dbaas.stack_config import PROJECT, StackFile, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
@@ -74,16 +75,7 @@ class OfflinePlan:
 
     @cached_property
     def _tenant_of(self) -> dict[str, str]:
-        by_urn = {r.urn: r for r in self.registrations}
-        result: dict[str, str] = {}
-        for reg in self.registrations:
-            cursor: Registration | None = reg
-            while cursor is not None:
-                if cursor.type == TENANT_ENVIRONMENT_TYPE:
-                    result[reg.urn] = cursor.name
-                    break
-                cursor = by_urn.get(cursor.parent)
-        return result
+        return tenant_owner_index(self.registrations)
 
     def summary(self) -> str:
         lines = [f"Offline plan of stack {self.stack}: {len(self.registrations)} resources to create", ""]
@@ -98,6 +90,20 @@ class OfflinePlan:
         platform = len(self.registrations) - sum(tenants.values())
         lines.append(f"  {platform:6d}  (platform, shared by the region)")
         return "\n".join(lines) + "\n"
+
+
+def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
+    """URN -> tenant id, following parents up to the tenant's environment component."""
+    by_urn = {r.urn: r for r in registrations}
+    result: dict[str, str] = {}
+    for reg in registrations:
+        cursor: Registration | None = reg
+        while cursor is not None:
+            if cursor.type == TENANT_ENVIRONMENT_TYPE:
+                result[reg.urn] = cursor.name
+                break
+            cursor = by_urn.get(cursor.parent)
+    return result
 
 
 PARALLEL_THRESHOLD = 48
@@ -142,7 +148,10 @@ def build_plan(
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  max_tasks_per_child=1) as pool:
             results = list(pool.map(plan_shard, [stack_file] * count, [region_tenants] * count, shards))
-        registrations = merge_shards(results)
+        registrations = merge_shards(stack, results)
+        problems = physical_name_problems(registrations)  # across shards: each shard checked only its own
+        if problems:
+            raise EngineRefusal(stack, problems)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
 
 
@@ -153,7 +162,7 @@ def plan_shard(
     the stack file and tenants the caller already loaded and validated."""
     from stacks import program
 
-    return run_program(
+    registrations = run_program(
         lambda: program.run(only_tenants=only_tenants, tenants=region_tenants),
         project=PROJECT,
         stack=stack_file.stack,
@@ -161,15 +170,30 @@ def plan_shard(
         secret_keys=stack_file.secret_keys,
         default_account=stack_file.config.aws_account_id,
     )
+    # What the real engine and cluster would refuse, the offline plan refuses (engine_rules.py).
+    problems = engine_problems(registrations, default_providers_disabled=stack_file.default_providers_disabled)
+    if problems:
+        raise EngineRefusal(stack_file.stack, problems)
+    return registrations
 
 
-def merge_shards(shards: list[list[Registration]]) -> list[Registration]:
+def merge_shards(stack: str, shards: list[list[Registration]]) -> list[Registration]:
+    """Platform resources come out of every shard, identical; a tenant's only out of its own.
+    A tenant-owned URN out of two shards is the engine's duplicate URN, split across workers."""
     merged: dict[str, Registration] = {}
-    for shard in shards:
+    tenant_owned: dict[str, int] = {}
+    duplicates = []
+    for index, shard in enumerate(shards):
+        owners = tenant_owner_index(shard)
         for reg in shard:
             seen = merged.setdefault(reg.urn, reg)
-            if seen != reg:
+            if reg.urn in owners:
+                if tenant_owned.setdefault(reg.urn, index) != index:
+                    duplicates.append(f"Duplicate resource URN '{reg.urn}'; try giving it a unique name")
+            elif seen != reg:
                 raise RuntimeError(f"{reg.urn} differs between plan shards: the program is not deterministic")
+    if duplicates:
+        raise EngineRefusal(stack, duplicates)
     return list(merged.values())
 
 

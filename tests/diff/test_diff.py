@@ -50,7 +50,7 @@ def test_one_tenant_change_renders_only_that_tenant(repo: Path):
     report = run_diff("lagos", repo, "HEAD")
     assert report.rendered_tenants == ("naija-stream",)
     assert report.full_render_reasons == ()
-    quota = next(c for c in report.diff.changes if c.urn.endswith("::naija-stream-quota"))
+    quota = next(c for c in report.diff.changes if c.urn.endswith("::naija-stream.quota"))
     assert quota.op == "update"
     assert {(p.path, p.old, p.new) for p in quota.changes} >= {
         ("spec.hard['requests.cpu']", "4", "24"), ("metadata.labels['dbaas.io/plan']", "starter", "standard")}
@@ -66,7 +66,7 @@ def test_removing_a_tenant_is_flagged_destructive_and_fails_with_fail_on_destroy
     assert main(["diff", "lagos", "--base", "HEAD", "--markdown", str(markdown), "--fail-on-destroy"]) == 1
     destructive = {next(t for t in line.split() if t.startswith("urn:")).rsplit("::", 1)[-1] for line in capsys.readouterr().out.splitlines()
                    if line.startswith("!!! DELETE")}
-    assert destructive >= {"naija-stream-namespace", "naija-stream-backups", "naija-stream-key"}
+    assert destructive >= {"naija-stream.namespace", "naija-stream.backups", "naija-stream.key"}
     comment = markdown.read_text(encoding="utf-8")
     assert "> [!CAUTION]" in comment and "**DELETE bucket urn:pulumi:lagos::" in comment
 

@@ -28,7 +28,7 @@ from policies.rules.model import Resource, RuleContext
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import TENANTS_DIR
 
-URN = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme-key"
+URN = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key"
 
 
 def _opts(protect: bool = False) -> PolicyResourceOptions:
@@ -44,7 +44,7 @@ def test_resource_policy_reports_through_crossguard_with_fix_hint():
     assert isinstance(policy, ResourceValidationPolicy) and policy.enforcement_level is EnforcementLevel.MANDATORY
     reported: list[tuple[str, str | None]] = []
     props = unknown_checking_proxy({"enableKeyRotation": False, "policy": UNKNOWN, "tags": {"dbaas:tenant": "acme"}})
-    args = ResourceValidationArgs("aws:kms/key:Key", props, URN, "acme-key", _opts(), None, {}, {})
+    args = ResourceValidationArgs("aws:kms/key:Key", props, URN, "acme.key", _opts(), None, {}, {})
     policy.validate(args, lambda message, urn=None: reported.append((message, urn)))
     assert reported == [("enableKeyRotation is False, must be true. Fix: Create keys with "
                          "components.storage.kms_key.create_kms_key (enable_key_rotation=True).", None)]
@@ -62,13 +62,13 @@ def test_stack_policy_follows_parents_and_property_dependencies():
                          "acme", _opts(), None, None, [], {})
     other_env = PolicyResource("dbaas:tenant:TenantEnvironment", {},
                                "urn:pulumi:lagos::p::dbaas:tenant:TenantEnvironment::kudi", "kudi", _opts(), None, None, [], {})
-    bucket = PolicyResource("aws:s3/bucket:Bucket", {"bucket": "dbaas-acme-0d37ebf7"}, "urn:b", "acme-backups",
+    bucket = PolicyResource("aws:s3/bucket:Bucket", {"bucket": "dbaas-acme-0d37ebf7"}, "urn:b", "acme.backups",
                             _opts(True), None, env, [], {})
     foreign_key = PolicyResource("aws:kms/key:Key", {}, "urn:k", "kudi-key", _opts(True), None, other_env, [], {})
     sse = PolicyResource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                          {"bucket": "dbaas-acme-0d37ebf7", "rules": [{"applyServerSideEncryptionByDefault": {
                              "sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}]},
-                         "urn:sse", "acme-backups-encryption", _opts(), None, env, [bucket, foreign_key],
+                         "urn:sse", "acme.backups-encryption", _opts(), None, env, [bucket, foreign_key],
                          {"bucket": [bucket], "rules": [foreign_key]})
     reported: list[tuple[str, str | None]] = []
     args = StackValidationArgs([env, other_env, bucket, foreign_key, sse], {}, {})
@@ -125,11 +125,11 @@ def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_p
 
     original = runner.view_of_plan
     monkeypatch.setattr(runner, "view_of_plan", lambda plan: with_resource(
-        original(plan), "acme-key", lambda props: props.update(enableKeyRotation=False)))
+        original(plan), "acme.key", lambda props: props.update(enableKeyRotation=False)))
     assert main(args) == 1
     out = capsys.readouterr().out
     assert ("[mandatory/high] aws-kms-key-rotation\n"
-            "  urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme-key\n"
+            "  urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key\n"
             "  enableKeyRotation is False, must be true\n"
             "  fix: Create keys with components.storage.kms_key.create_kms_key (enable_key_rotation=True).") in out
     assert "offline-placeholder-secret" not in out

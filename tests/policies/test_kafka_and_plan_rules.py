@@ -178,11 +178,11 @@ def test_plan_enterprise_backups_fails_without_a_backup_schedule_and_so_does_pit
 
 def test_plan_rules_on_frankfurts_enterprise_scylla_service(frankfurt_plan):
     """A second engine on a real plan: hanse-ledger's Scylla cluster without its backup task."""
-    view = with_resource(view_of_plan(frankfurt_plan), "hanse-ledger-audit-log-scyllacluster",
+    view = with_resource(view_of_plan(frankfurt_plan), "hanse-ledger.audit-log.scyllacluster",
                          lambda p: p["spec"].update(backups=[]))
     report = evaluate(view, load_tenant_facts(TENANTS_DIR))
     assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message) for v in report.violations if v.policy in PLAN_RULES] == [
-        ("plan-enterprise-backups", "hanse-ledger-audit-log-scyllacluster",
+        ("plan-enterprise-backups", "hanse-ledger.audit-log.scyllacluster",
          "enterprise service hanse-ledger/audit-log (scylla) must have scheduled backups: "
          "spec.backups has 0 task(s) with a location")]
 
@@ -196,8 +196,8 @@ def test_protected_tenants_kafka_topics_are_protected_and_retained_unprotected_o
     assert {n for n, o in options.items() if o == (True, True)} == {
         r.name for r in topics if facts[owners[r.urn]].deletion_protection}
     assert {n for n, o in options.items() if o != (True, True)} == {
-        "naija-stream-topic-audit", "naija-stream-topic-metrics", "naija-stream-topic-alerts"}
-    assert all(options[n] == (False, False) for n in ("naija-stream-topic-audit", "naija-stream-topic-metrics"))
+        "naija-stream.topic-audit", "naija-stream.topic-metrics", "naija-stream.topic-alerts"}
+    assert all(options[n] == (False, False) for n in ("naija-stream.topic-audit", "naija-stream.topic-metrics"))
 
 
 def _collector(view: StackView):

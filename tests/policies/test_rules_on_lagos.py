@@ -70,24 +70,24 @@ def _urn(view: StackView, name: str) -> str:
 
 
 def _new(view: StackView, type_: str, name: str, props: dict) -> Resource:
-    parent = named(view, "acme-namespace").parent
+    parent = named(view, "acme.namespace").parent
     return Resource(urn=f"urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment${type_}::{name}",
                     type=type_, name=name, props=props, parent=parent, tenant="acme")
 
 
 def _other_bucket_arn(view: StackView) -> str:
-    return f"arn:aws:s3:::{named(view, 'kudi-pay-backups').props['bucket']}/*"
+    return f"arn:aws:s3:::{named(view, 'kudi-pay.backups').props['bucket']}/*"
 
 
 # rule -> (mutation of the lagos view, name of the resource the violation must point at, message fragment)
 MUTATIONS = {
     "k8s-tenant-namespace-psa-restricted": (
-        lambda v: with_resource(v, "acme-namespace", _label("pod-security.kubernetes.io/enforce", "baseline")),
-        "acme-namespace", "must be 'restricted'"),
+        lambda v: with_resource(v, "acme.namespace", _label("pod-security.kubernetes.io/enforce", "baseline")),
+        "acme.namespace", "must be 'restricted'"),
     "k8s-tenant-default-deny": (
-        lambda v: with_resource(v, "acme-netpol-default-deny-all", _set("spec.egress", [{}])),
-        "acme-namespace", "no NetworkPolicy"),
-    "k8s-tenant-quota-and-limits": (lambda v: without(v, "acme-quota"), "acme-namespace", "no ResourceQuota"),
+        lambda v: with_resource(v, "acme.netpol-default-deny-all", _set("spec.egress", [{}])),
+        "acme.namespace", "no NetworkPolicy"),
+    "k8s-tenant-quota-and-limits": (lambda v: without(v, "acme.quota"), "acme.namespace", "no ResourceQuota"),
     "k8s-no-tenant-cluster-role-binding": (
         lambda v: plus(v, _new(v, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "acme-crb", {
             "metadata": {"name": "acme-admin"},
@@ -95,79 +95,79 @@ MUTATIONS = {
             "subjects": [{"kind": "Group", "name": "acme-admins"}]})),
         "acme-crb", "subjects[0] (Group acme-admins) belongs to tenant acme"),
     "k8s-no-wildcard-tenant-rbac": (
-        lambda v: with_resource(v, "acme-owner-role", _set("rules[0].verbs", ["*"])),
-        "acme-owner-role", "rules[0].verbs contains '*'"),
+        lambda v: with_resource(v, "acme.owner-role", _set("rules[0].verbs", ["*"])),
+        "acme.owner-role", "rules[0].verbs contains '*'"),
     "k8s-no-privileged-pods": (
         lambda v: plus(v, _new(v, "kubernetes:batch/v1:Job", "acme-debug", {
             "metadata": {"name": "debug", "namespace": "t-acme"},
             "spec": {"template": {"spec": {"hostPID": True, "containers": [{"name": "c", "image": "busybox"}]}}}})),
         "acme-debug", "spec.template.spec.hostPID is true"),
     "k8s-service-account-no-automount": (
-        lambda v: with_resource(v, "acme-workload-sa", _set("automountServiceAccountToken", True)),
-        "acme-workload-sa", "automountServiceAccountToken is True"),
+        lambda v: with_resource(v, "acme.workload-sa", _set("automountServiceAccountToken", True)),
+        "acme.workload-sa", "automountServiceAccountToken is True"),
     "k8s-no-external-tenant-services": (
         lambda v: plus(v, _new(v, "kubernetes:core/v1:Service", "acme-lb", {
             "metadata": {"name": "lb", "namespace": "t-acme"}, "spec": {"type": "LoadBalancer"}})),
         "acme-lb", "spec.type is LoadBalancer"),
     "aws-bucket-public-access-block": (
-        lambda v: with_resource(v, "acme-backups-public-access", _set("restrictPublicBuckets", False)),
-        "acme-backups-public-access", "restrictPublicBuckets must be true"),
+        lambda v: with_resource(v, "acme.backups-public-access", _set("restrictPublicBuckets", False)),
+        "acme.backups-public-access", "restrictPublicBuckets must be true"),
     "aws-bucket-versioning": (
-        lambda v: with_resource(v, "acme-backups-versioning", _set("versioningConfiguration.status", "Suspended")),
-        "acme-backups-versioning", "'Suspended'"),
+        lambda v: with_resource(v, "acme.backups-versioning", _set("versioningConfiguration.status", "Suspended")),
+        "acme.backups-versioning", "'Suspended'"),
     "aws-bucket-sse-kms-own-key": (
-        lambda v: with_resource(v, "acme-backups-encryption", property_dependencies={
-            **named(v, "acme-backups-encryption").property_dependencies, "rules": (_urn(v, "kudi-pay-key"),)}),
-        "acme-backups-encryption", "encrypts with kudi-pay's key kudi-pay-key"),
+        lambda v: with_resource(v, "acme.backups-encryption", property_dependencies={
+            **named(v, "acme.backups-encryption").property_dependencies, "rules": (_urn(v, "kudi-pay.key"),)}),
+        "acme.backups-encryption", "encrypts with kudi-pay's key kudi-pay.key"),
     "aws-bucket-tls-only": (
-        lambda v: with_resource(v, "acme-backups-policy", _json_policy(lambda d: d["Statement"].pop(0))),
-        "acme-backups", "aws:SecureTransport"),
+        lambda v: with_resource(v, "acme.backups-policy", _json_policy(lambda d: d["Statement"].pop(0))),
+        "acme.backups", "aws:SecureTransport"),
     "aws-bucket-lifecycle": (
-        lambda v: with_resource(v, "acme-backups-lifecycle", _set("rules[0].status", "Disabled")),
-        "acme-backups", "no enabled lifecycle rule"),
+        lambda v: with_resource(v, "acme.backups-lifecycle", _set("rules[0].status", "Disabled")),
+        "acme.backups", "no enabled lifecycle rule"),
     "aws-backup-bucket-object-lock": (
-        lambda v: with_resource(v, "acme-backups", _set("objectLockEnabled", False)),
-        "acme-backups", "objectLockEnabled is False"),
+        lambda v: with_resource(v, "acme.backups", _set("objectLockEnabled", False)),
+        "acme.backups", "objectLockEnabled is False"),
     "aws-kms-key-rotation": (
-        lambda v: with_resource(v, "acme-key", _set("enableKeyRotation", False)),
-        "acme-key", "enableKeyRotation is False"),
+        lambda v: with_resource(v, "acme.key", _set("enableKeyRotation", False)),
+        "acme.key", "enableKeyRotation is False"),
     "aws-kms-deletion-window": (
-        lambda v: with_resource(v, "acme-key", _set("deletionWindowInDays", 7)),
-        "acme-key", "deletionWindowInDays is 7, must be at least 30"),
+        lambda v: with_resource(v, "acme.key", _set("deletionWindowInDays", 7)),
+        "acme.key", "deletionWindowInDays is 7, must be at least 30"),
     "aws-no-wildcard-principal": (
-        lambda v: with_resource(v, "acme-key", _json_policy(lambda d: d["Statement"][1].update(Principal="*"))),
-        "acme-key", "Statement[1] (TenantRoleUsesKeyViaS3) allows Principal '*'"),
+        lambda v: with_resource(v, "acme.key", _json_policy(lambda d: d["Statement"][1].update(Principal="*"))),
+        "acme.key", "Statement[1] (TenantRoleUsesKeyViaS3) allows Principal '*'"),
     "aws-tenant-iam-scope": (
-        lambda v: with_resource(v, "acme-role-access",
+        lambda v: with_resource(v, "acme.role-access",
                                 _json_policy(lambda d: d["Statement"][1].update(Resource=_other_bucket_arn(v)))),
-        "acme-role-access", "is not acme's bucket"),
+        "acme.role-access", "is not acme's bucket"),
     "residency-tenant-in-data-region": (
-        lambda v: with_resource(v, "acme-namespace", _label("dbaas.io/region", "frankfurt")),
-        "acme-namespace", "is 'frankfurt' in stack lagos"),
+        lambda v: with_resource(v, "acme.namespace", _label("dbaas.io/region", "frankfurt")),
+        "acme.namespace", "is 'frankfurt' in stack lagos"),
     "residency-bucket-key-region": (
-        lambda v: with_resource(v, "acme-backups-encryption", lambda p: p["rules"][0]["applyServerSideEncryptionByDefault"]
+        lambda v: with_resource(v, "acme.backups-encryption", lambda p: p["rules"][0]["applyServerSideEncryptionByDefault"]
                                 .update(kmsMasterKeyId=p["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]
                                         .replace("af-south-1", "eu-central-1"))),
-        "acme-backups-encryption", "is in eu-central-1, the bucket in af-south-1"),
+        "acme.backups-encryption", "is in eu-central-1, the bucket in af-south-1"),
     "deletion-protected-stateful": (
-        lambda v: with_resource(v, "acme-backups", protect=False),
-        "acme-backups", "bucket of protected tenant acme lacks protect"),
+        lambda v: with_resource(v, "acme.backups", protect=False),
+        "acme.backups", "bucket of protected tenant acme lacks protect"),
     "kafka-topic-durability": (
-        lambda v: with_resource(v, "acme-topic-audit", lambda p: p["spec"]["config"].update({"min.insync.replicas": 1})),
-        "acme-topic-audit", "spec.config['min.insync.replicas'] is 1, must be at least 2"),
+        lambda v: with_resource(v, "acme.topic-audit", lambda p: p["spec"]["config"].update({"min.insync.replicas": 1})),
+        "acme.topic-audit", "spec.config['min.insync.replicas'] is 1, must be at least 2"),
     "kafka-tenant-acl-scope": (
-        lambda v: with_resource(v, "acme-kafka-user", _set("spec.authorization.acls[4].resource.name", "dbaas.tenant.acme")),
-        "acme-kafka-user", "acls[4] prefix 'dbaas.tenant.acme' does not end in '.'"),
+        lambda v: with_resource(v, "acme.kafka-user", _set("spec.authorization.acls[4].resource.name", "dbaas.tenant.acme")),
+        "acme.kafka-user", "acls[4] prefix 'dbaas.tenant.acme' does not end in '.'"),
     "plan-enterprise-clustered": (
-        lambda v: with_resource(v, "kudi-pay-wallets-psmdb", _set("spec.replsets[0].size", 1)),
-        "kudi-pay-wallets-psmdb", "kudi-pay/wallets (mongodb) must keep at least 3 replicas: "
+        lambda v: with_resource(v, "kudi-pay.wallets.psmdb", _set("spec.replsets[0].size", 1)),
+        "kudi-pay.wallets.psmdb", "kudi-pay/wallets (mongodb) must keep at least 3 replicas: "
                                   "PerconaServerMongoDB spec.replsets[*].size (smallest) is 1"),
     "plan-enterprise-backups": (
-        lambda v: with_resource(v, "kudi-pay-ledger-vitesscluster", _set("spec.backup.schedules", [])),
-        "kudi-pay-ledger-vitesscluster", "spec.backup has 0 schedule(s) and 1 location(s)"),
+        lambda v: with_resource(v, "kudi-pay.ledger.vitesscluster", _set("spec.backup.schedules", [])),
+        "kudi-pay.ledger.vitesscluster", "spec.backup has 0 schedule(s) and 1 location(s)"),
     "plan-enterprise-pitr": (
-        lambda v: with_resource(v, "kudi-pay-wallets-psmdb", _set("spec.backup.pitr.enabled", False)),
-        "kudi-pay-wallets-psmdb", "spec.backup.pitr.enabled is False"),
+        lambda v: with_resource(v, "kudi-pay.wallets.psmdb", _set("spec.backup.pitr.enabled", False)),
+        "kudi-pay.wallets.psmdb", "spec.backup.pitr.enabled is False"),
 }
 
 

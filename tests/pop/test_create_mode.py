@@ -82,7 +82,7 @@ def test_tenant_irsa_trusts_the_created_clusters_issuer_not_the_config_value(fra
     issuer = _issuer(frankfurt_plan)
     assert issuer.startswith("oidc.eks.eu-central-1.amazonaws.com/id/")
     assert issuer != "oidc.eks.eu-central-1.amazonaws.com/id/5C1E0A3F9B8D4E2A7F6C1B0D9E8A7F6C"
-    tenant_roles = [r for r in frankfurt_plan.registrations if r.type == "aws:iam/role:Role" and r.name.endswith("-role")
+    tenant_roles = [r for r in frankfurt_plan.registrations if r.type == "aws:iam/role:Role" and r.name.endswith(".role")
                     and r.inputs.get("name", "").startswith("dbaas-tenant-")]
     tenants = [r for r in frankfurt_plan.registrations if r.type == "dbaas:tenant:TenantEnvironment"]
     assert len(tenant_roles) == len(tenants) >= 1

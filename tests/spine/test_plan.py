@@ -34,8 +34,8 @@ def test_preview_json_shape(lagos_plan):
 
 def test_urns_follow_the_engine_convention(lagos_plan):
     by_urn = {r.urn: r for r in lagos_plan.registrations}
-    key = next(r for r in lagos_plan.registrations if r.type == "aws:kms/key:Key" and r.name == "acme-key")
-    assert key.urn == "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme-key"
+    key = next(r for r in lagos_plan.registrations if r.type == "aws:kms/key:Key" and r.name == "acme.key")
+    assert key.urn == "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key"
     assert by_urn[key.parent].type == "dbaas:tenant:TenantEnvironment"
 
 

@@ -71,7 +71,7 @@ def test_network_policies(lagos_plan):
 
 
 def test_tenant_telemetry_reaches_only_the_collector(lagos_plan):
-    spec = one(lagos_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme", "acme-netpol-allow-telemetry-egress").inputs["spec"]
+    spec = one(lagos_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme", "acme.netpol-allow-telemetry-egress").inputs["spec"]
     assert spec["egress"] == [{
         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
                 "podSelector": {"matchLabels": {"app.kubernetes.io/component": "opentelemetry-collector",
@@ -95,7 +95,7 @@ def test_no_policy_allows_the_metadata_service(lagos_plan, frankfurt_plan):
 
 
 def test_owner_rbac_has_no_wildcards_or_escalation(lagos_plan):
-    role = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:Role", "kudi-pay", "kudi-pay-owner-role").inputs
+    role = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:Role", "kudi-pay", "kudi-pay.owner-role").inputs
     verbs = {v for rule in role["rules"] for v in rule["verbs"]}
     assert verbs == {"get", "list", "watch", "create"}
     assert not verbs & {"*", "escalate", "bind", "impersonate"}
@@ -103,14 +103,14 @@ def test_owner_rbac_has_no_wildcards_or_escalation(lagos_plan):
     assert [r for r in role["rules"] if "create" in r["verbs"]] == [
         {"apiGroups": [""], "resources": ["pods/portforward"], "verbs": ["create"]}
     ]
-    binding = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kudi-pay", "kudi-pay-owner-binding").inputs
+    binding = one(lagos_plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "kudi-pay", "kudi-pay.owner-binding").inputs
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "tenant-owner"}
     assert [s["name"] for s in binding["subjects"]] == ["kudi-dba", "kudi-platform"]
     assert {s["kind"] for s in binding["subjects"]} == {"Group"}
 
 
 def test_workload_service_account_uses_irsa_without_token_automount(lagos_plan):
-    sa = one(lagos_plan, "kubernetes:core/v1:ServiceAccount", "acme", "acme-workload-sa").inputs
+    sa = one(lagos_plan, "kubernetes:core/v1:ServiceAccount", "acme", "acme.workload-sa").inputs
     assert sa["automountServiceAccountToken"] is False
     assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-acme"}
 

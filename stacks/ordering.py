@@ -1,0 +1,88 @@
+"""Kubernetes ordering for a whole stack: every object waits for its Namespace and for the Helm
+release that installs its kind's CRDs.
+
+The API server refuses an object whose namespace does not exist yet, and a custom resource whose
+CRD is not installed yet ("no matches for kind"); the Pulumi engine orders creates only by
+declared dependencies, so on a fresh cluster both fail the first `up`. Declaring these
+dependencies by hand in every component is how they were missed (18 tenant Kafka objects, 33
+namespaced objects in lagos). One stack transformation adds them for every resource instead;
+dbaas/offline/engine_rules.py checks the result on every offline plan.
+
+Namespaces given as outputs of the Namespace resource already depend on it through the property;
+plain-string namespaces are matched by name against the Namespaces the stack created earlier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from dbaas.chart_pins import crd_groups_of
+
+NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
+HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+
+
+def _get(value: Any, key: str) -> Any:
+    """A field of a dict or of a pulumi-kubernetes input type (ObjectMetaArgs)."""
+    if isinstance(value, dict):
+        return value.get(key)
+    return getattr(value, key, None) if value is not None else None
+
+
+def _api_group(type_token: str) -> str | None:
+    """`kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic` -> `kafka.strimzi.io`."""
+    package, _, rest = type_token.partition(":")
+    if package != "kubernetes" or ":" not in rest:
+        return None
+    return rest.rpartition(":")[0].rpartition("/")[0]
+
+
+@dataclass
+class KubernetesOrdering:
+    """What the stack has created so far that other objects must wait for."""
+
+    namespaces: dict[str, pulumi.Resource] = field(default_factory=dict)
+    crd_installers: dict[str, pulumi.Resource] = field(default_factory=dict)
+    """API group -> the release that installs its CRDs (in this stack)."""
+
+    def transformation(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        props = args.props or {}
+        if args.type_ == NAMESPACE_TYPE:
+            name = _get(props.get("metadata"), "name")
+            if isinstance(name, str):
+                self.namespaces[name] = args.resource
+            return None
+        waits_for: list[pulumi.Resource] = []
+        if args.type_ == HELM_RELEASE_TYPE:
+            chart, version = props.get("chart"), props.get("version")
+            if isinstance(chart, str) and isinstance(version, str):
+                for group in crd_groups_of(chart, version):
+                    self.crd_installers.setdefault(group, args.resource)
+            namespace = props.get("namespace")
+        else:
+            namespace = _get(props.get("metadata"), "namespace")
+        group = _api_group(args.type_)
+        installer = self.crd_installers.get(group) if group else None
+        if installer is not None and installer is not args.resource:
+            waits_for.append(installer)
+        if isinstance(namespace, str) and namespace in self.namespaces:
+            waits_for.append(self.namespaces[namespace])
+        if not waits_for:
+            return None
+        existing = args.opts.depends_on
+        existing = [] if existing is None else list(existing) if isinstance(existing, (list, tuple)) else [existing]
+        missing = [r for r in waits_for if r not in existing]
+        if not missing:
+            return None
+        opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=missing))
+        return pulumi.ResourceTransformationResult(props=args.props, opts=opts)
+
+
+def order_kubernetes_objects() -> KubernetesOrdering:
+    """Register the ordering transformation on the current stack; call before creating resources."""
+    ordering = KubernetesOrdering()
+    pulumi.runtime.register_stack_transformation(ordering.transformation)
+    return ordering
