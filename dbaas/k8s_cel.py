@@ -23,8 +23,8 @@ Kubernetes version (1.33, tag v0.33.0 of k8s.io/apiextensions-apiserver):
 
 The CEL library is cel-expr-python (Google's binding of cel-cpp). It was chosen over
 cel-python (celpy), which cannot compare an object with `null` (OpenTelemetryCollector's
-sidecar rules fail), and common-expression-language, which has no optional types or strings
-extension. `self` and `oldSelf` are declared `dyn`: the published CRDs type-check on a real API
+sidecar rules fail), and common-expression-language (cel-rust), which parses no `.?` optional
+field selection and has no strings extension (`lowerAscii`, `split`). `self` and `oldSelf` are declared `dyn`: the published CRDs type-check on a real API
 server, so typing adds no compile-time check that matters here, and a misspelt field still fails
 at evaluation time as "no such key".
 
@@ -213,7 +213,9 @@ def _build(crd: str, schema: dict[str, Any], path: str, rules: list[CelRule]) ->
 
 
 def apply_defaults(value: Any, schema: dict[str, Any]) -> Any:
-    """A copy of `value` with the schema's defaults filled in, as defaulting/algorithm.go Default does."""
+    """A copy of `value` as the API server stores it: the schema's defaults filled in
+    (defaulting/algorithm.go Default) and nulls of non-nullable fields without a default dropped
+    (defaulting/prunenulls.go PruneNonNullableNullsWithoutDefaults)."""
     value = copy.deepcopy(value)
     _default(value, schema)
     return value
@@ -232,6 +234,10 @@ def _default(value: Any, schema: dict[str, Any] | None) -> None:
             if "default" in sub and (name not in value or _non_nullable_null(value[name], sub)):
                 value[name] = copy.deepcopy(sub["default"])
         extra = schema.get("additionalProperties")
+        for name in [k for k, v in value.items() if v is None]:
+            sub = props.get(name, extra if isinstance(extra, dict) else None)
+            if sub is not None and not sub.get("nullable", False) and "default" not in sub:
+                del value[name]
         for name in value:
             if name in props:
                 _default(value[name], props[name])
@@ -258,7 +264,7 @@ def _error_text(raw: str) -> str:
     return text
 
 
-def _field_error(path: str, type_: str, detail: str, reason: str) -> str:
+def _field_error(type_: str, detail: str, reason: str) -> str:
     """field.Invalid / Forbidden / Required / Duplicate bodies (apimachinery field/errors.go)."""
     value = f'"{type_}"'
     if reason == "FieldValueForbidden":
@@ -351,7 +357,7 @@ class CelValidator:
                 continue
             at = _child(path, rule.normalized_field_path) if rule.normalized_field_path else path
             detail = self._message(rule, obj, old)
-            yield CelViolation(at, _field_error(at, type_, detail, rule.reason), rule)
+            yield CelViolation(at, _field_error(type_, detail, rule.reason), rule)
 
     @staticmethod
     def _message(rule: CelRule, obj: Any, old: Any) -> str:
