@@ -16,17 +16,19 @@ Kubernetes version (1.33, tag v0.33.0 of k8s.io/apiextensions-apiserver):
   type; an evaluation error becomes "ERR evaluating rule: MESSAGE".
 - `pkg/apiserver/schema/cel/compilation.go`: a rule "uses oldSelf" when the type-checked
   expression references the variable; a rule must type-check to bool.
-- `pkg/apiserver/schema/defaulting/algorithm.go`: defaults are applied (on decode) before
-  validation, so rules see defaulted values.
+- `pkg/apiserver/schema/defaulting/algorithm.go` and `prunenulls.go`: defaults are applied and
+  nulls of non-nullable fields dropped (on decode) before validation, so rules see the stored
+  shape.
 - k8s.io/apiserver `pkg/cel/environment/base.go`: the library set at 1.33 (standard CEL,
   optional types, strings extension version 2, plus Kubernetes libraries).
 
 The CEL library is cel-expr-python (Google's binding of cel-cpp). It was chosen over
 cel-python (celpy), which cannot compare an object with `null` (OpenTelemetryCollector's
 sidecar rules fail), and common-expression-language (cel-rust), which parses no `.?` optional
-field selection and has no strings extension (`lowerAscii`, `split`). `self` and `oldSelf` are declared `dyn`: the published CRDs type-check on a real API
-server, so typing adds no compile-time check that matters here, and a misspelt field still fails
-at evaluation time as "no such key".
+field selection and has no strings extension (`lowerAscii`, `split`). `self` and `oldSelf` are
+declared `dyn`: the published CRDs type-check on a real API server, so typing adds no
+compile-time check that matters here, and a misspelt field still fails at evaluation time as
+"no such key".
 
 What this evaluator does not model, and therefore reports as unevaluable instead of skipping:
 Kubernetes library functions that cel-cpp lacks (sets, quantity, url, ip, cidr, format, semver,

@@ -2,7 +2,8 @@
 
 Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
 fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
-schemas in `shared/crd-schemas/` (see its README), also strict.
+schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
+(`x-kubernetes-validations`, evaluated by `dbaas.k8s_cel` as the API server does).
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERN
         for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if errors or not cel:
-        # customresource/strategy.go runs the CEL rules only when the schema errors include no
-        # blocking one (type, required, enum, too long); jsonschema does not classify, so any error stops here.
+        # apiextensions-apiserver pkg/registry/customresource/strategy.go runs the CEL rules only
+        # when no schema error is blocking (type, required, enum, too long); jsonschema does not
+        # classify its errors, so any schema error stops here.
         return errors
     return [str(v) for v in cel_validator(api_version, kind).problems(obj)]
 
