@@ -2,7 +2,8 @@
 
 Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
 fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
-schemas in `shared/crd-schemas/` (see its README), also strict.
+schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
+(`x-kubernetes-validations`, evaluated by `dbaas.k8s_cel` as the API server does).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
+from dbaas.k8s_cel import CelValidator, CelViolation
 from dbaas.offline.runtime import SECRET, Registration
 
 PINNED_KUBERNETES_VERSION = "1.33.0"
@@ -45,15 +47,31 @@ def is_core_api(api_version: str) -> bool:
     return group == "" or "." not in group or group.endswith(".k8s.io")
 
 
+def _crd_schema_name(api_version: str, kind: str) -> str:
+    group, _, version = api_version.partition("/")
+    return f"{group}/{kind.lower()}_{version}"
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_schema(api_version: str, kind: str) -> dict[str, Any]:
+    path = crd_schema_dir() / f"{_crd_schema_name(api_version, kind)}.json"
+    if not path.is_file():
+        group = api_version.partition("/")[0]
+        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
+    return with_implicit_object_fields(json.loads(path.read_text()))
+
+
 @functools.lru_cache(maxsize=None)
 def _crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
-    group, _, version = api_version.partition("/")
-    path = crd_schema_dir() / group / f"{kind.lower()}_{version}.json"
-    if not path.is_file():
-        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
-    schema = with_implicit_object_fields(json.loads(path.read_text()))
+    schema = _crd_schema(api_version, kind)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     return cls(schema)
+
+
+@functools.lru_cache(maxsize=None)
+def cel_validator(api_version: str, kind: str) -> CelValidator:
+    """The kind's x-kubernetes-validations rules, compiled once per schema."""
+    return CelValidator(_crd_schema_name(api_version, kind), _crd_schema(api_version, kind))
 
 
 IMPLICIT_ROOT_FIELDS = {
@@ -81,8 +99,10 @@ def _unredacted_shape(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION) -> list[str]:
-    """Every schema violation of one object, as readable strings (empty when valid)."""
+def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION,
+                    cel: bool = True) -> list[str]:
+    """Every schema violation of one object, as readable strings (empty when valid): JSON Schema
+    first, then (operator kinds) the CRD's CEL rules on `self`, as on create."""
     obj = _unredacted_shape(obj)
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     if is_core_api(api_version):
@@ -94,10 +114,25 @@ def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERN
             return [f"no Kubernetes schema for {api_version} {kind}: {exc}"]
         return []
     validator = _crd_validator(api_version, kind)
-    return [
+    errors = [
         f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
         for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
     ]
+    if errors or not cel:
+        # apiextensions-apiserver pkg/registry/customresource/strategy.go runs the CEL rules only
+        # when no schema error is blocking (type, required, enum, too long); jsonschema does not
+        # classify its errors, so any schema error stops here.
+        return errors
+    return [str(v) for v in cel_validator(api_version, kind).problems(obj)]
+
+
+def transition_problems(old_obj: dict[str, Any], new_obj: dict[str, Any]) -> list[CelViolation]:
+    """What the API server's transition rules (`oldSelf`) refuse when `old_obj` is updated to
+    `new_obj` (the same custom resource); empty for core kinds, which have no CEL rules here."""
+    api_version, kind = new_obj.get("apiVersion", ""), new_obj.get("kind", "")
+    if is_core_api(api_version) or (old_obj.get("apiVersion"), old_obj.get("kind")) != (api_version, kind):
+        return []
+    return cel_validator(api_version, kind).transition_problems(old_obj, new_obj)
 
 
 def kubernetes_objects(registrations: list[Registration]) -> list[tuple[str, dict[str, Any]]]:

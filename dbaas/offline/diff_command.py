@@ -14,6 +14,7 @@ from dbaas.errors import InputError, Problem
 from dbaas.offline.diff import diff_plans
 from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
+from dbaas.offline.diff_transitions import transition_problems_of
 from dbaas.offline.plan import build_plan
 from dbaas.policy_runner import PackConfig, evaluate, load_pack_config, view_of_plan
 from dbaas.tenant_loader import load_tenant_tree, validate_files
@@ -71,6 +72,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
         rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
         full_render_reasons=scope.reasons,
         removal_problems=_removal_problems(base_tenants, head_tenants),
+        transition_problems=transition_problems_of(base_plan, head_plan),
     )
 
 

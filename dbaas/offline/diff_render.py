@@ -8,6 +8,7 @@ from typing import Any
 
 from dbaas.errors import Problem
 from dbaas.offline.diff import ABSENT, PlanDiff, PropertyChange, ResourceChange
+from dbaas.offline.diff_transitions import TransitionProblem
 from dbaas.policy_runner import PolicyReport
 
 GITHUB_COMMENT_LIMIT = 65_000
@@ -26,10 +27,12 @@ class DiffReport:
     """The tenants rendered when only tenant files changed; None when both sides were rendered fully."""
     full_render_reasons: tuple[str, ...] = ()
     removal_problems: list[Problem] = field(default_factory=list)
+    transition_problems: list[TransitionProblem] = field(default_factory=list)
+    """Updates the API server refuses by a CRD transition rule (e.g. an immutable field)."""
 
     @property
     def blocking(self) -> bool:
-        return bool(self.removal_problems)
+        return bool(self.removal_problems or self.transition_problems)
 
 
 def _value(value: Any) -> str:
@@ -70,6 +73,8 @@ def render_text(report: DiffReport) -> str:
         lines.extend(f"      {_property_line(p)}" for p in change.changes)
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
+    for refused in report.transition_problems:
+        lines.append(f"update refused by the API server: {refused}")
     lines.append("")
     lines.append(report.policy.render_text().rstrip())
     return "\n".join(lines) + "\n"
@@ -87,6 +92,10 @@ def render_markdown(report: DiffReport) -> str:
     if report.removal_problems:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
         out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
+        out.append("")
+    if report.transition_problems:
+        out += ["> [!WARNING]", "> **The API server would refuse these updates (CRD transition rules):**"]
+        out += [f"> - `{t.urn}` {t.violation}" for t in report.transition_problems]
         out.append("")
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
@@ -125,5 +134,6 @@ def to_json(report: DiffReport) -> dict[str, Any]:
             for c in report.diff.changes
         ],
         "removalProblems": [str(p) for p in report.removal_problems],
+        "transitionProblems": [t.to_json() for t in report.transition_problems],
         "policy": report.policy.to_json(),
     }
