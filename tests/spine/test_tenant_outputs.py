@@ -8,6 +8,7 @@ secret anywhere in it would show up as "[secret]".
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pulumi
 import pytest
@@ -18,15 +19,16 @@ from dbaas.stack_config import PROJECT, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
 from tests.conftest import PROJECT_DIR, TENANTS_DIR, one, resources
 
-_EXPORTED: dict[str, dict] = {}
+_EXPORTED: dict[tuple[str, Path], dict] = {}
 
 
-def exported_tenant_outputs(stack: str) -> dict:
-    """The `tenant_outputs` stack output of `stack`'s real program under the offline runtime."""
-    if stack in _EXPORTED:
-        return _EXPORTED[stack]
+def exported_tenant_outputs(stack: str, tenants_dir: Path = TENANTS_DIR) -> dict:
+    """The `tenant_outputs` stack output of `stack`'s real program under the offline runtime
+    (cached for the shipped tenants tree only: other trees change between calls)."""
+    if (stack, tenants_dir) in _EXPORTED:
+        return _EXPORTED[(stack, tenants_dir)]
     stack_file = load_stack_file(PROJECT_DIR, stack)
-    tenants = load_tenant_tree(TENANTS_DIR, region=stack_file.config.region)
+    tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
     captured: dict = {}
 
     def program():
@@ -42,7 +44,8 @@ def exported_tenant_outputs(stack: str) -> dict:
 
     run_program(program, project=PROJECT, stack=stack, config=stack_file.pulumi_config,
                 secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id)
-    _EXPORTED[stack] = captured
+    if tenants_dir == TENANTS_DIR:
+        _EXPORTED[(stack, tenants_dir)] = captured
     return captured
 
 
