@@ -18,7 +18,8 @@ from pydantic import SecretStr
 
 from api.errors import ControlPlaneUnavailable
 from controlplane import app_connection
-from controlplane.apply_records import AuditEvent, StoredApply, append_audit_event, audit_trail, tenant_applies
+from controlplane.apply_records import (AuditEvent, StoredApply, TenantKeyConflict, append_audit_event, audit_trail,
+                                        register_tenant, tenant_applies)
 from controlplane.cli import redact
 from controlplane.tenant_identity import tenant_key
 from controlplane.tenant_scope import tenant_transaction
@@ -54,6 +55,9 @@ class ControlPlane:
         except psycopg.Error as exc:
             log.error("control-plane query failed: %s", redact(" ".join(str(exc).split()), self._dsn))
             raise ControlPlaneUnavailable("the control-plane database could not answer; retry later") from None
+        except TenantKeyConflict as exc:
+            log.error("%s", exc)
+            raise ControlPlaneUnavailable("the tenant's control-plane record needs repair by the platform team") from None
         finally:
             conn.close()
 
@@ -84,7 +88,6 @@ class ControlPlane:
             yield
             return
         with self._connection() as conn, tenant_transaction(conn, tenant_key(tenant.id)):
-            conn.execute("SELECT dbaas.register_tenant(%s, %s, %s, %s)",
-                         (tenant.id, tenant.name, tenant.plan.value, tenant.data_region))
+            register_tenant(conn, tenant)
             append_audit_event(conn, action, tenant.id, actor, commit, detail)
             yield

@@ -101,6 +101,21 @@ def _stored(row: tuple) -> StoredApply:
     return StoredApply(stack, commit, ApplyResult(result), error, outputs, applied_at, recorded_at, recorded_by)
 
 
+class TenantKeyConflict(RuntimeError):
+    """The tenant's id is registered under another key than the one derived from it."""
+
+
+def register_tenant(conn: psycopg.Connection, tenant: Tenant) -> None:
+    """Register the tenant in scope under its derived key (idempotent; inside `tenant_transaction`)."""
+    try:
+        conn.execute("SELECT dbaas.register_tenant(%s, %s, %s, %s)",
+                     (tenant.id, tenant.name, tenant.plan.value, tenant.data_region))
+    except psycopg.errors.UniqueViolation:
+        raise TenantKeyConflict(
+            f"tenant {tenant.id!r} is already in dbaas.tenants under a key other than dbaas.tenant_key({tenant.id!r}) "
+            f"({tenant_key(tenant.id)}); re-key that row as the migrator first") from None
+
+
 def truncate_error(text: str) -> str:
     """Pulumi puts the reason at the end of its output: keep the last MAX_ERROR_CHARS characters."""
     text = text.strip() or "(no error message)"
@@ -112,8 +127,7 @@ def record_tenant_apply(conn: psycopg.Connection, tenant: Tenant, record: ApplyR
     if record.stack.tenant_id != tenant.id or record.stack.region != tenant.data_region:
         raise ValueError(f"stack {record.stack} does not belong to tenant {tenant.id!r} of region {tenant.data_region!r}")
     with tenant_transaction(conn, tenant_key(tenant.id)):
-        conn.execute("SELECT dbaas.register_tenant(%s, %s, %s, %s)",
-                     (tenant.id, tenant.name, tenant.plan.value, tenant.data_region))
+        register_tenant(conn, tenant)
         row = conn.execute(
             f"""INSERT INTO dbaas.stack_applies (tenant_id, stack, commit_sha, result, error, outputs, applied_at, recorded_by)
                 VALUES (NULLIF(current_setting('app.tenant_id', true), '')::uuid, %s, %s, %s, %s, %s, %s, %s)

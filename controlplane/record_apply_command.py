@@ -16,8 +16,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from controlplane.app_connection import ControlPlaneUnavailable, connect_as_app
-from controlplane.apply_records import (COMMIT_SHA, ApplyRecord, ApplyResult, StackName, record_platform_apply,
-                                        record_tenant_apply, truncate_error)
+from controlplane.apply_records import (COMMIT_SHA, ApplyRecord, ApplyResult, StackName, TenantKeyConflict,
+                                        record_platform_apply, record_tenant_apply, truncate_error)
 from controlplane.cli import redact
 from controlplane.stack_outputs import PlainOutputs, load_plain_outputs
 from dbaas.errors import InputError, Problem
@@ -92,7 +92,7 @@ def cmd_record_apply(args: argparse.Namespace) -> int:
     try:
         with connect_as_app(dsn, "dbaas-record-apply") as conn:
             outcome = record_tenant_apply(conn, tenant, record) if tenant else record_platform_apply(conn, record)
-    except ControlPlaneUnavailable as exc:
+    except (ControlPlaneUnavailable, TenantKeyConflict) as exc:
         print(f"dbaas record-apply: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # psycopg errors: one redacted line, never a traceback

@@ -214,3 +214,16 @@ def test_argument_errors_exit_2(capsys, argv, message):
         main(["record-apply", "--result", "failed", "--error", "x", *argv])
     assert exc.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == f"dbaas record-apply: error: {message}"
+
+
+def test_a_tenant_registered_under_another_key_is_a_clear_error(capsys, db, tenants):
+    with db.connect() as admin:
+        admin.execute("INSERT INTO dbaas.tenants (id, slug, display_name, plan_id, data_region) "
+                      "VALUES ('99999999-0000-4000-8000-000000000000', 'kudi-pay', 'Legacy', 'enterprise', 'lagos')")
+        admin.commit()
+    assert record(capsys, db, tenants, "--stack", "lagos.kudi-pay", "--commit", COMMIT_1, "--result", "failed",
+                  "--error", "boom") == (
+        1, "", f"dbaas record-apply: tenant 'kudi-pay' is already in dbaas.tenants under a key other than "
+               f"dbaas.tenant_key('kudi-pay') ({KUDI}); re-key that row as the migrator first\n")
+    with db.connect() as admin:
+        assert admin.execute("SELECT count(*) FROM dbaas.stack_applies WHERE stack = 'lagos.kudi-pay'").fetchone() == (0,)
