@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 from api.control_plane import ControlPlane
 from api.git_store import GitRepository
 from api.tenant_store import TenantRecord, TenantStore
-from controlplane.apply_records import ApplyResult, StoredApply
+from controlplane.apply_records import ApplyResult, StackName, StoredApply
 from dbaas.outputs_contract import ServiceConnection, TenantOutputs, tenant_contract
 from dbaas.tenant_model import Tenant
 
@@ -52,7 +52,7 @@ class ServiceStatus(BaseModel):
 
 
 def stack_name(tenant: Tenant) -> str:
-    return f"{tenant.data_region}.{tenant.id}"
+    return str(StackName(tenant.data_region, tenant.id))
 
 
 def service_statuses(shown: Tenant, base: Tenant | None, applies: list[StoredApply] | None,

@@ -15,6 +15,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from dbaas.offline.runtime import SECRET, redact, run_program
+from dbaas.outputs_contract import TenantOutputs
 from dbaas.stack_config import PROJECT, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
 from tests.conftest import PROJECT_DIR, TENANTS_DIR, one, resources
@@ -94,6 +95,12 @@ def test_aerospike_endpoint_in_frankfurt() -> None:
     assert len(aerospike) == 1
     name = next(n for n, s in services.items() if s["engine"] == "aerospike")
     assert aerospike[0] == service("aerospike", name, "t-bergbahn", f"{name}-aerospike", 4333, f"{name}-aerospike-tls")
+
+
+@pytest.mark.parametrize("stack", ["lagos", "frankfurt"])
+def test_what_the_program_exports_is_what_record_apply_and_the_api_read(stack: str) -> None:
+    for tenant, outputs in exported_tenant_outputs(stack).items():
+        assert TenantOutputs.model_validate(outputs).model_dump(mode="json") == outputs, tenant
 
 
 @pytest.mark.parametrize("stack", ["lagos", "frankfurt"])
