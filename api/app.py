@@ -24,6 +24,7 @@ from api.rate_limit import OrgRateLimiter
 from api.schemas import ChangeResult, ErrorResponse, Health, TenantList, TenantView, ValidationErrorResponse
 from api.service import ProvisioningService
 from api.settings import ApiSettings
+from api.status_routes import add_status_routes
 from dbaas.tenant_model import ServiceName, Service, Tenant, TenantId
 
 log = logging.getLogger("dbaas.api")
@@ -168,6 +169,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
                        if_match: IfMatch = None) -> JSONResponse:
         return accepted(service.remove_service(who, tenant_id, name, if_match))
 
+    add_status_routes(app, service, Who, _READ)
     app.state.service = service
     app.state.metrics = metrics
     return app

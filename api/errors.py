@@ -65,3 +65,9 @@ class RepositoryUnavailable(ApiError):
     """The repository cannot be written right now (a stale lock after a crash, a full disk)."""
 
     status = 503
+
+
+class ControlPlaneUnavailable(ApiError):
+    """The control-plane database is not configured or cannot be reached."""
+
+    status = 503

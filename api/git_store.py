@@ -155,6 +155,18 @@ class GitRepository:
         out = self._run([*args, prefix]).decode("utf-8", errors="replace")
         return [line.split("\0") for line in out.splitlines() if line]
 
+    def last_commit_touching(self, rev: str, path: str) -> str | None:
+        """The newest commit reachable from `rev` that changed `path` (None if none did)."""
+        return self._run(["log", "-1", "--format=%H", rev, "--", path]).decode().strip() or None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `descendant` contains `ancestor`; False as well when either is not in this repository."""
+        try:
+            self._run(["merge-base", "--is-ancestor", ancestor, descendant])
+        except GitError:
+            return False
+        return True
+
     def tree_oid(self, commit: str, path: str) -> str | None:
         try:
             return self._run(["rev-parse", "--verify", "--quiet", f"{commit}:{path}"]).decode().strip() or None

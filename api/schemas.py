@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import FieldError
 from api.plan_diff import PlanDiffSummary, PolicyResult
+from api.status import ServiceStatus
 from dbaas.tenant_model import Tenant
 
 
@@ -43,6 +44,9 @@ class TenantView(BaseModel):
     etag: str
     pending_branch: str | None = Field(description="Branch of the tenant's latest change not yet merged, if any.")
     decommission_requested: bool
+    service_status: list[ServiceStatus] | None = Field(
+        default=None, description="Per service: pending, merged, applied, failed, decommissioned or unknown, with the "
+                                  "connection of the last successful apply (GET of one tenant only; null in lists).")
 
 
 class TenantList(BaseModel):

@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--base-branch", default="main", help="branch changes are based on (default: main)")
     p.add_argument("--rate-limit", type=float, default=120.0, metavar="PER_MINUTE",
                    help="sustained requests per minute per org (default: 120)")
+    p.add_argument("--database-url", metavar="URL",
+                   help="control-plane PostgreSQL of the dbaas_app role, for statuses and the audit trail "
+                        "(default: $DBAAS_API_DATABASE_URL; without one statuses are `unknown`)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -25,18 +28,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.errors import ApiError
     from api.git_store import GitError
+    from pydantic import SecretStr
+
     from api.settings import ApiSettings, SettingsError
 
+    overrides: dict[str, object] = {"base_branch": args.base_branch, "rate_limit_per_minute": args.rate_limit}
+    if args.database_url:
+        overrides["database_url"] = SecretStr(args.database_url)
     try:
-        settings = ApiSettings.from_env(Path(args.repo), base_branch=args.base_branch,
-                                        rate_limit_per_minute=args.rate_limit)
+        settings = ApiSettings.from_env(Path(args.repo), **overrides)
         app = create_app(settings)
         app.state.service.store.base_commit()
+        if settings.database_url:
+            app.state.service.control_plane.check()
     except (SettingsError, GitError, ApiError, OSError) as exc:
         print(f"dbaas serve: {exc}", file=sys.stderr)
         return 1
     sock = socket.create_server((args.host, args.port))
     host, port = sock.getsockname()[:2]
     print(f"dbaas serve: listening on http://{host}:{port} for {settings.repo}", flush=True)
+    print("dbaas serve: statuses from the control-plane database" if settings.database_url
+          else "dbaas serve: no control-plane database configured: statuses are `unknown`", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=True)).run(sockets=[sock])
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.auth import Caller
+from api.control_plane import ControlPlane
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
 from api.field_errors import Loc, field_errors
 from api.git_store import Author, GitError, GitRepository, RefConflict
@@ -23,6 +24,7 @@ from api.permissions import Action, authorize, authorize_create, authorize_org_m
 from api.plan_diff import change_report
 from api.schemas import ChangeResult, Operation, TenantView
 from api.settings import ApiSettings
+from api.status import ServiceStatus, StatusReader
 from api.tenant_store import TenantRecord, TenantStore
 from dbaas.tenant_model import Service, Tenant
 
@@ -34,6 +36,8 @@ class ProvisioningService:
         self.committer = Author(settings.committer_name, settings.committer_email)
         self.metrics = metrics
         self._write_lock = threading.Lock()
+        self.control_plane = ControlPlane(settings.database_url)
+        self.status = StatusReader(self.repo, self.store, self.control_plane)
 
     # Reads
 
@@ -41,7 +45,13 @@ class ProvisioningService:
         return [_view(r) for r in self._guard(self.store.all) if can_see(caller, r.tenant.org)]
 
     def get(self, caller: Caller, tenant_id: str) -> TenantView:
-        return _view(self._visible(caller, tenant_id, Action.read))
+        record, statuses = self.with_status(caller, tenant_id)
+        return _view(record, statuses)
+
+    def with_status(self, caller: Caller, tenant_id: str) -> tuple[TenantRecord, list[ServiceStatus]]:
+        """The tenant (if the caller may read it) and where each of its services stands."""
+        record = self._visible(caller, tenant_id, Action.read)
+        return record, self._guard(lambda: self.status.of(record))
 
     # Writes
 
@@ -121,6 +131,10 @@ class ProvisioningService:
             return self._commit(caller, Operation.decommission, record, new, self.store.tracking_value(tenant_id),
                                 f"request decommissioning of tenant {tenant_id}")
 
+    def visible(self, caller: Caller, tenant_id: str, action: Action) -> TenantRecord:
+        """The tenant's record if the caller may `action` it (404 / 403 otherwise)."""
+        return self._visible(caller, tenant_id, action)
+
     # Helpers
 
     def _visible(self, caller: Caller, tenant_id: str, action: Action) -> TenantRecord:
@@ -140,7 +154,10 @@ class ProvisioningService:
             started = time.perf_counter()
             report = change_report(self.repo, change.region, change.base, change.written.commit)
             self.metrics.plan_seconds.observe(time.perf_counter() - started)
-            self.store.publish(change, tracking_old)
+            audit = {"operation": operation.value, "branch": change.branch, "org": caller.org}
+            with self.control_plane.recording_change(tenant, caller.sub, f"tenant.{operation.name}",
+                                                     change.written.commit, audit):
+                self.store.publish(change, tracking_old)
             return ChangeResult(tenant_id=tenant.id, operation=operation, branch=change.branch,
                                 commit=change.written.commit, base=change.base, path=change.path,
                                 etag=f'"{change.written.blob}"', **report.model_dump())
@@ -160,9 +177,9 @@ class ProvisioningService:
             raise RepositoryUnavailable(f"the repository cannot be updated right now: {exc}") from None
 
 
-def _view(record: TenantRecord) -> TenantView:
+def _view(record: TenantRecord, statuses: list[ServiceStatus] | None = None) -> TenantView:
     return TenantView(tenant=record.tenant, path=record.path, etag=record.etag, pending_branch=record.pending_branch,
-                      decommission_requested=record.tenant.decommission is not None)
+                      decommission_requested=record.tenant.decommission is not None, service_status=statuses)
 
 
 def _check_if_match(record: TenantRecord, if_match: str | None, required: bool) -> None:

@@ -12,6 +12,7 @@ JWT_SECRET_ENV = "DBAAS_API_JWT_SECRET"
 JWKS_ENV = "DBAAS_API_JWKS"
 AUDIENCE_ENV = "DBAAS_API_AUDIENCE"
 ISSUER_ENV = "DBAAS_API_ISSUER"
+DATABASE_URL_ENV = "DBAAS_API_DATABASE_URL"
 
 DEFAULT_AUDIENCE = "dbaas-api"
 DEFAULT_ISSUER = "dbaas"
@@ -39,6 +40,8 @@ class ApiSettings(BaseModel):
     rate_limit_burst: int = Field(default=30, ge=1, description="Requests an org may send at once before throttling.")
     committer_name: str = "dbaas provisioning API"
     committer_email: str = "dbaas-api@localhost"
+    database_url: SecretStr | None = Field(
+        default=None, description="Control-plane PostgreSQL of the dbaas_app role; without it statuses are `unknown`.")
 
     @model_validator(mode="after")
     def _needs_a_key(self) -> "ApiSettings":
@@ -61,6 +64,8 @@ class ApiSettings(BaseModel):
             values["audience"] = env[AUDIENCE_ENV]
         if env.get(ISSUER_ENV):
             values["issuer"] = env[ISSUER_ENV]
+        if env.get(DATABASE_URL_ENV):
+            values["database_url"] = SecretStr(env[DATABASE_URL_ENV])
         values.update(overrides)
         try:
             return cls(**values)

@@ -83,6 +83,14 @@ class TenantStore:
             return None
         return self._record(entry, self._blobs([entry.oid])[entry.oid], head, branch)
 
+    def at_base(self, tenant_id: str) -> TenantRecord | None:
+        """The tenant as merged into the base branch, ignoring any pending change."""
+        base = self.base_commit()
+        entry = _find_tenant_entry(self.repo.ls_tree(base, "tenants"), tenant_id)
+        if entry is None:
+            return None
+        return self._record(entry, self._blobs([entry.oid])[entry.oid], base, None)
+
     def all(self) -> list[TenantRecord]:
         """Every tenant, pending changes included, sorted by id; invalid stored files are skipped."""
         base = self.base_commit()

@@ -19,6 +19,8 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 TENANT_SETTING = "app.tenant_id"
+SCOPE_SETTING = "app.scope"
+PLATFORM_SCOPE = "platform"
 
 
 class TenantScopeError(RuntimeError):
@@ -38,4 +40,17 @@ def tenant_transaction(conn: psycopg.Connection, tenant_id: uuid.UUID) -> Iterat
         raise TenantScopeError("tenant_transaction must begin its own transaction; one is already open")
     with conn.transaction():
         conn.execute("SELECT set_config(%s, %s, true)", (TENANT_SETTING, str(tenant_id)))
+        yield conn
+
+
+@contextmanager
+def platform_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """A transaction with no tenant and the platform scope: only platform-owned rows
+    (`dbaas.platform_applies`) are visible. Used by `dbaas record-apply` for platform stacks;
+    the API never opens one, so no tenant's request can reach those rows."""
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        raise TenantScopeError("platform_transaction must begin its own transaction; one is already open")
+    with conn.transaction():
+        conn.execute("SELECT set_config(%s, '', true), set_config(%s, %s, true)",
+                     (TENANT_SETTING, SCOPE_SETTING, PLATFORM_SCOPE))
         yield conn

@@ -13,6 +13,7 @@ from api.serve_command import register as register_serve
 from dbaas.offline.diff_command import register as register_diff
 from dbaas.policy_runner import register as register_policy
 from controlplane.cli import register as register_migrate
+from controlplane.record_apply_command import register as register_record_apply
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -115,6 +116,7 @@ EXTRA_COMMANDS.append(register_serve)
 EXTRA_COMMANDS.append(register_policy)
 EXTRA_COMMANDS.append(register_diff)
 EXTRA_COMMANDS.append(register_migrate)
+EXTRA_COMMANDS.append(register_record_apply)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from dbaas.tenant_loader import load_tenant_tree
 from dbaas.tenant_model import Tenant
 from stacks.ordering import order_kubernetes_objects
 from stacks.region import TENANTS_DIR, RegionStack, build_region
+from stacks.tenant_outputs import tenant_outputs
 
 
 def run(
@@ -32,4 +33,6 @@ def run(
     region = build_region(config, tenants, kubeconfig, only_tenants)
     pulumi.export("region", config.region)
     pulumi.export("tenants", sorted(region.tenants))
+    # The tenant outputs contract (stacks/tenant_outputs.py); moves into the tenant stacks with issue 11.
+    pulumi.export("tenant_outputs", {tenant_id: tenant_outputs(stack) for tenant_id, stack in sorted(region.tenants.items())})
     return region

@@ -9,7 +9,7 @@ from controlplane.tenant_scope import tenant_transaction
 from tests.controlplane.seed import TENANT_A
 
 GUARD = "NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid"
-TENANT_OWNED = {"users", "api_keys", "services", "backups", "audit_events"}
+TENANT_OWNED = {"users", "api_keys", "services", "backups", "audit_events", "stack_applies"}
 AUDIT_PARTITIONS = 15  # last month, this month, twelve ahead, and the default partition
 
 
@@ -55,7 +55,7 @@ def test_no_permissive_policy_is_true(db):
         SELECT c.relname, p.polname, coalesce(pg_get_expr(p.polqual, p.polrelid), 'true'),
                coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polpermissive""")
-    assert len(policies) == len(TENANT_OWNED) + 1 + AUDIT_PARTITIONS + 1  # + plans
+    assert len(policies) == len(TENANT_OWNED) + 1 + AUDIT_PARTITIONS + 2  # + plans, platform_applies
     assert [p for p in policies if p[2] == "true" or p[3] == "true"] == []
 
 
@@ -85,7 +85,8 @@ def test_app_role_holds_exactly_the_intended_privileges(db):
         "plans": {"SELECT"}, "tenants": {"SELECT"}, "service_backup_status": {"SELECT"},
         "users": {"SELECT", "INSERT", "DELETE"}, "api_keys": {"SELECT", "INSERT", "DELETE"},
         "services": {"SELECT", "INSERT", "DELETE"}, "backups": {"SELECT", "INSERT", "DELETE"},
-        "audit_events": {"SELECT", "INSERT"},
+        "audit_events": {"SELECT", "INSERT"}, "stack_applies": {"SELECT", "INSERT"},
+        "platform_applies": {"SELECT", "INSERT"},
     }
     updatable = rows(db, """
         SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attname)
@@ -98,13 +99,26 @@ def test_app_role_holds_exactly_the_intended_privileges(db):
                 APP, APP) == [(False, False)]
 
 
-def test_only_the_definer_function_is_executable_by_the_app_and_it_is_pinned(db):
+def test_only_the_definer_functions_are_executable_by_the_app_and_they_are_pinned(db):
     executable = rows(db, """SELECT proname FROM pg_proc WHERE pronamespace = 'dbaas'::regnamespace
                                AND has_function_privilege(%s, oid, 'EXECUTE') ORDER BY 1""", APP)
-    assert executable == [("touch_api_key",)]
-    definers = rows(db, "SELECT proname, proconfig, prosrc FROM pg_proc WHERE prosecdef AND pronamespace = 'dbaas'::regnamespace")
-    assert [(name, config) for name, config, _ in definers] == [("touch_api_key", ["search_path=pg_catalog, pg_temp"])]
-    assert "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[0][2]
+    assert executable == [("register_tenant",), ("touch_api_key",)]
+    definers = rows(db, """SELECT proname, proconfig, prosrc FROM pg_proc WHERE prosecdef
+                            AND pronamespace = 'dbaas'::regnamespace ORDER BY 1""")
+    assert [(name, config) for name, config, _ in definers] == [
+        ("register_tenant", ["search_path=pg_catalog, pg_temp"]), ("touch_api_key", ["search_path=pg_catalog, pg_temp"])]
+    assert "IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[0][2]
+    assert "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[1][2]
+
+
+def test_platform_applies_are_forced_and_visible_only_in_platform_scope_without_a_tenant(db):
+    assert rows(db, "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'dbaas.platform_applies'::regclass") == [
+        (True, True)]
+    scope = ("((current_setting('app.scope'::text, true) = 'platform'::text) AND "
+             "(NULLIF(current_setting('app.tenant_id'::text, true), ''::text) IS NULL))")
+    assert rows(db, """SELECT p.polname, p.polpermissive, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+                         FROM pg_policy p WHERE p.polrelid = 'dbaas.platform_applies'::regclass""") == [
+        ("platform_scope", True, scope, scope)]
 
 
 def test_views_are_security_invoker(db):
@@ -118,7 +132,7 @@ def test_keys_indexes_and_constraints_lead_with_or_include_tenant_id(db):
           FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
          WHERE c.relnamespace = 'dbaas'::regnamespace AND c.relname = ANY(%s)""", sorted(TENANT_OWNED))
-    assert len(indexes) == 10 and [i for i in indexes if i[1] != "tenant_id"] == []
+    assert len(indexes) == 12 and [i for i in indexes if i[1] != "tenant_id"] == []
     constraints = rows(db, """
         SELECT conname, contype FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
          WHERE t.relnamespace = 'dbaas'::regnamespace AND t.relname = ANY(%s) AND contype IN ('p', 'u', 'f')

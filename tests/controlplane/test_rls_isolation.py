@@ -41,6 +41,8 @@ def insert_statements(t) -> dict[str, tuple[str, tuple]]:
         "backups": ("INSERT INTO dbaas.backups (tenant_id, service_id, kind) VALUES (%s, %s, 'wal')",
                     (t.tenant_id, t.service_id)),
         "audit_events": ("INSERT INTO dbaas.audit_events (tenant_id, action) VALUES (%s, 'user.login')", (t.tenant_id,)),
+        "stack_applies": ("INSERT INTO dbaas.stack_applies (tenant_id, stack, commit_sha, result, error, applied_at, recorded_by) "
+                          f"VALUES (%s, 'lagos.{t.slug}', %s, 'failed', 'boom', now(), 'ci')", (t.tenant_id, "f" * 40)),
     }
 
 
@@ -75,7 +77,7 @@ def test_empty_and_malformed_settings_fail_closed(db):
 
 def test_tenant_sees_exactly_its_own_rows(db):
     with db.app() as conn, tenant_transaction(conn, TENANT_A.tenant_id):
-        for table in ("users", "api_keys", "services", "backups", "audit_events", "service_backup_status"):
+        for table in ("users", "api_keys", "services", "backups", "audit_events", "service_backup_status", "stack_applies"):
             owners = conn.execute(f"SELECT DISTINCT tenant_id FROM dbaas.{table}").fetchall()
             assert owners == [(TENANT_A.tenant_id,)], table
         assert conn.execute("SELECT id FROM dbaas.tenants").fetchall() == [(TENANT_A.tenant_id,)]
@@ -186,8 +188,11 @@ def test_security_definer_function_filters_by_tenant(db):
     "UPDATE dbaas.audit_events SET action = 'x.y'",
     "DELETE FROM dbaas.audit_events",
     "TRUNCATE dbaas.audit_events",
+    "UPDATE dbaas.stack_applies SET result = 'failed', error = 'x'",
+    "DELETE FROM dbaas.stack_applies",
+    "TRUNCATE dbaas.stack_applies",
 ])
-def test_audit_events_are_append_only_for_the_app(db, statement):
+def test_audit_events_and_apply_records_are_append_only_for_the_app(db, statement):
     with db.app() as conn:
         with pytest.raises(errors.InsufficientPrivilege) as exc, tenant_transaction(conn, TENANT_A.tenant_id):
             conn.execute(statement)
