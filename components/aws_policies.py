@@ -57,6 +57,7 @@ def platform_key_policy(account_id: str) -> dict:
     """Platform keys (cluster secrets, volumes, platform buckets) are administered by the
     account and used by the platform's own roles, which IAM policies in the account grant."""
     root = f"arn:aws:iam::{account_id}:root"
+    autoscaling = f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -65,6 +66,16 @@ def platform_key_policy(account_id: str) -> dict:
             {"Sid": "AccountRolesUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
              "Action": KEY_USE_ACTIONS, "Resource": "*",
              "Condition": {"StringEquals": {"kms:CallerAccount": account_id}}},
+            # EKS managed node groups launch through EC2 Auto Scaling, whose service-linked role
+            # creates the nodes' encrypted root volumes. Its own IAM policy grants no KMS access, so
+            # only the key policy can: without these two statements the node groups never launch
+            # (EC2 Auto Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes").
+            {"Sid": "AutoScalingUsesKeyForNodeVolumes", "Effect": "Allow", "Principal": {"AWS": autoscaling},
+             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+             "Resource": "*"},
+            {"Sid": "AutoScalingGrantsForNodeVolumes", "Effect": "Allow", "Principal": {"AWS": autoscaling},
+             "Action": "kms:CreateGrant", "Resource": "*",
+             "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}}},
         ],
     }
 

@@ -20,10 +20,34 @@ class PinnedChart:
         _PINS[(self.chart, self.version)] = self
 
 
-_PINS: dict[tuple[str, str], PinnedChart] = {}
+@dataclass(frozen=True)
+class PinnedKustomization:
+    """An operator installed from a kustomization in this repository that pins an upstream release
+    tag (for operators that publish no chart repository), applied with kustomize.v2.Directory."""
+
+    directory: str
+    """Relative to the project directory, as the Pulumi program runs there."""
+    version: str
+    crd_groups: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _PINS[("kustomize", self.directory)] = self
+
+
+_PINS: dict[tuple[str, str], "PinnedChart | PinnedKustomization"] = {}
 """Every pin, by (chart, version), so a planned Helm release can be traced back to its CRD groups."""
 
 
-def crd_groups_of(chart: str, version: str) -> tuple[str, ...]:
-    pin = _PINS.get((chart, version))
+KUSTOMIZE_DIRECTORY_TYPE = "kubernetes:kustomize/v2:Directory"
+HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+
+
+def crd_groups_installed_by(type_token: str, inputs: dict) -> tuple[str, ...]:
+    """The CRD API groups a planned Helm release or kustomization installs (by its pin)."""
+    if type_token == HELM_RELEASE_TYPE:
+        pin = _PINS.get((inputs.get("chart"), inputs.get("version")))
+    elif type_token == KUSTOMIZE_DIRECTORY_TYPE:
+        pin = _PINS.get(("kustomize", inputs.get("directory")))
+    else:
+        return ()
     return pin.crd_groups if pin else ()

@@ -8,7 +8,7 @@ from enum import Enum
 
 from croniter import croniter as _croniter
 
-from dbaas.chart_pins import PinnedChart
+from dbaas.chart_pins import PinnedChart, PinnedKustomization
 
 
 class EngineName(str, Enum):
@@ -39,8 +39,9 @@ class OperatorRelease:
     """One operator Helm release: its name, the pinned chart, and the values the platform sets."""
 
     release: str
-    chart: PinnedChart
+    chart: PinnedChart | PinnedKustomization
     values: dict = field(default_factory=dict)
+    """Helm values (charts only)."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ class EngineSpec:
     backup_mechanism: str
 
 
-VITESS_OPERATOR_CHART_MIRROR = "oci://registry.dbaas.internal/charts/vitess-operator"
-"""PlanetScale ships the vitess-operator chart in its git repository (deploy/, chart 2.14.0) but
-publishes no chart repository, so the platform mirrors that exact chart to its own OCI registry."""
+VITESS_OPERATOR = PinnedKustomization(
+    "components/engines/manifests/vitess-operator", "v2.17.0", crd_groups=("planetscale.com",))
+"""PlanetScale publishes no chart repository for the vitess-operator (the earlier pin named a
+private mirror that CI runners cannot reach, at 2.14.0, older than the v2.17.0 CRD schemas the
+objects are validated against). The platform applies the release tag's own deploy/ kustomization,
+pinned to v2.17.0 with the image tag fixed, from an overlay in this repository."""
 
 ENGINE_SPECS: dict[EngineName, EngineSpec] = {
     EngineName.yugabyte: EngineSpec(
@@ -90,7 +94,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="vitess-operator",
         charts=(OperatorRelease(
             release="vitess-operator",
-            chart=PinnedChart(VITESS_OPERATOR_CHART_MIRROR, "2.14.0", None, crd_groups=("planetscale.com",))),),
+            chart=VITESS_OPERATOR),),
         images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
         client_port=3306,
         tls=True,

@@ -19,10 +19,9 @@ from typing import Any
 
 import pulumi
 
-from dbaas.chart_pins import crd_groups_of
+from dbaas.chart_pins import HELM_RELEASE_TYPE, crd_groups_installed_by
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
-HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 
 
 def _get(value: Any, key: str) -> Any:
@@ -56,11 +55,10 @@ class KubernetesOrdering:
                 self.namespaces[name] = args.resource
             return None
         waits_for: list[pulumi.Resource] = []
-        if args.type_ == HELM_RELEASE_TYPE:
-            chart, version = props.get("chart"), props.get("version")
-            if isinstance(chart, str) and isinstance(version, str):
-                for group in crd_groups_of(chart, version):
-                    self.crd_installers.setdefault(group, args.resource)
+        installs = crd_groups_installed_by(args.type_, props)
+        for group in installs:
+            self.crd_installers.setdefault(group, args.resource)
+        if args.type_ == HELM_RELEASE_TYPE or installs:
             namespace = props.get("namespace")
         else:
             namespace = _get(props.get("metadata"), "namespace")

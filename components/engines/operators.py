@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
+from dbaas.chart_pins import PinnedKustomization
 from components.namespace_baseline import (
     PLATFORM_NAMESPACE_LABELS, create_network_policies, platform_namespace_policies, to_tenants,
 )
@@ -109,7 +110,7 @@ class EngineOperators(pulumi.ComponentResource):
     """Typed handles: the namespace and Helm releases of each engine's operator."""
 
     namespaces: dict[str, k8s.core.v1.Namespace]
-    releases: dict[str, k8s.helm.v3.Release]
+    releases: dict[str, k8s.helm.v3.Release | k8s.kustomize.v2.Directory]
 
     def __init__(self, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, "engines", None, opts)
@@ -132,11 +133,10 @@ class EngineOperators(pulumi.ComponentResource):
                 metadata={"name": namespace, "labels": {**OPERATOR_LABELS, "dbaas.io/engine": area}},
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]])
+        if isinstance(release.chart, PinnedKustomization):
+            self.releases[release.release] = k8s.kustomize.v2.Directory(
+                f"engines-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
+            return
         self.releases[release.release] = helm_release(
-            f"engines-{release.release}",
-            release.release,
-            release.chart,
-            namespace,
-            release.values,
-            pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]]),
-        )
+            f"engines-{release.release}", release.release, release.chart, namespace, release.values, after_namespace)

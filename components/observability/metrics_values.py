@@ -55,9 +55,18 @@ def kube_prometheus_stack_values(namespace: str, pop_name: str, region: str, scr
     }
 
 
+THANOS_IMAGE = {"registry": "quay.io", "repository": "thanos/thanos", "tag": "v0.37.2"}
+"""The upstream Thanos image. Bitnami stopped publishing its free `bitnami/thanos` images in 2025
+(only a frozen `bitnamilegacy` copy remains, without security updates), so the chart runs the
+project's own image: its entrypoint is the `thanos` binary, which is what the chart's `args`
+expect. Bitnami charts refuse images they do not recognise unless `allowInsecureImages` is set."""
+
+
 def thanos_values(retention: Retention) -> dict:
     sa = {"create": False, "name": THANOS_SA}
     return {
+        "global": {"security": {"allowInsecureImages": True}},
+        "image": THANOS_IMAGE,
         "fullnameOverride": "thanos",
         "existingObjstoreSecret": OBJSTORE_SECRET,
         "existingObjstoreSecretItems": [{"key": OBJSTORE_KEY, "path": "objstore.yml"}],

@@ -36,6 +36,12 @@ EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
 ROOT_VOLUME_GB = 100
 
 
+ADDON_CONFLICTS = {"resolve_conflicts_on_create": "OVERWRITE", "resolve_conflicts_on_update": "OVERWRITE"}
+"""A new EKS cluster already runs self-managed vpc-cni, kube-proxy and coredns; creating their
+managed add-ons conflicts with those objects unless the add-on may take them over (EKS
+CreateAddon `resolveConflicts`; the provider's default on create is NONE, which fails)."""
+
+
 def issuer_from_provider(provider: aws.iam.OpenIdConnectProvider) -> pulumi.Output[str]:
     """The issuer as IRSA trust policies spell it: host/path without the scheme."""
     return provider.url.apply(lambda url: url.removeprefix("https://"))
@@ -154,13 +160,15 @@ def create_eks(
         "vpc-cni": aws.eks.Addon(
             f"{name}-vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni",
             configuration_values=json.dumps(VPC_CNI_CONFIGURATION, sort_keys=True),
-            resolve_conflicts_on_update="OVERWRITE", tags=tags, opts=opts,
+            tags=tags, opts=opts, **ADDON_CONFLICTS,
         ),
-        "kube-proxy": aws.eks.Addon(f"{name}-kube-proxy", cluster_name=cluster.name, addon_name="kube-proxy", tags=tags, opts=opts),
-        "coredns": aws.eks.Addon(f"{name}-coredns", cluster_name=cluster.name, addon_name="coredns", tags=tags, opts=after_nodes),
+        "kube-proxy": aws.eks.Addon(f"{name}-kube-proxy", cluster_name=cluster.name, addon_name="kube-proxy", tags=tags,
+                                    opts=opts, **ADDON_CONFLICTS),
+        "coredns": aws.eks.Addon(f"{name}-coredns", cluster_name=cluster.name, addon_name="coredns", tags=tags,
+                                 opts=after_nodes, **ADDON_CONFLICTS),
         "aws-ebs-csi-driver": aws.eks.Addon(
             f"{name}-ebs-csi", cluster_name=cluster.name, addon_name="aws-ebs-csi-driver",
-            service_account_role_arn=ebs_role.arn, tags=tags, opts=after_nodes,
+            service_account_role_arn=ebs_role.arn, tags=tags, opts=after_nodes, **ADDON_CONFLICTS,
         ),
     }
     kubeconfig = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dbaas.chart_pins import crd_groups_of
+from dbaas.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
 from dbaas.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
@@ -129,7 +129,7 @@ class DependencyGraph:
 
 
 def _namespace_of(reg: Registration, k8s_type: KubernetesType) -> str | None:
-    if reg.type == HELM_RELEASE_TYPE:
+    if reg.type in (HELM_RELEASE_TYPE, KUSTOMIZE_DIRECTORY_TYPE):
         return reg.inputs.get("namespace")
     if k8s_type.kind in CLUSTER_SCOPED_KINDS:
         return None
@@ -145,19 +145,19 @@ def ordering_problems(registrations: list[Registration]) -> list[str]:
     }
     releases_by_group: dict[str, list[str]] = {}
     for r in registrations:
-        if r.type == HELM_RELEASE_TYPE:
-            for group in crd_groups_of(r.inputs.get("chart", ""), r.inputs.get("version", "")):
-                releases_by_group.setdefault(group, []).append(r.urn)
+        for group in crd_groups_installed_by(r.type, r.inputs):
+            releases_by_group.setdefault(group, []).append(r.urn)
     problems = []
     for reg in registrations:
         k8s_type = kubernetes_type(reg.type)
-        if k8s_type is None or not reg.custom or reg.type.startswith("pulumi:providers:"):
+        installer_component = reg.type == KUSTOMIZE_DIRECTORY_TYPE  # a remote component: the provider creates its objects
+        if k8s_type is None or not (reg.custom or installer_component) or reg.type.startswith("pulumi:providers:"):
             continue
         ancestors = graph.ancestors(reg.urn)
         if k8s_type.is_custom:
             installers = releases_by_group.get(k8s_type.group)
             if not installers:
-                problems.append(f"{reg.urn}: no Helm release of this stack installs the CRDs of {k8s_type.group}; "
+                problems.append(f"{reg.urn}: no Helm release or kustomization of this stack installs the CRDs of {k8s_type.group}; "
                                 "the API server would answer 'no matches for kind'")
             elif not ancestors.intersection(installers):
                 problems.append(f"{reg.urn}: does not wait for {installers[0]}, which installs the CRDs of "

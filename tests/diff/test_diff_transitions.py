@@ -9,7 +9,7 @@ from dbaas.cli import main
 from tests.diff.test_diff import _edit, repo  # noqa: F401  (the fixture)
 
 UNIVERSE = ("urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:engines:YugabyteInstance"
-            "$kubernetes:operator.yugabyte.io/v1alpha1:YBUniverse::acme-orders-ybuniverse")
+            "$kubernetes:operator.yugabyte.io/v1alpha1:YBUniverse::acme.orders.ybuniverse")
 
 
 def test_an_update_the_api_server_refuses_blocks_the_diff(repo: Path, tmp_path: Path, monkeypatch, capsys):  # noqa: F811

@@ -8,7 +8,7 @@ What each operator does with a CR is written out here (from the pinned operators
 imported from the code under test):
 - YugabyteDB (yugabyte chart 2024.2, templates/service.yaml): `kubernetesOverrides.<server>.podLabels`
   appended to the master/tserver pod templates; ports from values.yaml `Services[].ports`.
-- Vitess (vitess-operator v2.14.0): each component's `extraLabels` added to its pods
+- Vitess (vitess-operator v2.17.0): each component's `extraLabels` added to its pods
   (pkg/operator/{vtgate,vtctld,vtorc}/deployment.go, vttablet/pod.go, etcd/pod.go); `web` on vtgate,
   vtctld, vtorc and vttablet; etcd serves `client`/`peer` only.
 - ScyllaDB (scylla-operator v1.15.0): the ScyllaCluster's `metadata.labels` copied to its
