@@ -110,7 +110,7 @@ def test_custom_resource_of_a_group_no_release_installs(lagos_plan):
     stray = replace(topic, urn=topic.urn.replace("KafkaTopic", "Widget").replace("kafka.strimzi.io", "widgets.example.com"),
                     type="kubernetes:widgets.example.com/v1:Widget")
     assert ordering_problems(regs + [stray]) == [
-        f"{stray.urn}: no Helm release of this stack installs the CRDs of widgets.example.com; the API server would "
+        f"{stray.urn}: no Helm release or kustomization of this stack installs the CRDs of widgets.example.com; the API server would "
         "answer 'no matches for kind'"]
 
 
