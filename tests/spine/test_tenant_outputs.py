@@ -58,7 +58,7 @@ def service(engine: str, name: str, namespace: str, host_prefix: str, port: int,
 LAGOS = {
     "acme": {
         "bucket": "dbaas-acme-0d37ebf7",
-        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/e95e26b1-d320-59b1-a1d3-80ba6214b2dd",
+        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/f590edad-f081-5de9-8b12-168ecd35fd37",
         "services": {
             "orders": service("yugabyte", "orders", "t-acme", "orders-yugabyte-yb-tserver-service", 5433,
                               "orders-yugabyte-yugabyte-tls-client-cert"),
@@ -67,7 +67,7 @@ LAGOS = {
     },
     "kudi-pay": {
         "bucket": "dbaas-kudi-pay-3c5aea6d",
-        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/d089726f-494d-5ad3-9f28-007843d85b54",
+        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/6c909002-2c15-5875-bea1-af54204639ec",
         "services": {
             "ledger": service("vitess", "ledger", "t-kudi-pay", "ledger-vitess-vtgate", 3306, "ledger-vitess-tls"),
             "wallets": service("mongodb", "wallets", "t-kudi-pay", "wallets-mongodb-rs0", 27017, "wallets-mongodb-ssl"),
@@ -75,7 +75,7 @@ LAGOS = {
     },
     "naija-stream": {
         "bucket": "dbaas-naija-stream-bfcd6378",
-        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/20d23614-0b25-561b-b610-6faf19db9594",
+        "kms_key_arn": "arn:aws:kms:af-south-1:111122223333:key/9134ee11-df36-5b29-bd3d-40b2edb76aba",
         "services": {
             "cache": service("dragonfly", "cache", "t-naija-stream", "cache-dragonfly", 6379, "cache-dragonfly-tls"),
             "events": service("scylla", "events", "t-naija-stream", "events-scylla-client", 9142,
@@ -114,10 +114,10 @@ def test_no_output_holds_a_secret(stack: str) -> None:
 def test_outputs_name_what_the_lagos_plan_creates(lagos_plan, tenant: str) -> None:
     """Bucket, key and credentials Secrets are the plan's own resources, not names guessed apart."""
     outputs = exported_tenant_outputs("lagos")[tenant]
-    bucket = one(lagos_plan, "aws:s3/bucket:Bucket", tenant, f"{tenant}-backups")
+    bucket = one(lagos_plan, "aws:s3/bucket:Bucket", tenant, f"{tenant}.backups")
     assert bucket.inputs["bucket"] == outputs["bucket"]
     sse = one(lagos_plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-              tenant, f"{tenant}-backups-encryption")
+              tenant, f"{tenant}.backups-encryption")
     assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == outputs["kms_key_arn"]
     secrets = {(s.inputs["metadata"]["namespace"], s.inputs["metadata"]["name"])
                for s in resources(lagos_plan, "kubernetes:core/v1:Secret", tenant) if "name" in s.inputs["metadata"]}
