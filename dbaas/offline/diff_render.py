@@ -26,10 +26,14 @@ class DiffReport:
     """The tenants rendered when only tenant files changed; None when both sides were rendered fully."""
     full_render_reasons: tuple[str, ...] = ()
     removal_problems: list[Problem] = field(default_factory=list)
+    transition_problems: list[Problem] = field(default_factory=list)
+    """Service changes the engines cannot carry out or that lose data (dbaas/lifecycle)."""
+    attention: list[Problem] = field(default_factory=list)
+    """Allowed but risky service changes (upgrade, scale-in, storage growth)."""
 
     @property
     def blocking(self) -> bool:
-        return bool(self.removal_problems)
+        return bool(self.removal_problems or self.transition_problems)
 
 
 def _value(value: Any) -> str:
@@ -70,6 +74,9 @@ def render_text(report: DiffReport) -> str:
         lines.extend(f"      {_property_line(p)}" for p in change.changes)
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
+    lines.extend(f"refused: {problem}" for problem in report.transition_problems)
+    if report.attention:
+        lines += ["", f"Needs attention ({len(report.attention)}):"] + [f"  {p}" for p in report.attention]
     lines.append("")
     lines.append(report.policy.render_text().rstrip())
     return "\n".join(lines) + "\n"
@@ -87,6 +94,14 @@ def render_markdown(report: DiffReport) -> str:
     if report.removal_problems:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
         out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
+        out.append("")
+    if report.transition_problems:
+        out += ["> [!WARNING]", "> **Refused changes** (the engine cannot carry them out, or data would be lost):"]
+        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.transition_problems]
+        out.append("")
+    if report.attention:
+        out += ["> [!NOTE]", "> **Needs attention** (allowed, risky):"]
+        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.attention]
         out.append("")
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
@@ -125,5 +140,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
             for c in report.diff.changes
         ],
         "removalProblems": [str(p) for p in report.removal_problems],
+        "transitionProblems": [str(p) for p in report.transition_problems],
+        "attention": [str(p) for p in report.attention],
         "policy": report.policy.to_json(),
     }
