@@ -40,7 +40,17 @@ def _locate(doc: LocatedDocument | None, tenant: Tenant, prefix: tuple, finding:
     loc = prefix + finding.loc
     if doc is None:
         return Problem(_tenant_path(tenant), 1, 1, format_loc(loc), finding.message)
-    return doc.problem(loc, finding.message, prefer_key=False)
+    return doc.problem(loc, finding.message, prefer_key=_is_block(doc.data, loc))
+
+
+def _is_block(data: object, loc: tuple) -> bool:
+    """Point at the key of a mapping or list field (its value starts on the next line), at the value otherwise."""
+    for part in loc:
+        try:
+            data = data[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(data, (dict, list))
 
 
 def transition_review(base_tenants: Iterable[Tenant], head_tenants: Iterable[Tenant], head_tree: Path | None,

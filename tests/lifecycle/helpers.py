@@ -17,7 +17,7 @@ ENGINES = tuple(VERSIONS)
 
 def tenant_text(services: str, data_classes: str = "[operational]", plan: str = "enterprise") -> str:
     return (f"id: shop\nname: Shop\norg: shop\nplan: {plan}\ndata_region: lagos\nowners: [shop-admins]\n"
-            f"data_classes: {data_classes}\nservices:\n{services}")
+            f"data_classes: {data_classes}\nservices:" + (f"\n{services}" if services else " []\n"))
 
 
 def service_text(engine: str, *, name: str = "orders", version: str | None = None, topology: str = "clustered",

@@ -153,7 +153,7 @@ def test_longer_retention_is_allowed(tmp_path, engine):
 def test_data_class_change_that_cuts_bucket_retention_is_refused(tmp_path):
     result = _pair(tmp_path, "mongodb", base={"data_classes": "[financial, logs]"}, head={"data_classes": "[logs]"})
     assert lines(result.refused) == [
-        f"{PATH}:7:15: data_classes: the bucket's retention would drop from 2555 to 90 days, but the backups already "
+        f"{PATH}:7:1: data_classes: the bucket's retention would drop from 2555 to 90 days, but the backups already "
         "in it were promised 2555 days (Object Lock and lifecycle of the tenant bucket); keep 'financial' in "
         "data_classes"]
 
