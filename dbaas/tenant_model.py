@@ -16,7 +16,7 @@ from pydantic import (
     AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
 )
 
-from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, SUPPORTED_VERSIONS, EngineName, fixed_interval
+from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval
 from dbaas.plans import PlanName, plan_for
 from dbaas.regions import KNOWN_REGIONS
 
@@ -88,7 +88,7 @@ class RestoreFrom(_Strict):
     point_in_time: AwareDatetime | None = Field(
         default=None,
         description="Restore to this instant (UTC, e.g. '2026-11-20T10:15:00Z'); only engines with PITR, inside the "
-                    "source's retention_days; needs backup: latest (the engine picks the base backup).",
+                    "source's retention_days; `backup` then names the base backup, taken before that instant.",
     )
 
     @field_validator("point_in_time")
@@ -97,10 +97,10 @@ class RestoreFrom(_Strict):
         return value.astimezone(timezone.utc) if value is not None else None
 
     @model_validator(mode="after")
-    def _pitr_from_latest(self) -> "RestoreFrom":
-        if self.point_in_time is not None and self.backup != LATEST_BACKUP:
-            raise ValueError("point_in_time: a point-in-time restore starts from the latest backup before that time; "
-                             f"use backup: latest instead of {self.backup!r}")
+    def _pitr_from_a_base(self) -> "RestoreFrom":
+        if self.point_in_time is not None and self.backup == LATEST_BACKUP:
+            raise ValueError("backup: a point-in-time restore replays the log from a base backup taken before that "
+                             "time; name it with backup: <id> instead of 'latest'")
         return self
 
 
@@ -167,10 +167,25 @@ class Service(_Strict):
         for i, op_id in enumerate(ids):
             if op_id in ids[:i]:
                 raise ValueError(f"operations[{i}].id: operation id {op_id!r} is used twice in this service")
-        if self.restore_from is not None and self.restore_from.service == self.name:
+        if self.restore_from is not None:
+            self._restorable(self.restore_from)
+        return self
+
+    def _restorable(self, restore: RestoreFrom) -> None:
+        """What this engine's restore can do (dbaas/engine_catalog.py RESTORE_WAYS)."""
+        if restore.service == self.name:
             raise ValueError("restore_from.service: a service cannot restore from itself; a restore always creates a "
                              "new service: give this one a new name")
-        return self
+        way = RESTORE_WAYS[self.engine]
+        engine = self.engine.value
+        if not (way.clone or way.named):
+            raise ValueError(f"restore_from: {engine} cannot restore into a new service yet: {way.missing}")
+        if restore.backup == LATEST_BACKUP and not way.clone:
+            raise ValueError(f"restore_from.backup: {engine} cannot clone the latest state: {way.missing}")
+        if restore.point_in_time is not None and not way.point_in_time:
+            pitr = ", ".join(sorted(e.value for e, w in RESTORE_WAYS.items() if w.point_in_time))
+            raise ValueError(f"restore_from.point_in_time: {engine} cannot restore to a point in time through its "
+                             f"operator (engines that can: {pitr}); remove point_in_time to restore a backup")
 
 
 class Tenant(_Strict):

@@ -37,6 +37,14 @@ STORAGE = "tenant-s3"
 POLICY = "platform"
 DEVICE_FILL = 0.9
 """The namespace file takes 90% of the volume; the rest is headroom for the filesystem."""
+RACK_ID = 1
+
+
+def storage_revision(storage_gb: int) -> str:
+    """The rack revision for a volume size: AKO cannot resize a rack's volumes in place, but a new revision makes
+    it build the rack anew (StatefulSet `<cluster>-<rackID>-<revision>`) with the new volumes and migrate the data
+    (AerospikeCluster `rackConfig.racks[].revision`). Volumes only grow, so revisions never repeat."""
+    return f"{storage_gb}g"
 
 
 class AerospikeInstance(EngineInstance):
@@ -109,6 +117,7 @@ class AerospikeInstance(EngineInstance):
             "image": self.image,
             "aerospikeConfig": self.aerospike_config(),
             "storage": self.storage(),
+            "rackConfig": {"racks": [{"id": RACK_ID, "revision": storage_revision(self.sizing.storage_gb)}]},
             "aerospikeAccessControl": {"users": [{
                 "name": ADMIN_USERS[self.ENGINE], "secretName": self.credentials_secret,
                 "roles": ["sys-admin", "user-admin", "read-write"],

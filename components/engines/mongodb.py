@@ -151,6 +151,9 @@ class MongodbInstance(EngineInstance):
         return {
             "crVersion": CR_VERSION,
             "image": self.image,
+            # Grow the replset PVCs in place when storage_gb grows: from crVersion 1.18 the operator resizes them
+            # only with this set (psmdb v1.19.1 pkg/controller/perconaservermongodb/volumes.go).
+            "enableVolumeExpansion": True,
             "updateStrategy": "SmartUpdate",
             "upgradeOptions": {"apply": "disabled"},
             "secrets": {"users": self.credentials_secret},

@@ -20,8 +20,6 @@ class EngineLifecycle:
     """Why upgrades must step through each supported version, or None when any newer version is reachable."""
     topology_change_refused: str | None
     """Why single <-> clustered cannot be changed in place, or None when the operator reshapes the instance."""
-    pitr_restore: bool
-    """Whether the operator's restore takes a point in time (not only whether backups keep the oplog/WAL)."""
 
 
 LIFECYCLE: dict[EngineName, EngineLifecycle] = {
@@ -32,7 +30,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
         topology_change_refused=None,
         # RestoreJob (operator.yugabyte.io/v1alpha1, the schema in shared/crd-schemas) has actionType, universe,
         # backup and keyspace: no restore time. YBA's PITR exists only through its REST API, not the operator.
-        pitr_restore=False,
     ),
     EngineName.vitess: EngineLifecycle(
         # vitess-operator patches the tablet PVCs when dataVolumeClaimTemplate grows (it ignores shrinks); the
@@ -40,7 +37,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
         storage_growth_refused=None,
         one_version_at_a_time="Vitess supports upgrading one major release at a time (vitess.io 'Upgrading Vitess')",
         topology_change_refused=None,
-        pitr_restore=False,
     ),
     EngineName.scylla: EngineLifecycle(
         storage_growth_refused=(
@@ -50,7 +46,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
         ),
         one_version_at_a_time="ScyllaDB upgrades one minor release at a time (6.1 -> 6.2 -> ...)",
         topology_change_refused=None,
-        pitr_restore=False,
     ),
     EngineName.dragonfly: EngineLifecycle(
         storage_growth_refused=(
@@ -59,7 +54,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
         ),
         one_version_at_a_time=None,
         topology_change_refused=None,
-        pitr_restore=False,
     ),
     EngineName.aerospike: EngineLifecycle(
         # Storage cannot change in place either, but a new rack revision makes AKO build the rack anew with the
@@ -71,7 +65,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
             "replication-factor on a running cluster (aerospike-kubernetes-operator "
             "api/v1/aerospikecluster_validating_webhook.go; docs 'Cluster configuration settings')"
         ),
-        pitr_restore=False,
     ),
     EngineName.mongodb: EngineLifecycle(
         # psmdb 1.19 resizes the replset PVCs when `enableVolumeExpansion` is set (the engine sets it).
@@ -81,7 +74,6 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
             "(mongodb.com 'Upgrade a Replica Set'; Percona Operator docs 'Upgrade Percona Server for MongoDB')"
         ),
         topology_change_refused=None,
-        pitr_restore=True,
     ),
 }
 

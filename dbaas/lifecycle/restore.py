@@ -1,8 +1,8 @@
 """Guards on `restore_from`, checked when the service first appears (the only time it is read).
 
 The source must be a deployed service of the same tenant (same bucket, key and region) and engine that has
-backups; the new service must be at least the source's version and size; a point in time needs an engine
-whose operator restores to a time, inside the source's retention window; and a new service may not take
+backups; the new service must be at least the source's version and size; a point in time must lie inside the
+source's retention window (which engines restore to a time at all, the tenant model checks); and a new service may not take
 the name of one whose backups may still sit under the same `<engine>/<service>` prefix.
 """
 
@@ -12,11 +12,8 @@ import datetime as dt
 from typing import Collection
 
 from dbaas.engine_catalog import SUPPORTED_VERSIONS
-from dbaas.lifecycle.capabilities import LIFECYCLE, lifecycle
 from dbaas.lifecycle.transitions import Finding, refuse
 from dbaas.tenant_model import Service, Tenant
-
-PITR_ENGINES = tuple(sorted(e.value for e, facts in LIFECYCLE.items() if facts.pitr_restore))
 
 
 def _source_problem(service: Service, base: Tenant | None) -> tuple[Service | None, Finding | None]:
@@ -56,10 +53,6 @@ def _point_in_time_problem(service: Service, source: Service, now: dt.datetime) 
     if when is None:
         return None
     loc = ("restore_from", "point_in_time")
-    if not lifecycle(service.engine).pitr_restore:
-        return refuse(loc, (
-            f"{service.engine.value} cannot restore to a point in time through its operator (engines that can: "
-            f"{', '.join(PITR_ENGINES)}); remove point_in_time to restore a backup, or name one with backup: <id>"))
     oldest = now - dt.timedelta(days=source.backups.retention_days)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     if not oldest <= when <= now:
