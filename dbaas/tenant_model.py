@@ -69,7 +69,7 @@ class Decommission(_Strict):
 
 
 LATEST_BACKUP = "latest"
-BackupId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+BACKUP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
 OperationId = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=DNS_LABEL)]
 
 
@@ -81,15 +81,25 @@ class RestoreFrom(_Strict):
     """
 
     service: ServiceName = Field(description="A service of the same tenant and engine, with backups.")
-    backup: Literal["latest"] | BackupId = Field(
+    backup: str = Field(
         default=LATEST_BACKUP,
-        description="'latest' (a clone), or an engine-native backup id from the source's backup location.",
+        description="'latest' (a clone), or an engine-native backup id from the source's backup location: MongoDB "
+                    "the PBM backup name, YugabyteDB a Backup object's name, Aerospike the backup's data path, "
+                    "DragonflyDB the snapshot's timestamp.",
     )
     point_in_time: AwareDatetime | None = Field(
         default=None,
         description="Restore to this instant (UTC, e.g. '2026-11-20T10:15:00Z'); only engines with PITR, inside the "
                     "source's retention_days; `backup` then names the base backup, taken before that instant.",
     )
+
+    @field_validator("backup")
+    @classmethod
+    def _backup_id(cls, value: str) -> str:
+        if not BACKUP_ID.match(value) or ".." in value.split("/"):
+            raise ValueError(f"{value!r} is neither 'latest' nor a backup id (letters, digits and . _ : / -, at most "
+                             "200 characters, no '..' segment)")
+        return value
 
     @field_validator("point_in_time")
     @classmethod
@@ -111,7 +121,9 @@ class Operation(_Strict):
     """
 
     id: OperationId = Field(description="Names the operation's object; new ids only.")
-    action: Literal["backup", "restart"] = Field(description="backup: an on-demand backup; restart: a rolling restart.")
+    action: Literal["backup"] = Field(
+        description="backup: an on-demand backup. (No restart: none of the six operators has a one-shot restart "
+                    "object, and one made through the pod template would restart again when the entry is removed.)")
 
 
 class Service(_Strict):
@@ -130,7 +142,7 @@ class Service(_Strict):
         default=None, description="Create this new service from another service's backups (restore, PITR, clone)."
     )
     operations: list[Operation] = Field(
-        default_factory=list, description="One-shot operations (on-demand backup, rolling restart); each id runs once."
+        default_factory=list, description="One-shot operations (on-demand backup); each id runs once."
     )
 
     @field_validator("version")
