@@ -7,6 +7,7 @@ compare-and-swap in `TenantStore.publish`.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from api.auth import Caller
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
-from api.field_errors import Loc, field_errors
+from api.field_errors import Loc, field_errors, parse_path
 from api.git_store import Author, GitError, GitRepository, RefConflict
 from api.metrics import ApiMetrics
 from api.permissions import Action, authorize, authorize_create, authorize_org_move, can_see
@@ -24,6 +25,7 @@ from api.plan_diff import change_report
 from api.schemas import ChangeResult, Operation, TenantView
 from api.settings import ApiSettings
 from api.tenant_store import TenantRecord, TenantStore
+from dbaas.lifecycle.review import transition_review
 from dbaas.tenant_model import Service, Tenant
 
 
@@ -52,6 +54,7 @@ class ProvisioningService:
             if existing is not None:
                 where = f"pending branch {existing.pending_branch}" if existing.pending_branch else existing.path
                 raise Conflict(f"tenant id {tenant.id!r} is already used by {where}")
+            _check_transitions(None, tenant, lambda loc: ("body", *loc))
             tracking = self.store.tracking_value(tenant.id)
             return self._commit(caller, Operation.create, None, tenant, tracking,
                                 f"create tenant {tenant.id} ({tenant.data_region})")
@@ -71,6 +74,7 @@ class ProvisioningService:
                                    "between regions is a data migration, not an edit")
             if tenant == old:
                 raise Conflict(f"the request does not change tenant {tenant_id!r}")
+            _check_transitions(old, tenant, lambda loc: ("body", *loc))
             return self._commit(caller, Operation.replace, record, tenant, self.store.tracking_value(tenant_id),
                                 f"update tenant {tenant_id}")
 
@@ -83,6 +87,7 @@ class ProvisioningService:
                 raise Conflict(f"tenant {tenant_id!r} already has a service named {service.name!r}")
             services = [*old.services, service]
             new = _revalidated(old, {"services": services}, new_service_index=len(services) - 1)
+            _check_transitions(old, new, _new_service_relocation(len(services) - 1))
             return self._commit(caller, Operation.add_service, record, new, self.store.tracking_value(tenant_id),
                                 f"add service {service.name} ({service.engine.value}) to tenant {tenant_id}")
 
@@ -188,6 +193,21 @@ def _revalidated(old: Tenant, update: dict[str, Any], new_service_index: int | N
             return ("tenant", *loc)
 
         raise Unprocessable(field_errors(exc.errors(include_url=False), relocate)) from None
+
+
+def _check_transitions(old: Tenant | None, new: Tenant, relocate: Callable[[Loc], Loc]) -> None:
+    """The same lifecycle guards as `dbaas diff` (dbaas/lifecycle), against the declaration the change applies to:
+    a restore must name a service of this tenant that has backups, a change must not shrink storage, etc."""
+    review = transition_review([old] if old else [], [new], None, dt.datetime.now(dt.timezone.utc))
+    if review.refused:
+        raise Unprocessable(field_errors(
+            [{"loc": parse_path(p.field), "msg": p.message, "type": "value_error"} for p in review.refused], relocate))
+
+
+def _new_service_relocation(index: int) -> Callable[[Loc], Loc]:
+    def relocate(loc: Loc) -> Loc:
+        return ("body", *loc[2:]) if loc[:2] == ("services", index) else ("tenant", *loc)
+    return relocate
 
 
 def _field_error(loc: Loc, message: str) -> Unprocessable:

@@ -287,3 +287,39 @@ def test_health_and_metrics(client, repo):
     assert health.json() == {"status": "ok", "base_branch": "main", "base_commit": git(repo, "rev-parse", "main").strip()}
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'dbaas_api_requests_total{method="GET",route="/v1/tenants/{tenant_id}",status="200"} 1.0' in metrics.text
+
+
+WALLETS_COPY = {"name": "wallets-copy", "engine": "mongodb", "version": "7.0", "topology": "clustered", "replicas": 3,
+                "storage_gb": 250, "restore_from": {"service": "wallets"}}
+
+
+def test_restore_is_a_new_service_written_on_a_branch_with_its_diff(client, repo):
+    response = client.post("/v1/tenants/kudi-pay/services", json=WALLETS_COPY, headers=auth(**ADMIN))
+    assert response.status_code == 202, response.text
+    result = response.json()
+    text = git(repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert "  - name: wallets-copy\n" in text and "restore_from: {service: wallets" in text
+    added = [urn.rsplit("::", 1)[-1] for urn in result["plan"]["added"]]
+    assert {"kudi-pay-wallets-copy-restore", "kudi-pay-wallets-copy-restore-seed"} <= set(added)
+    assert result["plan"]["destructive"] == []
+
+
+def test_restore_request_passes_the_same_guards_as_the_diff(client):
+    bad = {**WALLETS_COPY, "storage_gb": 100, "restore_from": {"service": "ledger"}}
+    response = client.post("/v1/tenants/kudi-pay/services", json=bad, headers=auth(**ADMIN))
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "restore_from", "service"], "'ledger' is a vitess service; a mongodb service can only restore from "
+                                              "mongodb backups: use engine: vitess")]
+
+
+def test_replace_that_shrinks_storage_is_refused_with_the_field(client):
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**ADMIN))
+    tenant = copy.deepcopy(view.json()["tenant"])
+    tenant["services"][1]["storage_gb"] = 200
+    response = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**ADMIN), "If-Match": view.headers["etag"]})
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "services", 1, "storage_gb"], "250 -> 200 GB shrinks the data volumes, which Kubernetes refuses "
+         "for a PersistentVolumeClaim (and some operators silently ignore); keep storage_gb at 250 or more, or create "
+         "a smaller new service and move the data into it logically (dump and load)")]
