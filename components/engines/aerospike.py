@@ -227,7 +227,7 @@ class AerospikeInstance(EngineInstance):
     def restore(self, source: RestoreFrom) -> None:
         """A Full restore of the named backup (its data path under the source's prefix) through this instance's
         own backup service, which holds this cluster's credentials and the source's storage."""
-        self.custom_resource("restore", BACKUP_API, "AerospikeRestore", f"{self.instance_name}-restore", {
+        self.one_shot("restore", BACKUP_API, "AerospikeRestore", f"{self.instance_name}-restore", {
             "backupService": self.backup_service_ref(),
             "type": "Full",
             "config": {
@@ -236,4 +236,4 @@ class AerospikeInstance(EngineInstance):
                 "backup-data-path": source.backup,
                 "policy": {"parallel": 4},
             },
-        }, depends_on=[self.instance, self.backup_service], annotations=self.awaited(COMPLETED))
+        }, COMPLETED, depends_on=[self.instance, self.backup_service])

@@ -191,6 +191,13 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         """Where the source's backups are in the (shared) tenant bucket: `<engine>/<service>`."""
         return f"{self.ENGINE.value}/{source.service}"
 
+    def one_shot(self, suffix: str, api_version: str, kind: str, name: str, spec: dict, condition: str,
+                 depends_on: Sequence[pulumi.Resource] = ()) -> CustomResource:
+        """A backup or restore object: awaited (`condition`), and retained when its entry leaves the declaration, so
+        removing an operation or a restored service's marker never asks the operator to delete a backup."""
+        return self.custom_resource(suffix, api_version, kind, name, spec, depends_on=depends_on,
+                                    annotations=self.awaited(condition), retain=True)
+
     @staticmethod
     def awaited(*conditions: str) -> dict[str, str]:
         """Annotations that make pulumi-kubernetes wait for `conditions` (or, for a Job, its completion)."""
@@ -225,9 +232,11 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     def custom_resource(
         self, suffix: str, api_version: str, kind: str, name: str, spec: dict, *, holds_data: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, str] | None = None,
+        depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, str] | None = None, retain: bool = False,
     ) -> CustomResource:
         opts = self.data_opts if holds_data else self.child
+        if retain:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
         if depends_on:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
         metadata = {"name": name, "namespace": self.namespace, "labels": self.labels}

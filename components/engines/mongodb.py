@@ -191,11 +191,11 @@ class MongodbInstance(EngineInstance):
                                     holds_data=True, depends_on=[self.credentials])
 
     def backup_now(self, name: str) -> None:
-        self.custom_resource(f"{name}-backup", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-{name}", {
+        self.one_shot(f"{name}-backup", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-{name}", {
             "clusterName": self.instance_name,
             "storageName": storage_name(self.service.name),
             "type": "physical",
-        }, depends_on=[self.instance], annotations=self.awaited(READY))
+        }, READY, depends_on=[self.instance])
 
     def restore(self, source: RestoreFrom) -> None:
         """A clone restores a fresh backup of the source (the seed), found by name through the source's storage,
@@ -204,11 +204,11 @@ class MongodbInstance(EngineInstance):
         spec: dict = {"clusterName": self.instance_name}
         depends = [self.instance]
         if source.backup == LATEST_BACKUP:
-            seed = self.custom_resource("restore-seed", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-seed", {
+            seed = self.one_shot("restore-seed", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-seed", {
                 "clusterName": self.source_instance(source),
                 "storageName": storage_name(source.service),
                 "type": "physical",
-            }, annotations=self.awaited(READY))
+            }, READY)
             spec["backupName"] = f"{self.instance_name}-seed"
             depends.append(seed)
         else:
@@ -220,5 +220,5 @@ class MongodbInstance(EngineInstance):
             }
         if source.point_in_time is not None:
             spec["pitr"] = {"type": "date", "date": source.point_in_time.strftime(PITR_DATE)}
-        self.custom_resource("restore", API, "PerconaServerMongoDBRestore", f"{self.instance_name}-restore", spec,
-                             depends_on=depends, annotations=self.awaited(READY))
+        self.one_shot("restore", API, "PerconaServerMongoDBRestore", f"{self.instance_name}-restore", spec, READY,
+                      depends_on=depends)

@@ -125,9 +125,8 @@ class YugabyteInstance(EngineInstance):
         }
 
     def backup_now(self, name: str) -> None:
-        self.custom_resource(f"{name}-backup", API, "Backup", f"{self.instance_name}-{name}",
-                             self.backup_spec(self.instance_name), depends_on=[self.instance],
-                             annotations=self.awaited(ACCEPTED))
+        self.one_shot(f"{name}-backup", API, "Backup", f"{self.instance_name}-{name}",
+                      self.backup_spec(self.instance_name), ACCEPTED, depends_on=[self.instance])
 
     def restore(self, source: RestoreFrom) -> None:
         """RestoreJob names a Backup object: for a clone, a fresh Backup of the source universe (the seed);
@@ -136,12 +135,11 @@ class YugabyteInstance(EngineInstance):
         backup = source.backup
         if backup == LATEST_BACKUP:
             backup = f"{self.instance_name}-seed"
-            depends.append(self.custom_resource("restore-seed", API, "Backup", backup,
-                                                self.backup_spec(self.source_instance(source)),
-                                                annotations=self.awaited(ACCEPTED)))
-        self.custom_resource("restore", API, "RestoreJob", f"{self.instance_name}-restore", {
+            depends.append(self.one_shot("restore-seed", API, "Backup", backup,
+                                         self.backup_spec(self.source_instance(source)), ACCEPTED))
+        self.one_shot("restore", API, "RestoreJob", f"{self.instance_name}-restore", {
             "actionType": "RESTORE",
             "universe": self.instance_name,
             "backup": backup,
             "keyspace": YSQL_DATABASE,
-        }, depends_on=depends, annotations=self.awaited(ACCEPTED))
+        }, ACCEPTED, depends_on=depends)

@@ -105,6 +105,17 @@ def test_mongodb_point_in_time_restore_reads_the_named_base_at_the_source_prefix
     assert source_s3["serverSideEncryption"]["kmsKeyID"].startswith("arn:aws:kms:af-south-1:111122223333:key/")
 
 
+def test_one_shot_objects_are_retained_when_their_entry_goes(plan):
+    """Removing an operation (or a restored service's marker) must not make the operator delete a backup."""
+    one_shots = [r for r in plan.registrations if r.name.endswith(("-restore", "-restore-seed", "-op-pre-upgrade-backup"))
+                 and r.type.startswith("kubernetes:") and "batch/v1" not in r.type]
+    assert sorted(r.name for r in one_shots) == [
+        "shop-docs-clone-restore", "shop-docs-clone-restore-seed", "shop-docs-op-pre-upgrade-backup",
+        "shop-docs-pitr-restore", "shop-kv-named-restore", "shop-ledger-clone-restore", "shop-ledger-clone-restore-seed",
+        "shop-ledger-named-restore"]
+    assert all(r.retain_on_delete for r in one_shots)
+
+
 def test_backup_operation_is_one_awaited_object_named_after_its_id(plan):
     backup = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "shop-docs-op-pre-upgrade-backup")
     assert backup["metadata"]["name"] == "docs-mongodb-op-pre-upgrade"
