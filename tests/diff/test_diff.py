@@ -12,7 +12,7 @@ from dbaas.cli import main
 from dbaas.errors import InputError
 from dbaas.offline.diff import PlanSnapshot, ResourceState, diff_plans
 from dbaas.offline.diff_command import run_diff
-from dbaas.offline.diff_render import render_markdown
+from dbaas.offline.diff_render import render_markdown, to_json
 from tests.conftest import PROJECT_DIR
 
 PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenants")
@@ -126,3 +126,24 @@ def test_refused_transition_fails_the_diff_with_its_location_and_attention_is_li
     assert ("> [!NOTE]\n> **Needs attention** (allowed, risky):\n> - `tenants/lagos/kudi-pay.yaml:21:14` "
             "services[1].version: mongodb 7.0 -> 8.0: rolling in-place upgrade") in comment
     assert "> - `tenants/lagos/kudi-pay.yaml:16:17` services[0].storage_gb: 500 -> 400 GB shrinks" in comment
+
+
+def test_a_new_service_may_not_take_a_name_from_the_tenant_files_history(repo: Path):
+    """naija-stream (unprotected) drops `cache` in one commit; adding a `cache` back later would write into, and
+    restore from, the old one's backups under dragonfly/cache."""
+    path = repo / "tenants" / "lagos" / "naija-stream.yaml"
+    original = path.read_text(encoding="utf-8")
+    cache = original[original.index("  - name: cache\n"):]
+    path.write_text(original.replace(cache, ""), encoding="utf-8")
+    _git(repo.parent, "-c", "user.name=t", "-c", "user.email=t@example.net", "commit", "-qam", "drop cache")
+    path.write_text(original, encoding="utf-8")
+
+    report = run_diff("lagos", repo, "HEAD")
+
+    line = original[:original.index("  - name: cache\n")].count("\n") + 1
+    assert [str(p) for p in report.transition_problems] == [
+        f"tenants/lagos/naija-stream.yaml:{line}:11: services[1].name: a service named 'cache' existed in this tenant "
+        "before, and its backups may still be kept under 'dragonfly/cache' in the tenant bucket; choose a new name "
+        "(to get its data back, restore_from a service that still exists)"]
+    assert report.blocking
+    assert to_json(report)["transitionProblems"] == [str(p) for p in report.transition_problems]
