@@ -24,6 +24,8 @@ class EngineLifecycle:
 
 LIFECYCLE: dict[EngineName, EngineLifecycle] = {
     EngineName.yugabyte: EngineLifecycle(
+        # YBA grows a Kubernetes universe's volumes in place when the storage class allows expansion
+        # (docs.yugabyte.com yugabyte-platform/scale-deployments/edit-universe); shrinking needs a "full move".
         storage_growth_refused=None,
         one_version_at_a_time=None,
         # single -> clustered changes replicationFactor, which YBUniverse's own CEL rule forbids (schema check).
