@@ -257,11 +257,11 @@ RESTORE_WAYS: dict[EngineName, RestoreWay] = {
     EngineName.scylla: RestoreWay(
         how="not yet: `sctool restore` must run against Scylla Manager with the new cluster registered",
         clone=False, named=False, point_in_time=False,
-        missing="the platform does not orchestrate Scylla Manager restores yet; restore by hand with `sctool restore` "
-                "(engines README)"),
+        missing="Scylla Manager's API is one per region and has no per-tenant authorisation, so no tenant-namespace "
+                "Job may drive it; a platform operator restores with `sctool restore` (engines README)"),
     EngineName.vitess: RestoreWay(
         how="not yet: vttablet restores only from its own cluster's backup location",
         clone=False, named=False, point_in_time=False,
-        missing="vttablet restores only from its own backup storage root, so a new cluster cannot start from another "
-                "cluster's backups without a copy the platform does not make yet"),
+        missing="vttablet restores only from its own backup storage root, and a backup holds the source keyspace's "
+                "database (vt_<keyspace>), so a new service cannot start from another service's backups"),
 }

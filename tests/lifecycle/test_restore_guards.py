@@ -96,11 +96,12 @@ def test_what_each_engine_can_restore_is_checked_by_the_model(tmp_path, engine):
     with pytest.raises(InputError) as caught:
         review(tmp_path, text, text)
     expected = {
-        "scylla": "restore_from: scylla cannot restore into a new service yet: the platform does not orchestrate "
-                  "Scylla Manager restores yet; restore by hand with `sctool restore` (engines README)",
+        "scylla": "restore_from: scylla cannot restore into a new service yet: Scylla Manager's API is one per "
+                  "region and has no per-tenant authorisation, so no tenant-namespace Job may drive it; a platform "
+                  "operator restores with `sctool restore` (engines README)",
         "vitess": "restore_from: vitess cannot restore into a new service yet: vttablet restores only from its own "
-                  "backup storage root, so a new cluster cannot start from another cluster's backups without a copy "
-                  "the platform does not make yet",
+                  "backup storage root, and a backup holds the source keyspace's database (vt_<keyspace>), so a new "
+                  "service cannot start from another service's backups",
     }.get(engine, f"restore_from.point_in_time: {engine} cannot restore to a point in time through its operator "
                   "(engines that can: mongodb); remove point_in_time to restore a backup")
     field, message = expected.split(": ", 1)
