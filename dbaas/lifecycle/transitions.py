@@ -126,16 +126,6 @@ def restore_from_edit(base: Service, head: Service) -> Finding | None:
         "and leave this one as it is"))
 
 
-def operation_reuse(base: Service, head: Service) -> Finding | None:
-    before = {op.id: op.action for op in base.operations}
-    for i, op in enumerate(head.operations):
-        if op.id in before and before[op.id] != op.action:
-            return refuse(("operations", i, "id"), (
-                f"operation id {op.id!r} already ran as a {before[op.id]}; its object is named after the id, so "
-                f"it would not run again: give the {op.action} a new id"))
-    return None
-
-
 def upgrade(base: Service, head: Service) -> Finding | None:
     if _version_index(head) <= _version_index(base) or version_skip(base, head) is not None:
         return None
@@ -170,7 +160,7 @@ def backups_removed(base: Service, head: Service) -> Finding | None:
 
 SERVICE_GUARDS: tuple[ServiceGuard, ...] = (
     storage_shrink, storage_growth, version_downgrade, version_skip, durability_drop, topology_change,
-    retention_cut, restore_from_edit, operation_reuse,
+    retention_cut, restore_from_edit,
     upgrade, scale_in, storage_growth_attention, backups_removed,
 )
 """Every guard on a service that exists on both sides with the same engine (engine changes are removals)."""
