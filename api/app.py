@@ -21,7 +21,10 @@ from api.field_errors import field_errors
 from api.idempotency import IdempotencyStore
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
 from api.rate_limit import OrgRateLimiter
-from api.schemas import ChangeResult, ErrorResponse, Health, TenantList, TenantView, ValidationErrorResponse
+from api.schemas import (
+    BackupRequest, ChangeResult, ErrorResponse, Health, RestoreRequest, ScaleRequest, TenantList, TenantView,
+    ValidationErrorResponse,
+)
 from api.service import ProvisioningService
 from api.settings import ApiSettings
 from api.status_routes import add_status_routes
@@ -170,6 +173,26 @@ def create_app(settings: ApiSettings) -> FastAPI:
         return accepted(service.remove_service(who, tenant_id, name, if_match))
 
     add_status_routes(app, service, Who, _READ)
+    ServiceNamePath = Annotated[ServiceName, Path()]
+
+    @app.post("/v1/tenants/{tenant_id}/services/{name}/scale", status_code=202, response_model=ChangeResult,
+              responses=_WRITE, tags=["services"])
+    def scale_service(tenant_id: TenantIdPath, name: ServiceNamePath, body: ScaleRequest, who: Who,
+                      if_match: IfMatch = None) -> JSONResponse:
+        return accepted(service.scale_service(who, tenant_id, name, body, if_match))
+
+    @app.post("/v1/tenants/{tenant_id}/services/{name}/backups", status_code=202, response_model=ChangeResult,
+              responses=_WRITE, tags=["services"])
+    def backup_service(tenant_id: TenantIdPath, name: ServiceNamePath, body: BackupRequest, who: Who,
+                       if_match: IfMatch = None) -> JSONResponse:
+        return accepted(service.backup_service(who, tenant_id, name, body, if_match))
+
+    @app.post("/v1/tenants/{tenant_id}/services/{name}/restores", status_code=202, response_model=ChangeResult,
+              responses=_WRITE, tags=["services"])
+    def restore_service(tenant_id: TenantIdPath, name: ServiceNamePath, body: RestoreRequest, who: Who,
+                        if_match: IfMatch = None) -> JSONResponse:
+        return accepted(service.restore_service(who, tenant_id, name, body, if_match))
+
     app.state.service = service
     app.state.metrics = metrics
     return app

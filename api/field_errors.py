@@ -32,12 +32,12 @@ def field_errors(errors: Iterable[Mapping[str, Any]], relocate: Callable[[Loc], 
             messages = [err["msg"]]
         for message in messages:
             relative, text = split_field_prefix(message)
-            full = relocate(loc + _parse_path(relative) if relative else loc)
+            full = relocate(loc + parse_path(relative) if relative else loc)
             result.append(FieldError(loc=list(full), field=_display(full), msg=text, type=err["type"]))
     return result
 
 
-def _parse_path(path: str) -> Loc:
+def parse_path(path: str) -> Loc:
     """'services[1].backups.retention_days' -> ('services', 1, 'backups', 'retention_days')."""
     return tuple(int(index) if index else name for name, index in re.findall(r"([a-z_]+)|\[(\d+)\]", path))
 

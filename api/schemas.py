@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.errors import FieldError
 from api.plan_diff import PlanDiffSummary, PolicyResult
 from api.status import ServiceStatus
-from dbaas.tenant_model import Tenant
+from dbaas.tenant_model import LATEST_BACKUP, OperationId, ServiceName, Tenant
 
 
 class Operation(str, Enum):
@@ -19,6 +21,9 @@ class Operation(str, Enum):
     remove_service = "remove-service"
     decommission_service = "decommission-service"
     decommission = "decommission"
+    scale_service = "scale-service"
+    backup_service = "backup-service"
+    restore_service = "restore-service"
 
 
 class ChangeResult(BaseModel):
@@ -34,6 +39,36 @@ class ChangeResult(BaseModel):
     plan: PlanDiffSummary
     policies: list[PolicyResult]
     policies_passed: bool
+    attention: list[str] = Field(default_factory=list, description=(
+        "Allowed but risky changes (upgrade, scale-in, storage growth) as `field: message`, the diff's "
+        "'needs attention' section."))
+
+
+class ScaleRequest(BaseModel):
+    """New size of a service; fields left out keep their value. The lifecycle guards apply (no shrink, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    replicas: int | None = Field(default=None, ge=1)
+    topology: Literal["single", "clustered"] | None = None
+    storage_gb: int | None = Field(default=None, ge=1)
+
+
+class BackupRequest(BaseModel):
+    """An on-demand backup: one `operations` entry (replacing the service's earlier, already-run ones)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: OperationId | None = Field(default=None, description="Defaults to `b-<UTC yyyymmddhhmmss>`.")
+
+
+class RestoreRequest(BaseModel):
+    """Restore (or clone) a service into a NEW service of the same tenant; shape defaults to the source's."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: ServiceName = Field(description="The new service's name.")
+    backup: str = Field(default=LATEST_BACKUP, description="'latest' (a clone) or an engine-native backup id.")
+    point_in_time: AwareDatetime | None = None
+    version: str | None = Field(default=None, description="At least the source's; defaults to it.")
+    storage_gb: int | None = Field(default=None, ge=1, description="At least the source's; defaults to it.")
 
 
 class TenantView(BaseModel):

@@ -7,6 +7,7 @@ compare-and-swap in `TenantStore.publish`.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -17,15 +18,16 @@ from pydantic import ValidationError
 from api.auth import Caller
 from api.control_plane import ControlPlane
 from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
-from api.field_errors import Loc, field_errors
+from api.field_errors import Loc, field_errors, parse_path
 from api.git_store import Author, GitError, GitRepository, RefConflict
 from api.metrics import ApiMetrics
 from api.permissions import Action, authorize, authorize_create, authorize_org_move, can_see
 from api.plan_diff import change_report
-from api.schemas import ChangeResult, Operation, TenantView
+from api.schemas import BackupRequest, ChangeResult, Operation, RestoreRequest, ScaleRequest, TenantView
 from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_store import TenantRecord, TenantStore
+from dbaas.lifecycle.review import transition_review
 from dbaas.tenant_model import Service, Tenant
 
 
@@ -62,9 +64,10 @@ class ProvisioningService:
             if existing is not None:
                 where = f"pending branch {existing.pending_branch}" if existing.pending_branch else existing.path
                 raise Conflict(f"tenant id {tenant.id!r} is already used by {where}")
+            attention = _check_transitions(None, tenant, lambda loc: ("body", *loc))
             tracking = self.store.tracking_value(tenant.id)
             return self._commit(caller, Operation.create, None, tenant, tracking,
-                                f"create tenant {tenant.id} ({tenant.data_region})")
+                                f"create tenant {tenant.id} ({tenant.data_region})", attention)
 
     def replace(self, caller: Caller, tenant_id: str, tenant: Tenant, if_match: str | None) -> ChangeResult:
         if tenant.id != tenant_id:
@@ -81,20 +84,76 @@ class ProvisioningService:
                                    "between regions is a data migration, not an edit")
             if tenant == old:
                 raise Conflict(f"the request does not change tenant {tenant_id!r}")
+            attention = _check_transitions(old, tenant, lambda loc: ("body", *loc))
             return self._commit(caller, Operation.replace, record, tenant, self.store.tracking_value(tenant_id),
-                                f"update tenant {tenant_id}")
+                                f"update tenant {tenant_id}", attention)
 
-    def add_service(self, caller: Caller, tenant_id: str, service: Service, if_match: str | None) -> ChangeResult:
+    def add_service(self, caller: Caller, tenant_id: str, service: Service | dict[str, Any], if_match: str | None,
+                    operation: Operation = Operation.add_service) -> ChangeResult:
         with self._write_lock:
             record = self._visible(caller, tenant_id, Action.manage_services)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
-            if any(s.name == service.name for s in old.services):
-                raise Conflict(f"tenant {tenant_id!r} already has a service named {service.name!r}")
-            services = [*old.services, service]
+            name = service.name if isinstance(service, Service) else service["name"]
+            if any(s.name == name for s in old.services):
+                raise Conflict(f"tenant {tenant_id!r} already has a service named {name!r}")
+            services = [*(s.model_dump() for s in old.services),
+                        service.model_dump() if isinstance(service, Service) else service]
             new = _revalidated(old, {"services": services}, new_service_index=len(services) - 1)
-            return self._commit(caller, Operation.add_service, record, new, self.store.tracking_value(tenant_id),
-                                f"add service {service.name} ({service.engine.value}) to tenant {tenant_id}")
+            attention = _check_transitions(old, new, _new_service_relocation(len(services) - 1))
+            added = new.services[-1]
+            verb = "restore" if operation is Operation.restore_service else "add"
+            return self._commit(caller, operation, record, new, self.store.tracking_value(tenant_id),
+                                f"{verb} service {added.name} ({added.engine.value}) to tenant {tenant_id}", attention)
+
+    # Service operations: each is the same tenant-file change a person would make, on a branch, with its diff.
+
+    def scale_service(self, caller: Caller, tenant_id: str, name: str, request: ScaleRequest,
+                      if_match: str | None) -> ChangeResult:
+        changes = request.model_dump(exclude_none=True)
+        if not changes:
+            raise _field_error(("body",), "give at least one of replicas, topology, storage_gb")
+        return self._change_service(caller, tenant_id, name, if_match, Operation.scale_service,
+                                    lambda svc: {**svc, **changes},
+                                    f"scale service {name} of tenant {tenant_id} ({_describe(changes)})")
+
+    def backup_service(self, caller: Caller, tenant_id: str, name: str, request: BackupRequest,
+                       if_match: str | None) -> ChangeResult:
+        op_id = request.id or dt.datetime.now(dt.timezone.utc).strftime("b-%Y%m%d%H%M%S")
+        return self._change_service(caller, tenant_id, name, if_match, Operation.backup_service,
+                                    lambda svc: {**svc, "operations": [{"id": op_id, "action": "backup"}]},
+                                    f"on-demand backup {op_id} of service {name} of tenant {tenant_id}")
+
+    def restore_service(self, caller: Caller, tenant_id: str, source_name: str, request: RestoreRequest,
+                        if_match: str | None) -> ChangeResult:
+        """A restore is a new service shaped like its source (same engine, size and backups) with restore_from."""
+        record = self._visible(caller, tenant_id, Action.manage_services)
+        source = next((s for s in record.tenant.services if s.name == source_name), None)
+        if source is None:
+            raise NotFound(f"tenant {tenant_id!r} has no service named {source_name!r}")
+        restore = {"service": source_name, "backup": request.backup, "point_in_time": request.point_in_time}
+        service = {**source.model_dump(exclude={"decommission", "operations", "restore_from"}),
+                   "name": request.name, "restore_from": restore,
+                   **request.model_dump(include={"version", "storage_gb"}, exclude_none=True)}
+        return self.add_service(caller, tenant_id, service, if_match, Operation.restore_service)
+
+    def _change_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None, operation: Operation,
+                        change: Callable[[dict[str, Any]], dict[str, Any]], subject: str) -> ChangeResult:
+        """Apply `change` to one service; the service's earlier `operations` ran already, so they go."""
+        with self._write_lock:
+            record = self._visible(caller, tenant_id, Action.manage_services)
+            _check_if_match(record, if_match, required=False)
+            old = record.tenant
+            index = next((i for i, s in enumerate(old.services) if s.name == name), None)
+            if index is None:
+                raise NotFound(f"tenant {tenant_id!r} has no service named {name!r}")
+            services = [s.model_dump() for s in old.services]
+            services[index] = change({**services[index], "operations": []})
+            new = _revalidated(old, {"services": services}, new_service_index=index)
+            if new == old:
+                raise Conflict(f"the request does not change service {name!r}")
+            attention = _check_transitions(old, new, _new_service_relocation(index))
+            return self._commit(caller, operation, record, new, self.store.tracking_value(tenant_id), subject, attention)
 
     def remove_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None) -> ChangeResult:
         """Protected tenants keep the service with a decommission marker; others drop it."""
@@ -145,7 +204,7 @@ class ProvisioningService:
         return record
 
     def _commit(self, caller: Caller, operation: Operation, previous: TenantRecord | None, tenant: Tenant,
-                tracking_old: str, subject: str) -> ChangeResult:
+                tracking_old: str, subject: str, attention: list[str] | None = None) -> ChangeResult:
         name, email = caller.author
         body = f"Requested through the provisioning API by {caller.sub} (org {caller.org})."
 
@@ -160,7 +219,7 @@ class ProvisioningService:
                 self.store.publish(change, tracking_old)
             return ChangeResult(tenant_id=tenant.id, operation=operation, branch=change.branch,
                                 commit=change.written.commit, base=change.base, path=change.path,
-                                etag=f'"{change.written.blob}"', **report.model_dump())
+                                etag=f'"{change.written.blob}"', attention=attention or [], **report.model_dump())
 
         result = self._guard(write)
         self.metrics.changes.labels(operation.value).inc()
@@ -205,6 +264,27 @@ def _revalidated(old: Tenant, update: dict[str, Any], new_service_index: int | N
             return ("tenant", *loc)
 
         raise Unprocessable(field_errors(exc.errors(include_url=False), relocate)) from None
+
+
+def _check_transitions(old: Tenant | None, new: Tenant, relocate: Callable[[Loc], Loc]) -> list[str]:
+    """The same lifecycle guards as `dbaas diff` (dbaas/lifecycle), against the declaration the change applies to:
+    a restore must name a service of this tenant that has backups, a change must not shrink storage, etc.
+    Refusals are 422 field errors; the attention items are returned as `field: message`."""
+    review = transition_review([old] if old else [], [new], None, dt.datetime.now(dt.timezone.utc))
+    if review.refused:
+        raise Unprocessable(field_errors(
+            [{"loc": parse_path(p.field), "msg": p.message, "type": "value_error"} for p in review.refused], relocate))
+    return [f"{p.field}: {p.message}" for p in review.attention]
+
+
+def _describe(changes: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in changes.items())
+
+
+def _new_service_relocation(index: int) -> Callable[[Loc], Loc]:
+    def relocate(loc: Loc) -> Loc:
+        return ("body", *loc[2:]) if loc[:2] == ("services", index) else ("tenant", *loc)
+    return relocate
 
 
 def _field_error(loc: Loc, message: str) -> Unprocessable:

@@ -48,23 +48,33 @@ def render_tenant(tenant: Tenant) -> bytes:
 
 
 def _service_lines(service: dict[str, Any]) -> list[str]:
-    defaults = {name: f.default for name, f in Service.model_fields.items() if not f.is_required()}
+    defaults = {name: f.get_default(call_default_factory=True) for name, f in Service.model_fields.items()
+                if not f.is_required()}
     out = []
     for key in Service.model_fields:
         value = service[key]
         if key in defaults and value == defaults[key]:
             continue
-        rendered = _flow_map(value) if isinstance(value, dict) else _scalar(value)
+        rendered = _flow(value)
         out.append(f"{'  - ' if not out else '    '}{key}: {rendered}")
     return out
 
 
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return _flow_map(value)
+    if isinstance(value, list):
+        return _flow_list(value)
+    return _scalar(value)
+
+
 def _flow_list(values: list[Any]) -> str:
-    return "[" + ", ".join(_scalar(v) for v in values) + "]"
+    return "[" + ", ".join(_flow(v) for v in values) + "]"
 
 
 def _flow_map(mapping: dict[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in mapping.items()) + "}"
+    """Unset optional fields (None) are left out, as a person would write it."""
+    return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in mapping.items() if v is not None) + "}"
 
 
 def _scalar(value: Any) -> str:

@@ -223,3 +223,52 @@ def backups_retained(schedule: str, retention_days: int) -> int:
     full_weeks, rest_days = divmod(retention_days, 7)
     rest = len(_fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=rest_days)))
     return max(1, full_weeks * per_week + rest)
+
+
+# --- How each engine restores a new service from another service's backups (`restore_from`). ---
+
+@dataclass(frozen=True)
+class RestoreWay:
+    """What the platform can do for `restore_from` on one engine, and how (engines README table)."""
+
+    how: str
+    clone: bool
+    """`backup: latest`: restore the source's current state."""
+    named: bool
+    """`backup: <id>`: restore one named backup."""
+    point_in_time: bool
+    """`point_in_time:` through the operator's own restore."""
+    missing: str = ""
+    """What is not possible yet, and why; shown when a declaration asks for it."""
+
+
+RESTORE_WAYS: dict[EngineName, RestoreWay] = {
+    EngineName.mongodb: RestoreWay(
+        how="PerconaServerMongoDBRestore: a clone restores a fresh PerconaServerMongoDBBackup of the source; a named "
+            "backup (or the base of a point in time, with `pitr.date`) through `backupSource` at the source's prefix",
+        clone=True, named=True, point_in_time=True),
+    EngineName.yugabyte: RestoreWay(
+        how="RestoreJob naming a Backup: a clone restores a fresh Backup of the source universe; a named backup is "
+            "the name of a Backup object of the source",
+        clone=True, named=True, point_in_time=False,
+        missing="RestoreJob has no restore time (only YBA's REST API restores to a time)"),
+    EngineName.aerospike: RestoreWay(
+        how="AerospikeRestore (type Full) through the source's backup service, naming the backup's data path",
+        clone=False, named=True, point_in_time=False,
+        missing="a clone needs the path of the source's latest backup, which only the backup service knows at run "
+                "time; name it with backup: <path> (GET /v1/backups/full on the source's backup service)"),
+    EngineName.dragonfly: RestoreWay(
+        how="one-shot Job, before the new instance starts, that copies the source's latest (or named) snapshot to "
+            "the new service's prefix under the new instance's file name (snapshot names carry the instance name)",
+        clone=True, named=True, point_in_time=False),
+    EngineName.scylla: RestoreWay(
+        how="not yet: `sctool restore` must run against Scylla Manager with the new cluster registered",
+        clone=False, named=False, point_in_time=False,
+        missing="Scylla Manager's API is one per region and has no per-tenant authorisation, so no tenant-namespace "
+                "Job may drive it; a platform operator restores with `sctool restore` (engines README)"),
+    EngineName.vitess: RestoreWay(
+        how="not yet: vttablet restores only from its own cluster's backup location",
+        clone=False, named=False, point_in_time=False,
+        missing="vttablet restores only from its own backup storage root, and a backup holds the source keyspace's "
+                "database (vt_<keyspace>), so a new service cannot start from another service's backups"),
+}

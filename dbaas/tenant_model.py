@@ -7,13 +7,16 @@ through the exported JSON Schema): add fields, never rename them.
 from __future__ import annotations
 
 import re
+from datetime import timezone
 from enum import Enum
 from typing import Annotated, Literal
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+)
 
-from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, SUPPORTED_VERSIONS, EngineName, fixed_interval
+from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval
 from dbaas.plans import PlanName, plan_for
 from dbaas.regions import KNOWN_REGIONS
 
@@ -65,6 +68,64 @@ class Decommission(_Strict):
     final_backup: bool = True
 
 
+LATEST_BACKUP = "latest"
+BACKUP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
+OperationId = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=DNS_LABEL)]
+
+
+class RestoreFrom(_Strict):
+    """Create this (new) service from another service's backups: restore, point-in-time restore or clone.
+
+    Read once, when the service is created; `dbaas diff` refuses adding it to an existing service or
+    editing it afterwards (dbaas/lifecycle), because a new restore object would restore over live data.
+    """
+
+    service: ServiceName = Field(description="A service of the same tenant and engine, with backups.")
+    backup: str = Field(
+        default=LATEST_BACKUP,
+        description="'latest' (a clone), or an engine-native backup id from the source's backup location: MongoDB "
+                    "the PBM backup name, YugabyteDB a Backup object's name, Aerospike the backup's data path, "
+                    "DragonflyDB the snapshot's timestamp.",
+    )
+    point_in_time: AwareDatetime | None = Field(
+        default=None,
+        description="Restore to this instant (UTC, e.g. '2026-11-20T10:15:00Z'); only engines with PITR, inside the "
+                    "source's retention_days; `backup` then names the base backup, taken before that instant.",
+    )
+
+    @field_validator("backup")
+    @classmethod
+    def _backup_id(cls, value: str) -> str:
+        if not BACKUP_ID.match(value) or ".." in value.split("/"):
+            raise ValueError(f"{value!r} is neither 'latest' nor a backup id (letters, digits and . _ : / -, at most "
+                             "200 characters, no '..' segment)")
+        return value
+
+    @field_validator("point_in_time")
+    @classmethod
+    def _utc(cls, value: AwareDatetime | None) -> AwareDatetime | None:
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    @model_validator(mode="after")
+    def _pitr_from_a_base(self) -> "RestoreFrom":
+        if self.point_in_time is not None and self.backup == LATEST_BACKUP:
+            raise ValueError("backup: a point-in-time restore replays the log from a base backup taken before that "
+                             "time; name it with backup: <id> instead of 'latest'")
+        return self
+
+
+class Operation(_Strict):
+    """A one-shot operation on a running service; it becomes one object named after `id`, so it runs once.
+
+    The next change to the service removes it; an id is never reused for another action.
+    """
+
+    id: OperationId = Field(description="Names the operation's object; new ids only.")
+    action: Literal["backup"] = Field(
+        description="backup: an on-demand backup. (No restart: none of the six operators has a one-shot restart "
+                    "object, and one made through the pod template would restart again when the entry is removed.)")
+
+
 class Service(_Strict):
     name: ServiceName
     engine: EngineName
@@ -76,6 +137,12 @@ class Service(_Strict):
     cdc: bool = False
     decommission: Decommission | None = Field(
         default=None, description="Set to remove a protected service; the platform takes a final backup first."
+    )
+    restore_from: RestoreFrom | None = Field(
+        default=None, description="Create this new service from another service's backups (restore, PITR, clone)."
+    )
+    operations: list[Operation] = Field(
+        default_factory=list, description="One-shot operations (on-demand backup); each id runs once."
     )
 
     @field_validator("version")
@@ -106,7 +173,31 @@ class Service(_Strict):
             )
         if self.decommission and self.decommission.final_backup and self.backups is None:
             raise ValueError("decommission.final_backup: a final backup needs a 'backups:' block on the service")
+        if any(op.action == "backup" for op in self.operations) and self.backups is None:
+            raise ValueError("operations: an on-demand backup needs a 'backups:' block on the service (its target)")
+        ids = [op.id for op in self.operations]
+        for i, op_id in enumerate(ids):
+            if op_id in ids[:i]:
+                raise ValueError(f"operations[{i}].id: operation id {op_id!r} is used twice in this service")
+        if self.restore_from is not None:
+            self._restorable(self.restore_from)
         return self
+
+    def _restorable(self, restore: RestoreFrom) -> None:
+        """What this engine's restore can do (dbaas/engine_catalog.py RESTORE_WAYS)."""
+        if restore.service == self.name:
+            raise ValueError("restore_from.service: a service cannot restore from itself; a restore always creates a "
+                             "new service: give this one a new name")
+        way = RESTORE_WAYS[self.engine]
+        engine = self.engine.value
+        if not (way.clone or way.named):
+            raise ValueError(f"restore_from: {engine} cannot restore into a new service yet: {way.missing}")
+        if restore.backup == LATEST_BACKUP and not way.clone:
+            raise ValueError(f"restore_from.backup: {engine} cannot clone the latest state: {way.missing}")
+        if restore.point_in_time is not None and not way.point_in_time:
+            pitr = ", ".join(sorted(e.value for e, w in RESTORE_WAYS.items() if w.point_in_time))
+            raise ValueError(f"restore_from.point_in_time: {engine} cannot restore to a point in time through its "
+                             f"operator (engines that can: {pitr}); remove point_in_time to restore a backup")
 
 
 class Tenant(_Strict):

@@ -18,6 +18,7 @@ from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS
 from components.engines.pod_security import restricted_container, restricted_pod
 from dbaas.engine_catalog import EngineName, backups_retained
+from dbaas.tenant_model import RestoreFrom
 
 API = "asdb.aerospike.com/v1"
 BACKUP_API = "asdb.aerospike.com/v1beta1"
@@ -37,6 +38,16 @@ STORAGE = "tenant-s3"
 POLICY = "platform"
 DEVICE_FILL = 0.9
 """The namespace file takes 90% of the volume; the rest is headroom for the filesystem."""
+RACK_ID = 1
+COMPLETED = "jsonpath={.status.phase}=Completed"
+"""AerospikeRestore's phase: InProgress, Completed or Failed."""
+
+
+def storage_revision(storage_gb: int) -> str:
+    """The rack revision for a volume size: AKO cannot resize a rack's volumes in place, but a new revision makes
+    it build the rack anew (StatefulSet `<cluster>-<rackID>-<revision>`) with the new volumes and migrate the data
+    (AerospikeCluster `rackConfig.racks[].revision`). Volumes only grow, so revisions never repeat."""
+    return f"{storage_gb}g"
 
 
 class AerospikeInstance(EngineInstance):
@@ -109,6 +120,7 @@ class AerospikeInstance(EngineInstance):
             "image": self.image,
             "aerospikeConfig": self.aerospike_config(),
             "storage": self.storage(),
+            "rackConfig": {"racks": [{"id": RACK_ID, "revision": storage_revision(self.sizing.storage_gb)}]},
             "aerospikeAccessControl": {"users": [{
                 "name": ADMIN_USERS[self.ENGINE], "secretName": self.credentials_secret,
                 "roles": ["sys-admin", "user-admin", "read-write"],
@@ -130,17 +142,22 @@ class AerospikeInstance(EngineInstance):
             },
         }
 
+    def s3_storage(self, path: str) -> dict:
+        return {"s3-storage": {"bucket": self.args.bucket, "path": path, "s3-region": self.args.placement.aws_region}}
+
     def backup_service_spec(self) -> dict:
+        """The instance's backup service: its own storage and policy. A restoring instance gets one even without
+        backups, because the restore runs through it (it holds this cluster's credentials)."""
         b = self.service.backups
+        policy: dict = {"parallel": 4}
+        if b is not None:
+            policy["retention"] = {"full": backups_retained(b.schedule, b.retention_days)}
         return {
             "image": BACKUP_SERVICE_IMAGE,
             "config": {
                 "service": {"http": {"port": 8080}},
-                "backup-policies": {POLICY: {"parallel": 4, "retention": {
-                    "full": backups_retained(b.schedule, b.retention_days)}}},
-                "storage": {STORAGE: {"s3-storage": {
-                    "bucket": self.args.bucket, "path": self.args.backup_prefix,
-                    "s3-region": self.args.placement.aws_region}}},
+                "backup-policies": {POLICY: policy},
+                "storage": {STORAGE: self.s3_storage(self.args.backup_prefix)},
             },
             "secrets": [{"secretName": self.credentials_secret,
                          "volumeMount": {"name": "credentials", "mountPath": CREDENTIALS_PATH, "readOnly": True}}],
@@ -150,17 +167,24 @@ class AerospikeInstance(EngineInstance):
                         "serviceContainer": {"securityContext": restricted_container(AEROSPIKE_UID)}},
         }
 
-    def backup_spec(self, on_demand: bool) -> dict:
+    def cluster_access(self) -> dict:
+        """How the backup service reaches this cluster: seed node over TLS, admin user from the mounted Secret."""
+        return {
+            "credentials": {"user": ADMIN_USERS[self.ENGINE], "secret-file": f"{CREDENTIALS_PATH}/password"},
+            "seed-nodes": [{"host-name": self.connection.host, "port": self.spec.client_port,
+                            "tls-name": self.instance_name}],
+        }
+
+    def backup_service_ref(self) -> dict:
+        return {"name": f"{self.instance_name}-backup", "namespace": self.namespace}
+
+    def backup_spec(self) -> dict:
         b = self.service.backups
         routine = f"{self.instance_name}-full"
         spec = {
-            "backupService": {"name": f"{self.instance_name}-backup", "namespace": self.namespace},
+            "backupService": self.backup_service_ref(),
             "config": {
-                "aerospike-cluster": {self.instance_name: {
-                    "credentials": {"user": ADMIN_USERS[self.ENGINE], "secret-file": f"{CREDENTIALS_PATH}/password"},
-                    "seed-nodes": [{"host-name": self.connection.host, "port": self.spec.client_port,
-                                    "tls-name": self.instance_name}],
-                }},
+                "aerospike-cluster": {self.instance_name: self.cluster_access()},
                 "backup-routines": {routine: {
                     "backup-policy": POLICY,
                     "interval-cron": f"0 {b.schedule}",
@@ -170,8 +194,11 @@ class AerospikeInstance(EngineInstance):
                 }},
             },
         }
+        # Each on-demand entry runs once per id (final backup, backup operations). AerospikeBackup's status
+        # lists them with no overall state that pulumi-kubernetes could await.
+        on_demand = [{"id": name, "routineName": routine, "type": "Full"} for name in self.on_demand_backups()]
         if on_demand:
-            spec["onDemandBackups"] = [{"id": "final", "routineName": routine, "type": "Full"}]
+            spec["onDemandBackups"] = on_demand
         return spec
 
     def build(self) -> CustomResource:
@@ -185,13 +212,28 @@ class AerospikeInstance(EngineInstance):
         cluster = self.custom_resource("aerospikecluster", API, "AerospikeCluster", self.instance_name,
                                        self.cluster_spec(), holds_data=True,
                                        depends_on=[features, self.credentials, self.certificate])
+        self.backup_service = None
+        if self.service.backups is not None or self.service.restore_from is not None:
+            self.backup_service = self.custom_resource("backup-service", BACKUP_API, "AerospikeBackupService",
+                                                       f"{self.instance_name}-backup", self.backup_service_spec())
         if self.service.backups is not None:
-            service = self.custom_resource("backup-service", BACKUP_API, "AerospikeBackupService",
-                                           f"{self.instance_name}-backup", self.backup_service_spec())
-            final = self.service.decommission is not None and self.service.decommission.final_backup
             self.custom_resource("backup", BACKUP_API, "AerospikeBackup", f"{self.instance_name}-backup",
-                                 self.backup_spec(on_demand=final), depends_on=[cluster, service])
+                                 self.backup_spec(), depends_on=[cluster, self.backup_service])
         return cluster
 
-    def final_backup(self) -> None:
-        """The final backup is an on-demand entry of the AerospikeBackup (see build)."""
+    def backup_now(self, name: str) -> None:
+        """On-demand backups are entries of the AerospikeBackup (see backup_spec)."""
+
+    def restore(self, source: RestoreFrom) -> None:
+        """A Full restore of the named backup (its data path under the source's prefix) through this instance's
+        own backup service, which holds this cluster's credentials and the source's storage."""
+        self.one_shot("restore", BACKUP_API, "AerospikeRestore", f"{self.instance_name}-restore", {
+            "backupService": self.backup_service_ref(),
+            "type": "Full",
+            "config": {
+                "destination": self.cluster_access(),
+                "source": self.s3_storage(self.source_prefix(source)),
+                "backup-data-path": source.backup,
+                "policy": {"parallel": 4},
+            },
+        }, COMPLETED, depends_on=[self.instance, self.backup_service])

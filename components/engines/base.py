@@ -4,12 +4,22 @@ Common to all six: the instance name, sizing from plan and service, a generated 
 a credentials Secret, TLS material where the operator needs it from the platform, the two
 NetworkPolicy openings, protection of data-holding objects, the database node class every pod runs
 on (`NODES`, the PoP's database node class), the labels its pods carry for the tenant's metrics monitor
-(`pod_labels()`/`monitor_selector()`), the PoP's `dbaas-database` PriorityClass (`PRIORITY_CLASS`), and the
-final backup that a `decommission:` marker asks for. Engine modules only map these to their operator's fields.
+(`pod_labels()`/`monitor_selector()`), the PoP's `dbaas-database` PriorityClass (`PRIORITY_CLASS`), the
+one-shot backups (the final backup a `decommission:` marker asks for, and `operations` of action `backup`),
+and the restore that `restore_from` asks for. Engine modules only map these to their operator's fields.
+
+One-shot objects (backups, restores, Jobs) carry pulumi-kubernetes' await annotations, so one that fails fails
+the `pulumi up` that created it: `pulumi.com/waitFor` (a `jsonpath=` or `condition=` expression, or a JSON list
+of them, all of which must hold) and `pulumi.com/timeoutSeconds`, without which the provider gives up after ten
+minutes (pulumi-kubernetes provider/pkg/metadata/overrides.go ReadyCondition, provider/pkg/await/await.go).
+Jobs need no waitFor: the provider's built-in Job await fails on a failed Job (provider/pkg/await/awaiters.go).
+An expression cannot say "stop at this failure state", so a restore that ends in its operator's error state
+fails the update when the timeout runs out.
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from typing import ClassVar, Sequence
 
@@ -31,9 +41,16 @@ from components.pop.node_classes import DATABASES, NodeClass
 from components.pop.priority_classes import DATABASE
 from components.protection import stateful
 from dbaas.engine_catalog import EngineName
+from dbaas.naming import service_instance
+from dbaas.tenant_model import RestoreFrom
 
 PASSWORD_LENGTH = 32
-FINAL_BACKUP_DEADLINE_SECONDS = 6 * 3600
+ONE_SHOT_DEADLINE_SECONDS = 6 * 3600
+"""How long a one-shot backup, restore or Job may take before it (and the `pulumi up`) fails."""
+FINAL_BACKUP_DEADLINE_SECONDS = ONE_SHOT_DEADLINE_SECONDS
+WAIT_FOR = "pulumi.com/waitFor"
+TIMEOUT_SECONDS = "pulumi.com/timeoutSeconds"
+FINAL_BACKUP = "final"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 """The label (value: the instance name) that tenant monitors select an instance's pods by."""
 POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
@@ -41,7 +58,7 @@ POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
 
 
 class EngineInstance(pulumi.ComponentResource, ABC):
-    """Base of `dbaas:engines:<Engine>Instance`. Subclasses implement `build()` (and `final_backup()`)."""
+    """Base of `dbaas:engines:<Engine>Instance`. Subclasses implement `build()`, `backup_now()` and `restore()`."""
 
     ENGINE: ClassVar[EngineName]
     EXTRA_PASSWORDS: ClassVar[tuple[str, ...]] = ()
@@ -108,8 +125,10 @@ class EngineInstance(pulumi.ComponentResource, ABC):
             self.child,
         )
         self.instance = self.build()
-        if self.service.decommission is not None and self.service.decommission.final_backup:
-            self.final_backup()
+        for name in self.on_demand_backups():
+            self.backup_now(name)
+        if self.service.restore_from is not None:
+            self.restore(self.service.restore_from)
         self.register_outputs(
             {"instance": self.instance_name, "namespace": self.namespace, "host": self.connection.host,
              "port": self.connection.port, "credentialsSecret": self.connection.credentials_secret}
@@ -122,8 +141,12 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         """Create the engine's custom resources; return the main one."""
 
     @abstractmethod
-    def final_backup(self) -> None:
-        """Take one last backup before a decommissioned service is removed."""
+    def backup_now(self, name: str) -> None:
+        """Take one on-demand backup, named `name` (see `on_demand_backups`), once."""
+
+    @abstractmethod
+    def restore(self, source: RestoreFrom) -> None:
+        """Restore this new instance from `source`'s backups (what each engine can do: RESTORE_WAYS)."""
 
     @abstractmethod
     def pod_selector(self) -> dict:
@@ -154,6 +177,37 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     # --- helpers for engine modules ----------------------------------------------------------
 
+    def on_demand_backups(self) -> list[str]:
+        """One-shot backups of this deploy: `final` for a decommission, `op-<id>` per backup operation. Each
+        becomes one object named after it, so it runs once; `op-` keeps ids from colliding with `final`."""
+        names = [FINAL_BACKUP] if self.service.decommission is not None and self.service.decommission.final_backup else []
+        return names + [f"op-{op.id}" for op in self.service.operations if op.action == "backup"]
+
+    def source_instance(self, source: RestoreFrom) -> str:
+        """The instance name of the service restored from (same tenant, same engine)."""
+        return service_instance(source.service, self.ENGINE.value)
+
+    def source_prefix(self, source: RestoreFrom) -> str:
+        """Where the source's backups are in the (shared) tenant bucket: `<engine>/<service>`."""
+        return f"{self.ENGINE.value}/{source.service}"
+
+    def one_shot(self, suffix: str, api_version: str, kind: str, name: str, spec: dict, condition: str,
+                 depends_on: Sequence[pulumi.Resource] = ()) -> CustomResource:
+        """A backup or restore object: awaited (`condition`), and retained when its entry leaves the declaration, so
+        removing an operation or a restored service's marker never asks the operator to delete a backup."""
+        return self.custom_resource(suffix, api_version, kind, name, spec, depends_on=depends_on,
+                                    annotations=self.awaited(condition), retain=True)
+
+    @staticmethod
+    def awaited(*conditions: str) -> dict[str, str]:
+        """Annotations that make pulumi-kubernetes wait for `conditions` (or, for a Job, its completion)."""
+        annotations = {TIMEOUT_SECONDS: str(ONE_SHOT_DEADLINE_SECONDS)}
+        if len(conditions) == 1:
+            annotations[WAIT_FOR] = conditions[0]
+        elif conditions:
+            annotations[WAIT_FOR] = json.dumps(list(conditions))
+        return annotations
+
     @property
     def tls_secret(self) -> str:
         return tls_secret_name(self.ENGINE, self.instance_name)
@@ -178,34 +232,42 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     def custom_resource(
         self, suffix: str, api_version: str, kind: str, name: str, spec: dict, *, holds_data: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (),
+        depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, str] | None = None, retain: bool = False,
     ) -> CustomResource:
         opts = self.data_opts if holds_data else self.child
+        if retain:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
         if depends_on:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(depends_on)))
+        metadata = {"name": name, "namespace": self.namespace, "labels": self.labels}
+        if annotations:
+            metadata["annotations"] = annotations
         resource = CustomResource(
             f"{self.args.logical_prefix}.{suffix}",
             api_version=api_version,
             kind=kind,
-            metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
+            metadata=metadata,
             spec=spec,
             opts=opts,
         )
         self.custom_resources.append(resource)
         return resource
 
-    def one_off_job(self, purpose: str, image: str, command: list[str], env: list[dict], uid: int) -> k8s.batch.v1.Job:
-        """A one-off Job (final backup, credential bootstrap) where the operator has no resource for it.
+    def one_off_job(self, purpose: str, image: str, command: list[str], env: list[dict], uid: int,
+                    before_instance: bool = False) -> k8s.batch.v1.Job:
+        """A one-off Job (backup, restore copy, credential bootstrap) where the operator has no resource for it.
 
-        The instance's CA is mounted at /tls/ca.crt so the Job verifies the server it talks to.
+        The instance's CA is mounted at /tls/ca.crt so the Job verifies the server it talks to. The Job runs
+        after the instance, or, with `before_instance`, before it (the instance then depends on the Job).
         """
         ca_volume = {"name": "tls", "secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
         return k8s.batch.v1.Job(
             f"{self.args.logical_prefix}.{purpose}",
-            metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels},
+            metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels,
+                      "annotations": self.awaited()},
             spec={
                 "backoffLimit": 3,
-                "activeDeadlineSeconds": FINAL_BACKUP_DEADLINE_SECONDS,
+                "activeDeadlineSeconds": ONE_SHOT_DEADLINE_SECONDS,
                 "template": {
                     "metadata": {"labels": self.labels},
                     "spec": {
@@ -228,7 +290,8 @@ class EngineInstance(pulumi.ComponentResource, ABC):
                     },
                 },
             },
-            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(depends_on=[self.instance])),
+            opts=self.child if before_instance else pulumi.ResourceOptions.merge(
+                self.child, pulumi.ResourceOptions(depends_on=[self.instance])),
         )
 
     def secret_env(self, name: str, key: str) -> dict:

@@ -13,6 +13,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from components.engines.base import INSTANCE_LABEL, EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
 from dbaas.engine_catalog import EngineName
+from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "dragonflydb.io/v1alpha1"
 DRAGONFLY_UID = 999
@@ -24,6 +25,35 @@ OPERATOR_NAME_LABEL = "app"
 (internal/resources/resources.go, v1.1.11 through v1.6.1)."""
 CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
 """redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
+AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.22.35"
+"""aws s3 for the restore copy, authenticated through the tenant ServiceAccount (IRSA)."""
+SNAPSHOT_STAMP = r"[0-9][0-9T:-]*"
+"""What `{timestamp}` in `--dbfilename` becomes (YYYY-MM-DDTHH:MM:SS); a named backup is one such stamp."""
+
+
+def restore_copy_script(source_instance: str, target_instance: str, source_prefix: str, target_prefix: str,
+                        backup: str) -> str:
+    """Copy one snapshot (the latest, or the one stamped `backup`) of the source to the target's prefix, renamed
+    to the target's `--dbfilename`, because Dragonfly loads at start the newest snapshot in `snapshot.dir` whose
+    name matches its own file name. Fails (so the Job, and the `pulumi up`) when no such snapshot exists."""
+    if backup == LATEST_BACKUP:
+        pick = (r"""stamp=$(printf '%s\n' "$files" | sed -n 's/^SRC-\(STAMP\)-.*$/\1/p' | sort | tail -n 1)"""
+                .replace("STAMP", SNAPSHOT_STAMP))
+    else:
+        pick = f"stamp='{backup}'"
+    template = r"""set -eu
+src="s3://$BUCKET/SRC_PREFIX/"
+dst="s3://$BUCKET/DST_PREFIX/"
+files=$(aws s3 ls "$src" | awk '{print $4}' | grep '^SRC-' || true)
+PICK
+[ -n "$stamp" ] || { echo "no snapshot of SRC under $src" >&2; exit 1; }
+n=0
+for f in $(printf '%s\n' "$files" | grep "^SRC-$stamp-"); do
+  aws s3 cp --only-show-errors "$src$f" "${dst}DST-${f#SRC-}"; n=$((n+1))
+done
+[ "$n" -gt 0 ] || { echo "snapshot $stamp of SRC not found under $src" >&2; exit 1; }"""
+    return (template.replace("PICK", pick).replace("SRC_PREFIX", source_prefix).replace("DST_PREFIX", target_prefix)
+            .replace("SRC", source_instance).replace("DST", target_instance))
 
 
 class DragonflyInstance(EngineInstance):
@@ -80,13 +110,27 @@ class DragonflyInstance(EngineInstance):
         return spec
 
     def build(self) -> CustomResource:
+        depends = [self.credentials, self.certificate]
+        if self.service.restore_from is not None:
+            depends.append(self.restore_copy(self.service.restore_from))
         return self.custom_resource("dragonfly", API, "Dragonfly", self.instance_name, self.dragonfly_spec(),
-                                    holds_data=True, depends_on=[self.credentials, self.certificate])
+                                    holds_data=True, depends_on=depends)
 
-    def final_backup(self) -> None:
+    def restore_copy(self, source: RestoreFrom):
+        """The one-shot copy Job; it must finish before the instance starts, so the instance depends on it."""
+        script = restore_copy_script(self.source_instance(source), self.instance_name, self.source_prefix(source),
+                                     self.args.backup_prefix, source.backup)
+        return self.one_off_job("restore", AWS_CLI_IMAGE, ["sh", "-c", script],
+                                [{"name": "BUCKET", "value": self.args.bucket}, {"name": "HOME", "value": "/tmp"}],
+                                DRAGONFLY_UID, before_instance=True)
+
+    def restore(self, source: RestoreFrom) -> None:
+        """The restore is the copy Job `build()` runs before the instance (see restore_copy)."""
+
+    def backup_now(self, name: str) -> None:
         # SAVE makes Dragonfly write a snapshot to its configured s3:// directory and returns when done.
         self.one_off_job(
-            "final-backup",
+            f"{name}-backup",
             CLI_IMAGE,
             ["sh", "-c", f"redis-cli --tls --cacert /tls/ca.crt -h {self.connection.host} "
                          f"-p {self.connection.port} --no-auth-warning -a \"$DRAGONFLY_PASSWORD\" SAVE"],

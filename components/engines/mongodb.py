@@ -20,12 +20,16 @@ from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, MONGODB_REPLICA_SET
 from components.engines.pod_security import restricted_container, restricted_pod
 from dbaas.engine_catalog import EngineName, backups_retained
+from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "psmdb.percona.com/v1"
 CR_VERSION = "1.19.1"
 BACKUP_IMAGE = "percona/percona-backup-mongodb:2.8.0"
 MONGO_UID = 1001
-STORAGE = "tenant-s3"
+READY = "jsonpath={.status.state}=ready"
+"""Both PerconaServerMongoDBBackup and PerconaServerMongoDBRestore end in state `ready` (or `error`)."""
+PITR_DATE = "%Y-%m-%d %H:%M:%S"
+"""`pitr.date` as the operator parses it (UTC)."""
 PITR_OPLOG_SPAN_MINUTES = 10
 EXPORTER_IMAGE = "docker.io/percona/mongodb_exporter:0.44.0"
 EXPORTER_CONTAINER = "mongodb-exporter"
@@ -62,6 +66,13 @@ SYSTEM_USERS = {
     "useradmin": "MONGODB_USER_ADMIN",
 }
 """Operator system users: generated password -> key prefix the operator reads from the users Secret."""
+
+
+def storage_name(service_name: str) -> str:
+    """A PBM storage is named after the service whose backups it holds, so a restored cluster can declare its
+    source's storage under the same name: a restore by `backupName` looks up the backup's `storageName` among the
+    restoring cluster's own storages (psmdb v1.19.1 pkg/controller/perconaservermongodbrestore/physical.go)."""
+    return f"s3-{service_name}"
 
 
 class MongodbInstance(EngineInstance):
@@ -116,20 +127,31 @@ class MongodbInstance(EngineInstance):
             "podDisruptionBudget": {"maxUnavailable": 1},
         }
 
-    def backup(self) -> dict:
-        s3 = {
+    def s3(self, prefix: str) -> dict:
+        return {
             "bucket": self.args.bucket,
-            "prefix": self.args.backup_prefix,
+            "prefix": prefix,
             "region": self.args.placement.aws_region,
             "serverSideEncryption": {"sseAlgorithm": "aws:kms", "kmsKeyID": self.args.key_arn},
         }
+
+    def storages(self) -> dict:
+        """The service's own storage (main), plus its restore source's, read-only in practice."""
+        own = storage_name(self.service.name)
+        storages = {own: {"type": "s3", "main": True, "s3": self.s3(self.args.backup_prefix)}}
+        source = self.service.restore_from
+        if source is not None:
+            storages[storage_name(source.service)] = {"type": "s3", "s3": self.s3(self.source_prefix(source))}
+        return storages
+
+    def backup(self) -> dict:
         backup: dict = {
             "enabled": True,
             "image": BACKUP_IMAGE,
             "serviceAccountName": self.args.service_account,
             "containerSecurityContext": restricted_container(MONGO_UID),
             "resources": self.sizing.helper_resources,
-            "storages": {STORAGE: {"type": "s3", "main": True, "s3": s3}},
+            "storages": self.storages(),
             "pitr": {"enabled": self.service.backups is not None, "oplogSpanMin": PITR_OPLOG_SPAN_MINUTES,
                      "compressionType": "gzip"},
         }
@@ -140,7 +162,7 @@ class MongodbInstance(EngineInstance):
                 "enabled": True,
                 "schedule": b.schedule,
                 "type": "physical",
-                "storageName": STORAGE,
+                "storageName": storage_name(self.service.name),
                 "compressionType": "gzip",
                 "retention": {"type": "count", "count": backups_retained(b.schedule, b.retention_days),
                               "deleteFromStorage": True},
@@ -151,6 +173,9 @@ class MongodbInstance(EngineInstance):
         return {
             "crVersion": CR_VERSION,
             "image": self.image,
+            # Grow the replset PVCs in place when storage_gb grows: from crVersion 1.18 the operator resizes them
+            # only with this set (psmdb v1.19.1 pkg/controller/perconaservermongodb/volumes.go).
+            "enableVolumeExpansion": True,
             "updateStrategy": "SmartUpdate",
             "upgradeOptions": {"apply": "disabled"},
             "secrets": {"users": self.credentials_secret},
@@ -165,10 +190,35 @@ class MongodbInstance(EngineInstance):
         return self.custom_resource("psmdb", API, "PerconaServerMongoDB", self.instance_name, self.cluster_spec(),
                                     holds_data=True, depends_on=[self.credentials])
 
-    def final_backup(self) -> None:
-        # No schema for PerconaServerMongoDBBackup in shared/crd-schemas (see README "Schemas").
-        self.custom_resource("final-backup", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-final", {
+    def backup_now(self, name: str) -> None:
+        self.one_shot(f"{name}-backup", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-{name}", {
             "clusterName": self.instance_name,
-            "storageName": STORAGE,
+            "storageName": storage_name(self.service.name),
             "type": "physical",
-        }, depends_on=[self.instance])
+        }, READY, depends_on=[self.instance])
+
+    def restore(self, source: RestoreFrom) -> None:
+        """A clone restores a fresh backup of the source (the seed), found by name through the source's storage,
+        which this cluster declares too; a named backup (and the base of a point in time) is read through
+        `backupSource` at the source's prefix, the operator's way to restore into another cluster."""
+        spec: dict = {"clusterName": self.instance_name}
+        depends = [self.instance]
+        if source.backup == LATEST_BACKUP:
+            seed = self.one_shot("restore-seed", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-seed", {
+                "clusterName": self.source_instance(source),
+                "storageName": storage_name(source.service),
+                "type": "physical",
+            }, READY)
+            spec["backupName"] = f"{self.instance_name}-seed"
+            depends.append(seed)
+        else:
+            prefix = self.source_prefix(source)
+            spec["backupSource"] = {
+                "type": "physical",
+                "destination": pulumi.Output.concat("s3://", self.args.bucket, f"/{prefix}/{source.backup}"),
+                "s3": self.s3(prefix),
+            }
+        if source.point_in_time is not None:
+            spec["pitr"] = {"type": "date", "date": source.point_in_time.strftime(PITR_DATE)}
+        self.one_shot("restore", API, "PerconaServerMongoDBRestore", f"{self.instance_name}-restore", spec, READY,
+                      depends_on=depends)

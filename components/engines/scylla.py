@@ -25,7 +25,8 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
-from dbaas.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
+from dbaas.engine_catalog import RESTORE_WAYS, EngineName, backups_retained, first_fire, fixed_interval
+from dbaas.tenant_model import RestoreFrom
 
 API = "scylla.scylladb.com/v1"
 RACKS = ("a", "b", "c")
@@ -104,8 +105,9 @@ class ScyllaInstance(EngineInstance):
         tasks = []
         if self.service.backups is not None:
             tasks.append(self.backup_task("scheduled"))
-            if self.service.decommission is not None and self.service.decommission.final_backup:
-                tasks.append(self.backup_task("final"))  # no interval: Scylla Manager runs it once
+            # No interval: Scylla Manager runs each once. The manager reports no outcome on the ScyllaCluster
+            # that pulumi-kubernetes could await (status.backups[] per task, no overall state).
+            tasks += [self.backup_task(name) for name in self.on_demand_backups()]
         return {
             "version": self.image,
             "agentVersion": AGENT_VERSION,
@@ -153,5 +155,8 @@ class ScyllaInstance(EngineInstance):
         )
         return cluster
 
-    def final_backup(self) -> None:
-        """The final backup is a one-shot Scylla Manager task inside the cluster spec (see cluster_spec)."""
+    def backup_now(self, name: str) -> None:
+        """On-demand backups are one-shot Scylla Manager tasks inside the cluster spec (see cluster_spec)."""
+
+    def restore(self, source: RestoreFrom) -> None:
+        raise NotImplementedError(RESTORE_WAYS[self.ENGINE].missing)  # the tenant model refuses it first

@@ -16,7 +16,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
-from dbaas.engine_catalog import EngineName
+from dbaas.engine_catalog import RESTORE_WAYS, EngineName
+from dbaas.tenant_model import RestoreFrom
 
 API = "planetscale.com/v2"
 CELL = "zone1"
@@ -186,10 +187,13 @@ class VitessInstance(EngineInstance):
             opts=self.child,
         )
 
-    def final_backup(self) -> None:
+    def restore(self, source: RestoreFrom) -> None:
+        raise NotImplementedError(RESTORE_WAYS[self.ENGINE].missing)  # the tenant model refuses it first
+
+    def backup_now(self, name: str) -> None:
         vtctld = f"{self.instance_name}-vtctld:{VTCTLD_GRPC_PORT}"
         self.one_off_job(
-            "final-backup",
+            f"{name}-backup",
             self.image,
             ["/vt/bin/vtctldclient", f"--server={vtctld}", "BackupShard", f"{keyspace_name(self.service.name)}/-"],
             [],

@@ -14,6 +14,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from components.engines.base import EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
 from dbaas.engine_catalog import EngineName, shortest_interval
+from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "operator.yugabyte.io/v1alpha1"
 YB_UID = 10001
@@ -21,6 +22,10 @@ YSQL_DATABASE = "yugabyte"
 """The database that scheduled backups cover; tenants create their schema in it."""
 INCREMENTAL_EVERY = dt.timedelta(hours=1)
 MS = 1000
+ACCEPTED = "jsonpath={.status.resourceUUID}"
+"""YBA sets `status.resourceUUID` once it has accepted the backup or restore task. The operator's Backup and
+RestoreJob status (shared/crd-schemas) has no completion state, so pulumi-kubernetes can await acceptance only;
+completion is visible in YBA (task `status.taskUUID`)."""
 METRICS_PORT_NAME = "http-ysql-met"
 """The yugabyte chart's tserver container port (13000) serving the YSQL server's metrics; there is
 no port named `http-tserver` (tserver web is `http-ui`, 9000)."""
@@ -110,11 +115,31 @@ class YugabyteInstance(EngineInstance):
                              self.backup_schedule_spec(), depends_on=[universe, storage])
         return universe
 
-    def final_backup(self) -> None:
-        self.custom_resource("final-backup", API, "Backup", f"{self.instance_name}-final", {
+    def backup_spec(self, universe: str) -> dict:
+        return {
             "backupType": "PGSQL_TABLE_TYPE",
-            "storageConfig": f"{self.instance_name}-s3",
-            "universe": self.instance_name,
+            "storageConfig": f"{universe}-s3",
+            "universe": universe,
             "keyspace": YSQL_DATABASE,
             "sse": True,
-        }, depends_on=[self.instance])
+        }
+
+    def backup_now(self, name: str) -> None:
+        self.one_shot(f"{name}-backup", API, "Backup", f"{self.instance_name}-{name}",
+                      self.backup_spec(self.instance_name), ACCEPTED, depends_on=[self.instance])
+
+    def restore(self, source: RestoreFrom) -> None:
+        """RestoreJob names a Backup object: for a clone, a fresh Backup of the source universe (the seed);
+        otherwise the named Backup, one of the source's (`backup: <Backup name>`)."""
+        depends = [self.instance]
+        backup = source.backup
+        if backup == LATEST_BACKUP:
+            backup = f"{self.instance_name}-seed"
+            depends.append(self.one_shot("restore-seed", API, "Backup", backup,
+                                         self.backup_spec(self.source_instance(source)), ACCEPTED))
+        self.one_shot("restore", API, "RestoreJob", f"{self.instance_name}-restore", {
+            "actionType": "RESTORE",
+            "universe": self.instance_name,
+            "backup": backup,
+            "keyspace": YSQL_DATABASE,
+        }, ACCEPTED, depends_on=depends)

@@ -4,6 +4,7 @@ destructive steps flagged, removal safety, and policy results for the new state.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from dbaas.errors import InputError, Problem
+from dbaas.lifecycle.review import transition_review
 from dbaas.offline.diff import diff_plans
 from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
@@ -55,6 +57,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             base_plan = build_plan(stack, project_dir, base_tree)
             head_plan = build_plan(stack, project_dir, subset)
             head_tenants = load_tenant_tree(subset)
+            head_files = subset
         else:
             base_dir = tmp / "base"
             checkout.export(commit, base_dir)
@@ -62,7 +65,11 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             base_plan = plan_in_tree(base_dir, stack, base_tree, revision)
             head_plan = build_plan(stack, project_dir, head_tree)
             head_tenants = load_tenant_tree(head_tree)
+            head_files = head_tree
         base_tenants = load_tenant_tree(base_tree)
+        transitions = transition_review(base_tenants, head_tenants, head_files, dt.datetime.now(dt.timezone.utc),
+                                        lambda t: checkout.earlier_service_names(
+                                            commit, f"{tenants_rel}/{t.data_region}/{t.id}.yaml"))
     policy = evaluate(view_of_plan(head_plan), facts_of(head_tenants), pack_config)
     return DiffReport(
         stack=stack,
@@ -72,7 +79,9 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
         rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
         full_render_reasons=scope.reasons,
         removal_problems=_removal_problems(base_tenants, head_tenants),
-        transition_problems=transition_problems_of(base_plan, head_plan),
+        crd_transition_problems=transition_problems_of(base_plan, head_plan),
+        transition_problems=transitions.refused,
+        attention=transitions.attention,
     )
 
 

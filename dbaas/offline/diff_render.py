@@ -27,12 +27,16 @@ class DiffReport:
     """The tenants rendered when only tenant files changed; None when both sides were rendered fully."""
     full_render_reasons: tuple[str, ...] = ()
     removal_problems: list[Problem] = field(default_factory=list)
-    transition_problems: list[TransitionProblem] = field(default_factory=list)
+    crd_transition_problems: list[TransitionProblem] = field(default_factory=list)
     """Updates the API server refuses by a CRD transition rule (e.g. an immutable field)."""
+    transition_problems: list[Problem] = field(default_factory=list)
+    """Service changes the engines cannot carry out or that lose data (dbaas/lifecycle)."""
+    attention: list[Problem] = field(default_factory=list)
+    """Allowed but risky service changes (upgrade, scale-in, storage growth)."""
 
     @property
     def blocking(self) -> bool:
-        return bool(self.removal_problems or self.transition_problems)
+        return bool(self.removal_problems or self.crd_transition_problems or self.transition_problems)
 
 
 def _value(value: Any) -> str:
@@ -73,8 +77,11 @@ def render_text(report: DiffReport) -> str:
         lines.extend(f"      {_property_line(p)}" for p in change.changes)
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
-    for refused in report.transition_problems:
+    for refused in report.crd_transition_problems:
         lines.append(f"update refused by the API server: {refused}")
+    lines.extend(f"refused: {problem}" for problem in report.transition_problems)
+    if report.attention:
+        lines += ["", f"Needs attention ({len(report.attention)}):"] + [f"  {p}" for p in report.attention]
     lines.append("")
     lines.append(report.policy.render_text().rstrip())
     return "\n".join(lines) + "\n"
@@ -93,9 +100,17 @@ def render_markdown(report: DiffReport) -> str:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
         out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
         out.append("")
-    if report.transition_problems:
+    if report.crd_transition_problems:
         out += ["> [!WARNING]", "> **The API server would refuse these updates (CRD transition rules):**"]
-        out += [f"> - `{t.urn}` {t.violation}" for t in report.transition_problems]
+        out += [f"> - `{t.urn}` {t.violation}" for t in report.crd_transition_problems]
+        out.append("")
+    if report.transition_problems:
+        out += ["> [!WARNING]", "> **Refused changes** (the engine cannot carry them out, or data would be lost):"]
+        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.transition_problems]
+        out.append("")
+    if report.attention:
+        out += ["> [!NOTE]", "> **Needs attention** (allowed, risky):"]
+        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.attention]
         out.append("")
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
@@ -134,6 +149,8 @@ def to_json(report: DiffReport) -> dict[str, Any]:
             for c in report.diff.changes
         ],
         "removalProblems": [str(p) for p in report.removal_problems],
-        "transitionProblems": [t.to_json() for t in report.transition_problems],
+        "crdTransitionProblems": [t.to_json() for t in report.crd_transition_problems],
+        "transitionProblems": [str(p) for p in report.transition_problems],
+        "attention": [str(p) for p in report.attention],
         "policy": report.policy.to_json(),
     }

@@ -16,6 +16,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 from dbaas.errors import InputError, Problem
 from dbaas.offline.diff import PlanSnapshot
 
@@ -65,6 +67,20 @@ class Checkout:
         tracked = str(git(self.root, "diff", "--name-only", "--no-renames", commit, "--", scope)).splitlines()
         untracked = str(git(self.root, "ls-files", "--others", "--exclude-standard", "--", scope)).splitlines()
         return sorted({p[len(self.prefix):] for p in tracked + untracked if p.startswith(self.prefix)})
+
+    def earlier_service_names(self, commit: str, tenant_path: str) -> set[str]:
+        """Service names declared in any revision of one tenant file up to `commit`: their backups may still
+        be in the tenant bucket under `<engine>/<name>` (the lifecycle guards refuse reusing such a name)."""
+        path = self.prefix + tenant_path
+        names: set[str] = set()
+        for rev in str(git(self.root, "log", "--format=%H", commit, "--", path)).split():
+            try:
+                document = yaml.safe_load(str(git(self.root, "show", f"{rev}:{path}")))
+            except (RuntimeError, yaml.YAMLError):
+                continue  # deleted in that revision, or not valid YAML then: it declared nothing usable
+            services = document.get("services") if isinstance(document, dict) else None
+            names.update(s["name"] for s in services or [] if isinstance(s, dict) and isinstance(s.get("name"), str))
+        return names
 
     def export(self, commit: str, dest: Path, paths: list[str] | None = None) -> None:
         """Write the project at `commit` (or only `paths` of it that exist there) under `dest`."""

@@ -287,3 +287,92 @@ def test_health_and_metrics(client, repo):
     assert health.json() == {"status": "ok", "base_branch": "main", "base_commit": git(repo, "rev-parse", "main").strip()}
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'dbaas_api_requests_total{method="GET",route="/v1/tenants/{tenant_id}",status="200"} 1.0' in metrics.text
+
+
+WALLETS_COPY = {"name": "wallets-copy", "engine": "mongodb", "version": "7.0", "topology": "clustered", "replicas": 3,
+                "storage_gb": 250, "restore_from": {"service": "wallets"}}
+
+
+def test_restore_is_a_new_service_written_on_a_branch_with_its_diff(client, repo):
+    response = client.post("/v1/tenants/kudi-pay/services", json=WALLETS_COPY, headers=auth(**ADMIN))
+    assert response.status_code == 202, response.text
+    result = response.json()
+    text = git(repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert "  - name: wallets-copy\n" in text and "restore_from: {service: wallets" in text
+    added = [urn.rsplit("::", 1)[-1] for urn in result["plan"]["added"]]
+    assert {"kudi-pay-wallets-copy-restore", "kudi-pay-wallets-copy-restore-seed"} <= set(added)
+    assert result["plan"]["destructive"] == []
+
+
+def test_restore_request_passes_the_same_guards_as_the_diff(client):
+    bad = {**WALLETS_COPY, "storage_gb": 100, "restore_from": {"service": "ledger"}}
+    response = client.post("/v1/tenants/kudi-pay/services", json=bad, headers=auth(**ADMIN))
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "restore_from", "service"], "'ledger' is a vitess service; a mongodb service can only restore from "
+                                              "mongodb backups: use engine: vitess")]
+
+
+def test_replace_that_shrinks_storage_is_refused_with_the_field(client):
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**ADMIN))
+    tenant = copy.deepcopy(view.json()["tenant"])
+    tenant["services"][1]["storage_gb"] = 200
+    response = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**ADMIN), "If-Match": view.headers["etag"]})
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["msg"]) for e in response.json()["detail"]] == [
+        (["body", "services", 1, "storage_gb"], "250 -> 200 GB shrinks the data volumes, which Kubernetes refuses "
+         "for a PersistentVolumeClaim (and some operators silently ignore); keep storage_gb at 250 or more, or create "
+         "a smaller new service and move the data into it logically (dump and load)")]
+
+
+def test_scale_writes_the_change_and_lists_what_needs_attention(client, repo):
+    response = client.post("/v1/tenants/kudi-pay/services/wallets/scale", json={"replicas": 5, "storage_gb": 300},
+                           headers=auth(**ADMIN))
+    assert response.status_code == 202, response.text
+    result = response.json()
+    assert result["operation"] == "scale-service"
+    text = git(repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert "  - name: wallets\n    engine: mongodb\n    version: \"7.0\"\n    topology: clustered\n    replicas: 5\n" \
+           "    storage_gb: 300\n" in text
+    assert result["attention"] == [
+        "services[1].storage_gb: 250 -> 300 GB: volumes grow in place (the storage class must allow volume "
+        "expansion); volumes cannot shrink back later"]
+    assert git(repo, "log", "-1", "--format=%s", result["commit"]).strip() == \
+        "provision: scale service wallets of tenant kudi-pay (replicas 5, storage_gb 300)"
+
+
+def test_scale_that_drops_durability_is_refused(client):
+    response = client.post("/v1/tenants/kudi-pay/services/wallets/scale", json={"topology": "single", "replicas": 1},
+                           headers=auth(**ADMIN))
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "topology"]]
+    assert response.json()["detail"][0]["msg"].startswith("clustered -> single drops mongodb service 'wallets' from 3")
+
+
+def test_on_demand_backup_is_one_operation_entry_that_the_next_change_replaces(client, repo):
+    first = client.post("/v1/tenants/kudi-pay/services/wallets/backups", json={"id": "pre-upgrade"},
+                        headers=auth(**ADMIN)).json()
+    assert "    operations: [{id: pre-upgrade, action: backup}]\n" in git(
+        repo, "show", f"{first['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert "kudi-pay-wallets-op-pre-upgrade-backup" in [u.rsplit("::", 1)[-1] for u in first["plan"]["added"]]
+    second = client.post("/v1/tenants/kudi-pay/services/wallets/scale", json={"replicas": 5},
+                         headers=auth(**ADMIN)).json()
+    assert "operations" not in git(repo, "show", f"{second['commit']}:tenants/lagos/kudi-pay.yaml")
+
+
+def test_restore_endpoint_creates_a_service_shaped_like_its_source(client, repo):
+    response = client.post("/v1/tenants/kudi-pay/services/wallets/restores",
+                           json={"name": "wallets-pitr", "backup": "2026-11-20T02:00:21Z",
+                                 "point_in_time": "2099-11-20T10:15:00Z"}, headers=auth(**ADMIN))
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "restore_from", "point_in_time"]
+    assert error["msg"].startswith("2099-11-20T10:15:00Z is outside the source's retained window")
+    clone = client.post("/v1/tenants/kudi-pay/services/wallets/restores", json={"name": "wallets-clone"},
+                        headers=auth(**ADMIN))
+    assert clone.status_code == 202, clone.text
+    assert clone.json()["operation"] == "restore-service"
+    text = git(repo, "show", f"{clone.json()['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert text.endswith("  - name: wallets-clone\n    engine: mongodb\n    version: \"7.0\"\n    topology: clustered\n"
+                         "    replicas: 3\n    storage_gb: 250\n    backups: {schedule: \"15 1 * * *\", retention_days: 90}\n"
+                         "    cdc: true\n    restore_from: {service: wallets, backup: latest}\n")

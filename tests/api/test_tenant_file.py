@@ -53,3 +53,20 @@ def test_unknown_path_is_reported_as_a_located_problem(tmp_path: Path):
     with pytest.raises(InputError) as exc:
         parse_tenant_bytes(b"\xff\xfe", "tenants/lagos/bad.yaml")
     assert str(exc.value.problems[0]) == "tenants/lagos/bad.yaml:1:1: (document): file is not valid UTF-8"
+
+
+def test_restore_from_and_operations_render_as_flow_maps_and_load_back():
+    kudi = next(t for t in load_tenant_tree(SHIPPED) if t.id == "kudi-pay")
+    services = [s.model_dump() for s in kudi.services]
+    services[1]["operations"] = [{"id": "pre-upgrade", "action": "backup"}]
+    services.append({**services[1], "name": "wallets-pitr", "operations": [],
+                     "restore_from": {"service": "wallets", "backup": "2026-11-20T02:00:21Z",
+                                      "point_in_time": "2026-11-20T10:15:00Z"}})
+    tenant = Tenant.model_validate({**kudi.model_dump(), "services": services})
+
+    raw = render_tenant(tenant)
+
+    assert b"    operations: [{id: pre-upgrade, action: backup}]\n" in raw
+    assert raw.endswith(b'    restore_from: {service: wallets, backup: "2026-11-20T02:00:21Z", '
+                        b'point_in_time: "2026-11-20T10:15:00Z"}\n')
+    assert parse_tenant_bytes(raw, "tenants/lagos/kudi-pay.yaml") == tenant

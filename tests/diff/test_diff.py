@@ -12,7 +12,7 @@ from dbaas.cli import main
 from dbaas.errors import InputError
 from dbaas.offline.diff import PlanSnapshot, ResourceState, diff_plans
 from dbaas.offline.diff_command import run_diff
-from dbaas.offline.diff_render import render_markdown
+from dbaas.offline.diff_render import render_markdown, to_json
 from tests.conftest import PROJECT_DIR
 
 PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenants")
@@ -101,3 +101,49 @@ def test_renaming_a_bucket_is_a_destructive_replace_and_secrets_stay_hidden():
     assert [(c.urn, c.op, c.replace_because, c.stateful) for c in diff.changes] == [
         ("urn:b", "replace", ("bucket",), "bucket")]
     assert diff.summary.replace == 1 and diff.summary.same == 1
+
+
+def test_refused_transition_fails_the_diff_with_its_location_and_attention_is_listed(repo: Path, tmp_path: Path,
+                                                                                      monkeypatch, capsys):
+    """kudi-pay: ledger's storage shrinks (refused, exit 1); wallets goes 7.0 -> 8.0 (needs attention)."""
+    path = repo / "tenants" / "lagos" / "kudi-pay.yaml"
+    _edit(path, "    storage_gb: 500\n", "    storage_gb: 400\n")
+    _edit(path, 'version: "7.0"', 'version: "8.0"')
+    monkeypatch.chdir(repo)
+    markdown = tmp_path / "comment.md"
+    assert main(["diff", "lagos", "--base", "HEAD", "--markdown", str(markdown)]) == 1
+    out = capsys.readouterr().out
+    refused = ("tenants/lagos/kudi-pay.yaml:16:17: services[0].storage_gb: 500 -> 400 GB shrinks the data volumes, "
+               "which Kubernetes refuses for a PersistentVolumeClaim (and some operators silently ignore); keep "
+               "storage_gb at 500 or more, or create a smaller new service and move the data into it logically "
+               "(dump and load)")
+    upgrade = ("tenants/lagos/kudi-pay.yaml:21:14: services[1].version: mongodb 7.0 -> 8.0: rolling in-place upgrade "
+               "by the operator; take a backup first (`operations: [{id: <new id>, action: backup}]` in an earlier "
+               "change) and check client compatibility")
+    assert f"refused: {refused}" in out.splitlines()
+    assert out.splitlines()[out.splitlines().index("Needs attention (1):") + 1] == f"  {upgrade}"
+    comment = markdown.read_text(encoding="utf-8")
+    assert ("> [!NOTE]\n> **Needs attention** (allowed, risky):\n> - `tenants/lagos/kudi-pay.yaml:21:14` "
+            "services[1].version: mongodb 7.0 -> 8.0: rolling in-place upgrade") in comment
+    assert "> - `tenants/lagos/kudi-pay.yaml:16:17` services[0].storage_gb: 500 -> 400 GB shrinks" in comment
+
+
+def test_a_new_service_may_not_take_a_name_from_the_tenant_files_history(repo: Path):
+    """naija-stream (unprotected) drops `cache` in one commit; adding a `cache` back later would write into, and
+    restore from, the old one's backups under dragonfly/cache."""
+    path = repo / "tenants" / "lagos" / "naija-stream.yaml"
+    original = path.read_text(encoding="utf-8")
+    cache = original[original.index("  - name: cache\n"):]
+    path.write_text(original.replace(cache, ""), encoding="utf-8")
+    _git(repo.parent, "-c", "user.name=t", "-c", "user.email=t@example.net", "commit", "-qam", "drop cache")
+    path.write_text(original, encoding="utf-8")
+
+    report = run_diff("lagos", repo, "HEAD")
+
+    line = original[:original.index("  - name: cache\n")].count("\n") + 1
+    assert [str(p) for p in report.transition_problems] == [
+        f"tenants/lagos/naija-stream.yaml:{line}:11: services[1].name: a service named 'cache' existed in this tenant "
+        "before, and its backups may still be kept under 'dragonfly/cache' in the tenant bucket; choose a new name "
+        "(to get its data back, restore_from a service that still exists)"]
+    assert report.blocking
+    assert to_json(report)["transitionProblems"] == [str(p) for p in report.transition_problems]

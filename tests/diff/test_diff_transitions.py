@@ -22,7 +22,7 @@ def test_an_update_the_api_server_refuses_blocks_the_diff(repo: Path, tmp_path: 
     refused = [line for line in capsys.readouterr().out.splitlines() if line.startswith("update refused")]
     assert refused == [f"update refused by the API server: {UNIVERSE}: spec.replicationFactor: "
                        'Invalid value: "integer": Replication Factor is cannot be changed']
-    assert json.loads(out.read_text())["transitionProblems"] == [
+    assert json.loads(out.read_text())["crdTransitionProblems"] == [
         {"urn": UNIVERSE, "path": "spec.replicationFactor", "message": 'Invalid value: "integer": Replication Factor is cannot be changed',
          "crd": "operator.yugabyte.io/ybuniverse_v1alpha1", "rule": "self == oldSelf"}]
 

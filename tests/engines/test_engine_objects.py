@@ -10,8 +10,6 @@ from tests.conftest import one, resources
 ENGINE_TYPES = ("dbaas:engines:EngineOperators",) + tuple(
     f"dbaas:engines:{n}Instance" for n in ("Yugabyte", "Vitess", "Scylla", "Dragonfly", "Aerospike", "Mongodb")
 )
-NO_SCHEMA = {("psmdb.percona.com/v1", "PerconaServerMongoDBBackup")}
-"""Kinds emitted only on decommission for which shared/crd-schemas has no schema."""
 
 
 def engine_objects(plan):
@@ -75,7 +73,9 @@ def test_mongodb_sizing_backups_and_pitr(lagos_plan):
     assert rs["volumeSpec"]["persistentVolumeClaim"]["resources"] == {"requests": {"storage": "250Gi"}}
     assert rs["volumeSpec"]["persistentVolumeClaim"]["storageClassName"] == "dbaas-nvme-retained"
     backup = psmdb["spec"]["backup"]
-    s3 = backup["storages"]["tenant-s3"]["s3"]
+    assert psmdb["spec"]["enableVolumeExpansion"] is True  # storage_gb growth resizes the PVCs
+    assert list(backup["storages"]) == ["s3-wallets"]  # named after the service: restores find it by that name
+    s3 = backup["storages"]["s3-wallets"]["s3"]
     assert s3["bucket"].startswith("dbaas-kudi-pay-") and s3["prefix"] == "mongodb/wallets"
     assert s3["serverSideEncryption"]["sseAlgorithm"] == "aws:kms"
     assert s3["serverSideEncryption"]["kmsKeyID"].startswith("arn:aws:kms:af-south-1:111122223333:key/")
