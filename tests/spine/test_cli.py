@@ -42,6 +42,7 @@ def test_validate_named_file_checks_id_uniqueness_against_the_tree(tmp_path):
 
 
 def test_validate_missing_file_is_a_located_problem(tmp_path):
+    (tmp_path / "tenants").mkdir()  # the tree exists (a missing tree is its own problem, see test_input_surfaces)
     result = dbaas("validate", "--tenants-dir", str(tmp_path / "tenants"), str(tmp_path / "nope.yaml"))
     assert (result.returncode, result.stdout) == (1, "nope.yaml:1:1: (file): cannot read file: No such file or directory\n")
 
