@@ -17,8 +17,13 @@ class Action(str, Enum):
     read = "read"
     replace = "replace"
     manage_services = "manage services of"
+    remove_data = "remove or decommission services of"
+    lower_protection = "turn off deletion protection of"
     decommission = "decommission"
 
+
+DATA_DECISIONS = frozenset({Action.remove_data, Action.lower_protection, Action.decommission})
+"""Changes that can end in lost data: decisions of the org's owner (or platform-admin) only."""
 
 ORG_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.org_owner: frozenset(Action),
