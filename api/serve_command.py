@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 from pathlib import Path
@@ -50,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         sock = socket.create_server((args.host, args.port))
     except OSError as exc:  # in use, not ours to bind, or an unknown host: the environment, not a bug
-        print(f"dbaas serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"dbaas serve: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
     print(f"dbaas serve: listening on http://{host}:{port} for {settings.repo}", flush=True)
