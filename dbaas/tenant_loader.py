@@ -6,6 +6,7 @@ request got wrong, each located at file, line and column.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -23,6 +24,23 @@ from dbaas.tenant_model import PlanLimitError, Tenant, split_field_prefix
 TENANT_SUFFIX = ".yaml"
 
 
+def locate_in_trees(problem: Problem, trees: list[Path]) -> Problem:
+    """A problem about `tenants/<region>/<id>.yaml` at 1:1, moved to the line and column of its
+    field in the first of `trees` (tenants folders) that holds that file and still parses."""
+    relative = Path(problem.path).parts[1:]
+    for tree in trees:
+        path = tree.joinpath(*relative)
+        if not relative or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            doc = load_file(path, problem.path)
+        except InputError:
+            continue
+        line, col = doc.mark_for(parse_field(problem.field), prefer_key=True)
+        return dataclasses.replace(problem, line=line, col=col)
+    return problem
+
+
 def located_validation_problems(doc: LocatedDocument, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
     """Turn pydantic errors into problems that point at the offending YAML node."""
     problems: list[Problem] = []
@@ -37,7 +55,7 @@ def located_validation_problems(doc: LocatedDocument, exc: ValidationError, mode
             messages = [err["msg"]]
         for message in messages:
             field, text = split_field_prefix(message)
-            full_loc = loc + _parse_field(field) if field else loc
+            full_loc = loc + parse_field(field) if field else loc
             if err["type"] == "extra_forbidden":
                 text = _unknown_field_message(doc, loc, model)
                 problems.append(doc.problem(full_loc, text, prefer_key=True))
@@ -48,7 +66,8 @@ def located_validation_problems(doc: LocatedDocument, exc: ValidationError, mode
     return problems
 
 
-def _parse_field(field: str) -> Loc:
+def parse_field(field: str) -> Loc:
+    """'services[1].backups' -> ('services', 1, 'backups')."""
     parts: list[str | int] = []
     for name, index in re.findall(r"([a-z_]+)|\[(\d+)\]", field):
         parts.append(int(index) if index else name)

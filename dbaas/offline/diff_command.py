@@ -18,7 +18,7 @@ from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, 
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
 from dbaas.offline.plan import build_plan
 from dbaas.policy_runner import PackConfig, evaluate, load_pack_config, view_of_plan
-from dbaas.tenant_loader import load_tenant_tree, validate_files
+from dbaas.tenant_loader import load_tenant_tree, locate_in_trees, validate_files
 from dbaas.tenant_model import Tenant
 from policies.tenant_facts import facts_of
 
@@ -59,6 +59,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             say(f"rendering {stack} in the working tree")
             head_plan = build_plan(stack, project_dir, subset)
             head_tenants = load_tenant_tree(subset)
+            head_files = subset
         else:
             base_dir = tmp / "base"
             checkout.export(commit, base_dir)
@@ -68,7 +69,10 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             say(f"rendering {stack} in the working tree in full")
             head_plan = build_plan(stack, project_dir, head_tree, progress=say)
             head_tenants = load_tenant_tree(head_tree)
+            head_files = head_tree
         base_tenants = load_tenant_tree(base_tree)
+        removals = sorted(locate_in_trees(p, [head_files, base_tree])
+                          for p in _removal_problems(base_tenants, head_tenants))
     say("evaluating policies and comparing")
     policy = evaluate(view_of_plan(head_plan), facts_of(head_tenants), pack_config)
     return DiffReport(
@@ -78,7 +82,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
         policy=policy,
         rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
         full_render_reasons=scope.reasons,
-        removal_problems=_removal_problems(base_tenants, head_tenants),
+        removal_problems=removals,
     )
 
 
@@ -109,7 +113,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_output(args.json, json.dumps(to_json(report), indent=2, sort_keys=True) + "\n", "--json")
     if args.markdown:
         write_output(args.markdown, render_markdown(report), "--markdown")
-    if report.blocking or (args.fail_on_destroy and report.diff.destructive):
+    # The exit code says what the text says: a blocked removal or a mandatory violation in the new
+    # state fails, as `dbaas policy` and CrossGuard (`pulumi preview --policy-pack`) would.
+    if report.blocking or not report.policy.passed or (args.fail_on_destroy and report.diff.destructive):
         return EXIT_INVALID
     return EXIT_OK
 

@@ -57,6 +57,21 @@ def _property_line(change: PropertyChange) -> str:
     return f"{change.path}: {_value(change.old)} -> {_value(change.new)}"
 
 
+CREATE_INPUT_LINES = 40
+"""Inputs shown per created resource; the JSON report has all of them."""
+
+
+def _detail_lines(change: ResourceChange) -> list[str]:
+    """Property lines of one resource: a create's inputs (as `pulumi preview --diff` shows them), else old -> new."""
+    if change.op != "create":
+        return [_property_line(p) for p in change.changes]
+    lines = [f"{p.path}: {_value(p.new)}" for p in change.changes[:CREATE_INPUT_LINES]]
+    more = len(change.changes) - CREATE_INPUT_LINES
+    if more > 0:
+        lines.append(f"... and {more} more input(s) (all of them in the JSON report)")
+    return lines
+
+
 def render_text(report: DiffReport) -> str:
     s = report.diff.summary
     lines = [f"dbaas diff {report.stack} against {report.base}", _scope_line(report),
@@ -67,7 +82,7 @@ def render_text(report: DiffReport) -> str:
         lines.append("")
     for change in report.diff.changes:
         lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
-        lines.extend(f"      {_property_line(p)}" for p in change.changes)
+        lines.extend(f"      {line}" for line in _detail_lines(change))
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
     lines.append("")
@@ -93,7 +108,7 @@ def render_markdown(report: DiffReport) -> str:
         for change in report.diff.changes:
             marker = {"create": "+", "delete": "-", "update": "!", "replace": "-"}[change.op]
             out.append(f"{marker} {change.op}: {change.urn}")
-            out.extend(f"#     {_property_line(p)}" for p in change.changes)
+            out.extend(f"#     {line}" for line in _detail_lines(change))
         out += ["```", "", "</details>", ""]
     policy = report.policy
     if policy.violations:
