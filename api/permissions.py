@@ -14,6 +14,9 @@ from api.errors import Forbidden, NotFound
 
 
 class Action(str, Enum):
+    """What a request does; removing data, lowering protection and decommissioning are the org
+    owner's decisions (or platform-admin's), see ORG_ROLE_ACTIONS."""
+
     read = "read"
     replace = "replace"
     manage_services = "manage services of"
@@ -21,9 +24,6 @@ class Action(str, Enum):
     lower_protection = "turn off deletion protection of"
     decommission = "decommission"
 
-
-DATA_DECISIONS = frozenset({Action.remove_data, Action.lower_protection, Action.decommission})
-"""Changes that can end in lost data: decisions of the org's owner (or platform-admin) only."""
 
 ORG_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.org_owner: frozenset(Action),

@@ -101,7 +101,7 @@ def render_markdown(report: DiffReport) -> str:
         out.append("")
     if report.removal_problems:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
-        out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
+        out += [f"> - `{p.path}:{p.line}` {p.field}: {p.message}" for p in report.removal_problems]
         out.append("")
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
