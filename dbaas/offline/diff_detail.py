@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 SECRET = "[secret]"
-NATURAL_KEYS = ("name", "alert", "record", "Sid", "key")
+NATURAL_KEYS = ("name", "alert", "record", "Sid", "id", "key")
 """Fields that name a list item, in order of preference: Kubernetes containers, ports, volumes,
-env and rule groups (`name`), Prometheus rules (`alert`, `record`), IAM statements (`Sid`)."""
+env and rule groups (`name`), Prometheus rules (`alert`, `record`), IAM statements (`Sid`),
+S3 lifecycle rules (`id`)."""
 SECRET_PATHS: dict[str, tuple[str, ...]] = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 
 

@@ -58,15 +58,16 @@ def _property_line(change: PropertyChange) -> str:
 
 
 CREATE_INPUT_LINES = 40
-"""Inputs shown per created resource; the JSON report has all of them."""
+"""Inputs shown per created resource (all of them when only a few more remain); the JSON report has all."""
 
 
 def _detail_lines(change: ResourceChange) -> list[str]:
     """Property lines of one resource: a create's inputs (as `pulumi preview --diff` shows them), else old -> new."""
     if change.op != "create":
         return [_property_line(p) for p in change.changes]
-    lines = [f"{p.path}: {_value(p.new)}" for p in change.changes[:CREATE_INPUT_LINES]]
-    more = len(change.changes) - CREATE_INPUT_LINES
+    shown = CREATE_INPUT_LINES if len(change.changes) > CREATE_INPUT_LINES + 5 else len(change.changes)
+    lines = [f"{p.path}: {_value(p.new)}" for p in change.changes[:shown]]
+    more = len(change.changes) - shown
     if more > 0:
         lines.append(f"... and {more} more input(s) (all of them in the JSON report)")
     return lines

@@ -113,3 +113,19 @@ def test_mandatory_violations_fail_the_diff(monkeypatch, capsys):
         codes[name] = main(["diff", "lagos", "--base", "HEAD"])
     assert codes == {"passing": 0, "advisory": 0, "mandatory": 1}
     assert "1 mandatory" in capsys.readouterr().out
+
+
+def test_long_creates_are_cut_in_text_but_complete_in_json():
+    from dbaas.offline.diff_render import to_json
+
+    many = PlanSnapshot("lagos", (_state("urn:c", "kubernetes:core/v1:ConfigMap", {"data": {f"k{i:02}": "v" for i in range(50)}}),))
+    few = PlanSnapshot("lagos", (_state("urn:c", "kubernetes:core/v1:ConfigMap", {"data": {f"k{i:02}": "v" for i in range(44)}}),))
+    empty = PlanSnapshot("lagos", ())
+
+    long_text = render_text(_report(diff_plans(empty, many))).split("\n\n")[1].splitlines()
+    short_text = render_text(_report(diff_plans(empty, few))).split("\n\n")[1].splitlines()
+
+    assert long_text[1:] == [f'      data.k{i:02}: "v"' for i in range(40)] + [
+        "      ... and 10 more input(s) (all of them in the JSON report)"]
+    assert short_text[1:] == [f'      data.k{i:02}: "v"' for i in range(44)]
+    assert len(to_json(_report(diff_plans(empty, many)))["changes"][0]["properties"]) == 50
