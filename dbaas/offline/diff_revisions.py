@@ -129,6 +129,9 @@ def build_failure(output: str) -> str:
 def plan_in_tree(project_dir: Path, stack: str, tenants_dir: Path, label: str) -> PlanSnapshot:
     """Build a plan with the code of another tree, in a child interpreter so that tree's modules,
     not this process's, run; its `dbaas plan --json` output is the stable interface."""
+    if not (project_dir / "dbaas" / "cli.py").is_file():
+        raise _revision_problem(label, "it predates `dbaas plan` (no dbaas/cli.py at that revision); "
+                                       "compare with a later revision")
     out = project_dir / ".dbaas-diff-plan.json"
     env = {**os.environ, "PYTHONPATH": str(project_dir)}
     result = subprocess.run(

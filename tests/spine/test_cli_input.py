@@ -82,9 +82,18 @@ def test_diff_against_the_first_commit_has_no_traceback():
                            capture_output=True, text=True, check=True).stdout.split()[0]
     result = dbaas("diff", "lagos", "--base", first)
     assert result.returncode == 1
-    [line] = result.stdout.splitlines()
-    assert line.startswith(f"(git):1:1: --base: {first}: its desired state does not build: ")
-    assert "Traceback" not in result.stdout + result.stderr and "File \"" not in line
+    assert (result.stdout, result.stderr) == (
+        f"(git):1:1: --base: {first}: it predates `dbaas plan` (no dbaas/cli.py at that revision); "
+        "compare with a later revision\n", "")
+
+
+def test_a_base_that_fails_to_build_shows_the_exception_line_not_the_traceback():
+    from dbaas.offline.diff_revisions import build_failure
+
+    output = ("Traceback (most recent call last):\n  File \"/x/dbaas/cli.py\", line 3, in <module>\n"
+              "    import nothing\nModuleNotFoundError: No module named 'nothing'\n")
+    assert build_failure(output) == "ModuleNotFoundError: No module named 'nothing'"
+    assert build_failure("a.yaml:1:1: id: bad\nb.yaml:2:1: id: bad\n") == "a.yaml:1:1: id: bad | b.yaml:2:1: id: bad"
 
 
 def _run_on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
