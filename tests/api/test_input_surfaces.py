@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -144,6 +145,7 @@ def _expected_lines(readme: str) -> list[str]:
     return sample.splitlines()
 
 
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the README session needs curl and jq")
 def test_readme_curl_session_runs_verbatim(api_server, tmp_path):
     readme = (PROJECT_DIR / "api" / "README.md").read_text(encoding="utf-8")
     session = re.search(r"## A session with curl\n\n```sh\n(.*?)```", readme, re.S).group(1)
