@@ -18,7 +18,9 @@ from api.auth import AuthError, Caller, TokenVerifier
 from api.body_limit import BodySizeLimit
 from api.errors import ApiError, FieldError, TooManyRequests, Unauthorized, Unprocessable
 from api.field_errors import field_errors
+from api.header_limit import HeaderSizeLimit
 from api.idempotency import IdempotencyStore
+from api.json_body import StrictJsonBody
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
 from api.rate_limit import OrgRateLimiter
 from api.schemas import (
@@ -39,9 +41,11 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (id taken, raced, already requested).",
     412: "If-Match does not match the tenant's current ETag.",
     413: "Request body too large.",
+    415: "The body is not JSON (Content-Type must be application/json).",
     422: "Invalid request: each error names its field.",
     428: "If-Match is required.",
     429: "Per-org rate limit reached; see Retry-After.",
+    431: "Request headers too large (e.g. an oversized bearer token).",
     503: "The repository cannot be written right now.",
 }
 
@@ -51,8 +55,8 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
             for c in codes}
 
 
-_READ = _responses(401, 404, 422, 429, 503)
-_WRITE = _responses(401, 403, 404, 409, 412, 413, 422, 429, 503)
+_READ = _responses(401, 404, 422, 429, 431, 503)
+_WRITE = _responses(401, 403, 404, 409, 412, 413, 415, 422, 429, 431, 503)
 
 TenantIdPath = Annotated[TenantId, Path(description="Tenant id (DNS-1123 label).")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from GET; required on PUT.")]
@@ -69,7 +73,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="dbaas provisioning API", version="1",
                   description="Self-service tenant changes, committed on review branches with their plan diff.")
+    app.add_middleware(StrictJsonBody)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderSizeLimit)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
@@ -145,6 +151,13 @@ def create_app(settings: ApiSettings) -> FastAPI:
         view = service.get(who, tenant_id)
         response.headers["ETag"] = view.etag
         return view
+
+    @app.head("/v1/tenants/{tenant_id}", response_class=Response, responses=_READ, tags=["tenants"],
+              summary="Tenant headers only (ETag for If-Match)")
+    def head_tenant(tenant_id: TenantIdPath, who: Who) -> Response:
+        """What GET answers, without the body: `curl -I` reads the ETag for a following PUT."""
+        view = service.get(who, tenant_id)
+        return Response(status_code=200, headers={"ETag": view.etag}, media_type="application/json")
 
     @app.put("/v1/tenants/{tenant_id}", status_code=202, response_model=ChangeResult,
              responses=_WRITE | _responses(428), tags=["tenants"])

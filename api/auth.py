@@ -1,6 +1,8 @@
 """Bearer JWTs to callers: HS256 with a shared secret (development) or RS256 against a JWKS.
 
-`exp`, `aud` and `iss` are always checked. Tokens and secrets are never put into messages.
+`exp`, `aud` and `iss` are always checked, and a token may live at most
+`max_token_lifetime_seconds` (a century-long token is a leaked credential waiting to happen).
+Tokens and secrets are never put into messages.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
+
+import time
 
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -69,6 +73,7 @@ class TokenVerifier:
     def __init__(self, settings: ApiSettings):
         self._audience = settings.audience
         self._issuer = settings.issuer
+        self._max_lifetime = settings.max_token_lifetime_seconds
         self._secret = settings.jwt_secret.get_secret_value().encode() if settings.jwt_secret else None
         self._jwks_client: jwt.PyJWKClient | None = None
         self._jwks_set: jwt.PyJWKSet | None = None
@@ -95,6 +100,12 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token has expired") from None
+        except jwt.ImmatureSignatureError as exc:
+            claim = "iat" if "(iat)" in str(exc) else "nbf"
+            raise AuthError(f"token is not valid yet: its {claim!r} is in the future "
+                            "(check the clocks of the issuer and this server)") from None
+        except jwt.InvalidIssuedAtError:
+            raise AuthError("token claim 'iat' must be a number (seconds since the epoch)") from None
         except jwt.InvalidAudienceError:
             raise AuthError(f"token audience must be {self._audience!r}") from None
         except jwt.InvalidIssuerError:
@@ -103,12 +114,24 @@ class TokenVerifier:
             raise AuthError(f"token has no {exc.claim!r} claim") from None
         except jwt.PyJWTError:
             raise AuthError("token signature or claims are invalid") from None
+        self._check_lifetime(claims)
         try:
             return Caller.model_validate({k: claims.get(k) for k in ("sub", "org", "roles", "name", "email")})
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             claim = ".".join(str(p) for p in first["loc"]) or "(claims)"
             raise AuthError(f"token claim {claim!r}: {first['msg']}") from None
+
+    def _check_lifetime(self, claims: dict) -> None:
+        """From `iat` (or now, without one) to `exp`: at most the configured lifetime."""
+        now = time.time()
+        issued = claims.get("iat")
+        start = issued if isinstance(issued, (int, float)) and not isinstance(issued, bool) else now
+        expires = int(claims["exp"])  # jwt.decode has checked that it converts
+        lifetime = max(expires - start, expires - now)
+        if lifetime > self._max_lifetime:
+            raise AuthError(f"token lifetime exceeds the API's limit of {self._max_lifetime} seconds; "
+                            "ask the issuer for a shorter-lived token")
 
     def _key_for(self, algorithm: object, kid: object, token: str) -> object:
         if algorithm == "HS256" and self._secret is not None:

@@ -14,9 +14,14 @@ from api.errors import Forbidden, NotFound
 
 
 class Action(str, Enum):
+    """What a request does; removing data, lowering protection and decommissioning are the org
+    owner's decisions (or platform-admin's), see ORG_ROLE_ACTIONS."""
+
     read = "read"
     replace = "replace"
     manage_services = "manage services of"
+    remove_data = "remove or decommission services of"
+    lower_protection = "turn off deletion protection of"
     decommission = "decommission"
 
 

@@ -28,6 +28,7 @@ from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_store import TenantRecord, TenantStore
 from dbaas.lifecycle.review import transition_review
+from dbaas.decommission import removal_problems
 from dbaas.tenant_model import Service, Tenant
 
 
@@ -77,11 +78,12 @@ class ProvisioningService:
             _check_if_match(record, if_match, required=True)
             old = record.tenant
             authorize_org_move(caller, old.org, tenant.org)
-            if old.decommission != tenant.decommission:
-                authorize(caller, Action.decommission, tenant_id, old.org)
+            for action in data_decisions(old, tenant):
+                authorize(caller, action, tenant_id, old.org)
             if tenant.data_region != old.data_region:
                 raise _field_error(("body", "data_region"), f"cannot change from {old.data_region!r}; moving a tenant "
                                    "between regions is a data migration, not an edit")
+            _refuse_protected_removal(old, tenant)
             if tenant == old:
                 raise Conflict(f"the request does not change tenant {tenant_id!r}")
             attention = _check_transitions(old, tenant, lambda loc: ("body", *loc))
@@ -158,7 +160,7 @@ class ProvisioningService:
     def remove_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None) -> ChangeResult:
         """Protected tenants keep the service with a decommission marker; others drop it."""
         with self._write_lock:
-            record = self._visible(caller, tenant_id, Action.manage_services)
+            record = self._visible(caller, tenant_id, Action.remove_data)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
             target = next((s for s in old.services if s.name == name), None)
@@ -234,6 +236,31 @@ class ProvisioningService:
             raise Conflict("the tenant was changed by another request at the same time; read it again and retry") from None
         except GitError as exc:
             raise RepositoryUnavailable(f"the repository cannot be updated right now: {exc}") from None
+
+
+def data_decisions(old: Tenant, new: Tenant) -> list[Action]:
+    """The data-losing decisions a replacement makes, each needing its own permission."""
+    actions = []
+    if old.decommission != new.decommission:
+        actions.append(Action.decommission)
+    if old.deletion_protection and not new.deletion_protection:
+        actions.append(Action.lower_protection)
+    kept = {(s.name, s.engine) for s in new.services}
+    marked = {s.name for s in new.services if s.decommission is not None}
+    if any((s.name, s.engine) not in kept or (s.name in marked and s.decommission is None) for s in old.services):
+        actions.append(Action.remove_data)
+    return actions
+
+
+def _refuse_protected_removal(old: Tenant, new: Tenant) -> None:
+    """A protected service is decommissioned (final backup, then removal), never deleted by an edit;
+    the rule is the diff's (dbaas/decommission.py), with the API's way to request it."""
+    problems = removal_problems([old], [new])
+    if problems:
+        how = (f"request it with DELETE /v1/tenants/{old.id}/services/<name> (or DELETE /v1/tenants/{old.id} for "
+               "the tenant), then remove it once the decommission has deployed")
+        raise Conflict("; ".join(p.message.split(";", 1)[0] for p in problems) + f"; a protected service is "
+                       f"decommissioned, never deleted: {how}")
 
 
 def _view(record: TenantRecord, statuses: list[ServiceStatus] | None = None) -> TenantView:

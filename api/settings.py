@@ -38,6 +38,8 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     rate_limit_per_minute: float = Field(default=120.0, gt=0, description="Sustained requests per minute per org.")
     rate_limit_burst: int = Field(default=30, ge=1, description="Requests an org may send at once before throttling.")
+    max_token_lifetime_seconds: int = Field(default=24 * 3600, ge=60,
+                                            description="Longest accepted token lifetime (exp - iat, or exp - now).")
     committer_name: str = "dbaas provisioning API"
     committer_email: str = "dbaas-api@localhost"
     database_url: SecretStr | None = Field(

@@ -14,8 +14,7 @@ from typing import Any
 
 import yaml
 
-from dbaas.errors import InputError, Problem
-from dbaas.safe_yaml import load_text
+from dbaas.safe_yaml import load_bytes
 from dbaas.tenant_loader import parse_tenant
 from dbaas.tenant_model import Service, Tenant
 
@@ -91,8 +90,4 @@ def _scalar(value: Any) -> str:
 
 def parse_tenant_bytes(raw: bytes, path: str) -> Tenant:
     """Parse stored tenant bytes with the same strict loader `dbaas validate` uses."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError([Problem(path, 1, 1, "(document)", "file is not valid UTF-8")]) from None
-    return parse_tenant(load_text(text, path))
+    return parse_tenant(load_bytes(raw, path))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from dbaas.cli_io import Progress, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
 from dbaas.errors import InputError
 from dbaas.offline.engine_rules import EngineRefusal
 from api.serve_command import register as register_serve
@@ -59,17 +60,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from dbaas.offline.plan import build_plan
 
     project_dir = find_project_dir()
+    check_stack(project_dir, args.stack)
+    check_output(args.json, "--json")
+    progress = Progress()
     try:
         plan = build_plan(args.stack, project_dir, Path(args.tenants_dir) if args.tenants_dir else None,
-                          workers=args.workers)
+                          workers=args.workers, progress=progress)
     except InputError as exc:
         for problem in exc.problems:
             print(problem)
         return EXIT_INVALID
+    finally:
+        progress.done()
     if args.json:
-        plan.write_json(Path(args.json))
-    sys.stdout.write(plan.summary())
-    if args.json:
+        with open_output(args.json, "--json") as out:
+            plan.write_json_to(out)
+    human = sys.stderr if to_stdout(args.json) else sys.stdout
+    human.write(plan.summary())
+    if args.json and not to_stdout(args.json):
         print(f"\nPlan JSON written to {args.json}")
     return EXIT_OK
 
@@ -77,14 +85,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from dbaas import tenant_schema
 
-    target = Path(args.output) if args.output else find_project_dir() / "tenants" / "schema.json"
-    tenant_schema.write(target)
-    print(f"wrote {target}")
+    target = args.output or str(find_project_dir() / "tenants" / "schema.json")
+    write_output(target, tenant_schema.render(), "--output")
+    if not to_stdout(target):
+        print(f"wrote {target}")
     return EXIT_OK
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dbaas-platform")
+    except PackageNotFoundError:
+        return "unknown (not installed; run make install)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dbaas", description="dbaas-platform tooling")
+    parser.add_argument("--version", action="version", version=f"dbaas {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="validate tenant files; print PATH:LINE:COL: field: message per problem")
@@ -95,14 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="offline plan of a stack, shaped like `pulumi preview --json`")
     p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
-    p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here ('-': standard output)")
+    p.add_argument("--workers", type=positive_int, metavar="N",
                    help="plan tenants in N processes (default: one per core once a region has 48+ tenants); "
                         "the output is identical for any N")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("schema", help="export the tenant file JSON Schema (default: tenants/schema.json)")
-    p.add_argument("--output", metavar="FILE")
+    p.add_argument("--output", metavar="FILE", help="where to write ('-': standard output)")
     p.set_defaults(func=cmd_schema)
 
     for register in EXTRA_COMMANDS:
@@ -131,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     except EngineRefusal as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
+    except UsageError as exc:
+        print(f"dbaas {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the contract is: never a traceback

@@ -187,16 +187,19 @@ def evaluate_plan(plan: OfflinePlan, tenants_dir: Path, config: PackConfig | Non
 
 def cmd_policy(args: argparse.Namespace) -> int:
     from dbaas.cli import EXIT_INVALID, EXIT_OK, find_project_dir
+    from dbaas.cli_io import check_output, check_stack, to_stdout, write_output
     from dbaas.offline.plan import build_plan
 
     project_dir = find_project_dir()
+    check_stack(project_dir, args.stack)
+    check_output(args.json, "--json")
     tenants_dir = Path(args.tenants_dir) if args.tenants_dir else project_dir / "tenants"
     config = load_pack_config(Path(args.config)) if args.config else None
     plan = build_plan(args.stack, project_dir, tenants_dir)
     report = evaluate_plan(plan, tenants_dir, config)
-    sys.stdout.write(report.render_text())
+    (sys.stderr if to_stdout(args.json) else sys.stdout).write(report.render_text())
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_output(args.json, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n", "--json")
     return EXIT_OK if report.passed else EXIT_INVALID
 
 

@@ -6,8 +6,11 @@ request got wrong, each located at file, line and column.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,27 @@ from pydantic import BaseModel, ValidationError
 
 from dbaas.errors import InputError, Problem
 from dbaas.regions import KNOWN_REGIONS
-from dbaas.safe_yaml import LocatedDocument, Loc, load_file
+from dbaas.safe_yaml import LocatedDocument, Loc, file_kind, load_file
 from dbaas.tenant_model import PlanLimitError, Tenant, split_field_prefix
 
 TENANT_SUFFIX = ".yaml"
+
+
+def locate_in_trees(problem: Problem, trees: list[Path]) -> Problem:
+    """A problem about `tenants/<region>/<id>.yaml` at 1:1, moved to the line and column of its
+    field in the first of `trees` (tenants folders) that holds that file and still parses."""
+    relative = Path(problem.path).parts[1:]
+    for tree in trees:
+        path = tree.joinpath(*relative)
+        if not relative or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            doc = load_file(path, problem.path)
+        except InputError:
+            continue
+        line, col = doc.mark_for(parse_field(problem.field), prefer_key=True)
+        return dataclasses.replace(problem, line=line, col=col)
+    return problem
 
 
 def located_validation_problems(doc: LocatedDocument, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
@@ -35,7 +55,7 @@ def located_validation_problems(doc: LocatedDocument, exc: ValidationError, mode
             messages = [err["msg"]]
         for message in messages:
             field, text = split_field_prefix(message)
-            full_loc = loc + _parse_field(field) if field else loc
+            full_loc = loc + parse_field(field) if field else loc
             if err["type"] == "extra_forbidden":
                 text = _unknown_field_message(doc, loc, model)
                 problems.append(doc.problem(full_loc, text, prefer_key=True))
@@ -46,7 +66,8 @@ def located_validation_problems(doc: LocatedDocument, exc: ValidationError, mode
     return problems
 
 
-def _parse_field(field: str) -> Loc:
+def parse_field(field: str) -> Loc:
+    """'services[1].backups' -> ('services', 1, 'backups')."""
     parts: list[str | int] = []
     for name, index in re.findall(r"([a-z_]+)|\[(\d+)\]", field):
         parts.append(int(index) if index else name)
@@ -94,6 +115,8 @@ def parse_tenant(doc: LocatedDocument) -> Tenant:
 def load_tenant_file(path: Path, tenants_dir: Path) -> Tenant:
     """Load one file and check it sits where its id and data_region say it should."""
     shown = _display(path, tenants_dir)
+    if path.is_symlink():
+        raise InputError([_entry_problem(path, tenants_dir, SYMLINK_MESSAGE)])
     doc = load_file(path, shown)
     tenant = parse_tenant(doc)
     problems = []
@@ -109,39 +132,103 @@ def load_tenant_file(path: Path, tenants_dir: Path) -> Tenant:
     return tenant
 
 
+TREE_EXCEPTIONS = ("schema.json",)
+"""Regular files at the top of tenants/ that are not tenant files (the exported JSON Schema)."""
+PLACEMENT = "tenant files live in tenants/<region>/<id>.yaml"
+SYMLINK_MESSAGE = "is a symbolic link; tenant files must be regular files (links are not followed)"
+
+
 def _display(path: Path, tenants_dir: Path) -> str:
+    """`tenants/<region>/<name>` for an entry of the tree; the entry itself is never resolved,
+    so a symbolic link is shown as itself, not as its target."""
     try:
-        return str(path.resolve().relative_to(tenants_dir.resolve().parent))
-    except ValueError:
+        return str((path.parent.resolve() / path.name).relative_to(tenants_dir.resolve().parent))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
-def tenant_files(tenants_dir: Path) -> tuple[list[Path], list[Problem]]:
-    """Every tenant file in the tree, plus problems for files that are in the wrong place."""
-    files: list[Path] = []
-    problems: list[Problem] = []
+def _entry_problem(path: Path, tenants_dir: Path, message: str) -> Problem:
+    return Problem(_display(path, tenants_dir), 1, 1, "(file)", message)
+
+
+def _listing(folder: Path, tenants_dir: Path) -> tuple[list[os.DirEntry[str]], list[Problem]]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name), []
+    except OSError as exc:
+        return [], [Problem(_display(folder, tenants_dir), 1, 1, "(tree)", f"cannot list folder: {exc.strerror}")]
+
+
+def _mode(entry: os.DirEntry[str]) -> int:
+    try:
+        return entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return 0
+
+
+def tree_root_problems(tenants_dir: Path) -> list[Problem]:
+    """The tree itself must be a readable folder; otherwise nothing, uniqueness included, is checked."""
+    if not tenants_dir.exists():
+        return [Problem(str(tenants_dir), 1, 1, "(tree)", "tenants directory does not exist")]
     if not tenants_dir.is_dir():
-        return [], [Problem(str(tenants_dir), 1, 1, "(tree)", "tenants directory does not exist")]
-    for entry in sorted(tenants_dir.iterdir()):
-        if entry.is_dir():
-            if entry.name.startswith("."):
+        return [Problem(str(tenants_dir), 1, 1, "(tree)", "tenants directory is not a directory")]
+    return []
+
+
+def tenant_files(tenants_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """Every tenant file in the tree, plus a problem for every other entry: a tenant file that
+    is not where the tools read it would silently not be deployed. The only entries allowed
+    besides region folders of `<id>.yaml` files are TREE_EXCEPTIONS."""
+    problems = tree_root_problems(tenants_dir)
+    if problems:
+        return [], problems
+    entries, problems = _listing(tenants_dir, tenants_dir)
+    files: list[Path] = []
+    for entry in entries:
+        path, mode = Path(entry.path), _mode(entry)
+        if stat.S_ISREG(mode) and entry.name in TREE_EXCEPTIONS:
+            continue
+        if stat.S_ISDIR(mode):
+            found, more = _region_files(path, tenants_dir)
+            files.extend(found)
+            problems.extend(more)
+        elif stat.S_ISLNK(mode):
+            problems.append(_entry_problem(path, tenants_dir, f"{SYMLINK_MESSAGE}; {PLACEMENT}"))
+        elif stat.S_ISREG(mode):
+            problems.append(_entry_problem(path, tenants_dir, PLACEMENT))
+        else:
+            problems.append(_entry_problem(path, tenants_dir, f"is {file_kind(mode)}; {PLACEMENT}"))
+    return files, problems
+
+
+def _region_files(folder: Path, tenants_dir: Path) -> tuple[list[Path], list[Problem]]:
+    known = folder.name in KNOWN_REGIONS
+    unknown_region = f"folder {folder.name!r} is not a known region ({', '.join(KNOWN_REGIONS)})"
+    entries, problems = _listing(folder, tenants_dir)
+    if not known and not entries and not problems:
+        problems.append(Problem(_display(folder, tenants_dir), 1, 1, "(tree)", unknown_region))
+    files: list[Path] = []
+    for entry in entries:
+        path, mode = Path(entry.path), _mode(entry)
+        suffix = path.suffix
+        if stat.S_ISLNK(mode):
+            message = SYMLINK_MESSAGE
+        elif stat.S_ISDIR(mode):
+            message = f"is a folder; {PLACEMENT} (subfolders are not read)"
+        elif not stat.S_ISREG(mode):
+            message = f"is {file_kind(mode)}; tenant files must be regular files"
+        elif suffix == TENANT_SUFFIX:
+            if known:
+                files.append(path)
                 continue
-            for f in sorted(entry.iterdir()):
-                if f.suffix in (".yaml", ".yml") and f.is_file():
-                    if f.suffix == ".yml":
-                        problems.append(Problem(_display(f, tenants_dir), 1, 1, "(file)", "tenant files end in .yaml, not .yml"))
-                        continue
-                    if entry.name not in KNOWN_REGIONS:
-                        problems.append(
-                            Problem(_display(f, tenants_dir), 1, 1, "(file)",
-                                    f"folder {entry.name!r} is not a known region ({', '.join(KNOWN_REGIONS)})")
-                        )
-                        continue
-                    files.append(f)
-        elif entry.suffix in (".yaml", ".yml"):
-            problems.append(
-                Problem(_display(entry, tenants_dir), 1, 1, "(file)", "tenant files live in tenants/<region>/<id>.yaml")
-            )
+            message = unknown_region
+        elif suffix == ".yml":
+            message = "tenant files end in .yaml, not .yml"
+        elif suffix.lower() in (".yaml", ".yml"):
+            message = f"tenant files end in .yaml (lower case), not {suffix}"
+        else:
+            message = f"not a tenant file; {PLACEMENT}"
+        problems.append(_entry_problem(path, tenants_dir, message))
     return files, problems
 
 
@@ -183,6 +270,10 @@ def validate_files(paths: list[Path], tenants_dir: Path) -> list[Problem]:
             loaded[p.resolve()] = load_tenant_file(p, tenants_dir)
         except InputError as exc:
             problems.extend(exc.problems)
+    root = tree_root_problems(tenants_dir)
+    if root:
+        return problems + [Problem(r.path, r.line, r.col, r.field, f"{r.message}; ids cannot be checked for uniqueness")
+                           for r in root]
     others, _ = tenant_files(tenants_dir)
     paths_by_id: dict[str, list[Path]] = {}
     for path, tenant in loaded.items():

@@ -6,14 +6,17 @@ through the exported JSON Schema): add fields, never rename them.
 
 from __future__ import annotations
 
+import datetime
 import re
+import unicodedata
 from datetime import timezone
 from enum import Enum
 from typing import Annotated, Literal
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from pydantic import (
-    AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+    AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, ValidationInfo,
+    field_validator, model_validator,
 )
 
 from dbaas.engine_catalog import FIXED_INTERVAL_ENGINES, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval
@@ -26,6 +29,18 @@ TenantId = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern
 ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=DNS_LABEL)]
 OrgName = Annotated[str, StringConstraints(min_length=2, max_length=63, pattern=DNS_LABEL)]
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")]
+
+
+def _printable(value: str) -> str:
+    """Free text ends up in labels, commit messages and terminals: no control characters or
+    lone surrogates (which no UTF-8 file can hold)."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise ValueError(f"control character U+{ord(char):04X} is not allowed")
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(_printable)]
 
 
 class DataClass(str, Enum):
@@ -49,23 +64,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+CRON_PROBE_START = datetime.datetime(2024, 1, 1)
+"""A fixed start for the "does it ever fire" probe, so validation does not depend on today;
+croniter gives up when no date matches within its search window (years, so 29 February fires)."""
+
+
 class Backups(_Strict):
     schedule: str = Field(description="Five-field cron expression, in UTC.", examples=["0 2 * * *"])
-    retention_days: int = Field(ge=1, description="How long each backup is kept.")
+    retention_days: StrictInt = Field(ge=1, description="How long each backup is kept.")
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
         if len(value.split()) != 5 or not croniter.is_valid(value):
             raise ValueError(f"'{value}' is not a five-field cron expression such as '0 2 * * *'")
+        try:
+            croniter(value, CRON_PROBE_START).get_next(datetime.datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"'{value}' never fires (no such day in those months); "
+                             "choose days that every listed month has") from None
         return value
 
 
 class Decommission(_Strict):
     """Marks a service (or tenant) for removal; see README 'Decommissioning'."""
 
-    requested_by: str = Field(min_length=1)
-    final_backup: bool = True
+    requested_by: FreeText = Field(min_length=1)
+    final_backup: StrictBool = True
 
 
 LATEST_BACKUP = "latest"
@@ -131,10 +156,10 @@ class Service(_Strict):
     engine: EngineName
     version: str
     topology: Literal["single", "clustered"]
-    replicas: int = Field(ge=1)
-    storage_gb: int = Field(ge=1)
+    replicas: StrictInt = Field(ge=1)
+    storage_gb: StrictInt = Field(ge=1)
     backups: Backups | None = None
-    cdc: bool = False
+    cdc: StrictBool = False
     decommission: Decommission | None = Field(
         default=None, description="Set to remove a protected service; the platform takes a final backup first."
     )
@@ -208,12 +233,12 @@ class Tenant(_Strict):
     )
 
     id: TenantId = Field(description="DNS-1123 label, 3-40 chars, unique across all regions; equals the file name.")
-    name: str = Field(min_length=1, max_length=120)
+    name: FreeText = Field(min_length=1, max_length=120)
     org: OrgName
     plan: PlanName
     data_region: str = Field(description="Equals the folder name; only this region's stack deploys the tenant.")
     owners: list[GroupName] = Field(min_length=1, description="Groups bound to the namespace admin role.")
-    deletion_protection: bool = True
+    deletion_protection: StrictBool = True
     data_classes: list[DataClass] = Field(min_length=1)
     services: list[Service] = Field(default_factory=list)
     decommission: Decommission | None = Field(

@@ -9,10 +9,10 @@ platform uses; a real `pulumi preview` stays authoritative.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
+from dbaas.offline.diff_detail import child_path, keyed_path, leaves, masked, maybe_document, natural_key
 from policies.rules.stateful import stateful_label
 
 OPTIONS_PREFIX = "(options)."
@@ -156,27 +156,20 @@ class PlanDiff:
         return [c for c in self.changes if c.destructive]
 
 
-def _maybe_document(value: Any) -> Any:
-    """Policy documents travel as JSON text; diff them as structures so paths reach statements."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def property_changes(old: Any, new: Any, path: str = "") -> Iterator[PropertyChange]:
-    """Leaf-level differences, with paths like `spec.hard['requests.cpu']` or `rules[0].verbs[2]`."""
-    old, new = _maybe_document(old), _maybe_document(new)
+    """Leaf-level differences, with paths like `spec.hard['requests.cpu']` or `rules[0].verbs[2]`;
+    lists of named items are matched by name (`containers[name='app'].image`, see diff_detail)."""
+    old, new = maybe_document(old), maybe_document(new)
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new), key=str):
-            if _plain_key(key):
-                child = f"{path}.{key}" if path else str(key)
-            else:
-                child = f"{path}[{key!r}]"
-            yield from property_changes(old.get(key, _ABSENT), new.get(key, _ABSENT), child)
+            yield from property_changes(old.get(key, _ABSENT), new.get(key, _ABSENT), child_path(path, key))
     elif isinstance(old, list) and isinstance(new, list):
+        key = natural_key(old, new)
+        if key is not None:
+            before, after = {item[key]: item for item in old}, {item[key]: item for item in new}
+            for name in [*before, *(n for n in after if n not in before)]:
+                yield from property_changes(before.get(name, _ABSENT), after.get(name, _ABSENT), keyed_path(path, key, name))
+            return
         for i in range(max(len(old), len(new))):
             yield from property_changes(old[i] if i < len(old) else _ABSENT, new[i] if i < len(new) else _ABSENT,
                                         f"{path}[{i}]")
@@ -184,8 +177,14 @@ def property_changes(old: Any, new: Any, path: str = "") -> Iterator[PropertyCha
         yield PropertyChange(path, old, new)
 
 
-def _plain_key(key: Any) -> bool:
-    return isinstance(key, str) and key.replace("_", "").isalnum()
+def created_properties(state: ResourceState) -> tuple[PropertyChange, ...]:
+    """A create's inputs, leaf by leaf, as `pulumi preview --diff` lists them (secrets masked)."""
+    return tuple(PropertyChange(path, _ABSENT, masked(state.type, path, value)) for path, value in leaves(state.inputs))
+
+
+def _masked_changes(type_: str, changes: list[PropertyChange]) -> list[PropertyChange]:
+    return [PropertyChange(c.path, c.old if c.old is _ABSENT else masked(type_, c.path, c.old),
+                           c.new if c.new is _ABSENT else masked(type_, c.path, c.new)) for c in changes]
 
 
 def _replace_triggers(type_: str, changes: list[PropertyChange]) -> tuple[str, ...]:
@@ -222,11 +221,12 @@ def diff_plans(base: PlanSnapshot | _HasRegistrations, head: PlanSnapshot | _Has
     for urn in sorted(set(old) | set(new)):
         before, after = old.get(urn), new.get(urn)
         if before is None:
-            diff.changes.append(ResourceChange(urn, after.type, "create", stateful=stateful_label(after.type)))
+            diff.changes.append(ResourceChange(urn, after.type, "create", created_properties(after),
+                                               stateful=stateful_label(after.type)))
         elif after is None:
             diff.changes.append(ResourceChange(urn, before.type, "delete", stateful=stateful_label(before.type)))
         else:
-            changes = _changes(before, after)
+            changes = _masked_changes(after.type, _changes(before, after))
             if not changes:
                 diff.unchanged += 1
                 continue

@@ -64,6 +64,22 @@ def _property_line(change: PropertyChange) -> str:
     return f"{change.path}: {_value(change.old)} -> {_value(change.new)}"
 
 
+CREATE_INPUT_LINES = 40
+"""Inputs shown per created resource (all of them when only a few more remain); the JSON report has all."""
+
+
+def _detail_lines(change: ResourceChange) -> list[str]:
+    """Property lines of one resource: a create's inputs (as `pulumi preview --diff` shows them), else old -> new."""
+    if change.op != "create":
+        return [_property_line(p) for p in change.changes]
+    shown = CREATE_INPUT_LINES if len(change.changes) > CREATE_INPUT_LINES + 5 else len(change.changes)
+    lines = [f"{p.path}: {_value(p.new)}" for p in change.changes[:shown]]
+    more = len(change.changes) - shown
+    if more > 0:
+        lines.append(f"... and {more} more input(s) (all of them in the JSON report)")
+    return lines
+
+
 def render_text(report: DiffReport) -> str:
     s = report.diff.summary
     lines = [f"dbaas diff {report.stack} against {report.base}", _scope_line(report),
@@ -74,7 +90,7 @@ def render_text(report: DiffReport) -> str:
         lines.append("")
     for change in report.diff.changes:
         lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
-        lines.extend(f"      {_property_line(p)}" for p in change.changes)
+        lines.extend(f"      {line}" for line in _detail_lines(change))
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
     for refused in report.crd_transition_problems:
@@ -98,7 +114,7 @@ def render_markdown(report: DiffReport) -> str:
         out.append("")
     if report.removal_problems:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
-        out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
+        out += [f"> - `{p.path}:{p.line}` {p.field}: {p.message}" for p in report.removal_problems]
         out.append("")
     if report.crd_transition_problems:
         out += ["> [!WARNING]", "> **The API server would refuse these updates (CRD transition rules):**"]
@@ -117,7 +133,7 @@ def render_markdown(report: DiffReport) -> str:
         for change in report.diff.changes:
             marker = {"create": "+", "delete": "-", "update": "!", "replace": "-"}[change.op]
             out.append(f"{marker} {change.op}: {change.urn}")
-            out.extend(f"#     {_property_line(p)}" for p in change.changes)
+            out.extend(f"#     {line}" for line in _detail_lines(change))
         out += ["```", "", "</details>", ""]
     policy = report.policy
     if policy.violations:

@@ -133,9 +133,21 @@ def classify(changed: list[str], tenants_rel: str = "tenants") -> ChangeScope:
     return ChangeScope(tuple(tenant_files), tuple(reasons))
 
 
+def build_failure(output: str) -> str:
+    """The reason another revision's plan failed, in one line: its last problems, or of a
+    traceback (an old revision may predate the offline runner) only the exception line."""
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    if any(line.startswith("Traceback (most recent call last)") for line in lines):
+        return lines[-1].strip()
+    return " | ".join(lines[-5:]) or "no output"
+
+
 def plan_in_tree(project_dir: Path, stack: str, tenants_dir: Path, label: str) -> PlanSnapshot:
     """Build a plan with the code of another tree, in a child interpreter so that tree's modules,
     not this process's, run; its `dbaas plan --json` output is the stable interface."""
+    if not (project_dir / "dbaas" / "cli.py").is_file():
+        raise _revision_problem(label, "it predates `dbaas plan` (no dbaas/cli.py at that revision); "
+                                       "compare with a later revision")
     out = project_dir / ".dbaas-diff-plan.json"
     env = {**os.environ, "PYTHONPATH": str(project_dir)}
     result = subprocess.run(
@@ -143,6 +155,5 @@ def plan_in_tree(project_dir: Path, stack: str, tenants_dir: Path, label: str) -
         cwd=project_dir, env=env, capture_output=True, text=True, check=False,
     )
     if result.returncode != 0 or not out.is_file():
-        detail = (result.stdout + result.stderr).strip().splitlines()[-5:]
-        raise _revision_problem(label, "its desired state does not build: " + " | ".join(detail))
+        raise _revision_problem(label, "its desired state does not build: " + build_failure(result.stdout + result.stderr))
     return PlanSnapshot.from_preview_json(stack, json.loads(out.read_text(encoding="utf-8")))

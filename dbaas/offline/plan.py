@@ -10,11 +10,11 @@ import json
 import multiprocessing
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TextIO
 
 from dbaas.errors import InputError
 from dbaas.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
@@ -66,8 +66,11 @@ class OfflinePlan:
     def write_json(self, path: Path) -> None:
         """Stream the same bytes as to_json_text() to a file, without one giant string in memory."""
         with path.open("w", encoding="utf-8") as out:
-            json.dump(self.to_preview_json(), out, sort_keys=True, indent=2, ensure_ascii=False)
-            out.write("\n")
+            self.write_json_to(out)
+
+    def write_json_to(self, out: TextIO) -> None:
+        json.dump(self.to_preview_json(), out, sort_keys=True, indent=2, ensure_ascii=False)
+        out.write("\n")
 
     def tenant_of(self) -> dict[str, str]:
         """URN -> tenant id, following parents up to the tenant's environment component."""
@@ -126,14 +129,16 @@ def build_plan(
     *,
     only_tenants: frozenset[str] | None = None,
     workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> OfflinePlan:
     """Validate inputs first (located errors), then run the program under mocks.
 
     Large regions are planned in `workers` processes, each running the same program for a shard
     of the tenants (region-level components still see every tenant). The shards' platform
     resources must come out identical, and the merged plan is byte-identical to a one-process
-    plan, whatever the number of workers.
+    plan, whatever the number of workers. `progress` hears what is being done (a terminal shows it).
     """
+    report = progress or (lambda _message: None)
     tenants_dir = tenants_dir or project_dir / "tenants"
     stack_file = load_stack_file(project_dir, stack)
     # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
@@ -141,13 +146,18 @@ def build_plan(
     ids = sorted(t.id for t in region_tenants if only_tenants is None or t.id in only_tenants)
     workers = default_workers(len(ids)) if workers is None else max(1, min(workers, len(ids) or 1))
     if workers == 1:
+        report(f"planning {stack}: {len(ids)} tenant(s) in one process")
         registrations = plan_shard(stack_file, region_tenants, only_tenants and frozenset(ids))
     else:
         count = max(workers, -(-len(ids) // MAX_SHARD_TENANTS))
         shards = [frozenset(ids[i::count]) for i in range(count)]
+        report(f"planning {stack}: {len(ids)} tenants in {count} shards on {workers} processes")
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  max_tasks_per_child=1) as pool:
-            results = list(pool.map(plan_shard, [stack_file] * count, [region_tenants] * count, shards))
+            futures = [pool.submit(plan_shard, stack_file, region_tenants, shard) for shard in shards]
+            for done, _ in enumerate(as_completed(futures), 1):
+                report(f"planning {stack}: {done}/{count} shards done")
+            results = [f.result() for f in futures]
         registrations = merge_shards(stack, results)
         problems = physical_name_problems(registrations)  # across shards: each shard checked only its own
         if problems:

@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from api.server import server_config
 from api.settings import ApiSettings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def start_server(settings: ApiSettings) -> tuple[RunningServer, uvicorn.Server, 
     app = create_app(settings)
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server = uvicorn.Server(server_config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

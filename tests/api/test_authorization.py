@@ -21,14 +21,15 @@ CALLERS = {
     "other-org-owner": ("oto", "kudi", ("org-owner",)),
 }
 
-# Expected status per (caller, operation). Writes that are allowed answer 202.
+# Expected status per (caller, operation). Writes that are allowed answer 202. Removing (or
+# decommissioning) a service removes data: org-owner or platform-admin only (issue 15).
 MATRIX = {
     #                    create read  add-svc del-svc decommission
     "platform-admin":   (202,   200,  202,    202,    202),
     "org-owner":        (403,   200,  202,    202,    202),
-    "org-admin":        (403,   200,  202,    202,    403),
+    "org-admin":        (403,   200,  202,    403,    403),
     "org-member":       (403,   200,  403,    403,    403),
-    "service-admin":    (403,   200,  202,    202,    403),
+    "service-admin":    (403,   200,  202,    403,    403),
     "service-viewer":   (403,   200,  403,    403,    403),
     "no-roles":         (403,   404,  404,    404,    404),
     "other-org-owner":  (403,   404,  404,    404,    404),

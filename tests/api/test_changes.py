@@ -237,12 +237,16 @@ def test_decommission_keeps_the_file_and_its_protection(client, repo):
     assert client.delete("/v1/tenants/kudi-pay", headers=auth(**owner)).status_code == 409
 
 
-def test_dropping_a_protected_service_is_flagged_destructive(client):
+def test_dropping_a_service_is_flagged_destructive(client):
+    # A protected service is never deleted by an edit (issue 15): protection is lowered first, in
+    # its own change, and the service is dropped in the next one (stacked on the pending change).
     get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
-    tenant = get.json()["tenant"]
+    tenant = {**get.json()["tenant"], "deletion_protection": False}
+    lowered = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+    assert lowered.status_code == 202, lowered.text
     tenant["services"] = [s for s in tenant["services"] if s["name"] != "sessions"]
 
-    response = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
+    response = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": lowered.json()["etag"]})
 
     assert response.status_code == 202, response.text
     plan = response.json()["plan"]

@@ -47,7 +47,7 @@ def _operations(url: str) -> list:
 def test_every_answer_is_documented_and_never_a_5xx(fuzzed_server, mode):
     headers = auth(sub="fuzz", org="acme", roles=("platform-admin",))
     operations = _operations(fuzzed_server.url)
-    assert len(operations) == 15  # status reads (services, audit) and service operations (scale, backups, restores)
+    assert len(operations) == 16  # HEAD, status reads (services, audit) and service operations (scale, backups, restores)
 
     for operation in operations:
         has_inputs = any((operation.body, operation.path_parameters, operation.headers, operation.query))

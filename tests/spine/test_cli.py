@@ -42,6 +42,7 @@ def test_validate_named_file_checks_id_uniqueness_against_the_tree(tmp_path):
 
 
 def test_validate_missing_file_is_a_located_problem(tmp_path):
+    (tmp_path / "tenants").mkdir()  # the tree exists (a missing tree is its own problem, see test_input_surfaces)
     result = dbaas("validate", "--tenants-dir", str(tmp_path / "tenants"), str(tmp_path / "nope.yaml"))
     assert (result.returncode, result.stdout) == (1, "nope.yaml:1:1: (file): cannot read file: No such file or directory\n")
 
@@ -64,9 +65,11 @@ def test_plan_with_invalid_tenants_prints_validate_errors_and_exits_1(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_plan_unknown_stack_exits_1():
+def test_plan_unknown_stack_is_a_usage_error_listing_the_stacks():
+    # Issue 15: an unknown stack is a usage error (exit 2) that lists the stacks there are.
     result = dbaas("plan", "atlantis")
-    assert (result.returncode, result.stdout) == (1, "Pulumi.atlantis.yaml:1:1: (file): no stack file for stack 'atlantis'\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2, "", f"dbaas plan: no stack 'atlantis' in {PROJECT_DIR} (no Pulumi.atlantis.yaml); stacks: frankfurt, lagos\n")
 
 
 def test_plan_writes_preview_json_and_summarises_by_type_and_tenant(tmp_path):

@@ -38,7 +38,7 @@ def test_alias_bomb_is_refused_before_expansion():
         ("just a string\n", "t.yaml:1:1: (document): expected a mapping at the top level"),
         ("a: 1\n---\nb: 2\n", "t.yaml:2:1: (document): several YAML documents in one file; put one declaration per file"),
         ("a: [1, 2\n", "t.yaml:2:1: (document): invalid YAML: expected ',' or ']', but got '<stream end>'"),
-        ("a: !!python/object:os.system x\n", "t.yaml:1:4: a: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'"),
+        ("a: !!python/object:os.system x\n", "t.yaml:1:4: a: tags such as '!!python/object:os.system' are not allowed in declarations; write a plain value"),
     ],
 )
 def test_unsafe_or_malformed_documents(text, expected):
@@ -57,7 +57,8 @@ def test_oversized_and_non_utf8_files(tmp_path):
     big.write_text("a: " + "x" * MAX_BYTES)
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"id: \xff\xfe\n")
-    for path, message in ((big, f"file is larger than {MAX_BYTES} bytes"), (binary, "file is not valid UTF-8")):
+    # The invalid byte is located (line 1, column 5), not just the file.
+    for path, where, message in ((big, "1:1", f"file is larger than {MAX_BYTES} bytes"), (binary, "1:5", "file is not valid UTF-8")):
         with pytest.raises(InputError) as exc:
             load_file(path, path.name)
-        assert [str(p) for p in exc.value.problems] == [f"{path.name}:1:1: (document): {message}"]
+        assert [str(p) for p in exc.value.problems] == [f"{path.name}:{where}: (document): {message}"]
