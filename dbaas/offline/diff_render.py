@@ -103,6 +103,13 @@ def render_text(report: DiffReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _callout(kind: str, heading: str, items: list[str]) -> list[str]:
+    """A GitHub alert block (`heading` is markdown) listing `items`, or nothing when there are none."""
+    if not items:
+        return []
+    return [f"> [!{kind}]", f"> {heading}", *[f"> - {item}" for item in items], ""]
+
+
 def render_markdown(report: DiffReport) -> str:
     s = report.diff.summary
     out = [f"### dbaas diff: `{report.stack}` against `{report.base}`", "", _scope_line(report), "",
@@ -112,22 +119,14 @@ def render_markdown(report: DiffReport) -> str:
         out += ["> [!CAUTION]", f"> **{len(report.diff.destructive)} destructive change(s): data would be lost.**"]
         out += [f"> - **{_destructive_line(c)}**" for c in report.diff.destructive]
         out.append("")
-    if report.removal_problems:
-        out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
-        out += [f"> - `{p.path}:{p.line}` {p.field}: {p.message}" for p in report.removal_problems]
-        out.append("")
-    if report.crd_transition_problems:
-        out += ["> [!WARNING]", "> **The API server would refuse these updates (CRD transition rules):**"]
-        out += [f"> - `{t.urn}` {t.violation}" for t in report.crd_transition_problems]
-        out.append("")
-    if report.transition_problems:
-        out += ["> [!WARNING]", "> **Refused changes** (the engine cannot carry them out, or data would be lost):"]
-        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.transition_problems]
-        out.append("")
-    if report.attention:
-        out += ["> [!NOTE]", "> **Needs attention** (allowed, risky):"]
-        out += [f"> - `{p.path}:{p.line}:{p.col}` {p.field}: {p.message}" for p in report.attention]
-        out.append("")
+    located = lambda p: f"`{p.path}:{p.line}:{p.col}` {p.field}: {p.message}"  # noqa: E731
+    out += _callout("WARNING", "**Removal of protected services is blocked:**",
+                    [f"`{p.path}:{p.line}` {p.field}: {p.message}" for p in report.removal_problems])
+    out += _callout("WARNING", "**The API server would refuse these updates (CRD transition rules):**",
+                    [f"`{t.urn}` {t.violation}" for t in report.crd_transition_problems])
+    out += _callout("WARNING", "**Refused changes** (the engine cannot carry them out, or data would be lost):",
+                    [located(p) for p in report.transition_problems])
+    out += _callout("NOTE", "**Needs attention** (allowed, risky):", [located(p) for p in report.attention])
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
         for change in report.diff.changes:

@@ -304,7 +304,7 @@ def test_restore_is_a_new_service_written_on_a_branch_with_its_diff(client, repo
     text = git(repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml")
     assert "  - name: wallets-copy\n" in text and "restore_from: {service: wallets" in text
     added = [urn.rsplit("::", 1)[-1] for urn in result["plan"]["added"]]
-    assert {"kudi-pay-wallets-copy-restore", "kudi-pay-wallets-copy-restore-seed"} <= set(added)
+    assert {"kudi-pay.wallets-copy.restore", "kudi-pay.wallets-copy.restore-seed"} <= set(added)
     assert result["plan"]["destructive"] == []
 
 
@@ -358,7 +358,7 @@ def test_on_demand_backup_is_one_operation_entry_that_the_next_change_replaces(c
                         headers=auth(**ADMIN)).json()
     assert "    operations: [{id: pre-upgrade, action: backup}]\n" in git(
         repo, "show", f"{first['commit']}:tenants/lagos/kudi-pay.yaml")
-    assert "kudi-pay-wallets-op-pre-upgrade-backup" in [u.rsplit("::", 1)[-1] for u in first["plan"]["added"]]
+    assert "kudi-pay.wallets.op-pre-upgrade-backup" in [u.rsplit("::", 1)[-1] for u in first["plan"]["added"]]
     second = client.post("/v1/tenants/kudi-pay/services/wallets/scale", json={"replicas": 5},
                          headers=auth(**ADMIN)).json()
     assert "operations" not in git(repo, "show", f"{second['commit']}:tenants/lagos/kudi-pay.yaml")

@@ -51,8 +51,9 @@ def test_operators_installed_once_per_region_pinned(lagos_plan):
     releases = {r.inputs["name"]: r.inputs for r in resources(lagos_plan, "kubernetes:helm.sh/v3:Release")
                 if "engines-" in r.urn}
     # cert-manager belongs to the PoP baseline, installed exactly once per cluster
-    assert set(releases) == {"yugaware", "vitess-operator", "scylla-operator", "scylla-manager",
+    assert set(releases) == {"yugaware", "scylla-operator", "scylla-manager",
                              "dragonfly-operator", "aerospike-kubernetes-operator", "psmdb-operator"}
+    # vitess-operator: no chart repository; its release kustomization (tests/conformance/test_first_up.py)
     assert releases["psmdb-operator"]["namespace"] == "psmdb-operator"
     assert releases["psmdb-operator"]["version"] == "1.19.1"
     assert releases["psmdb-operator"]["repositoryOpts"] == {"repo": "https://percona.github.io/percona-helm-charts/"}

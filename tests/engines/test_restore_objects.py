@@ -76,26 +76,26 @@ def test_every_object_of_the_tenant_validates_strictly(plan):
 
 
 def test_mongodb_clone_restores_a_fresh_backup_of_the_source_through_its_storage(plan, bucket):
-    seed = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "shop-docs-clone-restore-seed")
+    seed = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "shop.docs-clone.restore-seed")
     assert seed["metadata"]["name"] == "docs-clone-mongodb-seed"
     assert seed["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.state}=ready",
                                                "pulumi.com/timeoutSeconds": AWAITED}
     assert seed["spec"] == {"clusterName": "docs-mongodb", "storageName": "s3-docs", "type": "physical"}
-    restore = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBRestore", "shop-docs-clone-restore")
+    restore = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBRestore", "shop.docs-clone.restore")
     assert restore["metadata"]["annotations"] == seed["metadata"]["annotations"]
     assert restore["spec"] == {"clusterName": "docs-clone-mongodb", "backupName": "docs-clone-mongodb-seed"}
-    target = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "shop-docs-clone-psmdb")
+    target = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "shop.docs-clone.psmdb")
     storages = target["spec"]["backup"]["storages"]
-    source = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "shop-docs-psmdb")
+    source = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "shop.docs.psmdb")
     assert storages["s3-docs"] == {"type": "s3", "s3": source["spec"]["backup"]["storages"]["s3-docs"]["s3"]}
     assert storages["s3-docs"]["s3"]["bucket"] == bucket and storages["s3-docs"]["s3"]["prefix"] == "mongodb/docs"
     assert storages["s3-docs-clone"]["main"] is True and storages["s3-docs-clone"]["s3"]["prefix"] == "mongodb/docs-clone"
 
 
 def test_mongodb_point_in_time_restore_reads_the_named_base_at_the_source_prefix(plan, bucket):
-    restore = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBRestore", "shop-docs-pitr-restore")
+    restore = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBRestore", "shop.docs-pitr.restore")
     source_s3 = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB",
-                      "shop-docs-psmdb")["spec"]["backup"]["storages"]["s3-docs"]["s3"]
+                      "shop.docs.psmdb")["spec"]["backup"]["storages"]["s3-docs"]["s3"]
     assert restore["spec"] == {
         "clusterName": "docs-pitr-mongodb",
         "backupSource": {"type": "physical", "destination": f"s3://{bucket}/mongodb/docs/2026-11-20T02:00:21Z",
@@ -107,37 +107,37 @@ def test_mongodb_point_in_time_restore_reads_the_named_base_at_the_source_prefix
 
 def test_one_shot_objects_are_retained_when_their_entry_goes(plan):
     """Removing an operation (or a restored service's marker) must not make the operator delete a backup."""
-    one_shots = [r for r in plan.registrations if r.name.endswith(("-restore", "-restore-seed", "-op-pre-upgrade-backup"))
+    one_shots = [r for r in plan.registrations if r.name.endswith((".restore", ".restore-seed", ".op-pre-upgrade-backup"))
                  and r.type.startswith("kubernetes:") and "batch/v1" not in r.type]
     assert sorted(r.name for r in one_shots) == [
-        "shop-docs-clone-restore", "shop-docs-clone-restore-seed", "shop-docs-op-pre-upgrade-backup",
-        "shop-docs-pitr-restore", "shop-kv-named-restore", "shop-ledger-clone-restore", "shop-ledger-clone-restore-seed",
-        "shop-ledger-named-restore"]
+        "shop.docs-clone.restore", "shop.docs-clone.restore-seed", "shop.docs-pitr.restore",
+        "shop.docs.op-pre-upgrade-backup", "shop.kv-named.restore", "shop.ledger-clone.restore", "shop.ledger-clone.restore-seed",
+        "shop.ledger-named.restore"]
     assert all(r.retain_on_delete for r in one_shots)
 
 
 def test_backup_operation_is_one_awaited_object_named_after_its_id(plan):
-    backup = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "shop-docs-op-pre-upgrade-backup")
+    backup = _spec(plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDBBackup", "shop.docs.op-pre-upgrade-backup")
     assert backup["metadata"]["name"] == "docs-mongodb-op-pre-upgrade"
     assert backup["metadata"]["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.state}=ready"
     assert backup["spec"] == {"clusterName": "docs-mongodb", "storageName": "s3-docs", "type": "physical"}
 
 
 def test_yugabyte_clone_and_named_restore_are_restore_jobs(plan):
-    seed = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:Backup", "shop-ledger-clone-restore-seed")
+    seed = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:Backup", "shop.ledger-clone.restore-seed")
     assert seed["spec"] == {"backupType": "PGSQL_TABLE_TYPE", "storageConfig": "ledger-yugabyte-s3",
                             "universe": "ledger-yugabyte", "keyspace": "yugabyte", "sse": True}
-    clone = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop-ledger-clone-restore")
+    clone = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop.ledger-clone.restore")
     assert clone["spec"] == {"actionType": "RESTORE", "universe": "ledger-clone-yugabyte",
                              "backup": "ledger-clone-yugabyte-seed", "keyspace": "yugabyte"}
     assert clone["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.resourceUUID}",
                                                 "pulumi.com/timeoutSeconds": AWAITED}
-    named = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop-ledger-named-restore")
+    named = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop.ledger-named.restore")
     assert named["spec"]["backup"] == "ledger-yugabyte-nightly"
 
 
 def test_aerospike_restore_goes_through_the_new_instances_backup_service(plan, bucket):
-    restore = _spec(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeRestore", "shop-kv-named-restore")
+    restore = _spec(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeRestore", "shop.kv-named.restore")
     assert restore["metadata"]["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.phase}=Completed"
     assert restore["spec"] == {
         "backupService": {"name": "kv-named-aerospike-backup", "namespace": "t-shop"},
@@ -154,25 +154,25 @@ def test_aerospike_restore_goes_through_the_new_instances_backup_service(plan, b
         },
     }
     # The restoring instance has no backups of its own, but gets the backup service the restore runs through.
-    one(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackupService", "shop", "shop-kv-named-backup-service")
+    one(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackupService", "shop", "shop.kv-named.backup-service")
     assert [r.name for r in resources(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackup", "shop")] == [
-        "shop-kv-backup"]
+        "shop.kv.backup"]
 
 
 def test_aerospike_storage_changes_go_through_a_rack_revision(plan):
-    cluster = _spec(plan, "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "shop-kv-aerospikecluster")
+    cluster = _spec(plan, "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "shop.kv.aerospikecluster")
     assert cluster["spec"]["rackConfig"] == {"racks": [{"id": 1, "revision": "50g"}]}
 
 
 def test_dragonfly_clone_copies_the_snapshot_before_the_instance_starts(plan, bucket):
-    job = one(plan, "kubernetes:batch/v1:Job", "shop", "shop-cache-clone-restore")
+    job = one(plan, "kubernetes:batch/v1:Job", "shop", "shop.cache-clone.restore")
     assert job.inputs["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": AWAITED}
     container = job.inputs["spec"]["template"]["spec"]["containers"][0]
     assert container["env"] == [{"name": "BUCKET", "value": bucket}, {"name": "HOME", "value": "/tmp"}]
     assert container["command"] == ["sh", "-c", restore_copy_script(
         "cache-dragonfly", "cache-clone-dragonfly", "dragonfly/cache", "dragonfly/cache-clone", "latest")]
     assert job.inputs["spec"]["template"]["spec"]["serviceAccountName"] == "tenant-workload"
-    dragonfly = one(plan, "kubernetes:dragonflydb.io/v1alpha1:Dragonfly", "shop", "shop-cache-clone-dragonfly")
+    dragonfly = one(plan, "kubernetes:dragonflydb.io/v1alpha1:Dragonfly", "shop", "shop.cache-clone.dragonfly")
     assert job.urn in dragonfly.dependencies
 
 
