@@ -144,7 +144,10 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="aerospike-operator",
         charts=(OperatorRelease(
             release="aerospike-kubernetes-operator",
-            chart=PinnedChart("aerospike-kubernetes-operator", "4.0.2", "https://aerospike.github.io/aerospike-kubernetes-enterprise",
+            # 4.5.0: the latest release, and the first whose CRD matches the shared AerospikeCluster schema
+            # except two fields added after it (spec/status.ignoreSidecarFailure, unused here); 4.0.2 lacked
+            # rackConfig revisions (added in 4.2.0), which storage growth relies on.
+            chart=PinnedChart("aerospike-kubernetes-operator", "4.5.0", "https://aerospike.github.io/aerospike-kubernetes-enterprise",
                               crd_groups=("asdb.aerospike.com",)), values={"watchNamespaces": ""}),),
         images={"7.1": "aerospike/aerospike-server-enterprise:7.1.0.14",
                 "7.2": "aerospike/aerospike-server-enterprise:7.2.0.8"},

@@ -64,3 +64,11 @@ def test_thanos_runs_the_upstream_image(lagos_plan):
     release = one(lagos_plan, "kubernetes:helm.sh/v3:Release", name="observability-lagos-thanos").inputs
     assert release["values"]["image"] == THANOS_IMAGE == {"registry": "quay.io", "repository": "thanos/thanos", "tag": "v0.37.2"}
     assert release["values"]["global"]["security"]["allowInsecureImages"] is True
+
+
+def test_aerospike_operator_pin_has_the_rack_revisions_storage_growth_uses():
+    """The rack revision field exists from AKO 4.2.0; the schema is from after 4.5.0 (see engine_catalog)."""
+    [release] = ENGINE_SPECS["aerospike"].charts
+    major, minor, _ = (int(x) for x in release.chart.version.split("."))
+    assert (major, minor) >= (4, 2)
+    assert release.chart.version == "4.5.0"
