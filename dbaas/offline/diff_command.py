@@ -15,7 +15,7 @@ from dbaas.offline.diff import diff_plans
 from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
 from dbaas.offline.plan import build_plan
-from dbaas.policy_runner import PackConfig, evaluate, load_pack_config, view_of_plan
+from dbaas.policy_runner import PackConfig, evaluate_plan, load_pack_config
 from dbaas.tenant_loader import load_tenant_tree, validate_files
 from dbaas.tenant_model import Tenant
 from policies.tenant_facts import facts_of
@@ -62,7 +62,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             head_plan = build_plan(stack, project_dir, head_tree)
             head_tenants = load_tenant_tree(head_tree)
         base_tenants = load_tenant_tree(base_tree)
-    policy = evaluate(view_of_plan(head_plan), facts_of(head_tenants), pack_config)
+    policy = evaluate_plan(head_plan, facts_of(head_tenants), pack_config)
     return DiffReport(
         stack=stack,
         base=f"{revision} ({commit[:12]})",

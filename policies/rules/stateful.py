@@ -34,6 +34,11 @@ STATEFUL_KINDS: dict[str, str] = {
 generic kind names such as CloudNativePG's `Cluster`."""
 
 
+RETAINED_AFTER_TENANT_DECOMMISSION = frozenset({"aws:s3/bucket:Bucket", "aws:kms/key:Key"})
+"""A decommissioned tenant's backups outlive it: its bucket and the key that reads them stay
+retained on delete (components.protection.retained_after_decommission)."""
+
+
 def stateful_label(type_token: str) -> str | None:
     """What the resource is, if it holds data; None otherwise."""
     if type_token in STATEFUL_TYPES:
