@@ -11,10 +11,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from dbaas.errors import InputError, Problem
-from dbaas.offline.diff import diff_plans
+from dbaas.offline.diff import PlanSnapshot, diff_plans
 from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
 from dbaas.offline.plan import build_plan
+from dbaas.offline.retention import decommissioned_urns
 from dbaas.policy_runner import PackConfig, evaluate_plan, load_pack_config
 from dbaas.tenant_loader import load_tenant_tree, validate_files
 from dbaas.tenant_model import Tenant
@@ -66,7 +67,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
     return DiffReport(
         stack=stack,
         base=f"{revision} ({commit[:12]})",
-        diff=diff_plans(base_plan, head_plan),
+        diff=diff_plans(base_plan, head_plan, decommissioned_urns(PlanSnapshot.of(base_plan), base_tenants)),
         policy=policy,
         rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
         full_render_reasons=scope.reasons,
@@ -92,6 +93,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(to_json(report), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(report), encoding="utf-8")
+    # Retained and decommissioned deletes are not destroyed data; only `destructive` fails the gate.
     if report.blocking or (args.fail_on_destroy and report.diff.destructive):
         return EXIT_INVALID
     return EXIT_OK

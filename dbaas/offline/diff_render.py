@@ -29,7 +29,8 @@ class DiffReport:
 
     @property
     def blocking(self) -> bool:
-        return bool(self.removal_problems)
+        """A removal the tenant files forbid, or a delete the engine would refuse (protect)."""
+        return bool(self.removal_problems or self.diff.refused)
 
 
 def _value(value: Any) -> str:
@@ -53,6 +54,15 @@ def _destructive_line(change: ResourceChange) -> str:
     return f"{change.op.upper()} {change.stateful} {change.urn}{why}"
 
 
+RETAINED_HEADING = "leave(s) the stack but stay retained in AWS or the cluster (retainOnDelete): no data is lost"
+DECOMMISSIONED_HEADING = "deleted as decommissioned (the deployed decommission marker took the final backup)"
+REFUSED_HEADING = "protected: `pulumi up` would refuse to delete"
+
+
+def _kind(change: ResourceChange) -> str:
+    return change.stateful or change.type
+
+
 def _property_line(change: PropertyChange) -> str:
     return f"{change.path}: {_value(change.old)} -> {_value(change.new)}"
 
@@ -65,11 +75,19 @@ def render_text(report: DiffReport) -> str:
         lines.append(f"!!! {len(report.diff.destructive)} DESTRUCTIVE change(s): data would be lost !!!")
         lines.extend(f"!!! {_destructive_line(c)}" for c in report.diff.destructive)
         lines.append("")
+    for title, found, word in ((RETAINED_HEADING, report.diff.retained, "RETAINED"),
+                               (DECOMMISSIONED_HEADING, report.diff.decommissioned, "DECOMMISSIONED")):
+        if found:
+            lines.append(f"{len(found)} {title}:")
+            lines.extend(f"  {word} {_kind(c)} {c.urn}" for c in found)
+            lines.append("")
     for change in report.diff.changes:
         lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
         lines.extend(f"      {_property_line(p)}" for p in change.changes)
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
+    for change in report.diff.refused:
+        lines.append(f"removal refused: {_kind(change)} {change.urn} is protected; `pulumi up` would refuse to delete it")
     lines.append("")
     lines.append(report.policy.render_text().rstrip())
     return "\n".join(lines) + "\n"
@@ -88,6 +106,15 @@ def render_markdown(report: DiffReport) -> str:
         out += ["> [!WARNING]", "> **Removal of protected services is blocked:**"]
         out += [f"> - `{p.path}` {p.field}: {p.message}" for p in report.removal_problems]
         out.append("")
+    if report.diff.refused:
+        out += ["> [!WARNING]", f"> **{len(report.diff.refused)} {REFUSED_HEADING}:**"]
+        out += [f"> - {_kind(c)} `{c.urn}`" for c in report.diff.refused]
+        out.append("")
+    for title, found in ((RETAINED_HEADING, report.diff.retained), (DECOMMISSIONED_HEADING, report.diff.decommissioned)):
+        if found:
+            out += ["> [!NOTE]", f"> **{len(found)} {title}:**"]
+            out += [f"> - {_kind(c)} `{c.urn}`" for c in found]
+            out.append("")
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
         for change in report.diff.changes:
@@ -117,8 +144,12 @@ def to_json(report: DiffReport) -> dict[str, Any]:
         "fullRenderReasons": list(report.full_render_reasons),
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete, "same": s.same},
         "destructive": [c.urn for c in report.diff.destructive],
+        "retained": [c.urn for c in report.diff.retained],
+        "decommissioned": [c.urn for c in report.diff.decommissioned],
+        "refused": [c.urn for c in report.diff.refused],
         "changes": [
             {"urn": c.urn, "type": c.type, "op": c.op, "stateful": c.stateful, "replaceBecause": list(c.replace_because),
+             "disposition": c.disposition, "protected": c.protected,
              "properties": [{"path": p.path, "kind": p.kind,
                              "old": None if p.old is ABSENT else p.old, "new": None if p.new is ABSENT else p.new}
                             for p in c.changes]}
