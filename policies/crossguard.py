@@ -72,6 +72,29 @@ def plain(value: Any) -> Any:
     return value
 
 
+class PlainProps(Mapping[str, Any]):
+    """A resource's properties, each top-level key unwrapped by `plain` on first access.
+
+    The servicer deserialises the properties afresh for every policy; most rules look at one
+    resource type, or at a resource's labels and tags only, so converting the whole tree up front
+    for every policy and every resource would be most of the pack's time."""
+
+    def __init__(self, props: Any):
+        self._raw = props["__target"] if type(props) is _DictProxy else props
+        self._plain: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._plain:
+            self._plain[key] = plain(self._raw[key])
+        return self._plain[key]
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 @lru_cache(maxsize=1)
 def tenant_facts() -> dict[str, TenantFacts]:
     return load_tenant_facts(Path(os.environ.get(TENANTS_DIR_ENV, DEFAULT_TENANTS_DIR)))
@@ -80,12 +103,12 @@ def tenant_facts() -> dict[str, TenantFacts]:
 def _region(provider: Any) -> str | None:
     if provider is None or not str(provider.resource_type).startswith("pulumi:providers:aws"):
         return None
-    region = plain(provider.props).get("region")
+    region = PlainProps(provider.props).get("region")
     return region if isinstance(region, str) else None
 
 
 def resource_from_args(args: ResourceValidationArgs) -> Resource:
-    props = plain(args.props)
+    props = PlainProps(args.props)
     return Resource(
         urn=args.urn,
         type=args.resource_type,
@@ -106,7 +129,7 @@ def stack_from_args(args: StackValidationArgs) -> StackView:
                                     {r.urn: r.name for r in resources})
     converted = []
     for r in resources:
-        props = plain(r.props)
+        props = PlainProps(r.props)
         converted.append(
             Resource(
                 urn=r.urn,

@@ -237,7 +237,10 @@ def test_decommission_keeps_the_file_and_its_protection(client, repo):
     assert client.delete("/v1/tenants/kudi-pay", headers=auth(**owner)).status_code == 409
 
 
-def test_dropping_a_protected_service_is_flagged_destructive(client):
+def test_dropping_a_protected_service_is_flagged_as_refused_and_retained(client):
+    """The sessions instance is protect + retainOnDelete: no data is lost (retained, so not
+    destructive), and `pulumi up` would refuse the delete (refused). Was: flagged destructive,
+    which said data would be lost for an instance that is retained."""
     get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
     tenant = get.json()["tenant"]
     tenant["services"] = [s for s in tenant["services"] if s["name"] != "sessions"]
@@ -247,8 +250,11 @@ def test_dropping_a_protected_service_is_flagged_destructive(client):
     assert response.status_code == 202, response.text
     plan = response.json()["plan"]
     assert plan["delete"] == len(plan["deleted"]) > 0 and plan["add"] == 0
-    assert plan["destructive"] and set(plan["destructive"]) <= set(plan["deleted"]) | set(plan["replaced"])
-    assert any("sessions" in urn for urn in plan["destructive"])
+    assert plan["destructive"] == []
+    assert "acme-sessions-dragonfly" in [urn.rsplit("::", 1)[-1] for urn in plan["refused"]]
+    assert "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:engines:DragonflyInstance$" \
+           "kubernetes:dragonflydb.io/v1alpha1:Dragonfly::acme-sessions-dragonfly" in plan["retained"]
+    assert set(plan["retained"]) <= set(plan["deleted"])
     assert not any("orders" in urn for urn in plan["deleted"])  # the other service stays
 
 

@@ -124,6 +124,11 @@ def _names(lines: list[str]) -> set[str]:
 def test_the_workflow_runs_validate_policy_and_diff_with_fail_on_destroy():
     assert [c[0] for c in ci_commands()] == ["validate", "policy", "diff"]
     assert ci_commands()[2][:4] == ["diff", STACK, "--base", "origin/main"] and "--fail-on-destroy" in ci_commands()[2]
+    jobs = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]
+    # The offline policy job guards what the analyzer cannot see: it runs for every stack, on forks
+    # too (no condition), and the real preview waits for it.
+    assert jobs["policy"]["strategy"]["matrix"]["stack"] == ["lagos", "frankfurt"] and "if" not in jobs["policy"]
+    assert "policy" in jobs["preview"]["needs"]
 
 
 def test_every_documented_flow_passes_the_documented_ci(repo: Path, capsys):
