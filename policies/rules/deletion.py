@@ -11,8 +11,9 @@ Two options guard them, and they are checked in two places:
   and CI's policy job is what guards it.
 
 Both honour the decommission markers (dbaas/decommission.py): a deployed tenant-level marker lifts
-protection from everything the tenant holds but keeps its bucket and key retained (the backups must
-outlive the tenant); a service-level marker lifts both from that service's engine instance.
+protection from everything the tenant holds but keeps its bucket, key and Kafka topics retained (the
+backups must outlive the tenant); a service-level marker lifts both from that service's engine
+instance, and protect (not retainOnDelete) from its CDC topic.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Iterable
 from pulumi_policy import Severity
 
 from policies.rules.model import SERVICE_LABEL, Resource, Rule, RuleContext
-from policies.rules.stateful import RETAINED_AFTER_TENANT_DECOMMISSION, stateful_label
+from policies.rules.stateful import RETAINED_AFTER_DECOMMISSION, stateful_label
 
 
 def _service_decommissioned(resource: Resource, ctx: RuleContext) -> bool:
@@ -51,12 +52,11 @@ def must_protect(resource: Resource, ctx: RuleContext) -> bool:
 
 
 def must_retain(resource: Resource, ctx: RuleContext) -> bool:
-    """What must outlive a removal: everything protected, plus a decommissioned tenant's bucket and key."""
+    """What must outlive a removal: everything protected, plus, once decommissioned, the tenant's
+    bucket and key and its Kafka topics."""
     if must_protect(resource, ctx):
         return True
-    facts = ctx.tenants.get(resource.tenant or "")
-    return (is_protected_tenant(resource, ctx) and facts is not None and facts.decommissioned
-            and resource.type in RETAINED_AFTER_TENANT_DECOMMISSION)
+    return is_protected_tenant(resource, ctx) and resource.type in RETAINED_AFTER_DECOMMISSION
 
 
 def check_protected_stateful(resource: Resource, ctx: RuleContext) -> Iterable[str]:

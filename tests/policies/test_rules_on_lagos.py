@@ -4,6 +4,7 @@ rule fires, at the resource that was broken."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -190,3 +191,23 @@ def test_retain_on_delete_is_checked_offline_only_and_labelled_so(lagos_plan, fa
     assert str(report.violations[0]).splitlines()[0] == (
         "[mandatory/critical] deletion-retained-stateful (offline only: the analyzer never receives retainOnDelete)")
     assert report.to_json()["offlineOnly"] == ["deletion-retained-stateful"]
+
+
+def test_decommission_markers_lift_protect_but_not_the_retention_of_backups_and_topics(lagos_plan, facts):
+    """A deployed tenant-level marker: namespace released, bucket and key (and topics) unprotected
+    but retained. The pack accepts that; without retainOnDelete the offline check still refuses."""
+    decommissioned = {**facts, "acme": dataclasses.replace(facts["acme"], decommissioned=True,
+                                                           decommissioned_services=frozenset({"orders", "sessions"}))}
+    plan = lagos_plan
+    owners = lagos_plan.tenant_of()
+    for reg in lagos_plan.registrations:
+        if owners.get(reg.urn) == "acme" and reg.protect:
+            keep = reg.type in ("aws:s3/bucket:Bucket", "aws:kms/key:Key", "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic")
+            plan = with_resource(plan, reg.name, protect=False, retain_on_delete=keep)
+    assert evaluate_plan(plan, decommissioned).violations == ()
+    # The same plan without the marker in the tenant file: the decommissioned tenant's CI failure.
+    without_marker = {(v.policy, v.urn.rsplit("::", 1)[-1]) for v in evaluate_plan(plan, facts).violations}
+    assert {("deletion-protected-stateful", n) for n in ("acme-backups", "acme-key", "acme-namespace")} <= without_marker
+    dropped = with_resource(plan, "acme-key", retain_on_delete=False)
+    assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message) for v in evaluate_plan(dropped, decommissioned).violations] == [
+        ("deletion-retained-stateful", "acme-key", "key of protected tenant acme lacks retainOnDelete")]
