@@ -16,6 +16,7 @@ from pulumi_policy import EnforcementLevel
 from dbaas.cli import main
 from dbaas.errors import InputError
 from dbaas.offline.analyzer_requests import RequestBuilder
+from dbaas.offline.runtime import Registration
 from dbaas.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
 from dbaas.policy_runner import evaluate_plan, load_pack_config
 from policies.rules.model import TenantFacts
@@ -89,7 +90,7 @@ def test_stack_policy_follows_parents_and_property_dependencies():
         ("aws-bucket-sse-kms-own-key", "acme-backups-encryption", "encrypts with kudi's key kudi-key, must use acme's own key")]
 
 
-def _bucket_policy(name: str, document: dict | str) -> object:
+def _bucket_policy(name: str, document: dict | str) -> Registration:
     return registration("aws:s3/bucketPolicy:BucketPolicy", name,
                         {"bucket": "b", "policy": document if isinstance(document, str) else json.dumps(document)})
 

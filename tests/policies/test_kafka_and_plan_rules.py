@@ -4,8 +4,6 @@ its read-only host path). Every fixture goes through the analyzer protocol to th
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 
 import pytest
