@@ -42,7 +42,12 @@ class PlanDiffSummary(BaseModel):
     changed: list[str]
     replaced: list[str]
     deleted: list[str]
-    destructive: list[str] = Field(description="Data-holding resources the change deletes or replaces.")
+    destructive: list[str] = Field(description="Data-holding resources the change deletes (neither retained nor "
+                                               "decommissioned) or replaces: their data would be lost.")
+    retained: list[str] = Field(default_factory=list, description="Deleted resources that leave the stack but stay "
+                                                                  "in AWS or the cluster (retainOnDelete).")
+    refused: list[str] = Field(default_factory=list, description="Deleted resources that are still protected: "
+                                                                 "`pulumi up` would refuse the change.")
 
 
 class PolicyResult(BaseModel):
@@ -101,6 +106,7 @@ def change_report(repo: GitRepository, region: str, before: str, after: str) -> 
         stack=region, add=len(by_op["create"]), change=len(by_op["update"]), replace=len(by_op["replace"]),
         delete=len(by_op["delete"]), added=by_op["create"], changed=by_op["update"], replaced=by_op["replace"],
         deleted=by_op["delete"], destructive=[c.urn for c in diff.destructive],
+        retained=[c.urn for c in diff.retained], refused=[c.urn for c in diff.refused],
     )
     existing = {(v.policy, v.urn, v.message) for v in old.policies.violations}
     policies = [

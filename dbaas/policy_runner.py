@@ -1,8 +1,10 @@
-"""Offline policy evaluation: the pack's rules over an offline plan, with enforcement levels
-and pack config in the same format as `pulumi preview --policy-pack-config`.
+"""Offline policy evaluation: the policy pack, driven through the analyzer protocol exactly as
+the engine drives it (dbaas/policy_analyzer.py), over an offline plan, with enforcement levels and
+pack config in the same format as `pulumi preview --policy-pack-config`; then the offline-only
+checks of what the analyzer never receives (policies/rules/catalog.py OFFLINE_CHECKS).
 
-`evaluate_plan(plan)` is the entry point for other tools (the provisioning API); `dbaas policy`
-prints its report and exits 1 on any mandatory violation.
+`evaluate_plan(plan, tenants)` is the entry point for other tools (the provisioning API, `dbaas
+diff`); `dbaas policy` prints its report and exits 1 on any mandatory violation.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from pulumi_policy import EnforcementLevel
 
 from dbaas.errors import InputError, Problem
 from dbaas.offline.plan import OfflinePlan
+from dbaas.policy_analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 from dbaas.safe_yaml import load_file
-from policies.rules.catalog import RULES, RULES_BY_NAME
-from policies.rules.model import Resource, Rule, RuleContext, StackView, TenantFacts, declared_tenant
+from dbaas.stack_config import PROJECT
+from policies.rules.catalog import ALL_RULES_BY_NAME, OFFLINE_CHECKS, RULES, RULES_BY_NAME
+from policies.rules.model import Resource, Rule, RuleContext, TenantFacts, declared_tenant
 from policies.tenant_facts import load_tenant_facts
 
+OFFLINE_CHECK_NAMES = frozenset(c.name for c in OFFLINE_CHECKS)
 LEVELS = {level.value: level for level in EnforcementLevel if level is not EnforcementLevel.REMEDIATE}
 
 
@@ -58,7 +63,7 @@ def load_pack_config(path: Path) -> PackConfig:
             problems.append(doc.problem(("all",), f"enforcement level must be one of {', '.join(LEVELS)}"))
     settings: dict[str, RuleSettings] = {}
     for name, value in raw.items():
-        rule = RULES_BY_NAME.get(name)
+        rule = ALL_RULES_BY_NAME.get(name)
         if rule is None:
             problems.append(doc.problem((name,), f"unknown policy {name!r}", prefer_key=True))
             continue
@@ -84,7 +89,7 @@ def load_pack_config(path: Path) -> PackConfig:
             continue
         settings[name] = RuleSettings(level, config)
     if default_level is not None:
-        for rule in RULES:
+        for rule in (*RULES, *OFFLINE_CHECKS):
             settings.setdefault(rule.name, RuleSettings(default_level, rule.config_defaults()))
     if problems:
         raise InputError(problems)
@@ -100,8 +105,14 @@ class Violation:
     message: str
     fix_hint: str
 
+    @property
+    def offline_only(self) -> bool:
+        return self.policy in OFFLINE_CHECK_NAMES
+
     def __str__(self) -> str:
-        return f"[{self.enforcement}/{self.severity}] {self.policy}\n  {self.urn}\n  {self.message}\n  fix: {self.fix_hint}"
+        label = f"{self.policy} (offline only: the analyzer never receives retainOnDelete)" if self.offline_only \
+            else self.policy
+        return f"[{self.enforcement}/{self.severity}] {label}\n  {self.urn}\n  {self.message}\n  fix: {self.fix_hint}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,8 @@ class PolicyReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "passed": self.passed, "rules": list(self.rules_run),
-                "violations": [asdict(v) for v in self.violations]}
+                "offlineOnly": [name for name in self.rules_run if name in OFFLINE_CHECK_NAMES],
+                "violations": [{**asdict(v), "offlineOnly": v.offline_only} for v in self.violations]}
 
     def render_text(self) -> str:
         lines = [str(v) for v in self.violations]
@@ -131,58 +143,53 @@ class PolicyReport:
         return "\n".join(lines) + "\n"
 
 
-def view_of_plan(plan: OfflinePlan) -> StackView:
-    """The rules' view of an offline plan: tenant ownership from the parent chain, AWS provider
-    regions resolved from the provider registrations."""
+def _violation(diagnostic: Diagnostic, fix_hints: Mapping[str, str]) -> Violation:
+    """The pack reports `<message>. Fix: <remediation steps>`; split them back apart."""
+    hint = fix_hints.get(diagnostic.policy, "")
+    message = diagnostic.message.removesuffix(f". Fix: {hint}") if hint else diagnostic.message
+    severity = diagnostic.severity.value if diagnostic.severity else ""
+    return Violation(diagnostic.policy, diagnostic.enforcement.value, severity, diagnostic.urn, message, hint)
+
+
+def _offline_violations(plan: OfflinePlan, tenants: Mapping[str, TenantFacts],
+                        config: PackConfig) -> tuple[list[str], list[Violation]]:
+    """The checks on what the analyzer never receives (retainOnDelete), over the plan itself."""
     owners = plan.tenant_of()
-    provider_regions = {
-        r.urn: r.inputs.get("region") for r in plan.registrations if r.type == "pulumi:providers:aws"
-    }
-    resources = [
-        Resource(
-            urn=r.urn,
-            type=r.type,
-            name=r.name,
-            props=r.inputs,
-            protect=r.protect,
-            retain_on_delete=r.retain_on_delete,
-            parent=r.parent or None,
-            provider_region=provider_regions.get(r.provider.rsplit("::", 1)[0]) if r.provider else None,
-            property_dependencies=r.property_dependencies,
-            tenant=owners.get(r.urn) or declared_tenant(r.type, r.inputs),
-        )
-        for r in plan.registrations
-    ]
-    return StackView(stack=plan.stack, resources=resources)
-
-
-def evaluate(view: StackView, tenants: Mapping[str, TenantFacts], config: PackConfig | None = None) -> PolicyReport:
-    """Run every enabled rule; violations come out in rule order, then by URN."""
-    config = config or PackConfig()
-    violations: list[Violation] = []
     run: list[str] = []
-    for rule in RULES:
-        settings = config.for_rule(rule)
+    found: list[Violation] = []
+    for check in OFFLINE_CHECKS:
+        settings = config.for_rule(check)
         if settings.enforcement is EnforcementLevel.DISABLED:
             continue
-        run.append(rule.name)
+        run.append(check.name)
         ctx = RuleContext(config=settings.config, tenants=tenants)
-        found: list[tuple[str, str]] = []
-        if rule.check_resource is not None:
-            for resource in view.resources:
-                found.extend((resource.urn, m) for m in rule.check_resource(resource, ctx))
-        else:
-            found.extend((f.urn, f.message) for f in rule.check_stack(view, ctx))
-        violations.extend(
-            Violation(rule.name, settings.enforcement.value, rule.severity.value, urn, message, rule.fix_hint)
-            for urn, message in sorted(dict.fromkeys(found))
-        )
-    return PolicyReport(stack=view.stack, rules_run=tuple(run), violations=tuple(violations))
+        for reg in plan.registrations:
+            resource = Resource(urn=reg.urn, type=reg.type, name=reg.name, props=reg.inputs, protect=reg.protect,
+                                retain_on_delete=reg.retain_on_delete, parent=reg.parent or None,
+                                tenant=owners.get(reg.urn) or declared_tenant(reg.type, reg.inputs))
+            found.extend(Violation(check.name, settings.enforcement.value, check.severity.value, reg.urn, message,
+                                   check.fix_hint) for message in check.check_resource(resource, ctx))
+    return run, found
 
 
-def evaluate_plan(plan: OfflinePlan, tenants_dir: Path, config: PackConfig | None = None) -> PolicyReport:
-    """Policy results for an offline plan built from `tenants_dir`."""
-    return evaluate(view_of_plan(plan), load_tenant_facts(tenants_dir), config)
+def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
+                  config: PackConfig | None = None) -> PolicyReport:
+    """Policy results for an offline plan: the pack's own analyzer servicer, fed the engine's
+    AnalyzeRequest / AnalyzeStackRequest messages for the plan (dbaas/policy_analyzer.py), then the
+    offline-only checks. `tenants` is the tree the plan was built from, or its facts."""
+    facts = load_tenant_facts(tenants) if isinstance(tenants, Path) else tenants
+    config = config or PackConfig()
+    configured = {name: PolicySettings(s.enforcement, s.config) for name, s in config.settings.items()}
+    info, diagnostics = run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, plan.registrations, configured)
+    order = {p.name: i for i, p in enumerate(info.policies)}
+    hints = {p.name: p.remediation_steps for p in info.policies}
+    violations = sorted({_violation(d, hints) for d in diagnostics},
+                        key=lambda v: (order.get(v.policy, len(order)), v.urn, v.message))
+    offline_run, offline_found = _offline_violations(plan, facts, config)
+    rules_run = tuple(p.name for p in info.policies
+                      if config.for_rule(RULES_BY_NAME[p.name]).enforcement is not EnforcementLevel.DISABLED)
+    return PolicyReport(stack=plan.stack, rules_run=rules_run + tuple(offline_run),
+                        violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))))
 
 
 def cmd_policy(args: argparse.Namespace) -> int:

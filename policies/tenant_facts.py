@@ -19,6 +19,9 @@ def facts_of(tenants: Iterable[Tenant]) -> dict[str, TenantFacts]:
             deletion_protection=t.deletion_protection,
             owners=tuple(t.owners),
             plan=t.plan.value,
+            decommissioned=t.decommission is not None,
+            decommissioned_services=frozenset(s.name for s in t.services
+                                              if s.decommission is not None or t.decommission is not None),
         )
         for t in tenants
     }

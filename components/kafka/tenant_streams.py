@@ -23,7 +23,7 @@ from components.kafka.custom_resources import strimzi_resource
 from components.kafka.outbound import XDR_PORT, create_outbound, outbound_name
 from components.kafka.topics import RetentionClass, retained_topic_spec
 from components.kafka.users import create_user, user_spec
-from components.protection import stateful
+from components.protection import retained_after_decommission, stateful
 from dbaas.engine_catalog import EngineName
 from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_tenant_topic, kafka_tenant_user, tenant_namespace
 from dbaas.plans import plan_for
@@ -32,6 +32,8 @@ from dbaas.tenant_model import Tenant
 TYPE = "dbaas:kafka:TenantStreams"
 CONNECT_SECRETS_ROLE = "kafka-connect-cdc-reader"
 LABEL_TENANT = "dbaas.io/tenant"
+SERVICE_LABEL = "dbaas.io/service"
+"""On a CDC topic: the service it captures, so the deletion rule knows when that service is decommissioned."""
 
 
 @dataclass(frozen=True)
@@ -88,19 +90,28 @@ class TenantStreams(pulumi.ComponentResource):
         ns, cluster = args.kafka_namespace, args.cluster_name
         labels = {LABEL_TENANT: tenant.id}
         retention = {kind: RetentionClass(kind) for kind in KAFKA_TENANT_TOPIC_KINDS}
-        # Topics hold the tenant's events: protected tenants' topics survive a removed declaration.
-        topic_opts = stateful(child, tenant.deletion_protection)
+        # Topics hold the tenant's events: protected tenants' topics survive a removed declaration. A deployed
+        # decommission marker (the tenant's; a service's for its CDC topic) lifts protect but keeps them retained,
+        # like the tenant's bucket, so the later removal leaves them in the cluster instead of failing `pulumi up`.
+        def topic_opts(decommissioned: bool) -> pulumi.ResourceOptions:
+            keep = retained_after_decommission if decommissioned else stateful
+            return keep(child, tenant.deletion_protection)
 
+        tenant_decommissioned = tenant.decommission is not None
         self.topics = {}
         for kind in KAFKA_TENANT_TOPIC_KINDS:
             name = kafka_tenant_topic(kind, tenant.id)
             self.topics[name] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", name, ns,
-                                                 retained_topic_spec(name, retention[kind]), topic_opts, cluster, labels)
-        captures = [cdc_capture(tenant.id, s) for s in tenant.services if s.cdc]
-        for capture in captures:
+                                                 retained_topic_spec(name, retention[kind]),
+                                                 topic_opts(tenant_decommissioned), cluster, labels)
+        cdc_services = [s for s in tenant.services if s.cdc]
+        captures = [cdc_capture(tenant.id, s) for s in cdc_services]
+        for service, capture in zip(cdc_services, captures):
             self.topics[capture.topic] = strimzi_resource(
                 f"{capture.topic}-topic", "KafkaTopic", capture.topic, ns,
-                retained_topic_spec(capture.topic, RetentionClass.cdc), topic_opts, cluster, labels)
+                retained_topic_spec(capture.topic, RetentionClass.cdc),
+                topic_opts(tenant_decommissioned or service.decommission is not None), cluster,
+                {**labels, SERVICE_LABEL: service.name})
 
         self.user = create_user(f"{tenant.id}.kafka-user", kafka_tenant_user(tenant.id), ns, cluster,
                                 user_spec(tenant_acl_rules(tenant), plan_for(tenant.plan).kafka_quota), child, labels)

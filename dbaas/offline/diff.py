@@ -112,6 +112,14 @@ ABSENT = _ABSENT
 """Marks the side of a PropertyChange where the property does not exist."""
 
 
+RETAINED = "retained"
+"""Leaves the stack, but the engine keeps the object in AWS or the cluster (retainOnDelete)."""
+DECOMMISSIONED = "decommissioned"
+"""Deleted after its deployed decommission marker took the final backup and lifted protection."""
+DELETED = "deleted"
+"""Deleted with its data."""
+
+
 @dataclass(frozen=True)
 class ResourceChange:
     urn: str
@@ -122,6 +130,10 @@ class ResourceChange:
     replace_because: tuple[str, ...] = ()
     stateful: str | None = None
     """What the resource is (bucket, key, namespace, ...) when it holds data."""
+    disposition: str | None = None
+    """For a delete: RETAINED, DECOMMISSIONED or DELETED."""
+    protected: bool = False
+    """For a delete: the deployed resource is protected, so `pulumi up` refuses to delete it."""
 
     @property
     def name(self) -> str:
@@ -129,7 +141,8 @@ class ResourceChange:
 
     @property
     def destructive(self) -> bool:
-        return self.stateful is not None and self.op in ("delete", "replace")
+        """Data is lost: a data holder replaced, or deleted without being retained or decommissioned."""
+        return self.stateful is not None and (self.op == "replace" or self.disposition == DELETED)
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,19 @@ class PlanDiff:
     @property
     def destructive(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.destructive]
+
+    @property
+    def retained(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.disposition == RETAINED]
+
+    @property
+    def decommissioned(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.op == "delete" and c.disposition == DECOMMISSIONED and c.stateful]
+
+    @property
+    def refused(self) -> list[ResourceChange]:
+        """Deletes the engine would refuse (`protect`): `pulumi up` fails on them."""
+        return [c for c in self.changes if c.protected]
 
 
 def property_changes(old: Any, new: Any, path: str = "") -> Iterator[PropertyChange]:
@@ -212,8 +238,17 @@ def _changes(old: ResourceState, new: ResourceState) -> list[PropertyChange]:
     return found
 
 
-def diff_plans(base: PlanSnapshot | _HasRegistrations, head: PlanSnapshot | _HasRegistrations) -> PlanDiff:
-    """Resources of `head` compared with `base` by URN, in URN order."""
+def _disposition(before: ResourceState, decommissioned: frozenset[str]) -> str:
+    if before.retain_on_delete:
+        return RETAINED
+    return DECOMMISSIONED if before.urn in decommissioned else DELETED
+
+
+def diff_plans(base: PlanSnapshot | _HasRegistrations, head: PlanSnapshot | _HasRegistrations,
+               decommissioned: frozenset[str] = frozenset()) -> PlanDiff:
+    """Resources of `head` compared with `base` by URN, in URN order. `decommissioned` holds the
+    base resources whose deletion a deployed decommission marker authorises
+    (dbaas.offline.retention.decommissioned_urns)."""
     old = {r.urn: r for r in PlanSnapshot.of(base).resources}
     new_snapshot = PlanSnapshot.of(head)
     new = {r.urn: r for r in new_snapshot.resources}
@@ -224,7 +259,9 @@ def diff_plans(base: PlanSnapshot | _HasRegistrations, head: PlanSnapshot | _Has
             diff.changes.append(ResourceChange(urn, after.type, "create", created_properties(after),
                                                stateful=stateful_label(after.type)))
         elif after is None:
-            diff.changes.append(ResourceChange(urn, before.type, "delete", stateful=stateful_label(before.type)))
+            diff.changes.append(ResourceChange(urn, before.type, "delete", stateful=stateful_label(before.type),
+                                               disposition=_disposition(before, decommissioned),
+                                               protected=before.protect))
         else:
             changes = _masked_changes(after.type, _changes(before, after))
             if not changes:

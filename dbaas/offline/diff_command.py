@@ -15,12 +15,13 @@ from typing import Callable
 from dbaas.cli_io import STDOUT, Progress, UsageError, check_output, check_stack, to_stdout, write_output
 from dbaas.errors import InputError, Problem
 from dbaas.lifecycle.review import transition_review
-from dbaas.offline.diff import diff_plans
+from dbaas.offline.diff import PlanSnapshot, diff_plans
 from dbaas.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from dbaas.offline.diff_revisions import Checkout, classify, plan_in_tree
 from dbaas.offline.diff_transitions import transition_problems_of
 from dbaas.offline.plan import build_plan
-from dbaas.policy_runner import PackConfig, evaluate, load_pack_config, view_of_plan
+from dbaas.offline.retention import decommissioned_urns
+from dbaas.policy_runner import PackConfig, evaluate_plan, load_pack_config
 from dbaas.tenant_loader import load_tenant_tree, locate_in_trees, validate_files
 from dbaas.tenant_model import Tenant
 from policies.tenant_facts import facts_of
@@ -80,11 +81,11 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
         removals = sorted(locate_in_trees(p, [head_files, base_tree])
                           for p in _removal_problems(base_tenants, head_tenants))
     say("evaluating policies and comparing")
-    policy = evaluate(view_of_plan(head_plan), facts_of(head_tenants), pack_config)
+    policy = evaluate_plan(head_plan, facts_of(head_tenants), pack_config)
     return DiffReport(
         stack=stack,
         base=f"{revision} ({commit[:12]})",
-        diff=diff_plans(base_plan, head_plan),
+        diff=diff_plans(base_plan, head_plan, decommissioned_urns(PlanSnapshot.of(base_plan), base_tenants)),
         policy=policy,
         rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
         full_render_reasons=scope.reasons,
@@ -122,6 +123,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_output(args.json, json.dumps(to_json(report), indent=2, sort_keys=True) + "\n", "--json")
     if args.markdown:
         write_output(args.markdown, render_markdown(report), "--markdown")
+    # Retained and decommissioned deletes are not destroyed data; only `destructive` fails the gate.
     # The exit code says what the text says: a blocked removal or a mandatory violation in the new
     # state fails, as `dbaas policy` and CrossGuard (`pulumi preview --policy-pack`) would.
     if report.blocking or not report.policy.passed or (args.fail_on_destroy and report.diff.destructive):

@@ -36,7 +36,10 @@ class DiffReport:
 
     @property
     def blocking(self) -> bool:
-        return bool(self.removal_problems or self.crd_transition_problems or self.transition_problems)
+        """A removal the tenant files forbid, a delete the engine would refuse (protect), or a change
+        the API server or the engines would refuse."""
+        return bool(self.removal_problems or self.diff.refused or self.crd_transition_problems
+                    or self.transition_problems)
 
 
 def _value(value: Any) -> str:
@@ -58,6 +61,15 @@ def _scope_line(report: DiffReport) -> str:
 def _destructive_line(change: ResourceChange) -> str:
     why = f" (replace because {', '.join(change.replace_because)})" if change.op == "replace" else ""
     return f"{change.op.upper()} {change.stateful} {change.urn}{why}"
+
+
+RETAINED_HEADING = "leave(s) the stack but stay retained in AWS or the cluster (retainOnDelete): no data is lost"
+DECOMMISSIONED_HEADING = "deleted as decommissioned (the deployed decommission marker took the final backup)"
+REFUSED_HEADING = "protected: `pulumi up` would refuse to delete"
+
+
+def _kind(change: ResourceChange) -> str:
+    return change.stateful or change.type
 
 
 def _property_line(change: PropertyChange) -> str:
@@ -88,11 +100,19 @@ def render_text(report: DiffReport) -> str:
         lines.append(f"!!! {len(report.diff.destructive)} DESTRUCTIVE change(s): data would be lost !!!")
         lines.extend(f"!!! {_destructive_line(c)}" for c in report.diff.destructive)
         lines.append("")
+    for title, found, word in ((RETAINED_HEADING, report.diff.retained, "RETAINED"),
+                               (DECOMMISSIONED_HEADING, report.diff.decommissioned, "DECOMMISSIONED")):
+        if found:
+            lines.append(f"{len(found)} {title}:")
+            lines.extend(f"  {word} {_kind(c)} {c.urn}" for c in found)
+            lines.append("")
     for change in report.diff.changes:
         lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
         lines.extend(f"      {line}" for line in _detail_lines(change))
     for problem in report.removal_problems:
         lines.append(f"removal blocked: {problem}")
+    for change in report.diff.refused:
+        lines.append(f"removal refused: {_kind(change)} {change.urn} is protected; `pulumi up` would refuse to delete it")
     for refused in report.crd_transition_problems:
         lines.append(f"update refused by the API server: {refused}")
     lines.extend(f"refused: {problem}" for problem in report.transition_problems)
@@ -127,6 +147,10 @@ def render_markdown(report: DiffReport) -> str:
     out += _callout("WARNING", "**Refused changes** (the engine cannot carry them out, or data would be lost):",
                     [located(p) for p in report.transition_problems])
     out += _callout("NOTE", "**Needs attention** (allowed, risky):", [located(p) for p in report.attention])
+    out += _callout("WARNING", f"**{len(report.diff.refused)} {REFUSED_HEADING}:**",
+                    [f"{_kind(c)} `{c.urn}`" for c in report.diff.refused])
+    for title, found in ((RETAINED_HEADING, report.diff.retained), (DECOMMISSIONED_HEADING, report.diff.decommissioned)):
+        out += _callout("NOTE", f"**{len(found)} {title}:**", [f"{_kind(c)} `{c.urn}`" for c in found])
     if report.diff.changes:
         out += ["<details><summary>Changed resources</summary>", "", "```diff"]
         for change in report.diff.changes:
@@ -156,8 +180,12 @@ def to_json(report: DiffReport) -> dict[str, Any]:
         "fullRenderReasons": list(report.full_render_reasons),
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete, "same": s.same},
         "destructive": [c.urn for c in report.diff.destructive],
+        "retained": [c.urn for c in report.diff.retained],
+        "decommissioned": [c.urn for c in report.diff.decommissioned],
+        "refused": [c.urn for c in report.diff.refused],
         "changes": [
             {"urn": c.urn, "type": c.type, "op": c.op, "stateful": c.stateful, "replaceBecause": list(c.replace_because),
+             "disposition": c.disposition, "protected": c.protected,
              "properties": [{"path": p.path, "kind": p.kind,
                              "old": None if p.old is ABSENT else p.old, "new": None if p.new is ABSENT else p.new}
                             for p in c.changes]}

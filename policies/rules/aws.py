@@ -12,7 +12,7 @@ from policies.rules.documents import (
     is_wildcard_principal,
     parse_statements,
 )
-from policies.rules.model import UNRESOLVED, Finding, Resource, Rule, RuleContext, StackView
+from policies.rules.model import UNRESOLVED, Finding, Resource, Rule, RuleContext, StackView, at_least, whole_number
 
 BUCKET = "aws:s3/bucket:Bucket"
 KMS_KEY = "aws:kms/key:Key"
@@ -180,10 +180,13 @@ def check_key_rotation(resource: Resource, ctx: RuleContext) -> Iterable[str]:
 def check_key_deletion_window(resource: Resource, ctx: RuleContext) -> Iterable[str]:
     if resource.type != KMS_KEY:
         return
-    minimum = int(ctx.config["minimumDays"])
-    window = resource.props.get("deletionWindowInDays", 30)  # AWS's default when unset
-    if not isinstance(window, (int, float)) or window < minimum:
-        yield f"deletionWindowInDays is {window!r}, must be at least {minimum}"
+    minimum = whole_number(ctx.config["minimumDays"])  # pack config reaches the pack as a Struct: 30.0
+    if minimum is None:
+        yield f"pack config minimumDays is {ctx.config['minimumDays']!r}, must be a whole number"
+        return
+    problem = at_least("deletionWindowInDays", resource.props.get("deletionWindowInDays", 30), minimum)  # AWS default 30
+    if problem:
+        yield problem
 
 
 def check_no_wildcard_principal(resource: Resource, ctx: RuleContext) -> Iterable[str]:

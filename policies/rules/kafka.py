@@ -15,7 +15,7 @@ from pulumi_policy import Severity
 from dbaas.engine_catalog import EngineName
 from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
 from dbaas.tenant_model import DNS_LABEL
-from policies.rules.model import Resource, Rule, RuleContext
+from policies.rules.model import Resource, Rule, RuleContext, at_least
 
 KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic"
 KAFKA_USER = "kubernetes:kafka.strimzi.io/v1beta2:KafkaUser"
@@ -25,27 +25,24 @@ SEPARATOR = "."
 CLUSTER_OPERATIONS = frozenset({"ClusterAction", "IdempotentWrite", "CreateTokens", "DescribeTokens"})
 """Operations Kafka defines only on the cluster resource, whatever resource an ACL names."""
 
-def _as_int(value: Any) -> int | None:
-    """Kafka topic configs may be numbers or numeric strings."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
+def _numeric_text(value: Any) -> Any:
+    """Kafka topic configs may also be numeric strings ("2"); anything else is left to `at_least`."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    return None
+    return value
 
 
 def check_topic_durability(resource: Resource, ctx: RuleContext) -> Iterable[str]:
     if resource.type != KAFKA_TOPIC:
         return
     spec = resource.props.get("spec") or {}
-    replicas = spec.get("replicas")
-    if _as_int(replicas) is None or _as_int(replicas) < MIN_REPLICAS:
-        yield f"spec.replicas is {replicas!r}, must be at least {MIN_REPLICAS}"
+    problem = at_least("spec.replicas", spec.get("replicas"), MIN_REPLICAS)
+    if problem:
+        yield problem
     insync = (spec.get("config") or {}).get("min.insync.replicas")
-    if _as_int(insync) is None or _as_int(insync) < MIN_INSYNC_REPLICAS:
-        yield f"spec.config['min.insync.replicas'] is {insync!r}, must be at least {MIN_INSYNC_REPLICAS}"
+    problem = at_least("spec.config['min.insync.replicas']", _numeric_text(insync), MIN_INSYNC_REPLICAS)
+    if problem:
+        yield problem
 
 
 def tenant_topic_prefixes(tenant: str) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ TENANT_LABEL = "dbaas.io/tenant"
 TENANT_TAG = "dbaas:tenant"
 REGION_LABEL = "dbaas.io/region"
 REGION_TAG = "dbaas:region"
+SERVICE_LABEL = "dbaas.io/service"
 UNRESOLVED = ("[secret]", "[unknown]")
 """How the offline plan renders values a rule cannot read."""
 
@@ -33,6 +34,42 @@ class TenantFacts:
     deletion_protection: bool
     owners: tuple[str, ...]
     plan: str
+    decommissioned: bool = False
+    """The tenant file carries a tenant-level `decommission:` marker."""
+    decommissioned_services: frozenset[str] = frozenset()
+    """Services whose own `decommission:` marker is set (or all of them, for a decommissioned tenant)."""
+
+
+def whole_number(value: Any) -> int | None:
+    """The integer a property holds, whether it arrived as 3 or 3.0, else None.
+
+    The engine sends properties to a policy pack as protobuf Structs, whose only number type is a
+    double: a program's `replicas: 3` reaches the pack as 3.0 (pulumi/pulumi pkg/resource/plugin/
+    rpc.go MarshalPropertyValue). Every rule that compares a count goes through this; booleans
+    (which Python counts as ints) and fractions are not whole numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def shown(value: Any) -> str:
+    """A property value in a message: whole doubles as the integers they stand for (3, not 3.0)."""
+    number = whole_number(value)
+    return str(number) if number is not None else repr(value)
+
+
+def at_least(where: str, value: Any, minimum: int) -> str | None:
+    """None when `value` is a whole number >= `minimum`; otherwise the violation message."""
+    number = whole_number(value)
+    if number is None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{where} is {value!r}, must be a whole number of at least {minimum}"
+    if number is None or number < minimum:
+        return f"{where} is {shown(value)}, must be at least {minimum}"
+    return None
 
 
 @dataclass(frozen=True)

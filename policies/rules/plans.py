@@ -19,10 +19,9 @@ from pulumi_policy import Severity
 
 from dbaas.engine_catalog import ENGINE_SPECS, EngineName
 from dbaas.plans import PlanName
-from policies.rules.model import Finding, Resource, Rule, RuleContext, StackView
+from policies.rules.model import SERVICE_LABEL, Finding, Resource, Rule, RuleContext, StackView, shown, whole_number
 from policies.rules.stateful import stateful_label
 
-SERVICE_LABEL = "dbaas.io/service"
 ENGINE_LABEL = "dbaas.io/engine"
 PLAN_LABEL = "dbaas.io/plan"
 ENTERPRISE = PlanName.enterprise.value
@@ -74,10 +73,21 @@ def _list(value: Any) -> list:
 # --- Replicas: the number of copies of the data the engine keeps. ---
 
 def _replicas_from(svc: ServiceObjects, field: str, counts: list[Any]) -> Observed:
-    numbers = [c for c in counts if isinstance(c, int) and not isinstance(c, bool)]
-    value = min(numbers) if numbers and len(numbers) == len(counts) else None
-    return Observed(value is not None and value >= MIN_ENTERPRISE_REPLICAS, svc.instance.urn,
-                    f"{svc.instance.kind} {field} is {value if value is not None else counts!r}")
+    """Counts arrive as doubles from the engine; a fraction is not a replica count."""
+    numbers = [whole_number(c) for c in counts]
+    if None in numbers or not numbers:
+        fractions = [c for c in counts if whole_number(c) is None and isinstance(c, float)]
+        detail = (f"is {', '.join(repr(f) for f in fractions)}, not a whole number" if fractions
+                  else f"is {[shown(c) if whole_number(c) is not None else c for c in counts]!r}")
+        return Observed(False, svc.instance.urn, f"{svc.instance.kind} {field} {detail}")
+    value = min(n for n in numbers if n is not None)
+    return Observed(value >= MIN_ENTERPRISE_REPLICAS, svc.instance.urn, f"{svc.instance.kind} {field} is {value}")
+
+
+def _sum_or_fraction(values: list[Any]) -> Any:
+    """The sum of whole numbers; the first fraction (which then fails the check) if there is one."""
+    fraction = next((v for v in values if isinstance(v, float) and whole_number(v) is None), None)
+    return fraction if fraction is not None else sum(n for n in (whole_number(v) for v in values) if n is not None)
 
 
 def _vitess_tablet_replicas(spec: Mapping[str, Any]) -> list[Any]:
@@ -95,8 +105,7 @@ REPLICAS: dict[EngineName, Callable[[ServiceObjects], Observed]] = {
     EngineName.vitess: lambda s: _replicas_from(
         s, "spec.keyspaces[*].partitionings[*] tabletPools replicas (smallest)", _vitess_tablet_replicas(s.spec)),
     EngineName.scylla: lambda s: _replicas_from(s, "spec.datacenter.racks[*].members (sum)", [
-        sum(m for m in (_dig(r, "members") for r in _list(_dig(s.spec, "datacenter", "racks")))
-            if isinstance(m, int))]),
+        _sum_or_fraction([_dig(r, "members") for r in _list(_dig(s.spec, "datacenter", "racks"))])]),
     EngineName.dragonfly: lambda s: _replicas_from(s, "spec.replicas", [s.spec.get("replicas")]),
     EngineName.aerospike: lambda s: _replicas_from(s, "spec.size", [s.spec.get("size")]),
     EngineName.mongodb: lambda s: _replicas_from(

@@ -34,6 +34,13 @@ STATEFUL_KINDS: dict[str, str] = {
 generic kind names such as CloudNativePG's `Cluster`."""
 
 
+RETAINED_AFTER_DECOMMISSION = frozenset({"aws:s3/bucket:Bucket", "aws:kms/key:Key",
+                                         "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic"})
+"""What outlives a decommission: the tenant's backups (its bucket, and the key that reads them) and
+its Kafka topics (a decommissioned service's CDC topic) stay retained on delete
+(components.protection.retained_after_decommission)."""
+
+
 def stateful_label(type_token: str) -> str | None:
     """What the resource is, if it holds data; None otherwise."""
     if type_token in STATEFUL_TYPES:

@@ -237,9 +237,9 @@ def test_decommission_keeps_the_file_and_its_protection(client, repo):
     assert client.delete("/v1/tenants/kudi-pay", headers=auth(**owner)).status_code == 409
 
 
-def test_dropping_a_service_is_flagged_destructive(client):
-    # A protected service is never deleted by an edit (issue 15): protection is lowered first, in
-    # its own change, and the service is dropped in the next one (stacked on the pending change).
+def test_dropping_a_service_after_lowering_protection(client):
+    """A protected service is never deleted by an edit (issue 15): protection is lowered first, in
+    its own change, and the service is dropped in the next one (stacked on the pending change)."""
     get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
     tenant = {**get.json()["tenant"], "deletion_protection": False}
     lowered = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
@@ -251,8 +251,11 @@ def test_dropping_a_service_is_flagged_destructive(client):
     assert response.status_code == 202, response.text
     plan = response.json()["plan"]
     assert plan["delete"] == len(plan["deleted"]) > 0 and plan["add"] == 0
-    assert plan["destructive"] and set(plan["destructive"]) <= set(plan["deleted"]) | set(plan["replaced"])
-    assert any("sessions" in urn for urn in plan["destructive"])
+    assert plan["destructive"] == []
+    assert "acme-sessions-dragonfly" in [urn.rsplit("::", 1)[-1] for urn in plan["refused"]]
+    assert "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:engines:DragonflyInstance$" \
+           "kubernetes:dragonflydb.io/v1alpha1:Dragonfly::acme-sessions-dragonfly" in plan["retained"]
+    assert set(plan["retained"]) <= set(plan["deleted"])
     assert not any("orders" in urn for urn in plan["deleted"])  # the other service stays
 
 

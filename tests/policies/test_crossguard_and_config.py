@@ -1,104 +1,144 @@
-"""The CrossGuard pack calls the same rules through pulumi_policy's own argument types, and the
-offline runner honours enforcement levels and pack config with located errors."""
+"""The pack is driven the way the engine drives it: requests built from the plan with the engine's
+encoding, the pack's own servicer (in-process, and as its own process over loopback gRPC), pack
+config through `Configure`; and the offline runner's report, exit code and located config errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
-from pulumi.runtime.rpc import UNKNOWN
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.proxy import unknown_checking_proxy
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
 
 from dbaas.cli import main
 from dbaas.errors import InputError
-from dbaas.policy_runner import evaluate, load_pack_config, view_of_plan
-from policies.crossguard import build_policies, plain
-from policies.rules.aws import check_no_wildcard_principal
-from policies.rules.model import Resource, RuleContext
+from dbaas.offline.analyzer_requests import RequestBuilder
+from dbaas.offline.runtime import Registration
+from dbaas.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
+from dbaas.policy_runner import evaluate_plan, load_pack_config
+from policies.rules.model import TenantFacts
 from policies.tenant_facts import load_tenant_facts
-from tests.conftest import TENANTS_DIR
+from tests.conftest import PROJECT_DIR, TENANTS_DIR
+from tests.policies.mutations import fixture_plan, named, registration, violations, with_resource
 
-URN = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key"
-
-
-def _opts(protect: bool = False) -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect, [], False, [], None, [], None)
-
-
-def _policy(name: str):
-    return next(p for p in build_policies() if p.name == name)
+ACME = TenantFacts(id="acme", data_region="lagos", deletion_protection=True, owners=("acme-admins",), plan="standard")
+KUDI = TenantFacts(id="kudi", data_region="lagos", deletion_protection=True, owners=("kudi-admins",), plan="standard")
+KEY = "aws:kms/key:Key"
 
 
-def test_resource_policy_reports_through_crossguard_with_fix_hint():
-    policy = _policy("aws-kms-key-rotation")
-    assert isinstance(policy, ResourceValidationPolicy) and policy.enforcement_level is EnforcementLevel.MANDATORY
-    reported: list[tuple[str, str | None]] = []
-    props = unknown_checking_proxy({"enableKeyRotation": False, "policy": UNKNOWN, "tags": {"dbaas:tenant": "acme"}})
-    args = ResourceValidationArgs("aws:kms/key:Key", props, URN, "acme.key", _opts(), None, {}, {})
-    policy.validate(args, lambda message, urn=None: reported.append((message, urn)))
-    assert reported == [("enableKeyRotation is False, must be true. Fix: Create keys with "
-                         "components.storage.kms_key.create_kms_key (enable_key_rotation=True).", None)]
+def test_requests_carry_the_engines_encoding(lagos_plan):
+    """analyzer_plugin.go: inputs as a Struct (numbers are doubles, secrets the secret object),
+    options without retainOnDelete, the provider's inputs, and only non-empty property deps."""
+    builder = RequestBuilder(lagos_plan.registrations)
+    key = next(r for r in builder.analyze_requests() if r.name == "acme.key")
+    props = json_format.MessageToDict(key.properties)
+    assert props["deletionWindowInDays"] == 30.0 and isinstance(props["deletionWindowInDays"], float)
+    assert (key.options.protect, key.options.parent) == (True, named(lagos_plan, "acme.namespace").parent)
+    assert "retainOnDelete" not in analyzer_pb2.AnalyzerResourceOptions.DESCRIPTOR.fields_by_name
+    assert (key.provider.type, key.provider.name, json_format.MessageToDict(key.provider.properties)["region"]) == (
+        "pulumi:providers:aws", "aws-lagos", "af-south-1")
+    k8s = next(r for r in builder.analyze_requests() if r.name == "k8s-los1")
+    assert json_format.MessageToDict(k8s.properties)["kubeconfig"] == {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "[secret]"}
+    stack_key = next(r for r in builder.analyze_stack_request().resources if r.name == "acme.key")
+    assert {k: list(v.urns) for k, v in stack_key.propertyDependencies.items()} == {
+        "policy": ["urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:iam/role:Role::acme.role"]}
 
 
-def test_unknown_values_become_placeholders_not_errors():
-    props = unknown_checking_proxy({"a": [UNKNOWN, {"b": UNKNOWN}], "c": "x"})
-    assert plain(props) == {"a": ["[unknown]", {"b": "[unknown]"}], "c": "x"}
+def test_the_pack_answers_with_the_servicers_own_diagnostic():
+    """What the servicer reports: description, newline, our message and fix; no URN for a resource
+    policy (the engine attributes it to the analyzed resource)."""
+    plan = fixture_plan([registration(KEY, "acme.key", {"enableKeyRotation": False, "tags": {"dbaas:tenant": "acme"}},
+                                      protect=True, retain_on_delete=True)])
+    request = next(r for r in RequestBuilder(plan.registrations).analyze_requests() if r.name == "acme.key")
+    analyzer = InProcessAnalyzer({"acme": ACME})
+    (diagnostic,) = analyzer.Analyze(request).diagnostics
+    assert (diagnostic.policyName, diagnostic.urn, diagnostic.enforcementLevel, diagnostic.severity) == (
+        "aws-kms-key-rotation", "", analyzer_pb2.MANDATORY, analyzer_pb2.POLICY_SEVERITY_HIGH)
+    assert diagnostic.message == ("Symmetric KMS keys rotate automatically.\nenableKeyRotation is False, must be "
+                                  "true. Fix: Create keys with components.storage.kms_key.create_kms_key "
+                                  "(enable_key_rotation=True).")
+    assert violations(plan, {"acme": ACME}) == [("aws-kms-key-rotation", "acme.key", "enableKeyRotation is False, must be true")]
+
+
+def test_unknown_values_reach_the_rules_as_placeholders_not_errors():
+    plan = fixture_plan([registration(KEY, "acme.key", {"enableKeyRotation": True, "policy": "[unknown]",
+                                                        "tags": {"dbaas:tenant": "acme"}},
+                                      protect=True, retain_on_delete=True)])
+    request = next(r for r in RequestBuilder(plan.registrations).analyze_requests() if r.name == "acme.key")
+    assert json_format.MessageToDict(request.properties)["policy"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert violations(plan, {"acme": ACME}) == []
 
 
 def test_stack_policy_follows_parents_and_property_dependencies():
-    policy = _policy("aws-bucket-sse-kms-own-key")
-    assert isinstance(policy, StackValidationPolicy)
-    env = PolicyResource("dbaas:tenant:TenantEnvironment", {}, "urn:pulumi:lagos::p::dbaas:tenant:TenantEnvironment::acme",
-                         "acme", _opts(), None, None, [], {})
-    other_env = PolicyResource("dbaas:tenant:TenantEnvironment", {},
-                               "urn:pulumi:lagos::p::dbaas:tenant:TenantEnvironment::kudi", "kudi", _opts(), None, None, [], {})
-    bucket = PolicyResource("aws:s3/bucket:Bucket", {"bucket": "dbaas-acme-0d37ebf7"}, "urn:b", "acme.backups",
-                            _opts(True), None, env, [], {})
-    foreign_key = PolicyResource("aws:kms/key:Key", {}, "urn:k", "kudi-key", _opts(True), None, other_env, [], {})
-    sse = PolicyResource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                         {"bucket": "dbaas-acme-0d37ebf7", "rules": [{"applyServerSideEncryptionByDefault": {
-                             "sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}]},
-                         "urn:sse", "acme.backups-encryption", _opts(), None, env, [bucket, foreign_key],
-                         {"bucket": [bucket], "rules": [foreign_key]})
-    reported: list[tuple[str, str | None]] = []
-    args = StackValidationArgs([env, other_env, bucket, foreign_key, sse], {}, {})
-    policy.validate(args, lambda message, urn=None: reported.append((message, urn)))
-    assert [(m.split(". Fix:")[0], u) for m, u in reported] == [
-        ("encrypts with kudi's key kudi-key, must use acme's own key", "urn:sse")]
+    env = registration("dbaas:tenant:TenantEnvironment", "acme", {})
+    other_env = registration("dbaas:tenant:TenantEnvironment", "kudi", {})
+    bucket = registration("aws:s3/bucket:Bucket", "acme.backups", {"bucket": "dbaas-acme-0d37ebf7"}, parent=env.urn,
+                          protect=True, retain_on_delete=True)
+    foreign_key = registration(KEY, "kudi-key", {"enableKeyRotation": True}, parent=other_env.urn,
+                               protect=True, retain_on_delete=True)
+    sse = registration("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                       "acme.backups-encryption", {"bucket": "dbaas-acme-0d37ebf7", "rules": [
+                           {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms",
+                                                                   "kmsMasterKeyId": "[unknown]"}}]}, parent=env.urn)
+    sse = dataclasses.replace(sse, property_dependencies={"bucket": (bucket.urn,), "rules": (foreign_key.urn,)})
+    plan = fixture_plan([env, other_env, bucket, foreign_key, sse])
+    assert violations(plan, {"acme": ACME, "kudi": KUDI}, None, "aws-bucket-sse-kms-own-key") == [
+        ("aws-bucket-sse-kms-own-key", "acme.backups-encryption", "encrypts with kudi's key kudi-key, must use acme's own key")]
+
+
+def _bucket_policy(name: str, document: dict | str) -> Registration:
+    return registration("aws:s3/bucketPolicy:BucketPolicy", name,
+                        {"bucket": "b", "policy": document if isinstance(document, str) else json.dumps(document)})
 
 
 def test_deny_statements_may_name_every_principal_allow_statements_may_not():
     deny = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}
     allow = {"Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:root", "*"]},
                             "Action": "s3:GetObject", "Resource": "*"}]}
-    ctx = RuleContext(config={}, tenants={})
-    bucket_policy = "aws:s3/bucketPolicy:BucketPolicy"
-    assert list(check_no_wildcard_principal(Resource("u", bucket_policy, "p", {"policy": json.dumps(deny)}), ctx)) == []
-    assert list(check_no_wildcard_principal(Resource("u", bucket_policy, "p", {"policy": json.dumps(allow)}), ctx)) == [
-        "policy Statement[0] (Open) allows Principal {'AWS': ['arn:aws:iam::1:root', '*']}"]
-    assert list(check_no_wildcard_principal(Resource("u", bucket_policy, "p", {"policy": "{not json"}), ctx)) == [
-        "policy is not valid JSON (Expecting property name enclosed in double quotes at character 1)"]
+    plan = fixture_plan([_bucket_policy("deny", deny), _bucket_policy("allow", allow), _bucket_policy("garbage", "{not json")])
+    assert violations(plan, {}, None, "aws-no-wildcard-principal") == [
+        ("aws-no-wildcard-principal", "allow", "policy Statement[0] (Open) allows Principal {'AWS': ['arn:aws:iam::1:root', '*']}"),
+        ("aws-no-wildcard-principal", "garbage",
+         "policy is not valid JSON (Expecting property name enclosed in double quotes at character 1)"),
+    ]
 
 
-def test_pack_config_levels_and_minimum(tmp_path: Path, lagos_plan):
+def test_pack_config_reaches_the_pack_through_configure(tmp_path: Path, lagos_plan):
+    """Level and property both apply: the engine sends them with Configure (properties as a
+    Struct, so minimumDays arrives as 14.0)."""
     config_file = tmp_path / "pack.yaml"
     config_file.write_text("aws-kms-deletion-window:\n  enforcementLevel: advisory\n  minimumDays: 14\n"
                            "k8s-no-privileged-pods: disabled\n", encoding="utf-8")
     config = load_pack_config(config_file)
-    report = evaluate(view_of_plan(lagos_plan), load_tenant_facts(TENANTS_DIR), config)
-    assert "k8s-no-privileged-pods" not in report.rules_run
     assert config.settings["aws-kms-deletion-window"].config == {"minimumDays": 14}
     assert config.settings["aws-kms-deletion-window"].enforcement is EnforcementLevel.ADVISORY
+    facts = load_tenant_facts(TENANTS_DIR)
+    short = with_resource(lagos_plan, "acme.key", lambda p: p.update(deletionWindowInDays=7))
+    report = evaluate_plan(short, facts, config)
+    assert "k8s-no-privileged-pods" not in report.rules_run
+    assert [(v.policy, v.enforcement, v.message) for v in report.violations] == [
+        ("aws-kms-deletion-window", "advisory", "deletionWindowInDays is 7, must be at least 14")]
+    assert report.passed
+    assert evaluate_plan(with_resource(lagos_plan, "acme.key", lambda p: p.update(deletionWindowInDays=20)),
+                         facts, config).violations == ()
+
+
+def test_the_pack_started_as_the_engine_starts_it_gives_the_same_diagnostics(lagos_plan):
+    """`python -u -m pulumi.policy <engine> policies`, port on stdout, loopback gRPC: the same
+    requests give the same diagnostics as the in-process servicer."""
+    broken = with_resource(lagos_plan, "acme.key", lambda p: p.update(enableKeyRotation=False), protect=False)
+    facts = load_tenant_facts(TENANTS_DIR)
+    _, in_process = run_analysis(InProcessAnalyzer(facts), "lagos", "dbaas-platform", broken.registrations, {})
+    with LoopbackAnalyzer(PROJECT_DIR, TENANTS_DIR) as loopback:
+        info, over_grpc = run_analysis(loopback, "lagos", "dbaas-platform", broken.registrations, {})
+    assert info.name == "dbaas-platform" and len(info.policies) == 26
+    assert sorted(over_grpc, key=repr) == sorted(in_process, key=repr)
+    assert sorted((d.policy, d.urn.rsplit("::", 1)[-1]) for d in over_grpc) == [
+        ("aws-kms-key-rotation", "acme.key"), ("deletion-protected-stateful", "acme.key")]
 
 
 def test_pack_config_errors_are_located(tmp_path: Path):
@@ -114,8 +154,6 @@ def test_pack_config_errors_are_located(tmp_path: Path):
 
 def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_path, lagos_plan, monkeypatch, capsys):
     import dbaas.offline.plan as plan_module
-    import dbaas.policy_runner as runner
-    from tests.policies.mutations import with_resource
 
     monkeypatch.setattr(plan_module, "build_plan", lambda *a, **k: lagos_plan)
     config_file = tmp_path / "pack.json"
@@ -123,9 +161,8 @@ def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_p
     args = ["policy", "lagos", "--config", str(config_file), "--json", str(tmp_path / "report.json")]
     assert main(args) == 0
 
-    original = runner.view_of_plan
-    monkeypatch.setattr(runner, "view_of_plan", lambda plan: with_resource(
-        original(plan), "acme.key", lambda props: props.update(enableKeyRotation=False)))
+    broken = with_resource(lagos_plan, "acme.key", lambda props: props.update(enableKeyRotation=False))
+    monkeypatch.setattr(plan_module, "build_plan", lambda *a, **k: broken)
     assert main(args) == 1
     out = capsys.readouterr().out
     assert ("[mandatory/high] aws-kms-key-rotation\n"
@@ -135,3 +172,4 @@ def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_p
     assert "offline-placeholder-secret" not in out
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["passed"] is False
+    assert [(v["policy"], v["offlineOnly"]) for v in report["violations"]] == [("aws-kms-key-rotation", False)]

@@ -1,11 +1,9 @@
 """Passing and failing fixtures for the Kafka and plan rules, and both directions of the fixes that
 let the shipped stacks pass without exemptions (protected tenant topics, the collector's token and
-its read-only host path)."""
+its read-only host path). Every fixture goes through the analyzer protocol to the pack's servicer."""
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 
 import pytest
@@ -13,51 +11,56 @@ import pytest
 from components.kafka.acls import AclRule, tenant_acl_rules
 from components.kafka.users import user_spec
 from dbaas.errors import InputError
-from dbaas.policy_runner import evaluate, load_pack_config, view_of_plan
+from dbaas.offline.runtime import Registration
+from dbaas.policy_runner import PackConfig, RuleSettings, load_pack_config
 from dbaas.tenant_loader import load_tenant_tree
-from policies.rules.catalog import RULES_BY_NAME
-from policies.rules.kafka import KAFKA_TOPIC, KAFKA_USER, check_tenant_acl_scope, check_topic_durability
-from policies.rules.model import Resource, RuleContext, StackView, TenantFacts
+from policies.rules.kafka import KAFKA_TOPIC, KAFKA_USER
+from policies.rules.model import TenantFacts
 from policies.tenant_facts import load_tenant_facts
+from pulumi_policy import EnforcementLevel
 from tests.conftest import TENANTS_DIR
-from tests.policies.mutations import named, with_resource
-
-TENANT_URN = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:kafka:TenantStreams$"
-
-
-def _ctx(rule: str = "", **tenants: TenantFacts) -> RuleContext:
-    defaults = RULES_BY_NAME[rule].config_defaults() if rule else {}
-    return RuleContext(config=defaults, tenants=tenants)
+from tests.policies.mutations import fixture_plan, named, registration, violations, with_resource
 
 
 def _facts(tenant: str, plan: str) -> TenantFacts:
     return TenantFacts(id=tenant, data_region="lagos", deletion_protection=True, owners=(f"{tenant}-admins",), plan=plan)
 
 
+def _messages(policy: str, *resources: Registration, tenants: dict | None = None,
+              config: PackConfig | None = None) -> list[str]:
+    return [m for _, _, m in violations(fixture_plan(resources), tenants or {}, config, policy)]
+
+
 # --- kafka-topic-durability ---
 
-def _topic(spec: dict) -> Resource:
-    return Resource(urn=TENANT_URN + KAFKA_TOPIC + "::t", type=KAFKA_TOPIC, name="t", props={"spec": spec})
+def _topic(spec: dict) -> Registration:
+    return registration(KAFKA_TOPIC, "t", {"metadata": {"name": "t", "namespace": "kafka"}, "spec": spec})
 
 
 def test_topic_durability_passes_with_three_replicas_and_min_insync_two_even_as_a_string():
-    assert list(check_topic_durability(_topic({"replicas": 3, "config": {"min.insync.replicas": "2"}}), _ctx())) == []
+    assert _messages("kafka-topic-durability", _topic({"replicas": 3, "config": {"min.insync.replicas": "2"}})) == []
 
 
 def test_topic_durability_fails_on_two_replicas_and_missing_min_insync():
-    assert list(check_topic_durability(_topic({"replicas": 2, "config": {}}), _ctx())) == [
-        "spec.replicas is 2, must be at least 3",
+    assert _messages("kafka-topic-durability", _topic({"replicas": 2, "config": {}})) == [
         "spec.config['min.insync.replicas'] is None, must be at least 2",
+        "spec.replicas is 2, must be at least 3",
     ]
 
 
 # --- kafka-tenant-acl-scope ---
 
-def _user(tenant: str | None, acls: list[dict] | None) -> Resource:
+def _user(tenant: str | None, acls: list[dict] | None, name: str = "u") -> Registration:
     spec = {"authentication": {"type": "tls"}}
     if acls is not None:
         spec["authorization"] = {"type": "simple", "acls": acls}
-    return Resource(urn=TENANT_URN + KAFKA_USER + "::u", type=KAFKA_USER, name="u", props={"spec": spec}, tenant=tenant)
+    labels = {"dbaas.io/tenant": tenant} if tenant else {}
+    return registration(KAFKA_USER, name, {"metadata": {"name": name, "namespace": "kafka", "labels": labels},
+                                           "spec": spec})
+
+
+def _acl_scope(*users: Registration) -> list[str]:
+    return _messages("kafka-tenant-acl-scope", *users)
 
 
 def _acl(type_: str, name: str, pattern: str = "literal", operations=("Read",)) -> dict:
@@ -68,17 +71,15 @@ def _acl(type_: str, name: str, pattern: str = "literal", operations=("Read",)) 
 def test_acl_scope_passes_for_every_shipped_tenants_generated_acls():
     tenants = load_tenant_tree(TENANTS_DIR)
     assert tenants
-    for tenant in tenants:
-        spec = user_spec(tenant_acl_rules(tenant))
-        user = _user(tenant.id, spec["authorization"]["acls"])
-        assert list(check_tenant_acl_scope(user, _ctx())) == [], tenant.id
+    users = [_user(t.id, user_spec(tenant_acl_rules(t))["authorization"]["acls"], f"{t.id}-user") for t in tenants]
+    assert _acl_scope(*users) == []
 
 
 def test_a_prefix_without_the_separator_covers_another_tenant_and_is_reported():
     acl = _acl("topic", "dbaas.cdc.mongodb.acme", "prefix")
     # Kafka's own matching: `acme`'s prefix reaches `acme2`'s CDC topic.
     assert AclRule("topic", "dbaas.cdc.mongodb.acme", "prefix", ("Read",)).matches("topic", "dbaas.cdc.mongodb.acme2.orders")
-    assert list(check_tenant_acl_scope(_user("acme", [acl]), _ctx())) == [
+    assert _acl_scope(_user("acme", [acl])) == [
         "spec.authorization.acls[0] prefix 'dbaas.cdc.mongodb.acme' does not end in '.', "
         "so it also covers other tenants' names"]
 
@@ -98,21 +99,21 @@ def test_a_prefix_without_the_separator_covers_another_tenant_and_is_reported():
     (_acl("delegationToken", "x"), "is on resource type 'delegationToken'; tenants get topics, groups and transactional ids only"),
 ])
 def test_acl_scope_reports_names_outside_the_tenant(acl, message):
-    assert list(check_tenant_acl_scope(_user("acme", [acl]), _ctx())) == [f"spec.authorization.acls[0] {message}"]
+    assert _acl_scope(_user("acme", [acl])) == [f"spec.authorization.acls[0] {message}"]
 
 
 def test_cluster_operations_on_a_tenant_topic_and_a_missing_acl_block_are_reported():
     own = _acl("topic", "dbaas.metrics.acme", operations=("Write", "ClusterAction"))
-    assert list(check_tenant_acl_scope(_user("acme", [own]), _ctx())) == [
+    assert _acl_scope(_user("acme", [own])) == [
         "spec.authorization.acls[0] grants cluster-level operation(s) ClusterAction"]
-    assert list(check_tenant_acl_scope(_user("acme", None), _ctx())) == [
+    assert _acl_scope(_user("acme", None)) == [
         "spec.authorization is not a 'simple' ACL block; a tenant user without ACLs is unconstrained"]
 
 
 def test_deny_acls_and_platform_users_are_out_of_scope():
     deny = {**_acl("cluster", "kafka-cluster", operations=("All",)), "type": "deny"}
-    assert list(check_tenant_acl_scope(_user("acme", [deny]), _ctx())) == []
-    assert list(check_tenant_acl_scope(_user(None, [_acl("topic", "dbaas.cdc.", "prefix")]), _ctx())) == []
+    assert _acl_scope(_user("acme", [deny])) == []
+    assert _acl_scope(_user(None, [_acl("topic", "dbaas.cdc.", "prefix")])) == []
 
 
 # --- plan-enterprise-clustered / -backups / -pitr (fixtures: a YugabyteDB service) ---
@@ -120,27 +121,24 @@ def test_deny_acls_and_platform_users_are_out_of_scope():
 YB = "kubernetes:operator.yugabyte.io/v1alpha1:"
 
 
-def _yb_service(tenant: str, replication_factor: int = 3, schedule: dict | None | str = "default") -> StackView:
+def _yb_service(tenant: str, replication_factor: float = 3, schedule: dict | None | str = "default") -> list[Registration]:
     labels = {"dbaas.io/tenant": tenant, "dbaas.io/service": "accounts", "dbaas.io/engine": "yugabyte"}
-    resources = [Resource(urn=f"urn:{tenant}-universe", type=YB + "YBUniverse", name=f"{tenant}-accounts-ybuniverse",
-                          props={"metadata": {"labels": labels, "namespace": f"t-{tenant}"},
-                                 "spec": {"replicationFactor": replication_factor, "numNodes": 3}}, tenant=tenant)]
+    resources = [registration(YB + "YBUniverse", f"{tenant}-accounts-ybuniverse", {
+        "metadata": {"labels": labels, "namespace": f"t-{tenant}"},
+        "spec": {"replicationFactor": replication_factor, "numNodes": 3}}, protect=True, retain_on_delete=True)]
     if schedule == "default":
         schedule = {"cronExpression": "0 * * * *", "enablePointInTimeRestore": True}
     if schedule is not None:
-        resources.append(Resource(urn=f"urn:{tenant}-schedule", type=YB + "BackupSchedule",
-                                  name=f"{tenant}-accounts-backupschedule",
-                                  props={"metadata": {"labels": labels}, "spec": schedule}, tenant=tenant))
-    return StackView("lagos", resources)
+        resources.append(registration(YB + "BackupSchedule", f"{tenant}-accounts-backupschedule",
+                                      {"metadata": {"labels": labels, "namespace": f"t-{tenant}"}, "spec": schedule}))
+    return resources
 
 
 PLAN_RULES = ("plan-enterprise-clustered", "plan-enterprise-backups", "plan-enterprise-pitr")
 
 
-def _plan_findings(view: StackView, *facts: TenantFacts) -> list[tuple[str, str, str]]:
-    tenants = {f.id: f for f in facts}
-    report = evaluate(view, tenants)
-    return [(v.policy, v.urn, v.message) for v in report.violations if v.policy in PLAN_RULES]
+def _plan_findings(resources: list[Registration], *facts: TenantFacts) -> list[tuple[str, str, str]]:
+    return violations(fixture_plan(resources), {f.id: f for f in facts}, None, *PLAN_RULES)
 
 
 def test_plan_rules_pass_an_enterprise_universe_with_rf3_backups_and_pitr():
@@ -153,24 +151,24 @@ def test_plan_rules_ignore_other_plans():
 
 def test_plan_enterprise_clustered_fails_on_replication_factor_1():
     assert _plan_findings(_yb_service("bank", 1), _facts("bank", "enterprise")) == [
-        ("plan-enterprise-clustered", "urn:bank-universe", "enterprise service bank/accounts (yugabyte) must keep at "
+        ("plan-enterprise-clustered", "bank-accounts-ybuniverse", "enterprise service bank/accounts (yugabyte) must keep at "
                                                            "least 3 replicas: YBUniverse spec.replicationFactor is 1")]
 
 
 def test_plan_enterprise_pitr_fails_on_the_backup_schedule_without_point_in_time_restore():
     schedule = {"cronExpression": "0 * * * *", "enablePointInTimeRestore": False}
     assert _plan_findings(_yb_service("bank", schedule=schedule), _facts("bank", "enterprise")) == [
-        ("plan-enterprise-pitr", "urn:bank-schedule", "enterprise service bank/accounts (yugabyte) must have "
+        ("plan-enterprise-pitr", "bank-accounts-backupschedule", "enterprise service bank/accounts (yugabyte) must have "
                                                       "point-in-time recovery enabled: BackupSchedule "
                                                       "spec.enablePointInTimeRestore is False")]
 
 
 def test_plan_enterprise_backups_fails_without_a_backup_schedule_and_so_does_pitr():
     assert _plan_findings(_yb_service("bank", schedule=None), _facts("bank", "enterprise")) == [
-        ("plan-enterprise-backups", "urn:bank-universe", "enterprise service bank/accounts (yugabyte) must have "
+        ("plan-enterprise-backups", "bank-accounts-ybuniverse", "enterprise service bank/accounts (yugabyte) must have "
                                                          "scheduled backups: 0 BackupSchedule(s) with "
                                                          "spec.cronExpression for YBUniverse bank-accounts-ybuniverse"),
-        ("plan-enterprise-pitr", "urn:bank-universe", "enterprise service bank/accounts (yugabyte) must have "
+        ("plan-enterprise-pitr", "bank-accounts-ybuniverse", "enterprise service bank/accounts (yugabyte) must have "
                                                       "point-in-time recovery enabled: no BackupSchedule for "
                                                       "YBUniverse bank-accounts-ybuniverse, so no point-in-time restore"),
     ]
@@ -178,10 +176,8 @@ def test_plan_enterprise_backups_fails_without_a_backup_schedule_and_so_does_pit
 
 def test_plan_rules_on_frankfurts_enterprise_scylla_service(frankfurt_plan):
     """A second engine on a real plan: hanse-ledger's Scylla cluster without its backup task."""
-    view = with_resource(view_of_plan(frankfurt_plan), "hanse-ledger.audit-log.scyllacluster",
-                         lambda p: p["spec"].update(backups=[]))
-    report = evaluate(view, load_tenant_facts(TENANTS_DIR))
-    assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message) for v in report.violations if v.policy in PLAN_RULES] == [
+    plan = with_resource(frankfurt_plan, "hanse-ledger.audit-log.scyllacluster", lambda p: p["spec"].update(backups=[]))
+    assert violations(plan, load_tenant_facts(TENANTS_DIR), None, *PLAN_RULES) == [
         ("plan-enterprise-backups", "hanse-ledger.audit-log.scyllacluster",
          "enterprise service hanse-ledger/audit-log (scylla) must have scheduled backups: "
          "spec.backups has 0 task(s) with a location")]
@@ -200,14 +196,12 @@ def test_protected_tenants_kafka_topics_are_protected_and_retained_unprotected_o
     assert all(options[n] == (False, False) for n in ("naija-stream.topic-audit", "naija-stream.topic-metrics"))
 
 
-def _collector(view: StackView):
-    return named(view, "observability-lagos-collector")
+COLLECTOR = "observability-lagos-collector"
 
 
 def test_collector_mounts_an_explicit_read_only_projected_token_and_its_account_does_not_automount(lagos_plan):
-    view = view_of_plan(lagos_plan)
-    assert named(view, "observability-lagos-collector-sa").props["automountServiceAccountToken"] is False
-    spec = _collector(view).props["spec"]
+    assert named(lagos_plan, "observability-lagos-collector-sa").inputs["automountServiceAccountToken"] is False
+    spec = named(lagos_plan, COLLECTOR).inputs["spec"]
     token = next(v for v in spec["volumes"] if v["name"] == "api-token")
     assert [next(iter(s)) for s in token["projected"]["sources"]] == ["serviceAccountToken", "configMap", "downwardAPI"]
     assert token["projected"]["sources"][0]["serviceAccountToken"] == {"path": "token", "expirationSeconds": 3607}
@@ -215,47 +209,41 @@ def test_collector_mounts_an_explicit_read_only_projected_token_and_its_account_
         "pod-logs": ("/var/log/pods", True), "api-token": ("/var/run/secrets/kubernetes.io/serviceaccount", True)}
 
 
-def _pod_security(view: StackView, config: dict | None = None) -> list[str]:
-    ctx = _ctx("k8s-no-privileged-pods")
-    if config is not None:
-        ctx = RuleContext(config=config, tenants={})
-    return list(RULES_BY_NAME["k8s-no-privileged-pods"].check_resource(_collector(view), ctx))
+def _pod_security(plan, config: dict | None = None) -> list[str]:
+    """k8s-no-privileged-pods on the collector alone, with pack config sent through Configure."""
+    pack = None if config is None else PackConfig({"k8s-no-privileged-pods": RuleSettings(EnforcementLevel.MANDATORY,
+                                                                                          config)})
+    collector = named(plan, COLLECTOR)
+    return _messages("k8s-no-privileged-pods", registration(collector.type, COLLECTOR, collector.inputs), config=pack)
 
 
 def test_collector_host_path_passes_only_read_only_in_the_allowed_namespace(lagos_plan):
-    view = view_of_plan(lagos_plan)
-    assert _pod_security(view) == []
-    writable = with_resource(view, "observability-lagos-collector",
-                             lambda p: p["spec"]["volumeMounts"][0].update(readOnly=False))
+    assert _pod_security(lagos_plan) == []
+    writable = with_resource(lagos_plan, COLLECTOR, lambda p: p["spec"]["volumeMounts"][0].update(readOnly=False))
     assert _pod_security(writable) == ["spec.volumes[0].hostPath mounts host path '/var/log/pods': allowed read-only "
                                        "only, but its mount at /var/log/pods is not readOnly"]
-    unmounted = with_resource(view, "observability-lagos-collector", lambda p: p["spec"]["volumeMounts"].pop(0))
+    unmounted = with_resource(lagos_plan, COLLECTOR, lambda p: p["spec"]["volumeMounts"].pop(0))
     assert _pod_security(unmounted) == ["spec.volumes[0].hostPath mounts host path '/var/log/pods': allowed read-only "
                                         "only, but no container mounts it with readOnly: true"]
-    escaping = with_resource(view, "observability-lagos-collector",
+    escaping = with_resource(lagos_plan, COLLECTOR,
                              lambda p: p["spec"]["volumes"][0]["hostPath"].update(path="/var/log/pods/../../../etc"))
     assert _pod_security(escaping) == ["spec.volumes[0].hostPath mounts host path '/var/log/pods/../../../etc': "
                                        "namespace monitoring may not mount it (pack config allowedHostPaths)"]
-    assert _pod_security(view, {"allowedHostPaths": []}) == [
+    assert _pod_security(lagos_plan, {"allowedHostPaths": []}) == [
         "spec.volumes[0].hostPath mounts host path '/var/log/pods': namespace monitoring may not mount it "
         "(pack config allowedHostPaths)"]
 
 
 def test_host_paths_are_never_allowed_in_tenant_namespaces_even_when_configured(lagos_plan):
-    view = with_resource(view_of_plan(lagos_plan), "observability-lagos-collector",
-                         lambda p: p["metadata"].update(namespace="t-acme"))
+    plan = with_resource(lagos_plan, COLLECTOR, lambda p: p["metadata"].update(namespace="t-acme"))
     config = {"allowedHostPaths": [{"namespace": "t-acme", "pathPrefix": "/var/log/pods"}]}
-    assert _pod_security(view, config) == ["spec.volumes[0].hostPath mounts host path '/var/log/pods': host paths "
+    assert _pod_security(plan, config) == ["spec.volumes[0].hostPath mounts host path '/var/log/pods': host paths "
                                            "are never allowed in tenant namespaces"]
 
 
 def test_a_host_path_outside_a_volumes_list_is_always_reported():
-    release = Resource(urn="urn:r", type="kubernetes:helm.sh/v3:Release", name="r", props={
-        "values": {"agent": {"hostPath": {"path": "/var/log/pods"}}}})
-    assert list(RULES_BY_NAME["k8s-no-privileged-pods"].check_resource(release, _ctx("k8s-no-privileged-pods"))) == [
-        "values.agent.hostPath mounts host path '/var/log/pods'"]
-
-
+    release = registration("kubernetes:helm.sh/v3:Release", "r", {"values": {"agent": {"hostPath": {"path": "/var/log/pods"}}}})
+    assert _messages("k8s-no-privileged-pods", release) == ["values.agent.hostPath mounts host path '/var/log/pods'"]
 def test_allowed_host_paths_pack_config_is_validated_with_located_errors(tmp_path: Path):
     good = tmp_path / "good.yaml"
     good.write_text("k8s-no-privileged-pods:\n  allowedHostPaths:\n"

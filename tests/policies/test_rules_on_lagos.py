@@ -1,20 +1,23 @@
-"""Every rule against the real lagos plan: untouched it passes; with one property broken,
-that rule and only that rule fires, at the resource that was broken."""
+"""Every rule against the real lagos plan, through the analyzer protocol (the engine's requests to
+the pack's own servicer): untouched it passes; with one property broken, that rule and only that
+rule fires, at the resource that was broken."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from dbaas.policy_runner import PolicyReport, evaluate, view_of_plan
-from policies.rules.catalog import RULES
-from policies.rules.model import Resource, StackView
+from dbaas.offline.plan import OfflinePlan
+from dbaas.offline.runtime import Registration
+from dbaas.policy_runner import PolicyReport, evaluate_plan
+from policies.rules.catalog import OFFLINE_CHECKS, RULES
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import TENANTS_DIR
-from tests.policies.mutations import named, plus, with_resource, without
+from tests.policies.mutations import named, plus, registration, with_resource, without
 
 @pytest.fixture(scope="module")
 def facts():
@@ -22,19 +25,14 @@ def facts():
 
 
 @pytest.fixture(scope="module")
-def lagos_view(lagos_plan) -> StackView:
-    return view_of_plan(lagos_plan)
+def baseline(lagos_plan, facts) -> PolicyReport:
+    return evaluate_plan(lagos_plan, facts)
 
 
-@pytest.fixture(scope="module")
-def baseline(lagos_view, facts) -> PolicyReport:
-    return evaluate(lagos_view, facts)
-
-
-def test_shipped_stacks_pass(baseline, frankfurt_plan, facts):
+def test_shipped_stacks_pass_through_the_analyzer_protocol(baseline, frankfurt_plan, facts):
     assert [f"{v.policy} {v.urn}" for v in baseline.violations] == []
-    assert [f"{v.policy} {v.urn}" for v in evaluate(view_of_plan(frankfurt_plan), facts).violations] == []
-    assert len(baseline.rules_run) == len(RULES)
+    assert [f"{v.policy} {v.urn}" for v in evaluate_plan(frankfurt_plan, facts).violations] == []
+    assert baseline.rules_run == tuple(r.name for r in (*RULES, *OFFLINE_CHECKS))
 
 
 def _set(path: str, value):
@@ -65,21 +63,20 @@ def _json_policy(edit):
     return change
 
 
-def _urn(view: StackView, name: str) -> str:
-    return named(view, name).urn
+def _urn(plan: OfflinePlan, name: str) -> str:
+    return named(plan, name).urn
 
 
-def _new(view: StackView, type_: str, name: str, props: dict) -> Resource:
-    parent = named(view, "acme.namespace").parent
-    return Resource(urn=f"urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment${type_}::{name}",
-                    type=type_, name=name, props=props, parent=parent, tenant="acme")
+def _new(plan: OfflinePlan, type_: str, name: str, props: dict) -> Registration:
+    """A resource added to acme's environment (its owner follows from the parent chain)."""
+    return registration(type_, name, props, parent=named(plan, "acme.namespace").parent)
 
 
-def _other_bucket_arn(view: StackView) -> str:
-    return f"arn:aws:s3:::{named(view, 'kudi-pay.backups').props['bucket']}/*"
+def _other_bucket_arn(plan: OfflinePlan) -> str:
+    return f"arn:aws:s3:::{named(plan, 'kudi-pay.backups').inputs['bucket']}/*"
 
 
-# rule -> (mutation of the lagos view, name of the resource the violation must point at, message fragment)
+# rule -> (mutation of the lagos plan, name of the resource the violation must point at, message fragment)
 MUTATIONS = {
     "k8s-tenant-namespace-psa-restricted": (
         lambda v: with_resource(v, "acme.namespace", _label("pod-security.kubernetes.io/enforce", "baseline")),
@@ -176,11 +173,41 @@ def test_every_rule_has_a_mutation():
 
 
 @pytest.mark.parametrize("rule", sorted(MUTATIONS))
-def test_breaking_one_property_fires_only_its_rule(rule, lagos_view, baseline, facts):
+def test_breaking_one_property_fires_only_its_rule(rule, lagos_plan, baseline, facts):
     mutate, culprit, fragment = MUTATIONS[rule]
     assert list(baseline.violations) == [], "the untouched plan passes every rule"
-    mutated = mutate(lagos_view)
-    new = set(evaluate(mutated, facts).violations)
+    new = set(evaluate_plan(mutate(lagos_plan), facts).violations)
     assert {v.policy for v in new} == {rule}
     assert {v.urn.rsplit("::", 1)[-1] for v in new} == {culprit}
     assert any(fragment in v.message for v in new), [v.message for v in new]
+
+
+def test_retain_on_delete_is_checked_offline_only_and_labelled_so(lagos_plan, facts):
+    """The analyzer never receives retainOnDelete: the pack passes a bucket without it, and the
+    offline-only check (run by `dbaas policy` in CI) is the one that reports it."""
+    report = evaluate_plan(with_resource(lagos_plan, "acme.backups", retain_on_delete=False), facts)
+    assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message, v.offline_only) for v in report.violations] == [
+        ("deletion-retained-stateful", "acme.backups", "bucket of protected tenant acme lacks retainOnDelete", True)]
+    assert str(report.violations[0]).splitlines()[0] == (
+        "[mandatory/critical] deletion-retained-stateful (offline only: the analyzer never receives retainOnDelete)")
+    assert report.to_json()["offlineOnly"] == ["deletion-retained-stateful"]
+
+
+def test_decommission_markers_lift_protect_but_not_the_retention_of_backups_and_topics(lagos_plan, facts):
+    """A deployed tenant-level marker: namespace released, bucket and key (and topics) unprotected
+    but retained. The pack accepts that; without retainOnDelete the offline check still refuses."""
+    decommissioned = {**facts, "acme": dataclasses.replace(facts["acme"], decommissioned=True,
+                                                           decommissioned_services=frozenset({"orders", "sessions"}))}
+    plan = lagos_plan
+    owners = lagos_plan.tenant_of()
+    for reg in lagos_plan.registrations:
+        if owners.get(reg.urn) == "acme" and reg.protect:
+            keep = reg.type in ("aws:s3/bucket:Bucket", "aws:kms/key:Key", "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic")
+            plan = with_resource(plan, reg.name, protect=False, retain_on_delete=keep)
+    assert evaluate_plan(plan, decommissioned).violations == ()
+    # The same plan without the marker in the tenant file: the decommissioned tenant's CI failure.
+    without_marker = {(v.policy, v.urn.rsplit("::", 1)[-1]) for v in evaluate_plan(plan, facts).violations}
+    assert {("deletion-protected-stateful", n) for n in ("acme.backups", "acme.key", "acme.namespace")} <= without_marker
+    dropped = with_resource(plan, "acme.key", retain_on_delete=False)
+    assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message) for v in evaluate_plan(dropped, decommissioned).violations] == [
+        ("deletion-retained-stateful", "acme.key", "key of protected tenant acme lacks retainOnDelete")]
