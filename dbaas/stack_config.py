@@ -332,7 +332,10 @@ def load_stack_file(project_dir: Path, stack: str) -> StackFile:
     except ValidationError as exc:
         for key, message in config_errors(exc):
             if f"{PROJECT}:{key}" not in missing:  # already reported in the CLI's words
-                problems.append(doc.problem(("config", f"{PROJECT}:{key}") if key else ("config",), message))
+                # A key the file does not set (its default is involved) is located at `config:`.
+                absent = key is None or f"{PROJECT}:{key}" not in config
+                problems.append(doc.problem(("config", f"{PROJECT}:{key}") if key else ("config",), message,
+                                            prefer_key=absent))
         model = None
     if model is not None:
         problems.extend(_cross_field_problems(doc, stack, model, raw))

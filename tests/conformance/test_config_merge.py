@@ -191,3 +191,12 @@ def test_dbaas_validate_and_plan_report_config_errors(tmp_path, capsys):
         assert expected in capsys.readouterr().out
     finally:
         os.chdir(cwd)
+
+
+def test_kafka_heap_must_leave_the_page_cache_its_half(tmp_path):
+    """Pulumi.yaml: broker memory is at least twice the heap; 6g of heap does not fit 8Gi."""
+    project = project_with(tmp_path, "frankfurt", lambda t: t + "  dbaas-platform:kafkaBrokerHeap: 6g\n")
+    assert problems(project, "frankfurt") == [
+        f"{at(project, 'Pulumi.frankfurt.yaml', 'config:')}: "
+        "config.dbaas-platform:kafkaBrokerMemory: must be at least twice kafkaBrokerHeap (6g) to leave room for the "
+        "page cache"]
