@@ -251,11 +251,10 @@ def test_dropping_a_service_after_lowering_protection(client):
     assert response.status_code == 202, response.text
     plan = response.json()["plan"]
     assert plan["delete"] == len(plan["deleted"]) > 0 and plan["add"] == 0
-    assert plan["destructive"] == []
-    assert "acme-sessions-dragonfly" in [urn.rsplit("::", 1)[-1] for urn in plan["refused"]]
-    assert "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:engines:DragonflyInstance$" \
-           "kubernetes:dragonflydb.io/v1alpha1:Dragonfly::acme-sessions-dragonfly" in plan["retained"]
-    assert set(plan["retained"]) <= set(plan["deleted"])
+    # Protection lowered: the instance is neither protected nor retained, so its data would go.
+    assert plan["destructive"] and set(plan["destructive"]) <= set(plan["deleted"]) | set(plan["replaced"])
+    assert any("sessions" in urn for urn in plan["destructive"])
+    assert plan["refused"] == [] and not any("sessions" in urn for urn in plan["retained"])
     assert not any("orders" in urn for urn in plan["deleted"])  # the other service stays
 
 

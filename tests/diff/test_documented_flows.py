@@ -158,7 +158,7 @@ def test_every_documented_flow_passes_the_documented_ci(repo: Path, capsys):
     ci = run_ci(capsys)
     assert ci["validate"][0] == 0 and ci["diff"][0] == 1
     assert _lines(ci["diff"][1], "removal blocked:") == [
-        "removal blocked: tenants/lagos/zuma.yaml:1:1: services: removing the service would delete the dragonfly "
+        "removal blocked: tenants/lagos/zuma.yaml:10:1: services: removing the service would delete the dragonfly "
         "instance of service 'cache' of protected tenant 'zuma'; to decommission it, first merge a change that adds "
         "`decommission: {requested_by: <you>, final_backup: true}` to services[1] ('cache') and let it deploy "
         "(it takes a final backup and lifts the protection); remove the service in a later change"]
@@ -187,10 +187,10 @@ def test_every_documented_flow_passes_the_documented_ci(repo: Path, capsys):
     assert {name: code for name, (code, _) in ci.items()} == {"validate": 0, "policy": 0, "diff": 0}
     out = ci["diff"][1]
     assert "DESTRUCTIVE" not in out and "removal blocked" not in out and "removal refused" not in out
-    assert _names(_lines(out, "DECOMMISSIONED engine instance")) == {"zuma-cache-dragonfly"}
+    assert _names(_lines(out, "DECOMMISSIONED engine instance")) == {"zuma.cache.dragonfly"}
     report = json.loads(ARTIFACTS["diff-lagos.json"])
     assert report["destructive"] == [] and report["refused"] == []
-    assert {u.rsplit("::", 1)[-1] for u in report["decommissioned"]} == {"zuma-cache-dragonfly"}
+    assert {u.rsplit("::", 1)[-1] for u in report["decommissioned"]} == {"zuma.cache.dragonfly"}
     merge(repo, "remove zuma/cache")
 
     # 6. Decommission the tenant: protection lifted everywhere, the bucket and key stay retained.
@@ -207,9 +207,9 @@ def test_every_documented_flow_passes_the_documented_ci(repo: Path, capsys):
     out = ci["diff"][1]
     assert "DESTRUCTIVE" not in out and "removal blocked" not in out and "removal refused" not in out
     assert _names(_lines(out, "RETAINED")) == {
-        "zuma-backups", "zuma-key", "zuma-topic-audit", "zuma-topic-metrics", "zuma-topic-alerts",
+        "zuma.backups", "zuma.key", "zuma.topic-audit", "zuma.topic-metrics", "zuma.topic-alerts",
         "dbaas.cdc.yugabyte.zuma.ledger-topic"}
-    assert {"zuma-namespace", "zuma-ledger-ybuniverse"} <= _names(_lines(out, "DECOMMISSIONED"))
+    assert {"zuma.namespace", "zuma.ledger.ybuniverse"} <= _names(_lines(out, "DECOMMISSIONED"))
     comment = ARTIFACTS["diff-lagos.md"]
     assert "> [!NOTE]" in comment and "[!CAUTION]" not in comment
     assert "leave(s) the stack but stay retained in AWS or the cluster (retainOnDelete)" in comment
