@@ -208,7 +208,8 @@ def test_every_documented_flow_passes_the_documented_ci(repo: Path, capsys):
     assert "DESTRUCTIVE" not in out and "removal blocked" not in out and "removal refused" not in out
     assert _names(_lines(out, "RETAINED")) == {
         "zuma.backups", "zuma.key", "zuma.topic-audit", "zuma.topic-metrics", "zuma.topic-alerts",
-        "dbaas.cdc.yugabyte.zuma.ledger-topic"}
+        "dbaas.cdc.yugabyte.zuma.ledger-topic",
+        "zuma.ledger.final-backup"}  # one-shot backup objects are retained, so the backup outlives its object
     assert {"zuma.namespace", "zuma.ledger.ybuniverse"} <= _names(_lines(out, "DECOMMISSIONED"))
     comment = ARTIFACTS["diff-lagos.md"]
     assert "> [!NOTE]" in comment and "[!CAUTION]" not in comment
