@@ -21,6 +21,7 @@ plan: $(BIN)/.installed
 	$(BIN)/dbaas plan $(STACK) --json out/$(STACK).plan.json
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto
 
 clean:

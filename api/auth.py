@@ -14,7 +14,7 @@ from typing import Annotated
 import time
 
 import jwt
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from api.settings import ApiSettings
 from dbaas.tenant_model import OrgName

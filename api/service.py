@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from api.auth import Caller
 from api.control_plane import ControlPlane
-from api.errors import Conflict, FieldError, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
+from api.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
 from api.field_errors import Loc, field_errors, parse_path
 from api.git_store import Author, GitError, GitRepository, RefConflict
 from api.metrics import ApiMetrics

@@ -4,11 +4,9 @@ dependencies, custom resources before their CRDs, objects before their Namespace
 resources claiming one physical name."""
 
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 
-from dbaas.offline.engine_rules import EngineRefusal, engine_problems, ordering_problems, physical_name_problems
+from dbaas.offline.engine_rules import engine_problems, ordering_problems, physical_name_problems
 from dbaas.offline.plan import build_plan
 from tests.conftest import PROJECT_DIR
 

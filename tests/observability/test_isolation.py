@@ -9,7 +9,7 @@ import pytest
 
 from components.observability.collector_config import collector_config, org_of_exporter
 from components.observability.platform_alerts import tenant_topic_regex
-from components.observability.tenancy import PLATFORM_ORG_ID, TenantRoute, routes_for
+from components.observability.tenancy import PLATFORM_ORG_ID, routes_for
 from tests.conftest import resources
 from tests.observability.helpers import custom, selectors
 

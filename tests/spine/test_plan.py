@@ -1,6 +1,5 @@
 """The offline plan of both shipped stacks: preview shape, schemas, residency, determinism, secrets."""
 
-import json
 import os
 import subprocess
 import sys
