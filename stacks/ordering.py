@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 
 from dbaas.chart_pins import HELM_RELEASE_TYPE, crd_groups_installed_by
+from dbaas.kubernetes_types import kubernetes_type
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 
@@ -29,14 +30,6 @@ def _get(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         return value.get(key)
     return getattr(value, key, None) if value is not None else None
-
-
-def _api_group(type_token: str) -> str | None:
-    """`kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic` -> `kafka.strimzi.io`."""
-    package, _, rest = type_token.partition(":")
-    if package != "kubernetes" or ":" not in rest:
-        return None
-    return rest.rpartition(":")[0].rpartition("/")[0]
 
 
 @dataclass
@@ -62,8 +55,8 @@ class KubernetesOrdering:
             namespace = props.get("namespace")
         else:
             namespace = _get(props.get("metadata"), "namespace")
-        group = _api_group(args.type_)
-        installer = self.crd_installers.get(group) if group else None
+        k8s_type = kubernetes_type(args.type_)
+        installer = self.crd_installers.get(k8s_type.group) if k8s_type else None
         if installer is not None and installer is not args.resource:
             waits_for.append(installer)
         if isinstance(namespace, str) and namespace in self.namespaces:

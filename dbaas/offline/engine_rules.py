@@ -25,15 +25,14 @@ AWS name make the second create fail (AlreadyExists) or, worse, fight over one o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from dbaas.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
+from dbaas.kubernetes_types import KubernetesType, kubernetes_type
 from dbaas.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
-BUILTIN_GROUPS = frozenset({"core", "apps", "batch", "policy", "autoscaling", "helm.sh", "yaml", "yaml/v2", "kustomize"})
 CLUSTER_SCOPED_KINDS = frozenset({
     "Namespace", "ClusterRole", "ClusterRoleBinding", "StorageClass", "PriorityClass", "ClusterIssuer",
     "ClusterSecretStore", "CustomResourceDefinition", "PersistentVolume", "ValidatingWebhookConfiguration",
@@ -51,27 +50,6 @@ class EngineRefusal(Exception):
 
     def __reduce__(self):  # crosses process boundaries from plan shards
         return (EngineRefusal, (self.stack, self.reasons))
-
-
-@dataclass(frozen=True)
-class KubernetesType:
-    group: str
-    version: str
-    kind: str
-
-    @property
-    def is_custom(self) -> bool:
-        return self.group not in BUILTIN_GROUPS and not self.group.endswith(".k8s.io")
-
-
-def kubernetes_type(type_token: str) -> KubernetesType | None:
-    """`kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic` -> (kafka.strimzi.io, v1beta2, KafkaTopic)."""
-    package, _, rest = type_token.partition(":")
-    if package != "kubernetes" or ":" not in rest:
-        return None
-    module, _, kind = rest.rpartition(":")
-    group, _, version = module.rpartition("/")
-    return KubernetesType(group or module, version, kind)
 
 
 def provider_urn(reference: str) -> str:
