@@ -1,0 +1,78 @@
+"""Tenant stacks: one Pulumi stack per tenant, `<region>.<tenant-id>`, in the `dbaas-tenant` project.
+
+A tenant stack builds exactly what `build_tenant` builds (same logical names and parents; the
+TenantEnvironment stays the parent of everything the tenant owns) on a foundation made of the
+platform contract (stacks/platform_contract.py) and the tenant stack's own explicit providers,
+configured from the platform's outputs. It holds no platform resource and reads no other tenant.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kafka.stack_args import KafkaLocation
+from components.observability.endpoints import Endpoints
+from components.engines.context import EnginePlacement
+from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
+from components.tenant.network_policies import NetworkPeers
+from dbaas.regions import KNOWN_REGIONS
+from stacks.platform_contract import PlatformContract
+from stacks.region import TenantFoundation, regional_aws_provider, regional_random_provider
+
+TENANT_PROJECT = "dbaas-tenant"
+DEFAULT_ORGANIZATION = "organization"
+"""The organization name of the self-managed (DIY) backends; the Pulumi Cloud org otherwise."""
+_TENANT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def tenant_stack_name(region: str, tenant_id: str) -> str:
+    return f"{region}.{tenant_id}"
+
+
+def parse_tenant_stack_name(stack: str) -> tuple[str, str]:
+    """`lagos.acme` -> ("lagos", "acme"); ValueError for anything that is not a region's tenant stack."""
+    region, dot, tenant_id = stack.partition(".")
+    if not dot or region not in KNOWN_REGIONS or not _TENANT_ID.match(tenant_id):
+        raise ValueError(f"stack {stack!r} is not a tenant stack: expected <region>.<tenant-id> with region one of "
+                         f"{', '.join(KNOWN_REGIONS)} and a tenant id of at most 40 characters")
+    return region, tenant_id
+
+
+def foundation_from_contract(contract: PlatformContract) -> TenantFoundation:
+    """The tenant stack's providers and the platform's facts, as `build_tenant` takes them."""
+    aws_provider = regional_aws_provider(contract.region, contract.pop_name, contract.aws_region,
+                                         contract.aws_account_id)
+    kubernetes_provider = k8s.Provider(
+        f"k8s-{contract.pop_name}",
+        kubeconfig=pulumi.Output.secret(contract.kubeconfig.get_secret_value()),
+        **CLUSTER_PROVIDER_SETTINGS,
+    )
+    random_provider = regional_random_provider(contract.region)
+    network = contract.network
+    return TenantFoundation(
+        providers=pulumi.ResourceOptions(
+            providers={"aws": aws_provider, "kubernetes": kubernetes_provider, "random": random_provider}),
+        aws_region=contract.aws_region,
+        aws_account_id=contract.aws_account_id,
+        kubernetes_version=contract.kubernetes_version,
+        kms_deletion_window_days=contract.kms_deletion_window_days,
+        noncurrent_version_days=contract.backup_noncurrent_version_days,
+        oidc_issuer=contract.oidc_issuer,
+        network_peers=NetworkPeers(
+            ingress_namespace=network.ingress_namespace, monitoring_namespace=network.monitoring_namespace,
+            kafka_namespace=network.kafka_namespace, kafka_cluster_name=network.kafka_cluster_name,
+            kafka_bootstrap_port=network.kafka_bootstrap_port,
+            telemetry_collector_labels=tuple(sorted(network.telemetry_collector_labels.items())),
+            telemetry_ports=network.telemetry_ports,
+        ),
+        kafka=KafkaLocation(**contract.kafka.model_dump()),
+        endpoints=Endpoints(namespace=contract.observability.namespace),
+        engine_placement=EnginePlacement(
+            aws_region=contract.aws_region, storage_class=contract.storage_class,
+            kafka_namespace=contract.kafka.namespace,
+            aerospike_feature_key=pulumi.Output.secret(contract.aerospike_feature_key.get_secret_value()),
+        ),
+    )
