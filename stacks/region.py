@@ -3,10 +3,11 @@
 No resource may fall back to a default provider: the stack files disable them, so a missing
 `provider` fails loudly instead of deploying to whatever the ambient credentials point at.
 
-Region-level components (observability's routing table, for instance) always see every tenant
-of the region. `only_tenants` limits which tenants' own resources are built; the offline runner
-uses it to plan a large region in parallel shards and to diff only the tenants a change touched.
-A real `pulumi up` never passes it.
+The platform knows no tenant: adding, changing or removing a tenant never changes a platform
+resource (each tenant stack adds its own telemetry pipelines to the region's collector,
+components/observability/collector_config.py). `build_region` composes both in one program: the
+offline region view; a real deployment runs the platform stack and one stack per tenant
+(stacks/platform_program.py, stacks/tenant_program.py).
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from components.observability import (
     AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
 )
 from components.observability.endpoints import Endpoints
-from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT
+from components.observability.collector_config import COLLECTOR_NAME, OTLP_GRPC_PORT, OTLP_HTTP_PORT
 from components.observability.network_policies import collector_pods
-from components.observability.regional import COLLECTOR_NAME
 from components.pop import PopCluster, pop_cluster_args
 from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
@@ -108,7 +108,7 @@ def build_region(
     foreign = [t.id for t in tenants if t.data_region != config.region]
     if foreign:
         raise ValueError(f"tenants of other regions passed to {config.region}: {', '.join(foreign)}")
-    platform = build_platform(config, kubeconfig, tuple(t.id for t in tenants))
+    platform = build_platform(config, kubeconfig)
     built = [t for t in tenants if only_tenants is None or t.id in only_tenants]
     foundation = foundation_of(platform)
     return RegionStack(platform=platform, tenants={t.id: build_tenant(foundation, t) for t in built})
@@ -129,8 +129,7 @@ def regional_random_provider(region: str) -> random.Provider:
     return random.Provider(f"random-{region}")
 
 
-def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None,
-                   tenant_ids: tuple[str, ...] = ()) -> RegionPlatform:
+def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) -> RegionPlatform:
     """Providers, the platform key, the PoP cluster, Kafka, observability, engine operators and
     the control-plane database: everything that exists once per region."""
     aws_provider = regional_aws_provider(config.region, config.pop_name, config.aws_region, config.aws_account_id)
@@ -150,7 +149,7 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None,
     providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": pop.provider, "random": random_provider})
     # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
-    observability = build_observability(config, tenant_ids, pop.oidc_issuer, platform_key.arn, kafka, providers)
+    observability = build_observability(config, pop.oidc_issuer, platform_key.arn, kafka, providers)
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
         EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace),
@@ -258,7 +257,7 @@ def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], 
     )
 
 
-def build_observability(config: StackConfig, tenant_ids: tuple[str, ...], oidc_issuer: pulumi.Input[str],
+def build_observability(config: StackConfig, oidc_issuer: pulumi.Input[str],
                         platform_key_arn: pulumi.Input[str], kafka: EventBackbone,
                         providers: pulumi.ResourceOptions) -> RegionalObservability:
     """The region's observability stack (components/observability), from the stack config."""
@@ -276,7 +275,6 @@ def build_observability(config: StackConfig, tenant_ids: tuple[str, ...], oidc_i
                                        group_wait_seconds=config.alertmanager_group_wait_seconds,
                                        group_interval_minutes=config.alertmanager_group_interval_minutes,
                                        repeat_interval_hours=config.alertmanager_repeat_interval_hours),
-            tenant_ids=tenant_ids,
             kafka_namespace=config.kafka_namespace, kafka_cluster_name=config.kafka_cluster_name,
             kafka_dependencies=(kafka,),
         ),

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbaas.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
+from dbaas.k8s_validation import is_patch_type
 from dbaas.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
@@ -176,6 +177,8 @@ def physical_identity(reg: Registration) -> str | None:
     inputs: dict[str, Any] = reg.inputs
     k8s_type = kubernetes_type(reg.type)
     if k8s_type is not None and reg.custom and not reg.type.startswith("pulumi:providers:"):
+        if is_patch_type(reg.type):
+            return None  # claims fields of an object, not the object (dbaas/k8s_validation.py)
         if reg.type == HELM_RELEASE_TYPE:
             return f"helm release {inputs.get('namespace')}/{inputs.get('name')}"
         metadata = inputs.get("metadata") or {}
