@@ -20,10 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
 from stacks.region import RegionPlatform
+from stacks.stack_names import platform_stack_name  # noqa: F401 (part of the contract's vocabulary)
 
 CONTRACT_VERSION = 1
-PLATFORM_PROJECT = "dbaas-platform"
-"""The Pulumi project of the platform stacks (the root Pulumi.yaml)."""
 SECRET_OUTPUTS = frozenset({"kubeconfig", "aerospikeFeatureKey"})
 
 
@@ -92,11 +91,6 @@ OUTPUT_NAMES: tuple[str, ...] = tuple(
 
 class PlatformContractError(Exception):
     """The platform stack's outputs do not satisfy this contract; says which and why."""
-
-
-def platform_stack_name(organization: str, region: str) -> str:
-    """Fully qualified name of a region's platform stack, as a StackReference names it."""
-    return f"{organization}/{PLATFORM_PROJECT}/{region}"
 
 
 def contract_outputs(platform: RegionPlatform) -> dict[str, pulumi.Input[Any]]:

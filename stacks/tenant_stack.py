@@ -8,8 +8,6 @@ configured from the platform's outputs. It holds no platform resource and reads 
 
 from __future__ import annotations
 
-import re
-
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -18,28 +16,11 @@ from components.observability.endpoints import Endpoints
 from components.engines.context import EnginePlacement
 from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
 from components.tenant.network_policies import NetworkPeers
-from dbaas.regions import KNOWN_REGIONS
 from stacks.platform_contract import PlatformContract
 from stacks.region import TenantFoundation, regional_aws_provider, regional_random_provider
-
-TENANT_PROJECT = "dbaas-tenant"
-DEFAULT_ORGANIZATION = "organization"
-"""The organization name of the self-managed (DIY) backends; the Pulumi Cloud org otherwise."""
-_TENANT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
-
-
-def tenant_stack_name(region: str, tenant_id: str) -> str:
-    return f"{region}.{tenant_id}"
-
-
-def parse_tenant_stack_name(stack: str) -> tuple[str, str]:
-    """`lagos.acme` -> ("lagos", "acme"); ValueError for anything that is not a region's tenant stack."""
-    region, dot, tenant_id = stack.partition(".")
-    if not dot or region not in KNOWN_REGIONS or not _TENANT_ID.match(tenant_id):
-        raise ValueError(f"stack {stack!r} is not a tenant stack: expected <region>.<tenant-id> with region one of "
-                         f"{', '.join(KNOWN_REGIONS)} and a tenant id of at most 40 characters")
-    return region, tenant_id
-
+from stacks.stack_names import (  # noqa: F401 (re-exported: the tenant stack's names)
+    DEFAULT_ORGANIZATION, TENANT_PROJECT, parse_tenant_stack_name, tenant_stack_name,
+)
 
 def foundation_from_contract(contract: PlatformContract) -> TenantFoundation:
     """The tenant stack's providers and the platform's facts, as `build_tenant` takes them."""

@@ -22,7 +22,7 @@ from policies.tenant_facts import load_tenant_facts
 from tests.conftest import TENANTS_DIR
 from tests.policies.mutations import named, with_resource
 
-TENANT_URN = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:kafka:TenantStreams$"
+TENANT_URN = "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$dbaas:kafka:TenantStreams$"
 
 
 def _ctx(rule: str = "", **tenants: TenantFacts) -> RuleContext:

@@ -71,7 +71,7 @@ def _urn(view: StackView, name: str) -> str:
 
 def _new(view: StackView, type_: str, name: str, props: dict) -> Resource:
     parent = named(view, "acme.namespace").parent
-    return Resource(urn=f"urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment${type_}::{name}",
+    return Resource(urn=f"urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment${type_}::{name}",
                     type=type_, name=name, props=props, parent=parent, tenant="acme")
 
 

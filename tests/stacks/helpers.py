@@ -9,7 +9,7 @@ from dbaas.offline.mocks import StackOutputs
 from dbaas.offline.runtime import ProgramRun, run_program_capturing
 from dbaas.stack_config import PROJECT, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
-from stacks import platform_program, tenant_program
+from stacks import platform_program, program, tenant_program
 from stacks.tenant_stack import TENANT_PROJECT
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -31,3 +31,13 @@ def tenant_run(region: str, tenant_id: str, platform_outputs: StackOutputs | Non
                                  stack=f"{region}.{tenant_id}", config=TENANT_CONFIG, secret_keys=[],
                                  default_account=load_stack_file(PROJECT_DIR, region).config.aws_account_id,
                                  stack_references={f"organization/dbaas-platform/{region}": outputs})
+
+
+@lru_cache(maxsize=None)
+def one_program_region(region: str) -> tuple:
+    """The region as one program (stacks/program.py: platform and every tenant, the shape the
+    region stack had before the split), to compare the tenant stacks with."""
+    stack_file = load_stack_file(PROJECT_DIR, region)
+    return tuple(run_program_capturing(program.run, project=PROJECT, stack=region, config=stack_file.pulumi_config,
+                                       secret_keys=stack_file.secret_keys,
+                                       default_account=stack_file.config.aws_account_id).registrations)
