@@ -1,5 +1,6 @@
-"""Entry point for `pulumi preview|up -s <region>`: build this region's stack."""
+"""Entry point for `pulumi preview|up -s <region>`: the region's platform stack (tenant stacks are
+the `dbaas-tenant` project in tenant_project/)."""
 
-from stacks import program
+from stacks import platform_program
 
-program.run()
+platform_program.run()

@@ -15,6 +15,8 @@ from dbaas.offline.diff_command import register as register_diff
 from dbaas.policy_runner import register as register_policy
 from controlplane.cli import register as register_migrate
 from controlplane.record_apply_command import register as register_record_apply
+from dbaas.affected_stacks import register as register_stacks
+from dbaas.up_command import register as register_up
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -136,6 +138,8 @@ EXTRA_COMMANDS.append(register_policy)
 EXTRA_COMMANDS.append(register_diff)
 EXTRA_COMMANDS.append(register_migrate)
 EXTRA_COMMANDS.append(register_record_apply)
+EXTRA_COMMANDS.append(register_stacks)
+EXTRA_COMMANDS.append(register_up)
 
 
 def main(argv: list[str] | None = None) -> int:

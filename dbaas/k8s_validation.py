@@ -26,6 +26,13 @@ PINNED_KUBERNETES_VERSION = "1.33.0"
 NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile"}
 """Pulumi Kubernetes types that are not API objects themselves."""
 
+
+def is_patch_type(type_token: str) -> bool:
+    """pulumi-kubernetes `<Kind>Patch` resources (`kubernetes:<group>/<version>:<Kind>Patch`) apply
+    some fields of an object another party owns (server-side apply under their own field manager):
+    they are not whole objects, and they claim fields, not the object."""
+    return type_token.startswith("kubernetes:") and type_token.endswith("Patch")
+
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -139,6 +146,6 @@ def kubernetes_objects(registrations: list[Registration]) -> list[tuple[str, dic
     """(urn, object) for every Kubernetes API object in a plan."""
     out = []
     for reg in registrations:
-        if reg.custom and reg.type.startswith("kubernetes:") and reg.type not in NOT_OBJECTS:
+        if reg.custom and reg.type.startswith("kubernetes:") and reg.type not in NOT_OBJECTS and not is_patch_type(reg.type):
             out.append((reg.urn, reg.inputs))
     return out

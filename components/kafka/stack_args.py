@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 
-from components.kafka.backbone import EventBackbone
 from components.kafka.settings import CONTROLLER_REPLICAS, KafkaBackboneArgs, NodePoolSizing
 from components.kafka.tenant_streams import TenantStreamsArgs
 from components.tenant import TenantEnvironment
@@ -44,16 +45,31 @@ def backbone_args(config: StackConfig, oidc_issuer: pulumi.Input[str]) -> KafkaB
     )
 
 
-def tenant_streams_args(tenant: Tenant, env: TenantEnvironment, backbone: EventBackbone, aws_region: str) -> TenantStreamsArgs:
+@dataclass(frozen=True)
+class KafkaLocation:
+    """Where the region's Kafka is, as a tenant sees it: from the backbone in one program, from the
+    platform contract in a tenant stack."""
+
+    namespace: str
+    cluster_name: str
+    bootstrap: str
+    cluster_ca_secret: str
+    connect_name: str
+    connect_service_account: str
+    connect_role_arn: pulumi.Input[str]
+    """The Connect workers' IRSA role: tenant roles trust it as a delegate (audit archive)."""
+
+
+def tenant_streams_args(tenant: Tenant, env: TenantEnvironment, kafka: KafkaLocation, aws_region: str) -> TenantStreamsArgs:
     """A tenant's streams: where the region's Kafka is, and the tenant's own bucket, key and role."""
     return TenantStreamsArgs(
         tenant=tenant,
-        kafka_namespace=backbone.namespace,
-        cluster_name=backbone.cluster_name,
-        bootstrap=backbone.bootstrap,
-        cluster_ca_secret=backbone.cluster_ca_secret,
-        connect_name=backbone.connect_name,
-        connect_service_account=backbone.connect_service_account,
+        kafka_namespace=kafka.namespace,
+        cluster_name=kafka.cluster_name,
+        bootstrap=kafka.bootstrap,
+        cluster_ca_secret=kafka.cluster_ca_secret,
+        connect_name=kafka.connect_name,
+        connect_service_account=kafka.connect_service_account,
         aws_region=aws_region,
         bucket_name=env.bucket.bucket,
         key_arn=env.key.arn,

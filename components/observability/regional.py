@@ -11,7 +11,7 @@ import yaml
 from components.helm import helm_release
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies
 from components.observability import charts, label_proxy
-from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT, collector_config
+from components.observability.collector_config import COLLECTOR_NAME, OTLP_GRPC_PORT, OTLP_HTTP_PORT, collector_config
 from components.observability.endpoints import Endpoints
 from components.observability.grafana import INSTANCE_LABELS, grafana_spec
 from components.observability.kafka_telemetry import MONITOR_NAME as KAFKA_MONITOR_NAME, kafka_pod_monitor_spec
@@ -24,11 +24,9 @@ from components.observability.metrics_values import (
 from components.observability.object_store import LABELS, SignalStore, SignalStoreArgs
 from components.observability.settings import ObservabilityArgs
 from components.observability.tenant import MONITORING_API
-from components.observability.tenancy import routes_for
 from components.observability.traces import STORAGE_SECRET, TEMPO_NAME, TEMPO_SA, storage_secret_data, tempostack_spec
 
 TYPE = "dbaas:observability:RegionalObservability"
-COLLECTOR_NAME = "otel"
 COLLECTOR_SA = "otel-collector"
 COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib:0.129.1"
 SERVICE_ACCOUNT_TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -173,7 +171,7 @@ class RegionalObservability(pulumi.ComponentResource):
             subjects=[{"kind": "ServiceAccount", "name": COLLECTOR_SA, "namespace": self.namespace_name}],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role, sa]))
         e = self.endpoints
-        self.collector_config = collector_config(routes_for(list(args.tenant_ids)), e.loki_otlp, e.tempo_otlp_grpc,
+        self.collector_config = collector_config(e.loki_otlp, e.tempo_otlp_grpc,
                                                  e.prometheus_remote_write)
         self.collector = k8s.apiextensions.CustomResource(
             f"{name}-collector", api_version="opentelemetry.io/v1beta1", kind="OpenTelemetryCollector",

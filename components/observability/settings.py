@@ -45,7 +45,6 @@ class ObservabilityArgs(BaseModel):
     scrape_interval_seconds: int = Field(default=30, ge=5)
     retention: Retention = Retention()
     alert_routing: AlertRouting
-    tenant_ids: tuple[str, ...] = Field(description="Tenants of this region; the collector routes each to its own org.")
     noncurrent_version_days: int = 30
     kafka_namespace: str = Field(default="kafka", description="The Kafka namespace (stack config `kafkaNamespace`; "
                                  "its default); the Kafka PodMonitor lives there.")

@@ -31,10 +31,3 @@ class TenantRoute:
     @property
     def org_id(self) -> str:
         return self.tenant_id
-
-
-def routes_for(tenant_ids: list[str]) -> list[TenantRoute]:
-    """Sorted, and refusing duplicates: one namespace, one org ID, one tenant."""
-    if len(set(tenant_ids)) != len(tenant_ids):
-        raise ValueError(f"duplicate tenant ids in the routing table: {sorted(tenant_ids)}")
-    return [TenantRoute(t) for t in sorted(tenant_ids)]

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import BaseModel, ConfigDict
 
+from components.observability.collector_config import COLLECTOR_NAME, tenant_routes
 from components.observability.dashboards import EngineDashboard
 from components.observability.endpoints import Endpoints
 from components.observability.engine_telemetry import (
@@ -30,6 +31,8 @@ from dbaas.tenant_model import Service, Tenant
 TYPE = "dbaas:observability:TenantObservability"
 MONITORING_API = "monitoring.coreos.com/v1"
 GRAFANA_API = "grafana.integreatly.org/v1beta1"
+COLLECTOR_API = "opentelemetry.io/v1beta1"
+PATCH_FIELD_MANAGER = "pulumi.com/patchFieldManager"
 
 
 class TenantObservabilityArgs(BaseModel):
@@ -119,4 +122,14 @@ class TenantObservability(pulumi.ComponentResource):
                pulumi.ResourceOptions(depends_on=[self.folder, *self.datasources.values()]))
             for d in engine_dashboards(route, tenant)
         ]
+        # This tenant's pipelines in the region's collector (collector_config.py): a server-side-apply
+        # patch under a field manager of the tenant's own, so tenants' and the platform's keys merge.
+        # pulumi-kubernetes: `<Kind>Patch` resources and the pulumi.com/patchFieldManager annotation
+        # (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go, patch resources; docs "Server-Side Apply").
+        self.telemetry_routes = k8s.apiextensions.CustomResourcePatch(
+            f"{tenant.id}.telemetry-routes", api_version=COLLECTOR_API, kind="OpenTelemetryCollector",
+            metadata={"name": COLLECTOR_NAME, "namespace": mon_ns,
+                      "annotations": {PATCH_FIELD_MANAGER: f"dbaas-tenant-{tenant.id}"}},
+            spec={"config": tenant_routes(route, args.endpoints.loki_otlp, args.endpoints.tempo_otlp_grpc)},
+            opts=child)
         self.register_outputs({"namespace": ns, "folder": folder_uid(route)})

@@ -26,6 +26,10 @@ def cluster_name(pop_name: str) -> str:
     return dns_label("dbaas", pop_name)
 
 
+CLUSTER_PROVIDER_SETTINGS = {"enable_server_side_apply": True, "delete_unreachable": False}
+"""How every Kubernetes provider of the PoP cluster talks to it: the platform stack's and each tenant stack's."""
+
+
 class PopCluster(pulumi.ComponentResource):
     provider: k8s.Provider
     """Every Kubernetes resource of the stack uses this provider, never a default one."""
@@ -63,11 +67,12 @@ class PopCluster(pulumi.ComponentResource):
             )
             kubeconfig = args.cluster.kubeconfig
         self.oidc_issuer = issuer_from_provider(self.oidc_provider)
+        self.kubeconfig = kubeconfig
+        """What the provider connects with (a secret); the platform contract hands it to tenant stacks."""
         self.provider = k8s.Provider(
             f"k8s-{args.pop_name}",
             kubeconfig=kubeconfig,
-            enable_server_side_apply=True,
-            delete_unreachable=False,
+            **CLUSTER_PROVIDER_SETTINGS,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=provider_deps,

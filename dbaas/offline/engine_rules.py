@@ -29,6 +29,7 @@ from typing import Any
 
 from dbaas.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
 from dbaas.kubernetes_types import KubernetesType, kubernetes_type
+from dbaas.k8s_validation import is_patch_type
 from dbaas.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
@@ -115,8 +116,13 @@ def _namespace_of(reg: Registration, k8s_type: KubernetesType) -> str | None:
     return metadata.get("namespace") if isinstance(metadata, dict) else None
 
 
-def ordering_problems(registrations: list[Registration]) -> list[str]:
-    """Custom resources after the release that installs their CRDs; objects after their Namespace."""
+def ordering_problems(registrations: list[Registration],
+                      crds_installed_elsewhere: frozenset[str] = frozenset()) -> list[str]:
+    """Custom resources after the release that installs their CRDs; objects after their Namespace.
+
+    `crds_installed_elsewhere`: API groups whose CRDs another stack installs that is applied before
+    this one (a tenant stack's platform stack). A custom resource of such a group needs no installer
+    in this stack and cannot declare a dependency on one: the stack order is the dependency."""
     graph = DependencyGraph(registrations)
     namespaces = {
         (r.inputs.get("metadata") or {}).get("name"): r.urn for r in registrations if r.type == NAMESPACE_TYPE
@@ -134,7 +140,9 @@ def ordering_problems(registrations: list[Registration]) -> list[str]:
         ancestors = graph.ancestors(reg.urn)
         if k8s_type.is_custom:
             installers = releases_by_group.get(k8s_type.group)
-            if not installers:
+            if not installers and k8s_type.group in crds_installed_elsewhere:
+                pass  # the earlier stack installs them
+            elif not installers:
                 problems.append(f"{reg.urn}: no Helm release or kustomization of this stack installs the CRDs of {k8s_type.group}; "
                                 "the API server would answer 'no matches for kind'")
             elif not ancestors.intersection(installers):
@@ -154,6 +162,8 @@ def physical_identity(reg: Registration) -> str | None:
     inputs: dict[str, Any] = reg.inputs
     k8s_type = kubernetes_type(reg.type)
     if k8s_type is not None and reg.custom and not reg.type.startswith("pulumi:providers:"):
+        if is_patch_type(reg.type):
+            return None  # claims fields of an object, not the object (dbaas/k8s_validation.py)
         if reg.type == HELM_RELEASE_TYPE:
             return f"helm release {inputs.get('namespace')}/{inputs.get('name')}"
         metadata = inputs.get("metadata") or {}
@@ -189,12 +199,13 @@ def physical_name_problems(registrations: Iterable[Registration]) -> list[str]:
     return problems
 
 
-def engine_problems(registrations: list[Registration], default_providers_disabled: bool) -> list[str]:
+def engine_problems(registrations: list[Registration], default_providers_disabled: bool,
+                    crds_installed_elsewhere: frozenset[str] = frozenset()) -> list[str]:
     """Everything above, for one stack's registrations in registration order."""
     problems = registration_problems(registrations, default_providers_disabled)
     if problems:  # the engine bails on these before anything is ordered or named
         return problems
-    return ordering_problems(registrations) + physical_name_problems(registrations)
+    return ordering_problems(registrations, crds_installed_elsewhere) + physical_name_problems(registrations)
 
 
 __all__ = ["EngineRefusal", "engine_problems", "physical_name_problems", "ordering_problems", "registration_problems",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 import pulumi
 
@@ -26,12 +27,30 @@ AUTONAMED_AWS_TYPES = frozenset({
 })
 
 
+DEFAULT_ORGANIZATION = "organization"
+"""The organization of the self-managed backends, which the offline stacks stand for."""
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """A stack's outputs (plain values) and the names of those that are secrets."""
+
+    values: dict[str, Any]
+    secret_names: frozenset[str] = frozenset()
+
+
+class UnknownStackReference(Exception):
+    """A StackReference to a stack the offline run was not given (the engine: stack not found)."""
+
+
 class PlatformMocks(pulumi.runtime.Mocks):
     """Computes provider outputs for the resource types the platform uses."""
 
-    def __init__(self, default_account: str):
+    def __init__(self, default_account: str, stack_references: Mapping[str, StackOutputs] | None = None):
         self.default_account = default_account
         self.provider_regions: dict[str, str] = {}
+        self.stack_references = dict(stack_references or {})
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -55,6 +74,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return provider_id, inputs
         if typ.startswith("pulumi:providers:"):
             return stable_id(typ, name), inputs
+        if typ == STACK_REFERENCE_TYPE:
+            return self._read_stack(str(inputs.get("name") or args.resource_id))
         region = self._region(args.provider)
         account = self.default_account
         if typ.startswith("aws:") and "name" not in inputs and typ in AUTONAMED_AWS_TYPES:
@@ -97,6 +118,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if typ.startswith("random:"):
             return stable_id(typ, name), {**inputs, "result": "offline-" + hashlib.sha256(name.encode()).hexdigest()[:24]}
         return stable_id(typ, name), inputs
+
+    def _read_stack(self, stack_name: str) -> tuple[str, dict[str, Any]]:
+        """What the engine's builtin provider answers for a StackReference read: the stack's
+        outputs and the names of the secret ones (pulumi/pulumi pkg/resource/deploy/builtins.go,
+        readStackReference: `outputs`, `secretOutputNames`)."""
+        if stack_name not in self.stack_references:
+            raise UnknownStackReference(f"unknown stack {stack_name!r}: the offline run was not given its outputs")
+        stack = self.stack_references[stack_name]
+        return stack_name, {"name": stack_name, "outputs": stack.values,
+                            "secretOutputNames": sorted(stack.secret_names)}
 
     def _region(self, provider_ref: str | None) -> str:
         if not provider_ref:

@@ -10,18 +10,23 @@ import json
 import multiprocessing
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from dbaas.errors import InputError
+from dbaas.chart_pins import crd_groups_installed_by
+from dbaas.errors import InputError, Problem
 from dbaas.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
-from dbaas.offline.runtime import Registration, run_program
+from dbaas.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
+from dbaas.offline.runtime import Registration, run_program_capturing
 from dbaas.stack_config import PROJECT, StackFile, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
 from dbaas.tenant_model import Tenant
+from stacks.stack_names import (
+    TENANT_PROJECT, parse_tenant_stack_name, platform_stack_name, tenant_stack_config, tenant_stack_name,
+)
 
 TENANT_ENVIRONMENT_TYPE = "dbaas:tenant:TenantEnvironment"
 
@@ -53,9 +58,13 @@ class OfflinePlan:
                     },
                 }
             )
+        if "." in self.stack:  # one tenant stack: no stack file, the tenant project's config
+            config = dict(sorted(tenant_stack_config().items()))
+        else:
+            config = {k: ("[secret]" if k in self.stack_file.secret_keys else v)
+                      for k, v in sorted(self.stack_file.pulumi_config.items())}
         return {
-            "config": {k: ("[secret]" if k in self.stack_file.secret_keys else v)
-                       for k, v in sorted(self.stack_file.pulumi_config.items())},
+            "config": config,
             "steps": steps,
             "changeSummary": {"create": len(steps)},
         }
@@ -90,13 +99,26 @@ class OfflinePlan:
         lines.append(f"By tenant ({len(tenants)}):")
         for tenant, count in sorted(tenants.items()):
             lines.append(f"  {count:6d}  {tenant}")
-        platform = len(self.registrations) - sum(tenants.values())
-        lines.append(f"  {platform:6d}  (platform, shared by the region)")
+        stacks = Counter(stack_of(r.urn) for r in self.registrations)
+        platform = sum(n for stack, n in stacks.items() if "." not in stack)
+        tenant_stacks = sum(n for stack, n in stacks.items() if "." in stack) - sum(tenants.values())
+        if platform:
+            lines.append(f"  {platform:6d}  (platform stack, shared by the region)")
+        if tenant_stacks:
+            lines.append(f"  {tenant_stacks:6d}  (the tenant stacks' own Stack and provider resources)")
+        lines.append("")
+        lines.append(f"Stacks ({len(stacks)}): " + ", ".join(sorted(stacks, key=lambda s: ("." in s, s))))
         return "\n".join(lines) + "\n"
 
 
+def stack_of(urn: str) -> str:
+    """`urn:pulumi:lagos.acme::dbaas-tenant::...` -> `lagos.acme`."""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
+
 def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
-    """URN -> tenant id, following parents up to the tenant's environment component."""
+    """URN -> tenant id, following parents up to the tenant's environment component; in a tenant's
+    own stack (`<region>.<tenant-id>`), its Stack and provider resources are the tenant's too."""
     by_urn = {r.urn: r for r in registrations}
     result: dict[str, str] = {}
     for reg in registrations:
@@ -106,20 +128,68 @@ def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
                 result[reg.urn] = cursor.name
                 break
             cursor = by_urn.get(cursor.parent)
+        else:
+            region, dot, tenant_id = stack_of(reg.urn).partition(".")
+            if dot:
+                result[reg.urn] = tenant_id
     return result
 
 
+def registrations_by_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
+    """stack name -> its registrations, in order."""
+    grouped: dict[str, list[Registration]] = {}
+    for reg in registrations:
+        grouped.setdefault(stack_of(reg.urn), []).append(reg)
+    return grouped
+
+
+def plan_engine_problems(plan: OfflinePlan) -> dict[str, list[str]]:
+    """The engine rules per stack, as build_plan applies them (a tenant stack's CRDs may come from
+    its region's platform stack), plus physical names across all of them; only stacks with problems."""
+    stacks = registrations_by_stack(plan.registrations)
+    groups = frozenset(g for stack, regs in stacks.items() if "." not in stack
+                       for r in regs for g in crd_groups_installed_by(r.type, r.inputs))
+    tenant_disabled = _providers_disabled(tenant_stack_config())
+    found = {}
+    for stack, regs in stacks.items():
+        if "." in stack:
+            problems = engine_problems(regs, tenant_disabled, crds_installed_elsewhere=groups)
+        else:
+            problems = engine_problems(regs, plan.stack_file.default_providers_disabled)
+        if problems:
+            found[stack] = problems
+    across = physical_name_problems(plan.registrations)
+    if across:
+        found["(across stacks)"] = across
+    return found
+
+
 PARALLEL_THRESHOLD = 48
-"""Below this many tenants, starting a second interpreter costs more than it saves."""
+"""Below this many tenant stacks, starting a second interpreter costs more than it saves."""
 
 MAX_SHARD_TENANTS = 250
-"""A shard holds at most this many tenants and runs in a fresh worker process: that bounds each
-worker's memory (the SDK's object graph grows with the shard) at the cost of one interpreter
-start and one platform build per shard."""
+"""A worker process plans at most this many tenant stacks, one after the other, then exits: that
+bounds each worker's memory at the cost of one interpreter start per shard."""
 
 
 def default_workers(tenant_count: int) -> int:
     return max(1, min(os.cpu_count() or 1, tenant_count // PARALLEL_THRESHOLD))
+
+
+@dataclass(frozen=True)
+class PlatformPlan:
+    """The platform stack's plan, and what its tenant stacks need of it."""
+
+    stack_file: StackFile
+    registrations: list[Registration]
+    outputs: StackOutputs
+    crd_groups: frozenset[str]
+    """API groups whose CRDs the platform stack installs: satisfied for every tenant stack, because
+    the platform stack is applied first."""
+
+    @property
+    def reference_name(self) -> str:
+        return platform_stack_name(DEFAULT_ORGANIZATION, self.stack_file.stack)
 
 
 def build_plan(
@@ -131,80 +201,108 @@ def build_plan(
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> OfflinePlan:
-    """Validate inputs first (located errors), then run the program under mocks.
+    """Validate inputs first (located errors), then run the programs under mocks.
 
-    Large regions are planned in `workers` processes, each running the same program for a shard
-    of the tenants (region-level components still see every tenant). The shards' platform
-    resources must come out identical, and the merged plan is byte-identical to a one-process
-    plan, whatever the number of workers. `progress` hears what is being done (a terminal shows it).
+    `stack` is a region (`lagos`: its platform stack, then every tenant stack of the region, or
+    those in `only_tenants`) or one tenant stack (`lagos.acme`, planned against the platform's
+    planned outputs). The plan holds the union of the stacks' registrations, each URN naming its
+    own stack. Tenant stacks are independent programs: many are planned in `workers` processes,
+    and the merged plan is byte-identical whatever the number of workers. `progress` hears what is
+    being done (a terminal shows it).
     """
     report = progress or (lambda _message: None)
     tenants_dir = tenants_dir or project_dir / "tenants"
-    stack_file = load_stack_file(project_dir, stack)
+    region, tenant_id = _split_stack_name(stack)
+    stack_file = load_stack_file(project_dir, region)
     # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
     region_tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
-    ids = sorted(t.id for t in region_tenants if only_tenants is None or t.id in only_tenants)
-    workers = default_workers(len(ids)) if workers is None else max(1, min(workers, len(ids) or 1))
-    if workers == 1:
-        report(f"planning {stack}: {len(ids)} tenant(s) in one process")
-        registrations = plan_shard(stack_file, region_tenants, only_tenants and frozenset(ids))
+    if tenant_id is not None:
+        selected = [t for t in region_tenants if t.id == tenant_id]
+        if not selected:
+            raise InputError([Problem(f"{tenants_dir.name}/{region}", 1, 1, "stack",
+                                      f"no tenant {tenant_id!r} in region {region}: stack {stack} has nothing to plan")])
     else:
-        count = max(workers, -(-len(ids) // MAX_SHARD_TENANTS))
-        shards = [frozenset(ids[i::count]) for i in range(count)]
-        report(f"planning {stack}: {len(ids)} tenants in {count} shards on {workers} processes")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 max_tasks_per_child=1) as pool:
-            futures = [pool.submit(plan_shard, stack_file, region_tenants, shard) for shard in shards]
-            for done, _ in enumerate(as_completed(futures), 1):
-                report(f"planning {stack}: {done}/{count} shards done")
-            results = [f.result() for f in futures]
-        registrations = merge_shards(stack, results)
-        problems = physical_name_problems(registrations)  # across shards: each shard checked only its own
-        if problems:
-            raise EngineRefusal(stack, problems)
+        selected = [t for t in region_tenants if only_tenants is None or t.id in only_tenants]
+    report(f"planning {stack}: the platform stack")
+    platform = plan_platform(stack_file)
+    workers = default_workers(len(selected)) if workers is None else max(1, min(workers, len(selected) or 1))
+    report(f"planning {stack}: {len(selected)} tenant stack(s) in {workers} process(es)")
+    tenant_registrations = plan_tenant_stacks(platform, selected, workers)
+    registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
+    # One physical name, one owner, across every stack of the region (each stack checked only its own).
+    problems = physical_name_problems([*platform.registrations, *tenant_registrations])
+    if problems:
+        raise EngineRefusal(stack, problems)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
 
 
-def plan_shard(
-    stack_file: StackFile, region_tenants: list[Tenant], only_tenants: frozenset[str] | None
-) -> list[Registration]:
-    """Run the program for one shard of tenants (all of them when `only_tenants` is None), with
-    the stack file and tenants the caller already loaded and validated."""
-    from stacks import program
+def _split_stack_name(stack: str) -> tuple[str, str | None]:
+    if "." not in stack:
+        return stack, None
+    try:
+        return parse_tenant_stack_name(stack)
+    except ValueError as exc:
+        raise InputError([Problem(stack, 1, 1, "stack", str(exc))]) from None
 
-    registrations = run_program(
-        lambda: program.run(only_tenants=only_tenants, tenants=region_tenants),
-        project=PROJECT,
-        stack=stack_file.stack,
-        config=stack_file.pulumi_config,
-        secret_keys=stack_file.secret_keys,
-        default_account=stack_file.config.aws_account_id,
+
+def plan_platform(stack_file: StackFile) -> PlatformPlan:
+    """Run the platform program (it reads no tenant file) and keep its exports for the tenants."""
+    from stacks import platform_program
+
+    run = run_program_capturing(
+        platform_program.run, project=PROJECT, stack=stack_file.stack, config=stack_file.pulumi_config,
+        secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id,
     )
     # What the real engine and cluster would refuse, the offline plan refuses (engine_rules.py).
-    problems = engine_problems(registrations, default_providers_disabled=stack_file.default_providers_disabled)
+    problems = engine_problems(run.registrations, default_providers_disabled=stack_file.default_providers_disabled)
     if problems:
         raise EngineRefusal(stack_file.stack, problems)
+    groups = frozenset(g for r in run.registrations for g in crd_groups_installed_by(r.type, r.inputs))
+    return PlatformPlan(stack_file=stack_file, registrations=run.registrations, outputs=run.outputs, crd_groups=groups)
+
+
+def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> list[Registration]:
+    """Every tenant's stack, in tenant id order, in `workers` processes when there are many."""
+    tenants = sorted(tenants, key=lambda t: t.id)
+    if workers <= 1 or len(tenants) < 2:
+        return plan_tenant_shard(platform, tenants)
+    count = max(workers, -(-len(tenants) // MAX_SHARD_TENANTS))
+    shards = [tenants[i::count] for i in range(count)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
+        results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
+    by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard).items()}
+    return [reg for tenant in tenants for reg in by_tenant[tenant.id]]
+
+
+def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
+    """Registrations grouped by the tenant of their stack (`urn:pulumi:<region>.<tenant>::...`)."""
+    return {stack.partition(".")[2]: regs for stack, regs in registrations_by_stack(registrations).items()}
+
+
+def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> list[Registration]:
+    """Plan each tenant's stack, one program run per tenant, against the platform's planned outputs."""
+    from stacks import tenant_program
+
+    config = tenant_stack_config()
+    registrations: list[Registration] = []
+    for tenant in tenants:
+        stack = tenant_stack_name(platform.stack_file.stack, tenant.id)
+        run = run_program_capturing(
+            lambda tenant=tenant: tenant_program.run(tenant=tenant), project=TENANT_PROJECT, stack=stack,
+            config=config, secret_keys=[], default_account=platform.stack_file.config.aws_account_id,
+            stack_references={platform.reference_name: platform.outputs},
+        )
+        problems = engine_problems(run.registrations, default_providers_disabled=_providers_disabled(config),
+                                   crds_installed_elsewhere=platform.crd_groups)
+        if problems:
+            raise EngineRefusal(stack, problems)
+        registrations.extend(run.registrations)
     return registrations
 
 
-def merge_shards(stack: str, shards: list[list[Registration]]) -> list[Registration]:
-    """Platform resources come out of every shard, identical; a tenant's only out of its own.
-    A tenant-owned URN out of two shards is the engine's duplicate URN, split across workers."""
-    merged: dict[str, Registration] = {}
-    tenant_owned: dict[str, int] = {}
-    duplicates = []
-    for index, shard in enumerate(shards):
-        owners = tenant_owner_index(shard)
-        for reg in shard:
-            seen = merged.setdefault(reg.urn, reg)
-            if reg.urn in owners:
-                if tenant_owned.setdefault(reg.urn, index) != index:
-                    duplicates.append(f"Duplicate resource URN '{reg.urn}'; try giving it a unique name")
-            elif seen != reg:
-                raise RuntimeError(f"{reg.urn} differs between plan shards: the program is not deterministic")
-    if duplicates:
-        raise EngineRefusal(stack, duplicates)
-    return list(merged.values())
+def _providers_disabled(config: dict[str, str]) -> bool:
+    return config.get("pulumi:disable-default-providers", "[]") != "[]"
 
 
 __all__ = ["OfflinePlan", "build_plan", "InputError"]

@@ -14,7 +14,7 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -26,7 +26,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from dbaas.offline.mocks import PlatformMocks
+from dbaas.offline.mocks import DEFAULT_ORGANIZATION, PlatformMocks, StackOutputs
 
 SECRET = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -91,6 +91,10 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
     def Invoke(self, request):  # noqa: N802
         self._track_worker_loop()
         return super().Invoke(request)
+
+    def ReadResource(self, request):  # noqa: N802 (a StackReference is read, not registered)
+        self._track_worker_loop()
+        return super().ReadResource(request)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine forms them: the parent's qualified type chain, without the Stack."""
@@ -183,6 +187,27 @@ def _clean_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
+@dataclass(frozen=True)
+class ProgramRun:
+    """What one program run leaves: its registrations in order, and its stack outputs."""
+
+    registrations: list[Registration]
+    outputs: StackOutputs
+
+
+def _resolve_exports(exports: dict[str, Any]) -> StackOutputs:
+    """The stack's `pulumi.export`s as plain values, and which of them are secrets (as the engine
+    records them in the stack's state and a StackReference reports them in `secretOutputNames`)."""
+    values: dict[str, Any] = {}
+    secrets: set[str] = set()
+    for name, value in exports.items():
+        output = pulumi.Output.from_input(value)
+        values[name] = _sync_await(output.future())
+        if _sync_await(output.is_secret()):
+            secrets.add(name)
+    return StackOutputs(values=values, secret_names=frozenset(secrets))
+
+
 def run_program(
     program: Callable[[], None],
     *,
@@ -193,17 +218,38 @@ def run_program(
     default_account: str,
 ) -> list[Registration]:
     """Run `program` as a preview of `project`/`stack` and return every registration in order."""
+    return run_program_capturing(program, project=project, stack=stack, config=config, secret_keys=secret_keys,
+                                 default_account=default_account).registrations
+
+
+def run_program_capturing(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    default_account: str,
+    organization: str = DEFAULT_ORGANIZATION,
+    stack_references: Mapping[str, StackOutputs] | None = None,
+) -> ProgramRun:
+    """Run `program` as a preview of `project`/`stack`; StackReferences to the stacks named in
+    `stack_references` (`<org>/<project>/<stack>`) resolve to those outputs."""
     with _clean_environment(), _without_source_positions(), _cyclic_gc_relaxed():
         settings.ROOT.set(None)
-        mocks = PlatformMocks(default_account)
+        mocks = PlatformMocks(default_account, stack_references)
         monitor = CapturingMonitor(mocks)
         set_all_config(dict(config), list(secret_keys))
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor,
+                                 organization=organization)
         try:
             _sync_await(run_pulumi_func(program))
+            # Under mocks the root Stack registers its outputs before the program runs; the exports
+            # stay on it, so resolve them here, before the runtime is reset.
+            outputs = _resolve_exports(dict(settings.ROOT.get().outputs))
         finally:
             monitor.close_worker_loops()
             settings.ROOT.set(None)
             settings.SETTINGS.rpc_manager.clear()
             settings.SETTINGS.outputs.clear()
-        return list(monitor.registrations)
+        return ProgramRun(registrations=list(monitor.registrations), outputs=outputs)

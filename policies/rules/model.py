@@ -178,6 +178,17 @@ class StackView:
     stack: str
     resources: list[Resource]
 
+    @property
+    def region(self) -> str:
+        """The platform region of the stack: `lagos` for the platform stack `lagos` and for its
+        tenant stacks `lagos.<tenant-id>`."""
+        return self.stack.partition(".")[0]
+
+    @property
+    def stack_tenant(self) -> str | None:
+        """The tenant whose own stack this is (`lagos.acme` -> `acme`); None for a platform stack."""
+        return self.stack.partition(".")[2] or None
+
     @cached_property
     def by_urn(self) -> dict[str, Resource]:
         return {r.urn: r for r in self.resources}

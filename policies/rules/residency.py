@@ -24,13 +24,17 @@ def check_tenant_in_data_region(stack: StackView, ctx: RuleContext) -> Iterable[
             if tenant not in reported:
                 reported.add(tenant)
                 yield Finding(resource.urn, f"tenant {tenant} has no declaration in the tenants tree")
-        elif facts.data_region != stack.stack and tenant not in reported:
+        elif facts.data_region != stack.region and tenant not in reported:
             reported.add(tenant)
             yield Finding(resource.urn, f"tenant {tenant} has data_region {facts.data_region}; "
                                         f"its resources may not exist in stack {stack.stack}")
+        elif stack.stack_tenant not in (None, tenant) and tenant not in reported:
+            reported.add(tenant)
+            yield Finding(resource.urn, f"tenant {tenant}'s resources may not exist in tenant {stack.stack_tenant}'s "
+                                        f"stack {stack.stack}")
         for where, value in ((f"metadata.labels[{REGION_LABEL!r}]", resource.labels.get(REGION_LABEL)),
                              (f"tags[{REGION_TAG!r}]", resource.tags.get(REGION_TAG))):
-            if value is not None and value not in UNRESOLVED and value != stack.stack:
+            if value is not None and value not in UNRESOLVED and value != stack.region:
                 yield Finding(resource.urn, f"{where} is {value!r} in stack {stack.stack}")
 
 

@@ -61,9 +61,9 @@ def test_create_commits_the_exact_file_on_a_new_branch(client, repo, tmp_path):
     plan = result["plan"]
     assert plan["stack"] == "lagos" and plan["delete"] == 0
     assert plan["add"] == len(plan["added"]) > 10
-    assert all("::lagos-fresh" in urn for urn in plan["added"])
+    assert all(urn.startswith("urn:pulumi:lagos.lagos-fresh::dbaas-tenant::") for urn in plan["added"])  # its own stack
     assert not any("lagos-fresh" in urn or "::acme" in urn for urn in plan["changed"])  # only shared platform parts
-    assert "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment::lagos-fresh" in plan["added"]
+    assert "urn:pulumi:lagos.lagos-fresh::dbaas-tenant::dbaas:tenant:TenantEnvironment::lagos-fresh" in plan["added"]
     introduced = [p for p in result["policies"] if p["introduced"]]
     assert all("lagos-fresh" in p["urn"] for p in introduced)  # a tenant's change can only break its own resources
     assert result["policies_passed"] is not any(p["enforcement"] == "mandatory" for p in introduced)

@@ -6,8 +6,9 @@ resources claiming one physical name."""
 from dataclasses import replace
 
 
-from dbaas.offline.engine_rules import engine_problems, ordering_problems, physical_name_problems
-from dbaas.offline.plan import build_plan
+from dbaas.offline.engine_rules import EngineRefusal, engine_problems, ordering_problems, physical_name_problems
+from dbaas.chart_pins import crd_groups_installed_by
+from dbaas.offline.plan import build_plan, plan_engine_problems, registrations_by_stack
 from tests.conftest import PROJECT_DIR
 
 KUDI = """\
@@ -33,7 +34,8 @@ services:
 def test_shipped_plans_pass_every_engine_rule(lagos_plan, frankfurt_plan):
     """build_plan already refuses otherwise; this says it in one place, and proves the rules see them."""
     for plan in (lagos_plan, frankfurt_plan):
-        assert engine_problems(plan.registrations, default_providers_disabled=True) == []
+        assert plan_engine_problems(plan) == {}
+        assert len(registrations_by_stack(plan.registrations)) == 4  # the platform stack and three tenant stacks
         assert len(plan.registrations) > 400
 
 
@@ -51,8 +53,13 @@ def test_two_valid_tenants_never_derive_the_same_urn_or_name(tmp_path):
     assert {owner[r.urn] for r in plan.registrations if r.type == "dbaas:engines:MongodbInstance"} == {"kudi", "kudi-pay"}
 
 
-def _lagos_registrations(lagos_plan):
-    return list(lagos_plan.registrations)
+def _lagos_registrations(lagos_plan, stack: str = "lagos.acme"):
+    """One stack's registrations (acme's tenant stack unless said otherwise)."""
+    return list(registrations_by_stack(lagos_plan.registrations)[stack])
+
+
+def _platform_crds(lagos_plan) -> frozenset[str]:
+    return frozenset(g for r in _lagos_registrations(lagos_plan, "lagos") for g in crd_groups_installed_by(r.type, r.inputs))
 
 
 def test_duplicate_urn_is_refused_in_the_engines_words(lagos_plan):
@@ -66,12 +73,12 @@ def test_unregistered_parent_provider_and_dependency_are_refused(lagos_plan):
     regs = _lagos_registrations(lagos_plan)
     index = next(i for i, r in enumerate(regs) if r.type == "kubernetes:core/v1:Secret")
     secret = regs[index]
-    ghost = "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment::ghost"
-    regs[index] = replace(secret, parent=ghost, provider="urn:pulumi:lagos::dbaas-platform::pulumi:providers:kubernetes::nope::id",
+    ghost = "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment::ghost"
+    regs[index] = replace(secret, parent=ghost, provider="urn:pulumi:lagos.acme::dbaas-tenant::pulumi:providers:kubernetes::nope::id",
                           dependencies=secret.dependencies + (ghost,))
     assert engine_problems(regs, default_providers_disabled=True) == [
         f"could not find parent resource {ghost} (of {secret.urn})",
-        f"provider urn:pulumi:lagos::dbaas-platform::pulumi:providers:kubernetes::nope for resource {secret.urn} "
+        f"provider urn:pulumi:lagos.acme::dbaas-tenant::pulumi:providers:kubernetes::nope for resource {secret.urn} "
         "has not been registered yet",
         f"{secret.urn} depends on {ghost}, which has not been registered",
     ]
@@ -81,14 +88,16 @@ def test_default_provider_is_refused_when_disabled(lagos_plan):
     regs = _lagos_registrations(lagos_plan)
     index = next(i for i, r in enumerate(regs) if r.type == "aws:s3/bucket:Bucket")
     regs[index] = replace(regs[index], provider="")
-    assert engine_problems(regs, default_providers_disabled=True) == [
+    crds = _platform_crds(lagos_plan)
+    assert engine_problems(regs, default_providers_disabled=True, crds_installed_elsewhere=crds) == [
         f"Default provider for 'aws' disabled. '{regs[index].urn}' must use an explicit provider."]
-    assert engine_problems(regs, default_providers_disabled=False) == []
+    assert engine_problems(regs, default_providers_disabled=False, crds_installed_elsewhere=crds) == []
 
 
 def test_custom_resource_must_wait_for_the_release_installing_its_crds(lagos_plan):
-    regs = _lagos_registrations(lagos_plan)
-    index = next(i for i, r in enumerate(regs) if r.type.endswith("KafkaTopic") and "acme" in r.urn)
+    """Within a stack: the platform's Kafka topics wait for the Strimzi release and the kafka Namespace."""
+    regs = _lagos_registrations(lagos_plan, "lagos")
+    index = next(i for i, r in enumerate(regs) if r.type.endswith("KafkaTopic"))
     topic = regs[index]
     strimzi = next(r.urn for r in regs if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "strimzi-kafka-operator")
     kafka_ns = next(r.urn for r in regs if r.type == "kubernetes:core/v1:Namespace" and r.inputs["metadata"]["name"] == "kafka")
@@ -102,12 +111,24 @@ def test_custom_resource_must_wait_for_the_release_installing_its_crds(lagos_pla
     ]
 
 
+def test_a_tenant_stacks_custom_resources_are_satisfied_by_the_platform_stack_only(lagos_plan):
+    """A tenant stack installs no CRD: its custom resources rely on the platform stack, applied
+    first. Without the platform's groups, every one of them would be refused."""
+    regs = _lagos_registrations(lagos_plan)
+    assert not [g for r in regs for g in crd_groups_installed_by(r.type, r.inputs)]
+    assert ordering_problems(regs, _platform_crds(lagos_plan)) == []
+    refused = ordering_problems(regs)
+    topic = next(r for r in regs if r.type.endswith("KafkaTopic"))
+    assert (f"{topic.urn}: no Helm release or kustomization of this stack installs the CRDs of kafka.strimzi.io; "
+            "the API server would answer 'no matches for kind'") in refused
+
+
 def test_custom_resource_of_a_group_no_release_installs(lagos_plan):
     regs = _lagos_registrations(lagos_plan)
     topic = next(r for r in regs if r.type.endswith("KafkaTopic"))
     stray = replace(topic, urn=topic.urn.replace("KafkaTopic", "Widget").replace("kafka.strimzi.io", "widgets.example.com"),
                     type="kubernetes:widgets.example.com/v1:Widget")
-    assert ordering_problems(regs + [stray]) == [
+    assert ordering_problems(regs + [stray], _platform_crds(lagos_plan)) == [
         f"{stray.urn}: no Helm release or kustomization of this stack installs the CRDs of widgets.example.com; the API server would "
         "answer 'no matches for kind'"]
 

@@ -6,7 +6,7 @@ import re
 
 from components.aws_policies import platform_key_policy
 from components.observability.metrics_values import THANOS_IMAGE
-from dbaas.chart_pins import PinnedKustomization, _PINS
+from dbaas.chart_pins import PinnedKustomization, _PINS, crd_groups_installed_by
 from dbaas.engine_catalog import ENGINE_SPECS
 from dbaas.k8s_validation import crd_schema_dir
 from tests.conftest import PROJECT_DIR, one, resources
@@ -36,8 +36,14 @@ def test_vitess_operator_comes_from_its_public_release_tag(lagos_plan):
     overlay = (PROJECT_DIR / directory["directory"] / "kustomization.yaml").read_text()
     assert "https://github.com/planetscale/vitess-operator//deploy?ref=v2.17.0" in overlay
     assert "newTag: v2.17.0" in overlay
+    # The kustomization is the platform stack's; a tenant's VitessCluster is in the tenant's stack,
+    # applied after the platform stack, so it declares no dependency across stacks.
     vitess_cluster = resources(lagos_plan, "kubernetes:planetscale.com/v2:VitessCluster")[0]
-    assert one(lagos_plan, "kubernetes:kustomize/v2:Directory").urn in vitess_cluster.dependencies
+    kustomization = one(lagos_plan, "kubernetes:kustomize/v2:Directory")
+    assert kustomization.urn.startswith("urn:pulumi:lagos::dbaas-platform::")
+    assert "planetscale.com" in crd_groups_installed_by(kustomization.type, kustomization.inputs)
+    assert vitess_cluster.urn.startswith("urn:pulumi:lagos.kudi-pay::dbaas-tenant::")
+    assert not [d for d in vitess_cluster.dependencies if d.startswith("urn:pulumi:lagos::")]
 
 
 def test_autoscaling_may_use_the_platform_key_for_node_volumes(frankfurt_plan):

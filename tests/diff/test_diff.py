@@ -15,7 +15,7 @@ from dbaas.offline.diff_command import run_diff
 from dbaas.offline.diff_render import render_markdown, to_json
 from tests.conftest import PROJECT_DIR
 
-PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenants")
+PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenant_project", "tenants")
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -68,7 +68,7 @@ def test_removing_a_tenant_is_flagged_destructive_and_fails_with_fail_on_destroy
                    if line.startswith("!!! DELETE")}
     assert destructive >= {"naija-stream.namespace", "naija-stream.backups", "naija-stream.key"}
     comment = markdown.read_text(encoding="utf-8")
-    assert "> [!CAUTION]" in comment and "**DELETE bucket urn:pulumi:lagos::" in comment
+    assert "> [!CAUTION]" in comment and "**DELETE bucket urn:pulumi:lagos.naija-stream::dbaas-tenant::" in comment
 
 
 def test_component_change_renders_fully_and_says_why(repo: Path):

@@ -8,7 +8,7 @@ from pathlib import Path
 from dbaas.cli import main
 from tests.diff.test_diff import _edit, repo  # noqa: F401  (the fixture)
 
-UNIVERSE = ("urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$dbaas:engines:YugabyteInstance"
+UNIVERSE = ("urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$dbaas:engines:YugabyteInstance"
             "$kubernetes:operator.yugabyte.io/v1alpha1:YBUniverse::acme.orders.ybuniverse")
 
 

@@ -22,7 +22,23 @@ def release(plan: OfflinePlan, name: str) -> dict:
 
 
 def custom(plan: OfflinePlan, kind: str) -> list:
-    return [r for r in observability_objects(plan) if r.inputs.get("kind") == kind]
+    """Whole objects of one kind (not the patches other stacks apply to them)."""
+    return [r for r in observability_objects(plan) if r.inputs.get("kind") == kind and not r.type.endswith("Patch")]
+
+
+def collector_patches(plan: OfflinePlan) -> dict[str, dict]:
+    """tenant id -> the `spec.config` its stack patches into the region's collector."""
+    owner = plan.tenant_of()
+    return {owner[r.urn]: r.inputs["spec"]["config"] for r in plan.registrations
+            if r.type == "kubernetes:opentelemetry.io/v1beta1:OpenTelemetryCollectorPatch"}
+
+
+def collector_config_of(plan: OfflinePlan) -> dict:
+    """The config the region's collector runs with: the platform's, merged with every tenant's patch."""
+    from components.observability.collector_config import merge_config
+
+    (collector,) = custom(plan, "OpenTelemetryCollector")
+    return merge_config(collector.inputs["spec"]["config"], *collector_patches(plan).values())
 
 
 def selectors(expr: str) -> list[dict[str, tuple[str, str]]]:

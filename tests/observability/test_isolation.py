@@ -7,61 +7,67 @@ import json
 
 import pytest
 
-from components.observability.collector_config import collector_config, org_of_exporter
+from components.observability.collector_config import collector_config, merge_config, org_of_exporter, tenant_routes
 from components.observability.platform_alerts import tenant_topic_regex
-from components.observability.tenancy import PLATFORM_ORG_ID, routes_for
+from components.observability.tenancy import PLATFORM_ORG_ID, TenantRoute
 from tests.conftest import resources
-from tests.observability.helpers import custom, selectors
+from tests.observability.helpers import collector_config_of, collector_patches, custom, selectors
 
 LAGOS = {"acme", "kudi-pay", "naija-stream"}
 FRANKFURT = {"bergbahn", "hanse-ledger", "rhein-analytics"}
 KAFKA_NS = "kafka"
+FILTER_CONTEXT = {"logs": "log_record", "traces": "span", "metrics": "datapoint"}
 
 
-def _collector(plan) -> dict:
-    (collector,) = custom(plan, "OpenTelemetryCollector")
-    return collector.inputs["spec"]["config"]
-
-
-def _routes(config: dict, signal: str) -> dict[str, list[str]]:
-    """namespace -> pipelines, read back from the routing connector's OTTL statements."""
-    out = {}
-    for entry in config["connectors"][f"routing/{signal}"]["table"]:
-        stmt = entry["statement"]
-        assert stmt.startswith('route() where resource.attributes["k8s.namespace.name"] == "')
-        out[stmt.split('== "')[1].rstrip('"')] = entry["pipelines"]
-    return out
+def _tenant_namespace_kept(config: dict, name: str, signal: str) -> str | None:
+    """The one namespace a pipeline's filter keeps (read back from its OTTL drop condition)."""
+    (condition,) = config["processors"][f"filter/{name}"][signal][FILTER_CONTEXT[signal]]
+    prefix = 'resource.attributes["k8s.namespace.name"] != "'
+    return condition.removeprefix(prefix).rstrip('"') if condition.startswith(prefix) else None
 
 
 @pytest.mark.parametrize(("stack", "tenants"), [("lagos", LAGOS), ("frankfurt", FRANKFURT)])
 def test_each_tenant_namespace_reaches_only_its_own_org(stack, tenants, request):
-    config = _collector(request.getfixturevalue(f"{stack}_plan"))
+    plan = request.getfixturevalue(f"{stack}_plan")
+    assert set(collector_patches(plan)) == tenants  # every tenant stack adds its pipelines, nobody else's
+    config = collector_config_of(plan)
     pipelines = config["service"]["pipelines"]
     for signal, exporter_prefix in (("logs", "otlphttp/loki-"), ("traces", "otlp/tempo-")):
-        routes = _routes(config, signal)
-        assert routes == {f"t-{t}": [f"{signal}/{t}"] for t in tenants}
-        for namespace, (pipeline,) in routes.items():
-            tenant = namespace.removeprefix("t-")
-            assert pipelines[pipeline]["receivers"] == [f"routing/{signal}"]
-            assert pipelines[pipeline]["exporters"] == [f"{exporter_prefix}{tenant}"]
+        fed = {name.split("/", 1)[1] for name, p in pipelines.items() if p["receivers"] == [f"forward/{signal}"]}
+        assert fed == tenants | {"platform"}
+        for tenant in tenants:
+            pipeline = pipelines[f"{signal}/{tenant}"]
+            assert pipeline["processors"] == [f"filter/{tenant}", f"resource/{tenant}", "batch"]
+            assert _tenant_namespace_kept(config, tenant, signal) == f"t-{tenant}"
+            assert pipeline["exporters"] == [f"{exporter_prefix}{tenant}"]
             assert org_of_exporter(config, f"{exporter_prefix}{tenant}") == tenant
             assert config["processors"][f"resource/{tenant}"] == {
                 "attributes": [{"key": "dbaas.tenant", "value": tenant, "action": "upsert"}]}
-        # Anything unmatched goes to the platform org, after records of unknown t- namespaces are dropped.
-        assert config["connectors"][f"routing/{signal}"]["default_pipelines"] == [f"{signal}/platform"]
-        assert pipelines[f"{signal}/platform"]["processors"][0] == "filter/unknown-tenant"
+        # The platform org gets no record of any t- namespace, known tenant or not.
+        assert pipelines[f"{signal}/platform"]["processors"][0] == "filter/platform"
+        assert config["processors"]["filter/platform"][signal] == {
+            FILTER_CONTEXT[signal]: ['IsMatch(resource.attributes["k8s.namespace.name"], "^t-")']}
         assert org_of_exporter(config, f"{exporter_prefix}platform") == PLATFORM_ORG_ID
+
+
+def test_the_platform_collector_knows_no_tenant(lagos_plan):
+    (collector,) = custom(lagos_plan, "OpenTelemetryCollector")
+    text = json.dumps(collector.inputs)
+    assert not [t for t in LAGOS if t in text]
+    assert collector.inputs["spec"]["config"] == collector_config(
+        "http://loki-gateway.monitoring.svc:80/otlp", "tempo-tempo-distributor.monitoring.svc:4317",
+        "http://kps-prometheus.monitoring.svc:9090/api/v1/write")
 
 
 @pytest.mark.parametrize("stack", ["lagos", "frankfurt"])
 def test_every_org_scoped_exporter_is_fed_by_exactly_one_org(stack, request):
     """No pipeline mixes orgs: every exporter with an org ID is used by pipelines of that org only."""
-    config = _collector(request.getfixturevalue(f"{stack}_plan"))
+    config = collector_config_of(request.getfixturevalue(f"{stack}_plan"))
     for name, pipeline in config["service"]["pipelines"].items():
         org = name.split("/", 1)[1]
         for exporter in pipeline["exporters"]:
             if exporter in config["connectors"]:
-                continue  # ingress pipelines end in the routing connectors
+                continue  # ingress pipelines end in the forward connectors
             exporter_org = org_of_exporter(config, exporter)
             if exporter_org is not None:
                 assert exporter_org == (PLATFORM_ORG_ID if org == "platform" else org), (name, exporter)
@@ -69,19 +75,26 @@ def test_every_org_scoped_exporter_is_fed_by_exactly_one_org(stack, request):
 
 def test_otlp_senders_cannot_claim_a_namespace():
     """OTLP records lose any namespace/tenant attribute they arrive with before k8sattributes sets it
-    from the sending pod's connection; only then are they routed."""
-    config = collector_config(routes_for(["a1x", "b2y"]), "http://loki/otlp", "tempo:4317", "http://prom/api/v1/write")
+    from the sending pod's connection; only then are they handed to the orgs' pipelines."""
+    config = collector_config("http://loki/otlp", "tempo:4317", "http://prom/api/v1/write")
     for signal in ("logs", "traces", "metrics"):
         assert config["service"]["pipelines"][f"{signal}/otlp"]["processors"] == [
             "memory_limiter", "resource/strip-identity", "k8sattributes"]
+        assert config["service"]["pipelines"][f"{signal}/otlp"]["exporters"] == [f"forward/{signal}"]
     assert config["processors"]["k8sattributes"]["pod_association"] == [{"sources": [{"from": "connection"}]}]
     assert config["processors"]["resource/strip-identity"]["attributes"] == [
         {"key": "k8s.namespace.name", "action": "delete"}, {"key": "dbaas.tenant", "action": "delete"}]
 
 
-def test_routing_table_refuses_duplicate_tenants():
-    with pytest.raises(ValueError, match="duplicate tenant ids"):
-        routes_for(["acme", "acme"])
+def test_a_tenant_patch_cannot_take_over_another_tenants_or_the_platforms_keys():
+    """Two parties setting one key is a server-side apply conflict; the merge refuses it too."""
+    base = collector_config("http://loki/otlp", "tempo:4317", "http://prom/api/v1/write")
+    acme = tenant_routes(TenantRoute("acme"), "http://loki/otlp", "tempo:4317")
+    with pytest.raises(ValueError, match=r"^collector config config\.processors\.filter/acme\.error_mode is set twice"):
+        merge_config(base, acme, acme)
+    platform_again = {"exporters": {"otlphttp/loki-platform": {"headers": {"X-Scope-OrgID": "acme"}}}}
+    with pytest.raises(ValueError, match=r"otlphttp/loki-platform\.headers\.X-Scope-OrgID is set twice"):
+        merge_config(base, platform_again)
 
 
 def test_platform_org_can_never_be_a_tenant_id():

@@ -166,7 +166,7 @@ def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_p
     assert main(args) == 1
     out = capsys.readouterr().out
     assert ("[mandatory/high] aws-kms-key-rotation\n"
-            "  urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key\n"
+            "  urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key\n"
             "  enableKeyRotation is False, must be true\n"
             "  fix: Create keys with components.storage.kms_key.create_kms_key (enable_key_rotation=True).") in out
     assert "offline-placeholder-secret" not in out

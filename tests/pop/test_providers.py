@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dbaas.offline.plan import stack_of
 from dbaas.stack_config import OFFLINE_SECRET_PLACEHOLDER
 
 
@@ -28,10 +29,17 @@ def test_every_custom_resource_uses_an_explicit_provider(plan):
 
 
 def test_kubernetes_provider_is_the_pop_clusters(plan):
-    providers = [r for r in plan.registrations if r.type == "pulumi:providers:kubernetes"]
-    assert len(providers) == 1
-    assert "dbaas:pop:PopCluster$pulumi:providers:kubernetes" in providers[0].urn
-    assert providers[0].inputs["kubeconfig"] == "[secret]"
+    """One per stack: the platform stack's is the PoP cluster's; each tenant stack's is its own,
+    made from the platform's (secret) kubeconfig output, with the same settings."""
+    providers = {stack_of(r.urn): r for r in plan.registrations if r.type == "pulumi:providers:kubernetes"}
+    assert len(providers) == 4 and len([r for r in plan.registrations if r.type == "pulumi:providers:kubernetes"]) == 4
+    assert "dbaas:pop:PopCluster$pulumi:providers:kubernetes" in providers[plan.stack].urn
+    for stack, provider in providers.items():
+        assert provider.inputs["kubeconfig"] == "[secret]"
+        assert {k: v for k, v in provider.inputs.items() if k != "kubeconfig"} == {
+            "enableServerSideApply": "true", "deleteUnreachable": "false"}
+        if stack != plan.stack:
+            assert provider.urn == f"urn:pulumi:{stack}::dbaas-tenant::pulumi:providers:kubernetes::{provider.name}"
 
 
 def test_no_secret_in_clear_text_in_plan_json(plan):

@@ -8,7 +8,7 @@ import pytest
 
 from dbaas.naming import backup_bucket
 from dbaas.k8s_validation import kubernetes_objects, validate_object
-from dbaas.offline.plan import build_plan
+from dbaas.offline.plan import build_plan, stack_of
 from tests.conftest import PROJECT_DIR, plan_with_tenants
 from tests.spine.tenant_files import valid_text, write
 
@@ -21,20 +21,25 @@ def plan(request, lagos_plan, frankfurt_plan):
 def test_preview_json_shape(lagos_plan):
     doc = lagos_plan.to_preview_json()
     assert set(doc) == {"config", "steps", "changeSummary"}
-    step = next(s for s in doc["steps"] if s["newState"]["type"] == "aws:s3/bucket:Bucket")
+    step = next(s for s in doc["steps"] if s["newState"]["type"] == "aws:s3/bucket:Bucket"
+                and s["urn"].endswith("::acme.backups"))
     assert set(step) == {"op", "urn", "provider", "newState"}
     assert set(step["newState"]) == {"type", "urn", "custom", "parent", "provider", "inputs", "protect", "retainOnDelete", "dependencies"}
     assert step["op"] == "create" and step["urn"] == step["newState"]["urn"]
-    assert step["provider"].startswith("urn:pulumi:lagos::dbaas-platform::pulumi:providers:aws::aws-lagos::")
+    # A tenant's resources are in its own stack, with its own stack's provider.
+    assert step["urn"] == "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:s3/bucket:Bucket::acme.backups"
+    assert step["provider"].startswith("urn:pulumi:lagos.acme::dbaas-tenant::pulumi:providers:aws::aws-lagos::")
     assert doc["changeSummary"] == {"create": len(doc["steps"])}
-    stack = next(s for s in doc["steps"] if s["newState"]["type"] == "pulumi:pulumi:Stack")
-    assert stack["urn"] == "urn:pulumi:lagos::dbaas-platform::pulumi:pulumi:Stack::dbaas-platform-lagos"
+    stacks = sorted(s["urn"] for s in doc["steps"] if s["newState"]["type"] == "pulumi:pulumi:Stack")
+    assert stacks == [f"urn:pulumi:lagos.{t}::dbaas-tenant::pulumi:pulumi:Stack::dbaas-tenant-lagos.{t}"
+                      for t in ("acme", "kudi-pay", "naija-stream")] + [
+        "urn:pulumi:lagos::dbaas-platform::pulumi:pulumi:Stack::dbaas-platform-lagos"]
 
 
 def test_urns_follow_the_engine_convention(lagos_plan):
     by_urn = {r.urn: r for r in lagos_plan.registrations}
     key = next(r for r in lagos_plan.registrations if r.type == "aws:kms/key:Key" and r.name == "acme.key")
-    assert key.urn == "urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key"
+    assert key.urn == "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:kms/key:Key::acme.key"
     assert by_urn[key.parent].type == "dbaas:tenant:TenantEnvironment"
 
 
@@ -64,12 +69,15 @@ def test_residency(lagos_plan, frankfurt_plan):
 
 
 def test_aws_resources_use_the_region_of_their_stack(lagos_plan, frankfurt_plan):
+    """One AWS provider per stack (the platform's and each tenant stack's), all in the region's AWS
+    region, and every AWS resource uses its own stack's."""
     for plan, region in ((lagos_plan, "af-south-1"), (frankfurt_plan, "eu-central-1")):
-        [provider] = [r for r in plan.registrations if r.type == "pulumi:providers:aws"]
-        assert provider.inputs["region"] == region
+        providers = {stack_of(r.urn): r for r in plan.registrations if r.type == "pulumi:providers:aws"}
+        assert len(providers) == 4
+        assert {p.inputs["region"] for p in providers.values()} == {region}
         for reg in plan.registrations:
             if reg.custom and reg.type.startswith("aws:"):
-                assert reg.provider.startswith(provider.urn + "::"), reg.urn
+                assert reg.provider.startswith(providers[stack_of(reg.urn)].urn + "::"), reg.urn
 
 
 def test_secrets_never_appear(plan):
@@ -118,7 +126,25 @@ def test_sharded_plan_is_identical_to_a_single_process_plan(tenants_copy):
 def test_only_tenants_builds_the_platform_and_just_those_tenants(lagos_plan):
     subset = build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"}))
     assert set(subset.tenant_of().values()) == {"acme"}
-    platform = {r.urn for r in lagos_plan.registrations if r.urn not in lagos_plan.tenant_of()}
-    assert platform == {r.urn for r in subset.registrations if r.urn not in subset.tenant_of()}
+    assert {stack_of(r.urn) for r in subset.registrations} == {"lagos", "lagos.acme"}
+    assert sorted(r.urn for r in lagos_plan.registrations if stack_of(r.urn) in ("lagos", "lagos.acme")) == sorted(
+        r.urn for r in subset.registrations)
     acme = {r.urn for r in lagos_plan.registrations if lagos_plan.tenant_of().get(r.urn) == "acme"}
     assert acme == set(subset.tenant_of())
+
+
+def test_one_tenant_stack_is_planned_against_the_platforms_planned_outputs(lagos_plan):
+    one_stack = build_plan("lagos.acme", PROJECT_DIR)
+    assert {stack_of(r.urn) for r in one_stack.registrations} == {"lagos.acme"}
+    by_urn = sorted((r for r in lagos_plan.registrations if stack_of(r.urn) == "lagos.acme"), key=lambda r: r.urn)
+    assert sorted(one_stack.registrations, key=lambda r: r.urn) == by_urn
+    assert one_stack.to_preview_json()["config"] == {"dbaas-tenant:organization": "organization",
+                                                     "pulumi:disable-default-providers": '["*"]'}
+
+
+def test_the_platform_stack_plan_does_not_change_with_the_tenants(tenants_copy, lagos_plan):
+    write(tenants_copy, "lagos", "test-a", valid_text())
+    (tenants_copy / "lagos" / "acme.yaml").unlink()
+    changed = plan_with_tenants("lagos", tenants_copy)
+    assert sorted((r for r in changed.registrations if stack_of(r.urn) == "lagos"), key=lambda r: r.urn) == sorted(
+        (r for r in lagos_plan.registrations if stack_of(r.urn) == "lagos"), key=lambda r: r.urn)

@@ -1,0 +1,49 @@
+"""Names of the stacks and projects, and the tenant stacks' config: pure, so the tools can use
+them without importing the programs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from dbaas.regions import KNOWN_REGIONS
+from dbaas.safe_yaml import load_file
+
+PLATFORM_PROJECT = "dbaas-platform"
+"""The Pulumi project of the platform stacks (the root Pulumi.yaml)."""
+TENANT_PROJECT = "dbaas-tenant"
+TENANT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "tenant_project"
+DEFAULT_ORGANIZATION = "organization"
+"""The organization name of the self-managed (DIY) backends; the Pulumi Cloud org otherwise."""
+_TENANT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def tenant_stack_name(region: str, tenant_id: str) -> str:
+    return f"{region}.{tenant_id}"
+
+
+def parse_tenant_stack_name(stack: str) -> tuple[str, str]:
+    """`lagos.acme` -> ("lagos", "acme"); ValueError for anything that is not a region's tenant stack."""
+    region, dot, tenant_id = stack.partition(".")
+    if not dot or region not in KNOWN_REGIONS or not _TENANT_ID.match(tenant_id):
+        raise ValueError(f"stack {stack!r} is not a tenant stack: expected <region>.<tenant-id> with region one of "
+                         f"{', '.join(KNOWN_REGIONS)} and a tenant id of at most 40 characters")
+    return region, tenant_id
+
+
+def platform_stack_name(organization: str, region: str) -> str:
+    """Fully qualified name of a region's platform stack, as a StackReference names it."""
+    return f"{organization}/{PLATFORM_PROJECT}/{region}"
+
+
+def tenant_stack_config(project_dir: Path = TENANT_PROJECT_DIR) -> dict[str, str]:
+    """The config every tenant stack runs with: tenant stacks have no stack file, so it is the
+    tenant project's `Pulumi.yaml` values and defaults, as the engine passes them (strings, JSON
+    for anything else)."""
+    config: dict[str, str] = {}
+    for key, spec in (load_file(project_dir / "Pulumi.yaml", "tenant_project/Pulumi.yaml").data.get("config") or {}).items():
+        value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
+        if value is not None:
+            config[str(key)] = value if isinstance(value, str) else json.dumps(value)
+    return config
