@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from dbaas.offline.diff_revisions import PLAN_NEUTRAL_FILES, PLAN_NEUTRAL_PREFIXES, git
 from dbaas.regions import KNOWN_REGIONS

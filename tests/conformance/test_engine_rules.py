@@ -6,7 +6,7 @@ resources claiming one physical name."""
 from dataclasses import replace
 
 
-from dbaas.offline.engine_rules import EngineRefusal, engine_problems, ordering_problems, physical_name_problems
+from dbaas.offline.engine_rules import engine_problems, ordering_problems, physical_name_problems
 from dbaas.chart_pins import crd_groups_installed_by
 from dbaas.offline.plan import build_plan, plan_engine_problems, registrations_by_stack
 from tests.conftest import PROJECT_DIR

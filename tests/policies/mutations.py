@@ -46,11 +46,11 @@ def plus(plan: OfflinePlan, registration: Registration) -> OfflinePlan:
 
 
 def registration(type_: str, name: str, inputs: dict[str, Any], *, parent: str = STACK_URN, protect: bool = False,
-                 retain_on_delete: bool = False, stack: str = "lagos") -> Registration:
-    """A custom resource registered directly under the stack (or `parent`)."""
-    parent_type = parent.split("::")[2]
+                 retain_on_delete: bool = False) -> Registration:
+    """A custom resource registered directly under the stack (or `parent`), in the parent's stack."""
+    stack_part, project, parent_type = parent.split("::")[:3]
     qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
-    return Registration(urn=f"urn:pulumi:{stack}::dbaas-platform::{qualified}::{name}", type=type_, name=name,
+    return Registration(urn=f"{stack_part}::{project}::{qualified}::{name}", type=type_, name=name,
                         custom=True, parent=parent, provider="", inputs=inputs, protect=protect,
                         retain_on_delete=retain_on_delete, dependencies=())
 

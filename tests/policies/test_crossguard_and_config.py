@@ -45,7 +45,7 @@ def test_requests_carry_the_engines_encoding(lagos_plan):
         "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "[secret]"}
     stack_key = next(r for r in builder.analyze_stack_request().resources if r.name == "acme.key")
     assert {k: list(v.urns) for k, v in stack_key.propertyDependencies.items()} == {
-        "policy": ["urn:pulumi:lagos::dbaas-platform::dbaas:tenant:TenantEnvironment$aws:iam/role:Role::acme.role"]}
+        "policy": ["urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:iam/role:Role::acme.role"]}
 
 
 def test_the_pack_answers_with_the_servicers_own_diagnostic():
