@@ -20,7 +20,7 @@ import jsonschema
 from pulumi_policy import EnforcementLevel
 
 from dbaas.errors import InputError, Problem
-from dbaas.offline.plan import OfflinePlan
+from dbaas.offline.plan import OfflinePlan, registrations_by_stack
 from dbaas.policy_analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 from dbaas.safe_yaml import load_file
 from dbaas.stack_config import PROJECT
@@ -180,7 +180,15 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     facts = load_tenant_facts(tenants) if isinstance(tenants, Path) else tenants
     config = config or PackConfig()
     configured = {name: PolicySettings(s.enforcement, s.config) for name, s in config.settings.items()}
-    info, diagnostics = run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, plan.registrations, configured)
+    # The engine runs the pack once per stack (`pulumi preview -s <stack>`): a region's plan holds its
+    # platform stack and every tenant stack, each analysed on its own, as a real preview would.
+    diagnostics: list[Diagnostic] = []
+    for stack, registrations in registrations_by_stack(plan.registrations).items():
+        project = registrations[0].urn.split("::")[1] if registrations else PROJECT
+        info, found = run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)
+        diagnostics.extend(found)
+    if not plan.registrations:
+        info, _ = run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, [], configured)
     order = {p.name: i for i, p in enumerate(info.policies)}
     hints = {p.name: p.remediation_steps for p in info.policies}
     violations = sorted({_violation(d, hints) for d in diagnostics},

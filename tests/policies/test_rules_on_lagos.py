@@ -114,7 +114,9 @@ MUTATIONS = {
     "aws-bucket-sse-kms-own-key": (
         lambda v: with_resource(v, "acme.backups-encryption", property_dependencies={
             **named(v, "acme.backups-encryption").property_dependencies, "rules": (_urn(v, "kudi-pay.key"),)}),
-        "acme.backups-encryption", "encrypts with kudi-pay's key kudi-pay.key"),
+        # Each tenant stack is analysed alone (as `pulumi preview -s lagos.acme`): another tenant's key
+        # is not even in the stack.
+        "acme.backups-encryption", "the encryption key is not a KMS key of this stack; use acme's own key"),
     "aws-bucket-tls-only": (
         lambda v: with_resource(v, "acme.backups-policy", _json_policy(lambda d: d["Statement"].pop(0))),
         "acme.backups", "aws:SecureTransport"),
