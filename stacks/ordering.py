@@ -10,6 +10,9 @@ dbaas/offline/engine_rules.py checks the result on every offline plan.
 
 Namespaces given as outputs of the Namespace resource already depend on it through the property;
 plain-string namespaces are matched by name against the Namespaces the stack created earlier.
+It is a stack *transformation* (run by the Python SDK itself), not a resource *transform* (run
+through the engine's callback service, which Pulumi's mock runtime does not serve), so the real
+program and the offline plan order objects the same way.
 """
 
 from __future__ import annotations
