@@ -24,11 +24,10 @@ from dbaas.offline.runtime import Registration, run_program_capturing
 from dbaas.stack_config import PROJECT, StackFile, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
 from dbaas.tenant_model import Tenant
+from policies.rules.model import tenant_by_parent_chain
 from stacks.stack_names import (
     TENANT_PROJECT, parse_tenant_stack_name, platform_stack_name, tenant_stack_config, tenant_stack_name,
 )
-
-TENANT_ENVIRONMENT_TYPE = "dbaas:tenant:TenantEnvironment"
 
 
 @dataclass
@@ -117,19 +116,14 @@ def stack_of(urn: str) -> str:
 
 
 def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
-    """URN -> tenant id, following parents up to the tenant's environment component; in a tenant's
-    own stack (`<region>.<tenant-id>`), its Stack and provider resources are the tenant's too."""
-    by_urn = {r.urn: r for r in registrations}
-    result: dict[str, str] = {}
+    """URN -> tenant id, following parents up to the tenant's environment component (the one
+    parent-chain walk, shared with the policy pack); in a tenant's own stack (`<region>.<tenant-id>`),
+    its Stack and provider resources are the tenant's too."""
+    result = tenant_by_parent_chain({r.urn: r.parent or None for r in registrations},
+                                    {r.urn: r.type for r in registrations}, {r.urn: r.name for r in registrations})
     for reg in registrations:
-        cursor: Registration | None = reg
-        while cursor is not None:
-            if cursor.type == TENANT_ENVIRONMENT_TYPE:
-                result[reg.urn] = cursor.name
-                break
-            cursor = by_urn.get(cursor.parent)
-        else:
-            region, dot, tenant_id = stack_of(reg.urn).partition(".")
+        if reg.urn not in result:
+            _region, dot, tenant_id = stack_of(reg.urn).partition(".")
             if dot:
                 result[reg.urn] = tenant_id
     return result
