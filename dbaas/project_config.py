@@ -42,10 +42,17 @@ class Declaration:
     default: Any
     secret: bool
     description: str
+    value: Any = _NO_DEFAULT
+    """`value:`, the fixed value of a key of another namespace (e.g. `pulumi:disable-default-providers`)."""
 
     @property
     def required(self) -> bool:
-        return self.default is _NO_DEFAULT
+        return self.default is _NO_DEFAULT and self.value is _NO_DEFAULT
+
+    @property
+    def given(self) -> Any:
+        """What the CLI merges into a stack that does not set the key (its value, else its default)."""
+        return self.value if self.value is not _NO_DEFAULT else self.default
 
 
 @dataclass(frozen=True)
@@ -60,10 +67,10 @@ class ProjectConfig:
         return sorted(k for k, d in self.declarations.items() if d.required and k.startswith(f"{self.name}:"))
 
 
-def load_project_config(project_dir: Path) -> ProjectConfig:
+def load_project_config(project_dir: Path, shown: str = "Pulumi.yaml") -> ProjectConfig:
     """Read `Pulumi.yaml`'s name and config declarations; mistakes are located problems."""
     path = project_dir / "Pulumi.yaml"
-    doc = load_file(path, "Pulumi.yaml")
+    doc = load_file(path, shown)
     name = doc.data.get("name")
     if not isinstance(name, str) or not name:
         raise InputError([doc.problem(("name",), "the project file needs a 'name'")])
@@ -75,7 +82,18 @@ def load_project_config(project_dir: Path) -> ProjectConfig:
         if not isinstance(spec, dict):
             problems.append(doc.problem(loc, "declare a key as a mapping with type, default and description"))
             continue
+        value = spec.get("value", _NO_DEFAULT)
+        if not key.startswith(f"{name}:"):
+            # project.go Validate: a key of another namespace has no type schema, only a `value`.
+            if "type" in spec or "default" in spec or value is _NO_DEFAULT:
+                problems.append(doc.problem(loc, f"{key} is not namespaced by the project: give it a 'value', "
+                                            "and no 'type' or 'default'"))
+            else:
+                declarations[key] = Declaration(key, "string", _NO_DEFAULT, False, str(spec.get("description", "")), value)
+            continue
         type_ = spec.get("type", "string")
+        if value is not _NO_DEFAULT and "default" in spec:
+            problems.append(doc.problem(loc, f"project config '{key}' cannot have both a 'default' and 'value' attribute"))
         if type_ not in SUPPORTED_TYPES:
             problems.append(doc.problem(loc + ("type",), f"type must be one of {', '.join(SUPPORTED_TYPES)}"))
             continue
@@ -87,7 +105,7 @@ def load_project_config(project_dir: Path) -> ProjectConfig:
         if secret and default is not _NO_DEFAULT:
             problems.append(doc.problem(loc + ("default",), "a secret cannot have a default: the CLI refuses every stack "
                                         "that does not set it, because the default is not encrypted"))
-        declarations[key] = Declaration(key, type_, default, secret, str(spec.get("description", "")))
+        declarations[key] = Declaration(key, type_, default, secret, str(spec.get("description", "")), value)
     if problems:
         raise InputError(problems)
     return ProjectConfig(name=name, declarations=declarations)

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from dbaas.errors import InputError
+from dbaas.project_config import config_text, load_project_config
 from dbaas.regions import KNOWN_REGIONS
 from dbaas.safe_yaml import load_file
 
@@ -39,11 +41,16 @@ def platform_stack_name(organization: str, region: str) -> str:
 
 def tenant_stack_config(project_dir: Path = TENANT_PROJECT_DIR) -> dict[str, str]:
     """The config every tenant stack runs with: tenant stacks have no stack file, so it is the
-    tenant project's `Pulumi.yaml` values and defaults, as the engine passes them (strings, JSON
-    for anything else)."""
-    config: dict[str, str] = {}
-    for key, spec in (load_file(project_dir / "Pulumi.yaml", "tenant_project/Pulumi.yaml").data.get("config") or {}).items():
-        value = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
-        if value is not None:
-            config[str(key)] = value if isinstance(value, str) else json.dumps(value)
-    return config
+    tenant project's `Pulumi.yaml` values and defaults, merged as the CLI merges them
+    (dbaas/project_config.py). A key declared there without a default would be missing on every
+    tenant stack, and the CLI would refuse them all: that is refused here, located in the file."""
+    shown = "tenant_project/Pulumi.yaml"
+    project = load_project_config(project_dir, shown)
+    required = project.required_keys()
+    if required:
+        doc = load_file(project_dir / "Pulumi.yaml", shown)
+        raise InputError([doc.problem(("config", key), f"every tenant stack is missing configuration value '{key}': "
+                                      "tenant stacks have no stack file, so a key needs a default", prefer_key=True)
+                          for key in required])
+    return {key: config_text(d.given) if isinstance(d.given, (str, int, float, bool)) else json.dumps(d.given)
+            for key, d in project.declarations.items()}

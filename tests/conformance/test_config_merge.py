@@ -200,3 +200,19 @@ def test_kafka_heap_must_leave_the_page_cache_its_half(tmp_path):
         f"{at(project, 'Pulumi.frankfurt.yaml', 'config:')}: "
         "config.dbaas-platform:kafkaBrokerMemory: must be at least twice kafkaBrokerHeap (6g) to leave room for the "
         "page cache"]
+
+
+def test_tenant_project_declares_no_key_every_tenant_stack_would_miss(tmp_path):
+    """Tenant stacks have no stack file: the CLI's merge would find a key without default missing on all of them."""
+    from stacks.stack_names import TENANT_PROJECT_DIR, tenant_stack_config
+
+    assert tenant_stack_config() == {"dbaas-tenant:organization": "organization",
+                                     "pulumi:disable-default-providers": '["*"]'}
+    text = (TENANT_PROJECT_DIR / "Pulumi.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text(text.replace("config:\n", "config:\n  dbaas-tenant:tier:\n    type: string\n", 1))
+    with pytest.raises(InputError) as exc:
+        tenant_stack_config(tmp_path)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{at(tmp_path, 'Pulumi.yaml', 'dbaas-tenant:tier').replace('Pulumi.yaml', 'tenant_project/Pulumi.yaml')}: "
+        "config.dbaas-tenant:tier: every tenant stack is missing configuration value 'dbaas-tenant:tier': tenant "
+        "stacks have no stack file, so a key needs a default"]
