@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.asgi_body import BodyTooLarge, read_body, replay
 
 
 class BodySizeLimit:
@@ -24,27 +26,13 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(send)
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body.extend(message.get("body", b""))
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                await self._refuse(send)
-                return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        try:
+            body = await read_body(receive, self.max_bytes)
+        except BodyTooLarge:
+            await self._refuse(send)
+            return
+        if body is not None:
+            await self.app(scope, replay(body, receive), send)
 
     async def _refuse(self, send: Send) -> None:
         payload = json.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"}).encode()

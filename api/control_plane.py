@@ -39,8 +39,8 @@ class ControlPlane:
 
     def check(self) -> None:
         """Connect once as the application role (start-up check); ControlPlaneUnavailable if not."""
-        with self._connection():
-            pass
+        with self._connection() as conn:
+            conn.execute("SELECT 1")
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:

@@ -128,21 +128,13 @@ def record_tenant_apply(conn: psycopg.Connection, tenant: Tenant, record: ApplyR
         raise ValueError(f"stack {record.stack} does not belong to tenant {tenant.id!r} of region {tenant.data_region!r}")
     with tenant_transaction(conn, tenant_key(tenant.id)):
         register_tenant(conn, tenant)
-        row = conn.execute(
-            f"""INSERT INTO dbaas.stack_applies (tenant_id, stack, commit_sha, result, error, outputs, applied_at, recorded_by)
-                VALUES (NULLIF(current_setting('app.tenant_id', true), '')::uuid, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
-            (str(record.stack), record.commit, record.result.value, record.error, Jsonb(record.outputs),
-             record.applied_at, record.recorded_by)).fetchone()
-        if row is None:
-            existing = conn.execute(
-                f"SELECT {_COLUMNS} FROM dbaas.stack_applies WHERE stack = %s AND commit_sha = %s AND result = %s",
-                (str(record.stack), record.commit, record.result.value)).fetchone()
-            return RecordOutcome(inserted=False, stored=_stored(existing))
+        inserted, stored = _insert_once(conn, "dbaas.stack_applies", record, in_tenant_scope=True)
+        if not inserted:
+            return RecordOutcome(inserted=False, stored=stored)
         detail = {"result": record.result.value} | ({"error": record.error} if record.error else {})
         append_audit_event(conn, f"stack.apply_{record.result.value}", str(record.stack), record.recorded_by,
                            record.commit, detail)
-        return RecordOutcome(inserted=True, stored=_stored(row), audit_events=1)
+        return RecordOutcome(inserted=True, stored=stored, audit_events=1)
 
 
 def record_platform_apply(conn: psycopg.Connection, record: ApplyRecord) -> RecordOutcome:
@@ -150,17 +142,25 @@ def record_platform_apply(conn: psycopg.Connection, record: ApplyRecord) -> Reco
     if record.stack.tenant_id is not None:
         raise ValueError(f"{record.stack} is a tenant stack")
     with platform_transaction(conn):
-        row = conn.execute(
-            f"""INSERT INTO dbaas.platform_applies (stack, commit_sha, result, error, outputs, applied_at, recorded_by)
-                VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
-            (str(record.stack), record.commit, record.result.value, record.error, Jsonb(record.outputs),
-             record.applied_at, record.recorded_by)).fetchone()
-        if row is None:
-            existing = conn.execute(
-                f"SELECT {_COLUMNS} FROM dbaas.platform_applies WHERE stack = %s AND commit_sha = %s AND result = %s",
-                (str(record.stack), record.commit, record.result.value)).fetchone()
-            return RecordOutcome(inserted=False, stored=_stored(existing))
-        return RecordOutcome(inserted=True, stored=_stored(row))
+        inserted, stored = _insert_once(conn, "dbaas.platform_applies", record, in_tenant_scope=False)
+        return RecordOutcome(inserted=inserted, stored=stored)
+
+
+def _insert_once(conn: psycopg.Connection, table: str, record: ApplyRecord, *, in_tenant_scope: bool) -> tuple[bool, StoredApply]:
+    """Insert the apply, or read the one already recorded for (stack, commit, result): recording the
+    same apply twice changes nothing. A tenant's row takes its tenant from the transaction's scope."""
+    tenant_column, tenant_value = (("tenant_id, ", "NULLIF(current_setting('app.tenant_id', true), '')::uuid, ")
+                                   if in_tenant_scope else ("", ""))
+    key = (str(record.stack), record.commit, record.result.value)
+    row = conn.execute(
+        f"""INSERT INTO {table} ({tenant_column}stack, commit_sha, result, error, outputs, applied_at, recorded_by)
+            VALUES ({tenant_value}%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
+        (*key, record.error, Jsonb(record.outputs), record.applied_at, record.recorded_by)).fetchone()
+    if row is not None:
+        return True, _stored(row)
+    existing = conn.execute(
+        f"SELECT {_COLUMNS} FROM {table} WHERE stack = %s AND commit_sha = %s AND result = %s", key).fetchone()
+    return False, _stored(existing)
 
 
 def append_audit_event(conn: psycopg.Connection, action: str, target: str, actor: str, commit: str | None,

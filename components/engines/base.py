@@ -40,7 +40,7 @@ from components.engines.tls import create_certificate
 from components.pop.node_classes import DATABASES, NodeClass
 from components.pop.priority_classes import DATABASE
 from components.protection import stateful
-from dbaas.engine_catalog import EngineName
+from dbaas.engine_catalog import RESTORE_WAYS, EngineName
 from dbaas.naming import service_instance
 from dbaas.tenant_model import RestoreFrom
 
@@ -144,9 +144,14 @@ class EngineInstance(pulumi.ComponentResource, ABC):
     def backup_now(self, name: str) -> None:
         """Take one on-demand backup, named `name` (see `on_demand_backups`), once."""
 
-    @abstractmethod
     def restore(self, source: RestoreFrom) -> None:
-        """Restore this new instance from `source`'s backups (what each engine can do: RESTORE_WAYS)."""
+        """Restore this new instance from `source`'s backups (what each engine can do: RESTORE_WAYS).
+
+        Engines that can restore override this. For the others (ScyllaDB, Vitess: RESTORE_WAYS says
+        why) the tenant model refuses `restore_from` with a located error before any plan runs, so
+        reaching here means a caller skipped validation."""
+        raise ValueError(f"restore_from: {self.service.engine.value} cannot restore into a new service: "
+                         f"{RESTORE_WAYS[self.service.engine].missing}")
 
     @abstractmethod
     def pod_selector(self) -> dict:

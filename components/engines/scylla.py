@@ -25,8 +25,7 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
-from dbaas.engine_catalog import RESTORE_WAYS, EngineName, backups_retained, first_fire, fixed_interval
-from dbaas.tenant_model import RestoreFrom
+from dbaas.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
 
 API = "scylla.scylladb.com/v1"
 RACKS = ("a", "b", "c")
@@ -157,6 +156,3 @@ class ScyllaInstance(EngineInstance):
 
     def backup_now(self, name: str) -> None:
         """On-demand backups are one-shot Scylla Manager tasks inside the cluster spec (see cluster_spec)."""
-
-    def restore(self, source: RestoreFrom) -> None:
-        raise NotImplementedError(RESTORE_WAYS[self.ENGINE].missing)  # the tenant model refuses it first

@@ -16,8 +16,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
-from dbaas.engine_catalog import RESTORE_WAYS, EngineName
-from dbaas.tenant_model import RestoreFrom
+from dbaas.engine_catalog import EngineName
 
 API = "planetscale.com/v2"
 CELL = "zone1"
@@ -186,9 +185,6 @@ class VitessInstance(EngineInstance):
             },
             opts=self.child,
         )
-
-    def restore(self, source: RestoreFrom) -> None:
-        raise NotImplementedError(RESTORE_WAYS[self.ENGINE].missing)  # the tenant model refuses it first
 
     def backup_now(self, name: str) -> None:
         vtctld = f"{self.instance_name}-vtctld:{VTCTLD_GRPC_PORT}"

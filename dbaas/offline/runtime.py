@@ -208,20 +208,6 @@ def _resolve_exports(exports: dict[str, Any]) -> StackOutputs:
     return StackOutputs(values=values, secret_names=frozenset(secrets))
 
 
-def run_program(
-    program: Callable[[], None],
-    *,
-    project: str,
-    stack: str,
-    config: dict[str, str],
-    secret_keys: list[str],
-    default_account: str,
-) -> list[Registration]:
-    """Run `program` as a preview of `project`/`stack` and return every registration in order."""
-    return run_program_capturing(program, project=project, stack=stack, config=config, secret_keys=secret_keys,
-                                 default_account=default_account).registrations
-
-
 def run_program_capturing(
     program: Callable[[], None],
     *,

@@ -14,7 +14,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from dbaas.offline.runtime import SECRET, redact, run_program
+from dbaas.offline.runtime import SECRET, redact, run_program_capturing
 from dbaas.outputs_contract import TenantOutputs
 from dbaas.stack_config import PROJECT, load_stack_file
 from dbaas.tenant_loader import load_tenant_tree
@@ -43,8 +43,8 @@ def exported_tenant_outputs(stack: str, tenants_dir: Path = TENANTS_DIR) -> dict
 
         return resolve()
 
-    run_program(program, project=PROJECT, stack=stack, config=stack_file.pulumi_config,
-                secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id)
+    run_program_capturing(program, project=PROJECT, stack=stack, config=stack_file.pulumi_config,
+                          secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id)
     if tenants_dir == TENANTS_DIR:
         _EXPORTED[(stack, tenants_dir)] = captured
     return captured
