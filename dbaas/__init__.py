@@ -1,2 +1,3 @@
-"""dbaas: the platform's own tooling: declarations (tenant and stack models), the offline
-plan runner, and the `dbaas` command line."""
+"""dbaas: the `dbaas` command line, the top floor of the layout. It only parses arguments and
+fronts the floors below: tools/ (offline plan, diff, policy, stacks, up, control-plane commands)
+and api/ (`dbaas serve`)."""

@@ -1,4 +1,4 @@
-"""`dbaas`: the platform's command line. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage."""
+"""`dbaas`: the platform's command line, the top floor: it fronts the tools and the API. Exit codes: 0 ok, 1 invalid input or failed check, 2 usage."""
 
 from __future__ import annotations
 
@@ -7,37 +7,23 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from dbaas.cli_io import Progress, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
-from dbaas.errors import InputError
-from dbaas.offline.engine_rules import EngineRefusal
+from tools.cli_io import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Progress, find_project_dir, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
+from declarations.errors import InputError
+from tools.offline.engine_rules import EngineRefusal
 from api.serve_command import register as register_serve
-from dbaas.offline.diff_command import register as register_diff
-from dbaas.policy_runner import register as register_policy
-from controlplane.cli import register as register_migrate
-from controlplane.record_apply_command import register as register_record_apply
-from dbaas.affected_stacks import register as register_stacks
-from dbaas.up_command import register as register_up
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-def find_project_dir(start: Path | None = None) -> Path:
-    """The nearest directory upwards that holds Pulumi.yaml (like the Pulumi CLI does)."""
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "Pulumi.yaml").is_file():
-            return candidate
-    from stacks.region import PROJECT_ROOT
-
-    return PROJECT_ROOT
-
+from tools.offline.diff_command import register as register_diff
+from tools.policy_runner import register as register_policy
+from tools.controlplane.cli import register as register_migrate
+from tools.controlplane.record_apply_command import register as register_record_apply
+from tools.affected_stacks import register as register_stacks
+from tools.up_command import register as register_up
 
 def _tenants_dir(args: argparse.Namespace) -> Path:
     return Path(args.tenants_dir) if args.tenants_dir else find_project_dir() / "tenants"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from dbaas.tenant_loader import load_tenant_tree, validate_files
+    from declarations.tenant_loader import load_tenant_tree, validate_files
 
     tenants_dir = _tenants_dir(args)
     if args.files:
@@ -59,7 +45,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from dbaas.offline.plan import build_plan
+    from tools.offline.plan import build_plan
 
     project_dir = find_project_dir()
     check_stack(project_dir, args.stack)
@@ -85,7 +71,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from dbaas import tenant_schema
+    from declarations import tenant_schema
 
     target = args.output or str(find_project_dir() / "tenants" / "schema.json")
     write_output(target, tenant_schema.render(), "--output")

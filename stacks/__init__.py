@@ -1,1 +1,2 @@
-"""Composition: build one region from its stack config and its tenants."""
+"""Stacks, above the components: the platform stack (platform/), the tenant stack (tenant/) and the
+contract between them (platform_contract.py). Config is mapped to component args only here."""

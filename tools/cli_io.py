@@ -1,0 +1,134 @@
+"""What every `dbaas` command shares at its edges: usage errors, output files, stack names, progress.
+
+A wrong output path or stack name is a usage error (exit 2, one line on stderr), found before a
+long run starts, not an exception after it. Output files are written whole or not at all (a
+temporary file in the same folder, renamed into place); `-` means standard output. Progress goes
+to stderr only when stderr is a terminal, so CI logs stay quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+STDOUT = "-"
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done; exit 2 with this one-line message."""
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (a worker count, for example)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def check_output(path: str | None, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if path is None or path == STDOUT:
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a directory")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"{option} {path}: permission denied")
+
+
+def to_stdout(*paths: str | None) -> bool:
+    """True when one of the outputs is standard output (then human text goes to stderr)."""
+    return any(p == STDOUT for p in paths)
+
+
+@contextlib.contextmanager
+def open_output(path: str, option: str) -> Iterator[TextIO]:
+    """A text stream for `path` (stdout for `-`) that lands whole or not at all."""
+    if path == STDOUT:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    check_output(path, option)
+    target = Path(path)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yield out
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, target)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write: {exc.strerror}") from None
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+
+
+def write_output(path: str, text: str, option: str) -> None:
+    with open_output(path, option) as out:
+        out.write(text)
+
+
+def known_stacks(project_dir: Path) -> list[str]:
+    """Stacks are the `Pulumi.<stack>.yaml` files next to `Pulumi.yaml`, as for the Pulumi CLI."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def check_stack(project_dir: Path, stack: str) -> None:
+    stacks = known_stacks(project_dir)
+    if stack not in stacks:
+        raise UsageError(f"no stack {stack!r} in {project_dir} (no Pulumi.{stack}.yaml); stacks: {', '.join(stacks)}")
+
+
+class Progress:
+    """One self-overwriting status line on stderr, only on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.started = time.monotonic()
+        self._width = 0
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        line = f"[{time.monotonic() - self.started:5.1f}s] {message}"
+        self.stream.write("\r" + line.ljust(self._width))
+        self.stream.flush()
+        self._width = len(line)
+
+    def done(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest directory upwards that holds Pulumi.yaml (like the Pulumi CLI does)."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    from stacks.region import PROJECT_ROOT
+
+    return PROJECT_ROOT
