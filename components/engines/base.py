@@ -104,7 +104,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         self.custom_resources = []
 
         self.admin_password = self._password("admin")
-        self.passwords = {name: self._password(name) for name in self.EXTRA_PASSWORDS}
+        self.passwords = {user: self._password(user) for user in self.EXTRA_PASSWORDS}
         self.credentials = k8s.core.v1.Secret(
             f"{self.logical_name}.credentials",
             metadata={"name": credentials_secret_name(self.instance_name), "namespace": self.namespace, "labels": self.labels},
@@ -127,8 +127,8 @@ class EngineInstance(pulumi.ComponentResource, ABC):
             self.child,
         )
         self.instance = self.build()
-        for name in self.on_demand_backups():
-            self.backup_now(name)
+        for backup in self.on_demand_backups():
+            self.backup_now(backup)
         if self.service.restore_from is not None:
             self.restore(self.service.restore_from)
         self.register_outputs(

@@ -80,10 +80,10 @@ class TenantStreams(pulumi.ComponentResource):
         tenant_decommissioned = tenant.decommission is not None
         self.topics = {}
         for kind in KAFKA_TENANT_TOPIC_KINDS:
-            name = kafka_tenant_topic(kind, tenant.id)
-            self.topics[name] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", name, ns,
-                                                 retained_topic_spec(name, retention[kind]),
-                                                 topic_opts(tenant_decommissioned), cluster, labels)
+            topic = kafka_tenant_topic(kind, tenant.id)
+            self.topics[topic] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", topic, ns,
+                                                  retained_topic_spec(topic, retention[kind]),
+                                                  topic_opts(tenant_decommissioned), cluster, labels)
         cdc_services = [s for s in tenant.services if s.cdc]
         captures = [cdc_capture(tenant.id, s) for s in cdc_services]
         for service, capture in zip(cdc_services, captures):
