@@ -7,7 +7,7 @@ The platform knows no tenant: adding, changing or removing a tenant never change
 resource (each tenant stack adds its own telemetry pipelines to the region's collector,
 components/observability/collector_config.py). `build_region` composes both in one program: the
 offline region view; a real deployment runs the platform stack and one stack per tenant
-(stacks/platform_program.py, stacks/tenant_program.py).
+(stacks/platform/program.py, stacks/tenant/program.py).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from components.observability.endpoints import Endpoints
 from components.pop import PopCluster
 from components.storage.platform import PlatformKey
 from components.tenant import NetworkPeers, TenantEnvironment
-from dbaas.naming import LOGICAL_NAME_SEPARATOR
-from dbaas.stack_config import PROJECT, StackConfig
-from dbaas.tenant_model import Tenant
-from stacks.platform_args import (
+from declarations.naming import LOGICAL_NAME_SEPARATOR
+from declarations.stack_config import PROJECT, StackConfig
+from declarations.tenant_model import Tenant
+from stacks.platform.args import (
     backbone_args, control_plane_db_args, engine_operators_args, engine_placement, network_peers, observability_args,
     platform_key_args, pop_cluster_args,
 )
-from stacks.tenant_args import (
+from stacks.tenant.args import (
     KafkaLocation, tenant_environment_args, tenant_observability_args, tenant_streams_args,
 )
 

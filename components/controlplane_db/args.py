@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE
 from components.input_types import StrInput
-from dbaas.field_types import AwsAccountId, KubernetesMinorVersion, StorageClassName, VolumeSize
+from declarations.field_types import AwsAccountId, KubernetesMinorVersion, StorageClassName, VolumeSize
 
 POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
 """PostgreSQL 17, pinned; the issue requires 16 or newer."""

@@ -7,11 +7,11 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
-from dbaas.engine_catalog import EngineName, EngineSpec, engine_spec
-from dbaas.field_types import StorageClassName
-from dbaas.naming import service_instance
-from dbaas.plans import Plan
-from dbaas.tenant_model import Service
+from declarations.engine_catalog import EngineName, EngineSpec, engine_spec
+from declarations.field_types import StorageClassName
+from declarations.naming import service_instance
+from declarations.plans import Plan
+from declarations.tenant_model import Service
 
 
 class EngineOperatorsArgs(BaseModel):

@@ -16,10 +16,10 @@ from components.engines.vitess import VitessInstance
 from components.engines.yugabyte import YugabyteInstance
 from components.tenant import TenantEnvironment
 from components.tenant.namespace import tenant_labels
-from dbaas.engine_catalog import EngineName
-from dbaas.naming import LOGICAL_NAME_SEPARATOR
-from dbaas.plans import plan_for
-from dbaas.tenant_model import Decommission, Service, Tenant
+from declarations.engine_catalog import EngineName
+from declarations.naming import LOGICAL_NAME_SEPARATOR
+from declarations.plans import plan_for
+from declarations.tenant_model import Decommission, Service, Tenant
 
 INSTANCE_CLASSES: dict[EngineName, type[EngineInstance]] = {
     cls.ENGINE: cls

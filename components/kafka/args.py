@@ -6,8 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
-from dbaas.field_types import AwsAccountId, JvmHeap, StorageClassName
-from dbaas.tenant_model import Tenant
+from declarations.field_types import AwsAccountId, JvmHeap, StorageClassName
+from declarations.tenant_model import Tenant
 
 CONTROLLER_REPLICAS = 3
 """KRaft quorum: three controllers survive the loss of one."""

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
 from components.observability.endpoints import Endpoints
-from dbaas.field_types import AwsAccountId, WebhookUrl
-from dbaas.tenant_model import Tenant
+from declarations.field_types import AwsAccountId, WebhookUrl
+from declarations.tenant_model import Tenant
 
 
 class Retention(BaseModel):

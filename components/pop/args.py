@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
-from dbaas.field_types import AwsAccountId, Ec2InstanceType, KubernetesMinorVersion, StorageClassName
+from declarations.field_types import AwsAccountId, Ec2InstanceType, KubernetesMinorVersion, StorageClassName
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 

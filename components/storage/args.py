@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
-from dbaas.field_types import AwsAccountId
+from declarations.field_types import AwsAccountId
 
 
 class PlatformKeyArgs(BaseModel):

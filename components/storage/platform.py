@@ -14,7 +14,7 @@ from components.storage.args import PlatformBucketArgs, PlatformKeyArgs
 from components.protection import stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.storage.kms_key import create_kms_key
-from dbaas.naming import platform_bucket, platform_key_alias
+from declarations.naming import platform_bucket, platform_key_alias
 
 
 class PlatformKey(pulumi.ComponentResource):

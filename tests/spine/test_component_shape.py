@@ -3,7 +3,7 @@
 - `Thing(name, args, opts)`: `__init__(self, name: str, args: <class from an args module>, opts:
   pulumi.ResourceOptions | None = None)`, and `name` goes to `super().__init__` as given, never derived;
 - `register_outputs` is called exactly once per component, as the last statement of `__init__`;
-- nothing under components/ imports the stack config (stacks/platform_args.py maps it);
+- nothing under components/ imports the stack config (stacks/platform/args.py maps it);
 - args models in components/**/args.py are frozen, `extra="forbid"`, and describe every field;
 - children get `parent=self`: in the shipped plans only providers and components sit at the stack root.
 
@@ -136,7 +136,7 @@ def test_the_checker_finds_the_components_it_should():
 
 BAD_COMPONENT = '''
 import pulumi
-from dbaas.stack_config import StackConfig
+from declarations.stack_config import StackConfig
 from components.widget.args import WidgetArgs
 from components.widget.settings import GadgetArgs
 
@@ -270,7 +270,7 @@ def test_only_providers_and_components_sit_at_the_stack_root(stack, request):
 
 
 def test_the_root_check_refuses_an_orphaned_child():
-    from dbaas.offline.runtime import Registration
+    from tools.offline.runtime import Registration
 
     root = "urn:pulumi:lagos::dbaas-platform::pulumi:pulumi:Stack::dbaas-platform-lagos"
     orphan = Registration(urn="urn:pulumi:lagos::dbaas-platform::kubernetes:core/v1:Secret::stray", type="kubernetes:core/v1:Secret",

@@ -1,4 +1,4 @@
-"""The shared constrained types (dbaas/field_types.py): one rule, one message, in the stack file and in component args."""
+"""The shared constrained types (declarations/field_types.py): one rule, one message, in the stack file and in component args."""
 
 import pytest
 from pydantic import ValidationError
