@@ -1,7 +1,7 @@
 """Where each service of a tenant stands: pending, merged, applied, failed or decommissioned.
 
 The declaration comes from git, the outcome from the recorded applies of the tenant's stack
-`<region>.<tenant-id>` (tools/tools/controlplane/apply_records.py). An apply counts for the current
+`<region>.<tenant-id>` (tools/controlplane/apply_records.py). An apply counts for the current
 declaration when its commit contains the last base-branch commit that changed the tenant file,
 so a newer merge that is not applied yet reads `merged` again, with the connection of the last
 good apply kept:
