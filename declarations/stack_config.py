@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic.alias_generators import to_camel
 
 from declarations.errors import InputError, Problem
+from declarations.field_types import (
+    AwsAccountId, Ec2InstanceType, JvmHeap, KubernetesMinorVersion, StorageClassName, VolumeSize, WebhookUrl,
+)
 from declarations.project_config import ProjectConfig, config_text, is_ciphertext, load_project_config, value_has_type
 from declarations.regions import KNOWN_REGIONS, RESIDENCY_AWS_REGIONS
 from declarations.safe_yaml import LocatedDocument, load_file
@@ -55,15 +58,15 @@ class StackConfig(BaseModel):
     region: str = Field(description="Platform region name; tenants/<region>/ feeds this stack.")
     pop_name: str = Field(pattern=r"^[a-z0-9-]{2,20}$", description="Name of the point of presence.")
     aws_region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    aws_account_id: str = Field(pattern=r"^\d{12}$")
-    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$", description="Minor version of the PoP cluster, e.g. 1.33.")
+    aws_account_id: AwsAccountId = Field(description="The only AWS account the provider accepts.")
+    kubernetes_version: KubernetesMinorVersion = Field(description="Minor version of the PoP cluster, e.g. 1.33.")
     oidc_issuer: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$",
         description="adopt mode: the cluster's service-account issuer host/path, without https://; IRSA trusts "
         "it. A created (EKS) cluster brings its own issuer.",
     )
-    storage_class: str = Field(default="dbaas-retained", pattern=r"^[a-z0-9.-]{1,63}$")
+    storage_class: StorageClassName = Field(default="dbaas-retained")
     ingress_namespace: str = Field(default="ingress-nginx")
     monitoring_namespace: str = Field(default="monitoring")
     kafka_namespace: str = Field(default="kafka")
@@ -72,11 +75,11 @@ class StackConfig(BaseModel):
     # Kafka sizing (components/kafka). Replication factor 3 with min.insync.replicas 2 needs 3+ brokers.
     kafka_broker_replicas: int = Field(default=5, ge=3, le=64)
     kafka_broker_storage_gb: int = Field(default=500, ge=10)
-    kafka_broker_heap: str = Field(default="4g", pattern=r"^[1-9]\d*[mg]$", description="JVM -Xms/-Xmx of each broker.")
+    kafka_broker_heap: JvmHeap = Field(default="4g", description="JVM -Xms/-Xmx of each broker.")
     kafka_broker_memory: str = Field(default="8Gi", pattern=r"^[1-9]\d*(Mi|Gi)$", description="Broker container memory.")
     kafka_broker_cpu: str = Field(default="2", pattern=r"^([1-9]\d*|[1-9]\d*m)$")
     kafka_controller_storage_gb: int = Field(default=20, ge=5)
-    kafka_controller_heap: str = Field(default="1g", pattern=r"^[1-9]\d*[mg]$")
+    kafka_controller_heap: JvmHeap = Field(default="1g")
     kafka_rack_topology_key: str = Field(default="topology.kubernetes.io/zone", pattern=r"^[a-z0-9./-]+$")
     kafka_connect_replicas: int = Field(default=2, ge=1, le=16)
     kafka_connect_image: str = Field(
@@ -89,15 +92,15 @@ class StackConfig(BaseModel):
     # PoP cluster (components/pop): adopt an existing cluster or create one on EKS.
     cluster_mode: Literal["adopt", "create"] = Field(default="adopt", description="adopt: kubeconfig secret; create: EKS.")
     vpc_cidr: str = Field(default="10.64.0.0/16", description="create mode: the PoP VPC, /16 to /20.")
-    system_node_instance_type: str = Field(default="m7i.xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    system_node_instance_type: Ec2InstanceType = Field(default="m7i.xlarge")
     system_node_min_size: int = Field(default=3, ge=1, le=100)
     system_node_max_size: int = Field(default=6, ge=1, le=100)
-    database_node_instance_type: str = Field(
-        default="i4i.2xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", description="Needs local NVMe instance storage."
+    database_node_instance_type: Ec2InstanceType = Field(
+        default="i4i.2xlarge", description="Needs local NVMe instance storage."
     )
     database_node_min_size: int = Field(default=3, ge=1, le=100)
     database_node_max_size: int = Field(default=12, ge=1, le=100)
-    kafka_node_instance_type: str = Field(default="r7i.xlarge", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    kafka_node_instance_type: Ec2InstanceType = Field(default="r7i.xlarge")
     kafka_node_min_size: int = Field(default=3, ge=1, le=100)
     kafka_node_max_size: int = Field(default=6, ge=1, le=100)
     cluster_issuer: Literal["acme-dns01", "internal-ca"] = Field(default="internal-ca")
@@ -116,21 +119,21 @@ class StackConfig(BaseModel):
     metrics_long_term_retention_days: int = Field(default=395, ge=30, description="Thanos: raw, 5m and 1h downsampled blocks.")
     log_retention_days: int = Field(default=30, ge=1, description="Loki retention for every tenant.")
     trace_retention_days: int = Field(default=7, ge=1, description="Tempo retention for every tenant.")
-    alertmanager_webhook_url: str = Field(
-        default="http://alert-router.monitoring.svc:8080/alerts", pattern=r"^https?://[^@\s?#]+$",
+    alertmanager_webhook_url: WebhookUrl = Field(
+        default="http://alert-router.monitoring.svc:8080/alerts",
         description="Receiver for warnings and everything not paged.",
     )
-    alertmanager_critical_webhook_url: str = Field(
-        default="http://alert-router.monitoring.svc:8080/page", pattern=r"^https?://[^@\s?#]+$",
+    alertmanager_critical_webhook_url: WebhookUrl = Field(
+        default="http://alert-router.monitoring.svc:8080/page",
         description="Receiver for severity=critical (paging).",
     )
     alertmanager_group_wait_seconds: int = Field(default=30, ge=0, le=600)
     alertmanager_group_interval_minutes: int = Field(default=5, ge=1, le=60)
     alertmanager_repeat_interval_hours: int = Field(default=4, ge=1, le=72)
     # Control-plane PostgreSQL (components/controlplane_db).
-    control_plane_db_storage_class: str | None = Field(
-        default=None, pattern=r"^[a-z0-9.-]{1,63}$", description="StorageClass of its volumes; default: storageClass.")
-    control_plane_db_storage_size: str = Field(default="20Gi", pattern=r"^[1-9]\d*(Gi|Ti)$")
+    control_plane_db_storage_class: StorageClassName | None = Field(
+        default=None, description="StorageClass of its volumes; default: storageClass.")
+    control_plane_db_storage_size: VolumeSize = Field(default="20Gi")
     control_plane_db_backup_retention_days: int = Field(default=30, ge=1, le=3650)
     control_plane_tools_image: str = Field(
         default="ghcr.io/dbaas-platform/dbaas-tools:0.1.0", pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",

@@ -19,25 +19,27 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.controlplane_db import ControlPlaneDatabase, ControlPlaneDatabaseArgs
+from components.controlplane_db import ControlPlaneDatabase
+from components.engines.args import EnginePlacement
 from components.engines.base import EngineInstance
-from components.engines.context import EnginePlacement
-from components.engines.operators import EngineOperators, EngineOperatorsArgs
+from components.engines.operators import EngineOperators
 from components.engines.registry import create_service_instances
 from components.kafka import EventBackbone, TenantStreams
-from components.kafka.stack_args import KafkaLocation, backbone_args, tenant_streams_args
-from components.observability import (
-    AlertRouting, ObservabilityArgs, RegionalObservability, Retention, TenantObservability, TenantObservabilityArgs,
-)
+from components.observability import RegionalObservability, TenantObservability
 from components.observability.endpoints import Endpoints
-from components.observability.collector_config import COLLECTOR_NAME, OTLP_GRPC_PORT, OTLP_HTTP_PORT
-from components.observability.network_policies import collector_pods
-from components.pop import PopCluster, pop_cluster_args
-from components.storage.platform import PlatformKey, PlatformKeyArgs
-from components.tenant import TenantEnvironment, TenantEnvironmentArgs
-from components.tenant.network_policies import NetworkPeers
+from components.pop import PopCluster
+from components.storage.platform import PlatformKey
+from components.tenant import NetworkPeers, TenantEnvironment
+from declarations.naming import LOGICAL_NAME_SEPARATOR
 from declarations.stack_config import PROJECT, StackConfig
 from declarations.tenant_model import Tenant
+from stacks.platform.args import (
+    backbone_args, control_plane_db_args, engine_operators_args, engine_placement, network_peers, observability_args,
+    platform_key_args, pop_cluster_args,
+)
+from stacks.tenant.args import (
+    KafkaLocation, tenant_environment_args, tenant_observability_args, tenant_streams_args,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TENANTS_DIR = PROJECT_ROOT / "tenants"
@@ -133,12 +135,8 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) ->
     """Providers, the platform key, the PoP cluster, Kafka, observability, engine operators and
     the control-plane database: everything that exists once per region."""
     aws_provider = regional_aws_provider(config.region, config.pop_name, config.aws_region, config.aws_account_id)
-    platform_key = PlatformKey(
-        f"platform-{config.region}",
-        PlatformKeyArgs(region=config.region, aws_account_id=config.aws_account_id,
-                        deletion_window_days=config.kms_deletion_window_days),
-        opts=pulumi.ResourceOptions(providers={"aws": aws_provider}),
-    )
+    platform_key = PlatformKey(f"platform-{config.region}", platform_key_args(config),
+                               opts=pulumi.ResourceOptions(providers={"aws": aws_provider}))
     # The PoP cluster (created on EKS or adopted) owns the one Kubernetes provider of the stack.
     pop = PopCluster(
         f"pop-{config.pop_name}",
@@ -149,10 +147,14 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) ->
     providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": pop.provider, "random": random_provider})
     # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
-    observability = build_observability(config, pop.oidc_issuer, platform_key.arn, kafka, providers)
+    observability = RegionalObservability(
+        f"observability-{config.region}",
+        observability_args(config, pop.oidc_issuer, platform_key.arn, kafka_dependencies=(kafka,)),
+        opts=providers,
+    )
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
-        EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace),
+        "engines", engine_operators_args(config),
         opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop])),
     )
     return RegionPlatform(
@@ -165,22 +167,12 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) ->
         kafka=kafka,
         observability=observability,
         engine_operators=engine_operators,
-        engine_placement=EnginePlacement(
-            aws_region=config.aws_region, storage_class=config.storage_class, kafka_namespace=config.kafka_namespace,
-            aerospike_feature_key=pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey"),
-        ),
-        control_plane_db=build_control_plane_db(config, pop.oidc_issuer, platform_key.arn, providers),
-        network_peers=NetworkPeers(
-            ingress_namespace=config.ingress_namespace,
-            monitoring_namespace=config.monitoring_namespace,
-            kafka_namespace=config.kafka_namespace,
-            kafka_cluster_name=config.kafka_cluster_name,
-            kafka_bootstrap_port=config.kafka_bootstrap_port,
-            # Tenant workloads send OTLP to the region's collector, and to nothing else in monitoring.
-            telemetry_collector_labels=tuple(sorted(
-                collector_pods(config.monitoring_namespace, COLLECTOR_NAME)["matchLabels"].items())),
-            telemetry_ports=(OTLP_GRPC_PORT, OTLP_HTTP_PORT),
-        ),
+        engine_placement=engine_placement(
+            config, pulumi.Config(PROJECT).require_secret("aerospikeFeatureKey")),
+        control_plane_db=ControlPlaneDatabase(
+            f"controlplane-{config.region}", control_plane_db_args(config, pop.oidc_issuer, platform_key.arn),
+            opts=providers),
+        network_peers=network_peers(config),
     )
 
 
@@ -211,72 +203,17 @@ def foundation_of(platform: RegionPlatform) -> TenantFoundation:
 
 def build_tenant(foundation: TenantFoundation, tenant: Tenant) -> TenantStack:
     """The tenant's environment, then its streams, monitors and databases as its children."""
-    env = TenantEnvironment(
-        TenantEnvironmentArgs(
-            tenant=tenant,
-            aws_region=foundation.aws_region,
-            aws_account_id=foundation.aws_account_id,
-            oidc_issuer=foundation.oidc_issuer,
-            kubernetes_version=foundation.kubernetes_version,
-            network_peers=foundation.network_peers,
-            delegate_role_arns=(foundation.kafka.connect_role_arn,),
-            kms_deletion_window_days=foundation.kms_deletion_window_days,
-            noncurrent_version_days=foundation.noncurrent_version_days,
-        ),
-        opts=foundation.providers,
-    )
+    env = TenantEnvironment(tenant.id, tenant_environment_args(tenant, foundation), opts=foundation.providers)
     streams = TenantStreams(
+        f"{tenant.id}{LOGICAL_NAME_SEPARATOR}kafka",
         tenant_streams_args(tenant, env, foundation.kafka, foundation.aws_region),
         opts=pulumi.ResourceOptions(parent=env),
     )
     monitors = TenantObservability(
-        TenantObservabilityArgs(tenant=tenant, endpoints=foundation.endpoints,
-                                kafka_namespace=foundation.kafka.namespace),
+        f"{tenant.id}{LOGICAL_NAME_SEPARATOR}observability",
+        tenant_observability_args(tenant, foundation),
         opts=pulumi.ResourceOptions(parent=env, depends_on=list(foundation.observability_ready)),
     )
     instances = create_service_instances(tenant, env, foundation.engine_placement,
                                          depends_on=list(foundation.operators_ready))
     return TenantStack(environment=env, streams=streams, observability=monitors, instances=instances)
-
-
-def build_control_plane_db(config: StackConfig, oidc_issuer: pulumi.Input[str], platform_key_arn: pulumi.Input[str],
-                           providers: pulumi.ResourceOptions) -> ControlPlaneDatabase:
-    """The region's RLS control-plane PostgreSQL (components/controlplane_db), from the stack config."""
-    return ControlPlaneDatabase(
-        f"controlplane-{config.region}",
-        ControlPlaneDatabaseArgs(
-            region=config.region, aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer,
-            kubernetes_version=config.kubernetes_version, platform_key_arn=platform_key_arn,
-            monitoring_namespace=config.monitoring_namespace,
-            storage_class=config.control_plane_db_storage_class or config.storage_class,
-            storage_size=config.control_plane_db_storage_size,
-            backup_retention_days=config.control_plane_db_backup_retention_days,
-            tools_image=config.control_plane_tools_image,
-        ),
-        opts=providers,
-    )
-
-
-def build_observability(config: StackConfig, oidc_issuer: pulumi.Input[str],
-                        platform_key_arn: pulumi.Input[str], kafka: EventBackbone,
-                        providers: pulumi.ResourceOptions) -> RegionalObservability:
-    """The region's observability stack (components/observability), from the stack config."""
-    return RegionalObservability(
-        f"observability-{config.region}",
-        ObservabilityArgs(
-            region=config.region, pop_name=config.pop_name, aws_region=config.aws_region,
-            aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer, namespace=config.monitoring_namespace,
-            ingress_namespace=config.ingress_namespace, platform_key_arn=platform_key_arn, scrape_interval_seconds=config.metrics_scrape_interval_seconds,
-            retention=Retention(metrics_local_days=config.metrics_retention_days,
-                                metrics_long_term_days=config.metrics_long_term_retention_days,
-                                logs_days=config.log_retention_days, traces_days=config.trace_retention_days),
-            alert_routing=AlertRouting(default_webhook_url=config.alertmanager_webhook_url,
-                                       critical_webhook_url=config.alertmanager_critical_webhook_url,
-                                       group_wait_seconds=config.alertmanager_group_wait_seconds,
-                                       group_interval_minutes=config.alertmanager_group_interval_minutes,
-                                       repeat_interval_hours=config.alertmanager_repeat_interval_hours),
-            kafka_namespace=config.kafka_namespace, kafka_cluster_name=config.kafka_cluster_name,
-            kafka_dependencies=(kafka,),
-        ),
-        opts=providers,
-    )

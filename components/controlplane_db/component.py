@@ -10,58 +10,30 @@ here once per region; every CNPG object depends on its Helm release (CRDs and we
 
 from __future__ import annotations
 
-from typing import Union
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
-from pydantic import BaseModel, ConfigDict, Field
 
 from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
                                                   scheduled_backup_spec)
-from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE, policy_specs
-from components.controlplane_db.operator import CloudNativePGOperator, CloudNativePGOperatorArgs
+from components.controlplane_db.args import CloudNativePGOperatorArgs, ControlPlaneDatabaseArgs
+from components.controlplane_db.network_policies import policy_specs
+from components.controlplane_db.operator import CloudNativePGOperator
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
-from components.storage.platform import PlatformBucket, PlatformBucketArgs
+from components.storage.args import PlatformBucketArgs
+from components.storage.platform import PlatformBucket
 from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
 from declarations.controlplane_schema.roles import APP, MIGRATOR
 from declarations.naming import dns_label
 
 TYPE = "dbaas:controlplane:ControlPlaneDatabase"
-StrInput = Union[str, pulumi.Output]
-"""A plain string or a Pulumi output of one (pydantic cannot resolve pulumi.Input)."""
 CNPG_API = "postgresql.cnpg.io/v1"
-POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
-"""PostgreSQL 17, pinned; the issue requires 16 or newer."""
 BUCKET_GRACE_DAYS = 7
 """The bucket keeps objects this much longer than CloudNativePG's retention, which deletes them
 itself; the base backup that starts the recovery window is up to a day older than the window."""
-
-
-class ControlPlaneDatabaseArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    region: str
-    aws_account_id: str = Field(pattern=r"^\d{12}$")
-    oidc_issuer: StrInput
-    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
-    platform_key_arn: StrInput
-    storage_class: str = Field(pattern=r"^[a-z0-9.-]{1,63}$")
-    storage_size: str = Field(pattern=r"^[1-9]\d*(Gi|Ti)$")
-    backup_retention_days: int = Field(ge=1, le=3650)
-    tools_image: str = Field(min_length=1, description="Image with the `dbaas` CLI (this repository).")
-    namespace: str = "dbaas-controlplane"
-    cluster_name: str = "controlplane-pg"
-    instances: int = Field(default=3, ge=3)
-    postgres_image: str = POSTGRES_IMAGE
-    monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
-    cnpg_operator_namespace: str = Field(default=CNPG_OPERATOR_NAMESPACE,
-                                         description="Where this component installs the CloudNativePG operator.")
-    client_namespaces: tuple[str, ...] = Field(
-        default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
 
 
 class ControlPlaneDatabase(pulumi.ComponentResource):

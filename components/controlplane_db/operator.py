@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict, Field
 
-from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE, operator_policy_specs
+from components.controlplane_db.args import CloudNativePGOperatorArgs
+from components.controlplane_db.network_policies import operator_policy_specs
 from components.helm import PinnedChart, helm_release
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
 
@@ -38,15 +38,6 @@ def operator_values() -> dict:
         "crds": {"create": True},
         "config": {"clusterWide": True},
     }
-
-
-class CloudNativePGOperatorArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kubernetes_version: str = Field(pattern=r"^1\.\d{2}$")
-    instance_namespace: str = Field(description="Where the Clusters run; the operator reaches their instance managers.")
-    monitoring_namespace: str = "monitoring"
-    namespace: str = CNPG_OPERATOR_NAMESPACE
 
 
 class CloudNativePGOperator(pulumi.ComponentResource):

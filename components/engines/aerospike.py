@@ -203,7 +203,7 @@ class AerospikeInstance(EngineInstance):
 
     def build(self) -> CustomResource:
         features = k8s.core.v1.Secret(
-            f"{self.args.logical_prefix}.features",
+            f"{self.logical_name}.features",
             metadata={"name": f"{self.instance_name}-features", "namespace": self.namespace, "labels": self.labels},
             type="Opaque",
             string_data={"features.conf": pulumi.Output.secret(self.args.placement.aerospike_feature_key)},

@@ -32,7 +32,7 @@ from components.engines.connection import (
     ADMIN_USERS, PASSWORD_KEY, USERNAME_KEY, ConnectionInfo, client_service_name, connection_info,
     credentials_secret_name, tls_secret_name,
 )
-from components.engines.context import InstanceArgs
+from components.engines.args import InstanceArgs
 from components.engines.network import create_instance_policies
 from components.engines.pod_security import restricted_container, restricted_pod
 from components.engines.sizing import Sizing
@@ -80,10 +80,12 @@ class EngineInstance(pulumi.ComponentResource, ABC):
     """The engine's main custom resource (the database itself)."""
     custom_resources: list[CustomResource]
 
-    def __init__(self, args: InstanceArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: InstanceArgs, opts: pulumi.ResourceOptions | None = None):
         if args.service.engine is not self.ENGINE:
             raise ValueError(f"{type(self).__name__} cannot run a {args.service.engine.value} service")
-        super().__init__(f"dbaas:engines:{type(self).__name__}", args.logical_prefix, None, opts)
+        super().__init__(f"dbaas:engines:{type(self).__name__}", name, None, opts)
+        self.logical_name = name
+        """Prefix of the children's logical names: `<tenant>.<service>.<role>` (declarations/naming.py)."""
         self.args = args
         self.service = args.service
         self.spec = args.spec
@@ -102,9 +104,9 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         self.custom_resources = []
 
         self.admin_password = self._password("admin")
-        self.passwords = {name: self._password(name) for name in self.EXTRA_PASSWORDS}
+        self.passwords = {user: self._password(user) for user in self.EXTRA_PASSWORDS}
         self.credentials = k8s.core.v1.Secret(
-            f"{args.logical_prefix}.credentials",
+            f"{self.logical_name}.credentials",
             metadata={"name": credentials_secret_name(self.instance_name), "namespace": self.namespace, "labels": self.labels},
             type="Opaque",
             string_data={
@@ -116,17 +118,17 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         )
         if self.PLATFORM_TLS:
             self.certificate = create_certificate(
-                args.logical_prefix, self.instance_name, self.namespace, self.tls_secret, self.tls_dns_names(),
+                self.logical_name, self.instance_name, self.namespace, self.tls_secret, self.tls_dns_names(),
                 self.labels, self.child,
             )
         create_instance_policies(
-            args.logical_prefix, self.instance_name, self.namespace, self.labels, self.pod_selector(),
+            self.logical_name, self.instance_name, self.namespace, self.labels, self.pod_selector(),
             self.spec.operator_namespace, self.service.cdc, args.placement.kafka_namespace, self.spec.client_port,
             self.child,
         )
         self.instance = self.build()
-        for name in self.on_demand_backups():
-            self.backup_now(name)
+        for backup in self.on_demand_backups():
+            self.backup_now(backup)
         if self.service.restore_from is not None:
             self.restore(self.service.restore_from)
         self.register_outputs(
@@ -231,7 +233,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     def _password(self, name: str) -> pulumi.Output[str]:
         password = random.RandomPassword(
-            f"{self.args.logical_prefix}.{name}-password", length=PASSWORD_LENGTH, special=False, opts=self.data_opts,
+            f"{self.logical_name}.{name}-password", length=PASSWORD_LENGTH, special=False, opts=self.data_opts,
         )
         return pulumi.Output.secret(password.result)
 
@@ -248,7 +250,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         if annotations:
             metadata["annotations"] = annotations
         resource = CustomResource(
-            f"{self.args.logical_prefix}.{suffix}",
+            f"{self.logical_name}.{suffix}",
             api_version=api_version,
             kind=kind,
             metadata=metadata,
@@ -267,7 +269,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         """
         ca_volume = {"name": "tls", "secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
         return k8s.batch.v1.Job(
-            f"{self.args.logical_prefix}.{purpose}",
+            f"{self.logical_name}.{purpose}",
             metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels,
                       "annotations": self.awaited()},
             spec={

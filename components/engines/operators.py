@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.engines.args import EngineOperatorsArgs
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
 from declarations.chart_pins import PinnedKustomization
@@ -99,21 +100,15 @@ def policy_specs(engine: EngineName, monitoring_namespace: str) -> dict[str, dic
     return specs
 
 
-@dataclass(frozen=True)
-class EngineOperatorsArgs:
-    engines: tuple[EngineName, ...] = tuple(EngineName)
-    monitoring_namespace: str = "monitoring"
-    """Scrapes the operators (stack config `monitoringNamespace`; its default)."""
-
-
 class EngineOperators(pulumi.ComponentResource):
     """Typed handles: the namespace and Helm releases of each engine's operator."""
 
     namespaces: dict[str, k8s.core.v1.Namespace]
     releases: dict[str, k8s.helm.v3.Release | k8s.kustomize.v2.Directory]
 
-    def __init__(self, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(TYPE, "engines", None, opts)
+    def __init__(self, name: str, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        self.logical_name = name
         self.namespaces = {}
         self.releases = {}
         for engine in args.engines:
@@ -121,7 +116,7 @@ class EngineOperators(pulumi.ComponentResource):
             for chart in spec.charts:
                 self._install(engine.value, spec.operator_namespace, chart)
             create_network_policies(
-                f"engines-{spec.operator_namespace}-netpol", spec.operator_namespace,
+                f"{name}-{spec.operator_namespace}-netpol", spec.operator_namespace,
                 policy_specs(engine, args.monitoring_namespace), OPERATOR_LABELS,
                 pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[spec.operator_namespace]]))
         self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases)})
@@ -129,14 +124,14 @@ class EngineOperators(pulumi.ComponentResource):
     def _install(self, area: str, namespace: str, release: OperatorRelease) -> None:
         if namespace not in self.namespaces:
             self.namespaces[namespace] = k8s.core.v1.Namespace(
-                f"engines-{namespace}-namespace",
+                f"{self.logical_name}-{namespace}-namespace",
                 metadata={"name": namespace, "labels": {**OPERATOR_LABELS, "dbaas.io/engine": area}},
                 opts=pulumi.ResourceOptions(parent=self),
             )
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]])
         if isinstance(release.chart, PinnedKustomization):
             self.releases[release.release] = k8s.kustomize.v2.Directory(
-                f"engines-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
+                f"{self.logical_name}-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
             return
         self.releases[release.release] = helm_release(
-            f"engines-{release.release}", release.release, release.chart, namespace, release.values, after_namespace)
+            f"{self.logical_name}-{release.release}", release.release, release.chart, namespace, release.values, after_namespace)

@@ -8,7 +8,7 @@ import pulumi
 
 from components.engines.aerospike import AerospikeInstance
 from components.engines.base import EngineInstance
-from components.engines.context import EnginePlacement, InstanceArgs
+from components.engines.args import EnginePlacement, InstanceArgs
 from components.engines.dragonfly import DragonflyInstance
 from components.engines.mongodb import MongodbInstance
 from components.engines.scylla import ScyllaInstance
@@ -17,6 +17,7 @@ from components.engines.yugabyte import YugabyteInstance
 from components.tenant import TenantEnvironment
 from components.tenant.namespace import tenant_labels
 from declarations.engine_catalog import EngineName
+from declarations.naming import LOGICAL_NAME_SEPARATOR
 from declarations.plans import plan_for
 from declarations.tenant_model import Decommission, Service, Tenant
 
@@ -44,6 +45,7 @@ def create_service_instances(
     opts = pulumi.ResourceOptions(parent=env, depends_on=[env.namespace, *depends_on])
     return {
         service.name: INSTANCE_CLASSES[service.engine](
+            f"{tenant.id}{LOGICAL_NAME_SEPARATOR}{service.name}",
             InstanceArgs(
                 tenant_id=tenant.id,
                 plan=plan,

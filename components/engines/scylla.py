@@ -127,13 +127,13 @@ class ScyllaInstance(EngineInstance):
 
     def build(self) -> CustomResource:
         config = k8s.core.v1.ConfigMap(
-            f"{self.args.logical_prefix}.config",
+            f"{self.logical_name}.config",
             metadata={"name": f"{self.instance_name}-config", "namespace": self.namespace, "labels": self.labels},
             data={"scylla.yaml": json.dumps(SCYLLA_CONFIG, indent=2)},
             opts=self.child,
         )
         agent = k8s.core.v1.Secret(
-            f"{self.args.logical_prefix}.agent-config",
+            f"{self.logical_name}.agent-config",
             metadata={"name": f"{self.instance_name}-agent-config", "namespace": self.namespace, "labels": self.labels},
             type="Opaque",
             string_data={"scylla-manager-agent.yaml": self.agent_config()},

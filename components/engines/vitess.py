@@ -176,7 +176,7 @@ class VitessInstance(EngineInstance):
 
     def _service(self, suffix: str, name: str, component: str, port_name: str, port: int, target: int) -> k8s.core.v1.Service:
         return k8s.core.v1.Service(
-            f"{self.args.logical_prefix}.{suffix}",
+            f"{self.logical_name}.{suffix}",
             metadata={"name": name, "namespace": self.namespace, "labels": self.labels},
             spec={
                 "type": "ClusterIP",

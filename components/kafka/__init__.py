@@ -1,7 +1,7 @@
 """Kafka event backbone: the regional Strimzi cluster and each tenant's topics, user and CDC."""
 
+from components.kafka.args import KafkaBackboneArgs, NodePoolSizing, TenantStreamsArgs
 from components.kafka.backbone import EventBackbone
-from components.kafka.settings import KafkaBackboneArgs, NodePoolSizing
-from components.kafka.tenant_streams import TenantStreams, TenantStreamsArgs
+from components.kafka.tenant_streams import TenantStreams
 
 __all__ = ["EventBackbone", "KafkaBackboneArgs", "NodePoolSizing", "TenantStreams", "TenantStreamsArgs"]

@@ -17,7 +17,7 @@ from components.kafka.custom_resources import PART_OF
 from components.kafka.network_policies import policy_specs
 from components.kafka.operator import create_namespace_and_operator
 from components.kafka.schema_registry import bootstrap_address, cluster_ca_secret, create_schema_registry
-from components.kafka.settings import KafkaBackboneArgs
+from components.kafka.args import KafkaBackboneArgs
 from components.kafka.users import create_user, user_spec
 from components.namespace_baseline import create_network_policies
 

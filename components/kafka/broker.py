@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.kafka.custom_resources import PART_OF, strimzi_resource
-from components.kafka.settings import KafkaBackboneArgs, NodePoolSizing
+from components.kafka.args import KafkaBackboneArgs, NodePoolSizing
 from components.kafka.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
 from components.kafka.versions import KAFKA_METADATA_VERSION, KAFKA_VERSION
 from components.pop.node_classes import KAFKA

@@ -18,7 +18,7 @@ from components.kafka.acls import connect_acl_rules
 from components.kafka.custom_resources import strimzi_resource
 from components.kafka.plugins import ALL_PLUGINS, Plugin
 from components.kafka.schema_registry import bootstrap_address, cluster_ca_secret
-from components.kafka.settings import KafkaBackboneArgs
+from components.kafka.args import KafkaBackboneArgs
 from components.kafka.topics import compacted_topic_spec
 from components.kafka.users import create_user, user_spec
 from components.kafka.versions import KAFKA_VERSION

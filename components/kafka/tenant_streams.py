@@ -10,13 +10,12 @@ credentials Secrets and a NetworkPolicy letting Connect (or Aerospike XDR) throu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.kafka.acls import tenant_acl_rules
+from components.kafka.args import TenantStreamsArgs
 from components.kafka.archive import S3_SINK_CLASS, archive_connector_name, audit_archive_config
 from components.kafka.cdc_sources import ConnectorCapture, OutboundCapture, cdc_capture
 from components.kafka.custom_resources import strimzi_resource
@@ -26,30 +25,12 @@ from components.kafka.users import create_user, user_spec
 from components.protection import retained_after_decommission, stateful
 from declarations.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_tenant_topic, kafka_tenant_user, tenant_namespace
 from declarations.plans import plan_for
-from declarations.tenant_model import Tenant
 
 TYPE = "dbaas:kafka:TenantStreams"
 CONNECT_SECRETS_ROLE = "kafka-connect-cdc-reader"
 LABEL_TENANT = "dbaas.io/tenant"
 SERVICE_LABEL = "dbaas.io/service"
 """On a CDC topic: the service it captures, so the deletion rule knows when that service is decommissioned."""
-
-
-@dataclass(frozen=True)
-class TenantStreamsArgs:
-    """The tenant, where the regional Kafka is, and the tenant's archive target (bucket, key, role)."""
-
-    tenant: Tenant
-    kafka_namespace: str
-    cluster_name: str
-    bootstrap: str
-    cluster_ca_secret: str
-    connect_name: str
-    connect_service_account: str
-    aws_region: str
-    bucket_name: pulumi.Input[str]
-    key_arn: pulumi.Input[str]
-    role_arn: pulumi.Input[str]
 
 
 def connect_pod_peer(kafka_namespace: str, connect_name: str) -> dict:
@@ -82,9 +63,9 @@ class TenantStreams(pulumi.ComponentResource):
     connectors: dict[str, CustomResource]
     outbound_services: dict[str, k8s.core.v1.Service]
 
-    def __init__(self, args: TenantStreamsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: TenantStreamsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
         tenant = args.tenant
-        super().__init__(TYPE, f"{tenant.id}.kafka", None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ns, cluster = args.kafka_namespace, args.cluster_name
         labels = {LABEL_TENANT: tenant.id}
@@ -99,10 +80,10 @@ class TenantStreams(pulumi.ComponentResource):
         tenant_decommissioned = tenant.decommission is not None
         self.topics = {}
         for kind in KAFKA_TENANT_TOPIC_KINDS:
-            name = kafka_tenant_topic(kind, tenant.id)
-            self.topics[name] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", name, ns,
-                                                 retained_topic_spec(name, retention[kind]),
-                                                 topic_opts(tenant_decommissioned), cluster, labels)
+            topic = kafka_tenant_topic(kind, tenant.id)
+            self.topics[topic] = strimzi_resource(f"{tenant.id}.topic-{kind}", "KafkaTopic", topic, ns,
+                                                  retained_topic_spec(topic, retention[kind]),
+                                                  topic_opts(tenant_decommissioned), cluster, labels)
         cdc_services = [s for s in tenant.services if s.cdc]
         captures = [cdc_capture(tenant.id, s) for s in cdc_services]
         for service, capture in zip(cdc_services, captures):

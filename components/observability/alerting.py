@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.observability.settings import AlertRouting
+from components.observability.args import AlertRouting
 
 DEFAULT_RECEIVER = "default"
 PAGER_RECEIVER = "pager"

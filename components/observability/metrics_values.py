@@ -4,7 +4,7 @@ Alertmanager) and Thanos query, store gateway and compactor."""
 from __future__ import annotations
 
 from components.observability.alerting import alertmanager_config
-from components.observability.settings import AlertRouting, Retention
+from components.observability.args import AlertRouting, Retention
 
 PROMETHEUS_SA = "prometheus"
 THANOS_SA = "thanos"

@@ -26,7 +26,7 @@ from components.namespace_baseline import (
 )
 from components.observability.collector_config import OTLP_GRPC_PORT, OTLP_HTTP_PORT
 from components.observability.engine_telemetry import ENGINE_TELEMETRY
-from components.observability.settings import AlertRouting
+from components.observability.args import AlertRouting
 from components.pop.namespaces import (
     CERT_MANAGER_METRICS_PORT, EXTERNAL_SECRETS_METRICS_PORT, INGRESS_NGINX_METRICS_PORT,
 )

@@ -7,30 +7,15 @@ retention and workloads, so they share this component."""
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict, Field
 
-from components.observability.settings import StrInput
+from components.observability.args import SignalStoreArgs
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
-from components.storage.platform import PlatformBucket, PlatformBucketArgs
+from components.storage.args import PlatformBucketArgs
+from components.storage.platform import PlatformBucket
 from declarations.naming import platform_role
 
 TYPE = "dbaas:observability:SignalStore"
 LABELS = {"app.kubernetes.io/part-of": "dbaas-observability", "app.kubernetes.io/managed-by": "pulumi"}
-
-
-class SignalStoreArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    region: str
-    aws_account_id: str
-    oidc_issuer: StrInput = Field(description="Service-account issuer host/path; IRSA roles trust it.")
-    purpose: str = Field(pattern=r"^[a-z]{3,10}$", description="thanos, loki or tempo")
-    key_arn: StrInput
-    retention_days: int = Field(ge=1, description="Bucket lifecycle; a backstop behind the signal's own retention.")
-    noncurrent_version_days: int = Field(default=1, ge=1)
-    namespace: str = Field(description="Namespace of the workloads; the IAM trust policy names it.")
-    namespace_resource: pulumi.Resource = Field(description="The ServiceAccounts are created after it.")
-    service_accounts: tuple[str, ...] = Field(min_length=1, description="Workloads (ServiceAccount names) that use the bucket.")
 
 
 class SignalStore(pulumi.ComponentResource):

@@ -21,8 +21,8 @@ from components.observability.metrics_values import (
     MONITOR_SELECTOR_LABEL, OBJSTORE_KEY, OBJSTORE_SECRET, PROMETHEUS_SA, THANOS_SA, kube_prometheus_stack_values,
     objstore_config, thanos_values,
 )
-from components.observability.object_store import LABELS, SignalStore, SignalStoreArgs
-from components.observability.settings import ObservabilityArgs
+from components.observability.args import ObservabilityArgs, SignalStoreArgs
+from components.observability.object_store import LABELS, SignalStore
 from components.observability.tenant import MONITORING_API
 from components.observability.traces import STORAGE_SECRET, TEMPO_NAME, TEMPO_SA, storage_secret_data, tempostack_spec
 

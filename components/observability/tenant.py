@@ -9,11 +9,10 @@ from collections import defaultdict
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict
 
+from components.observability.args import TenantObservabilityArgs
 from components.observability.collector_config import COLLECTOR_NAME, tenant_routes
 from components.observability.dashboards import EngineDashboard
-from components.observability.endpoints import Endpoints
 from components.observability.engine_telemetry import (
     INSTANCE_SERIES_LABEL, instance_name, telemetry_for,
 )
@@ -33,13 +32,6 @@ MONITORING_API = "monitoring.coreos.com/v1"
 GRAFANA_API = "grafana.integreatly.org/v1beta1"
 COLLECTOR_API = "opentelemetry.io/v1beta1"
 PATCH_FIELD_MANAGER = "pulumi.com/patchFieldManager"
-
-
-class TenantObservabilityArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-    tenant: Tenant
-    endpoints: Endpoints
-    kafka_namespace: str
 
 
 def monitor_spec(namespace: str, instance: str, service: Service) -> dict:
@@ -86,9 +78,9 @@ class TenantObservability(pulumi.ComponentResource):
     datasources: dict[str, k8s.apiextensions.CustomResource]
     dashboards: list[k8s.apiextensions.CustomResource]
 
-    def __init__(self, args: TenantObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: TenantObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
         tenant = args.tenant
-        super().__init__(TYPE, f"{tenant.id}.observability", None, opts)
         child = pulumi.ResourceOptions(parent=self)
         route = TenantRoute(tenant.id)
         ns, mon_ns = route.namespace, args.endpoints.namespace

@@ -2,6 +2,5 @@
 
 from components.pop.args import PopClusterArgs
 from components.pop.cluster import PopCluster
-from components.pop.from_config import pop_cluster_args
 
-__all__ = ["PopCluster", "PopClusterArgs", "pop_cluster_args"]
+__all__ = ["PopCluster", "PopClusterArgs"]

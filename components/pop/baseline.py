@@ -8,16 +8,13 @@ provider (given through `providers`), AWS children (IRSA roles) the stack's AWS 
 
 from __future__ import annotations
 
-from typing import Union
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict
 
 from components.aws_policies import dumps
 from components.irsa import create_irsa_role
-from components.pop.args import AcmeDns01Issuer, AwsSecretsManagerStore, InternalCaIssuer, StrInput, VaultStore
+from components.pop.args import AcmeDns01Issuer, AwsSecretsManagerStore, PlatformBaselineArgs
 from components.pop.cert_manager import install_cert_manager
 from components.pop.cni import CALICO_OPERATOR_NAMESPACE, ENFORCER_CALICO, ENFORCER_VPC_CNI, install_calico
 from components.pop.external_secrets import CONTROLLER_SERVICE_ACCOUNT, install_external_secrets, store_port
@@ -36,24 +33,6 @@ from components.pop.storage_classes import create_storage_classes
 CERT_MANAGER_NAMESPACE = "cert-manager"
 CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager"
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
-
-
-class PlatformBaselineArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-    cluster_name: str
-    region: str
-    aws_region: str
-    aws_account_id: str
-    kubernetes_version: str
-    created_cluster: bool
-    """True on EKS (VPC CNI policy agent, EBS volumes, NLB); False on adopted colocation clusters."""
-    platform_key_arn: StrInput
-    oidc_issuer: StrInput
-    issuer: Union[AcmeDns01Issuer, InternalCaIssuer]
-    secret_store: Union[AwsSecretsManagerStore, VaultStore]
-    retained_storage_class: str
-    ingress_namespace: str
-    monitoring_namespace: str
 
 
 class PlatformBaseline(pulumi.ComponentResource):

@@ -11,8 +11,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.pop.args import CreateCluster, PopClusterArgs
-from components.pop.baseline import PlatformBaseline, PlatformBaselineArgs
+from components.pop.args import CreateCluster, PlatformBaselineArgs, PopClusterArgs
+from components.pop.baseline import PlatformBaseline
 from components.pop.eks import EksFacts, create_eks, issuer_from_provider
 from components.pop.network import PopNetwork, create_network
 from declarations.naming import dns_label

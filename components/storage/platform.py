@@ -6,24 +6,15 @@ Observability (Thanos, Loki, Tempo), the control-plane Postgres backups and the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field
 
 from components.aws_policies import dumps, platform_key_policy
+from components.storage.args import PlatformBucketArgs, PlatformKeyArgs
 from components.protection import stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.storage.kms_key import create_kms_key
 from declarations.naming import platform_bucket, platform_key_alias
-
-
-class PlatformKeyArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    region: str
-    aws_account_id: str
-    deletion_window_days: int = Field(default=30, ge=7, le=30)
 
 
 class PlatformKey(pulumi.ComponentResource):
@@ -47,19 +38,6 @@ class PlatformKey(pulumi.ComponentResource):
         )
         self.arn = self.key.arn
         self.register_outputs({"arn": self.arn})
-
-
-class PlatformBucketArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    region: str
-    aws_account_id: str
-    purpose: str = Field(pattern=r"^[a-z0-9-]{2,20}$", description="e.g. thanos, loki, tempo, pg-backups")
-    key_arn: Any = Field(description="ARN of the platform KMS key: a str or a pulumi Output[str].")
-    retention_days: int = Field(ge=1)
-    noncurrent_version_days: int = Field(default=30, ge=1)
-    object_lock_days: int | None = Field(
-        default=None, ge=1, description="Governance-mode Object Lock for backup buckets; None for other purposes."
-    )
 
 
 class PlatformBucket(pulumi.ComponentResource):

@@ -1,3 +1,4 @@
-from components.tenant.environment import TenantEnvironment, TenantEnvironmentArgs
+from components.tenant.args import NetworkPeers, TenantEnvironmentArgs
+from components.tenant.environment import TenantEnvironment
 
-__all__ = ["TenantEnvironment", "TenantEnvironmentArgs"]
+__all__ = ["NetworkPeers", "TenantEnvironment", "TenantEnvironmentArgs"]

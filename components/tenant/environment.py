@@ -10,40 +10,20 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import BaseModel, ConfigDict, Field
 
 from components.protection import retained_after_decommission, stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.aws_policies import dumps, key_policy
 from components.storage.kms_key import create_kms_key
+from components.tenant.args import TenantEnvironmentArgs
 from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
-from components.tenant.network_policies import NetworkPeers, create_network_policies
+from components.tenant.network_policies import create_network_policies
 from components.tenant.rbac import create_owner_access
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
 from declarations.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
 from declarations.plans import plan_for
-from declarations.tenant_model import Tenant
 
 TYPE = "dbaas:tenant:TenantEnvironment"
-
-
-class TenantEnvironmentArgs(BaseModel):
-    """The tenant declaration plus the regional facts a tenant environment depends on."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    tenant: Tenant
-    aws_region: str
-    aws_account_id: str
-    oidc_issuer: str | pulumi.Output
-    """Host/path of the cluster's issuer; an output when the PoP cluster is created in this stack."""
-    kubernetes_version: str
-    network_peers: NetworkPeers
-    kms_deletion_window_days: int = Field(default=30, ge=7, le=30)
-    noncurrent_version_days: int = 30
-    delegate_role_arns: tuple[str | pulumi.Output, ...] = ()
-    """Platform roles that may assume the tenant role with the tenant id as external id (the
-    Kafka Connect audit archive); never another tenant's."""
 
 
 class TenantEnvironment(pulumi.ComponentResource):
@@ -56,9 +36,9 @@ class TenantEnvironment(pulumi.ComponentResource):
     bucket: aws.s3.Bucket
     role: aws.iam.Role
 
-    def __init__(self, args: TenantEnvironmentArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: TenantEnvironmentArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
         tenant = args.tenant
-        super().__init__(TYPE, tenant.id, None, opts)
         plan = plan_for(tenant.plan)
         protected = tenant.deletion_protection
         # A tenant-level `decommission:` marker lifts protection so the tenant can leave the

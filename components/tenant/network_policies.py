@@ -6,29 +6,14 @@ what a database tenant needs. Egress to the instance metadata service is never a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.tenant.args import NetworkPeers
 from components.namespace_baseline import (
     ANYWHERE_BUT_METADATA, allow_egress, allow_ingress, baseline_network_policies, namespace_peer,
 )
 from components.namespace_baseline import create_network_policies as create_namespace_policies
-
-@dataclass(frozen=True)
-class NetworkPeers:
-    """Platform namespaces a tenant namespace talks to."""
-
-    ingress_namespace: str
-    monitoring_namespace: str
-    kafka_namespace: str
-    kafka_cluster_name: str
-    kafka_bootstrap_port: int
-    telemetry_collector_labels: tuple[tuple[str, str], ...] = ()
-    """Pod labels of the OpenTelemetry collector in the monitoring namespace (empty: no OTLP egress)."""
-    telemetry_ports: tuple[int, ...] = ()
-
 
 def policy_specs(peers: NetworkPeers) -> dict[str, dict]:
     """NetworkPolicy name -> spec. Pure data, so tests and policies can reason about it."""

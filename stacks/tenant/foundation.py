@@ -11,11 +11,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kafka.stack_args import KafkaLocation
+from stacks.tenant.args import KafkaLocation
 from components.observability.endpoints import Endpoints
-from components.engines.context import EnginePlacement
+from components.engines.args import EnginePlacement
 from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
-from components.tenant.network_policies import NetworkPeers
+from components.tenant import NetworkPeers
 from stacks.platform_contract import PlatformContract
 from stacks.region import TenantFoundation, regional_aws_provider, regional_random_provider
 from stacks.stack_names import (  # noqa: F401 (re-exported: the tenant stack's names)

@@ -8,7 +8,7 @@ import promql_parser
 import pytest
 
 from components.observability.alerting import alertmanager_config
-from components.observability.settings import AlertRouting
+from components.observability.args import AlertRouting
 from declarations.errors import InputError
 from declarations.stack_config import load_stack_file
 from tests.conftest import PROJECT_DIR, resources

@@ -10,7 +10,7 @@ from components.engines.operators import policy_specs as operator_specs
 from components.kafka.network_policies import cdc_instance_ports, policy_specs as kafka_specs
 from components.namespace_baseline import APISERVER_HTTPS_EGRESS, platform_namespace_policies
 from components.observability.network_policies import policy_specs as monitoring_specs
-from components.observability.settings import AlertRouting
+from components.observability.args import AlertRouting
 from components.pop.namespaces import cert_manager_namespace, policy_specs as pop_specs
 from declarations.engine_catalog import ENGINE_SPECS, EngineName
 from tools.k8s_validation import validate_object

@@ -1,0 +1,44 @@
+"""Typed inputs of the control-plane database area; the platform stack fills them from its config."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE
+from components.input_types import StrInput
+from declarations.field_types import AwsAccountId, KubernetesMinorVersion, StorageClassName, VolumeSize
+
+POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
+"""PostgreSQL 17, pinned; the issue requires 16 or newer."""
+
+
+class CloudNativePGOperatorArgs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kubernetes_version: KubernetesMinorVersion = Field(description="Pins the operator namespace's Pod Security version.")
+    instance_namespace: str = Field(description="Where the Clusters run; the operator reaches their instance managers.")
+    monitoring_namespace: str = Field(default="monitoring", description="Scrapes the operator's metrics.")
+    namespace: str = Field(default=CNPG_OPERATOR_NAMESPACE, description="Where the operator is installed.")
+
+
+class ControlPlaneDatabaseArgs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    region: str = Field(description="Platform region: names the backup bucket, role and tags.")
+    aws_account_id: AwsAccountId = Field(description="Account of the backup bucket and IRSA role.")
+    oidc_issuer: StrInput = Field(description="Service-account issuer host/path; the backup role trusts it.")
+    kubernetes_version: KubernetesMinorVersion = Field(description="Pins the namespaces' Pod Security version.")
+    platform_key_arn: StrInput = Field(description="ARN of the region's platform KMS key; encrypts the backups.")
+    storage_class: StorageClassName = Field(description="StorageClass of the instances' volumes.")
+    storage_size: VolumeSize = Field(description="Volume size of each instance.")
+    backup_retention_days: int = Field(ge=1, le=3650, description="CloudNativePG's recovery window.")
+    tools_image: str = Field(min_length=1, description="Image with the `dbaas` CLI (this repository).")
+    namespace: str = Field(default="dbaas-controlplane", description="Namespace of the cluster, poolers and Job.")
+    cluster_name: str = Field(default="controlplane-pg", description="Name of the CloudNativePG Cluster.")
+    instances: int = Field(default=3, ge=3, description="PostgreSQL instances: a primary and synchronous standbys.")
+    postgres_image: str = Field(default=POSTGRES_IMAGE, description="PostgreSQL operand image, pinned.")
+    monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
+    cnpg_operator_namespace: str = Field(default=CNPG_OPERATOR_NAMESPACE,
+                                         description="Where this component installs the CloudNativePG operator.")
+    client_namespaces: tuple[str, ...] = Field(
+        default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
