@@ -98,6 +98,7 @@ def test_moving_each_tenant_leaves_nothing_to_create_or_delete(region):
             assert moved.urn == urn.replace(f"urn:pulumi:{region}::dbaas-platform::", f"urn:pulumi:{stack}::dbaas-tenant::")
             assert declared[moved.urn].type == moved.type
         assert set(migration.move.destination()) == set(declared)
+        assert migration.move.broken_in_source == ()  # no platform resource depends on a tenant's
     assert platform_size == len(new_by_stack[region])
 
 
