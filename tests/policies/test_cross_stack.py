@@ -175,3 +175,12 @@ def test_dbaas_policy_with_a_stack_keeps_its_report(monkeypatch, stack, tmp_path
     assert code == 0
     assert out == f"Policy pack dbaas-platform on stack {stack}: 27 policies, 0 mandatory and 0 advisory violation(s) - all passed\n"
     assert json.loads((tmp_path / "p.json").read_text())["stack"] == stack
+
+
+def test_the_pull_request_workflow_runs_the_cross_stack_checks_before_any_preview():
+    import yaml
+
+    jobs = yaml.safe_load((PROJECT_DIR / ".github/workflows/pull-request.yml").read_text(encoding="utf-8"))["jobs"]
+    runs = [step.get("run") for step in jobs["cross-stack"]["steps"]]
+    assert ".venv/bin/dbaas policy --all --json policy-all.json" in runs
+    assert "if" not in jobs["cross-stack"] and "cross-stack" in jobs["preview"]["needs"]
