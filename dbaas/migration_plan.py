@@ -87,16 +87,15 @@ def compare(region: str, old: list[Registration], new: list[Registration]) -> tu
         stack = tenant_stack_name(region, tenant_id)
         move = plan_state_move(old, [r.urn for r in old if owners.get(r.urn) == tenant_id], stack, TENANT_PROJECT)
         declared = new_by_stack.get(stack, [])
-        problems += differences(move.destination(), program_view(declared))
+        problems += differences(move.destination(), program_view(declared), f"tenant stack {stack} after the move")
         changes = _provider_input_changes(move, old_by_urn, {r.urn: r for r in declared})
         problems += changes
         migrations.append(TenantMigration(tenant_id, move, tuple(changes)))
     for stack in sorted(set(new_by_stack) - {region} - {tenant_stack_name(region, t) for t in tenant_ids}):
         problems.append(f"tenant stack {stack} has no resources in the region stack: it is new, not migrated")
     remaining = [r for r in old if r.urn not in owners]
-    problems += [p.replace("the move brings it", "the region stack keeps it").replace("the move does not bring it",
-                                                                                     "the region stack does not hold it")
-                 for p in differences(program_view(remaining), program_view(new_by_stack.get(region, [])))]
+    problems += differences(program_view(remaining), program_view(new_by_stack.get(region, [])),
+                            f"stack {region} after the moves")
     return migrations, len(remaining), problems
 
 

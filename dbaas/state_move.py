@@ -161,19 +161,19 @@ def program_view(registrations: list[Registration]) -> dict[str, MovedResource]:
             for r in registrations}
 
 
-def differences(after_move: dict[str, MovedResource], program: dict[str, MovedResource]) -> list[str]:
-    """What the first `pulumi up` of the destination would change: resources the program declares
-    that the move did not bring (creates), resources the move brought that the program does not
-    declare (deletes), and resources whose parent, type or provider differ (the engine would
-    replace them or need aliases). Empty when the move leaves nothing to create or delete."""
-    found = [f"{urn}: the program declares it but the move does not bring it: pulumi up would create it"
-             for urn in sorted(program.keys() - after_move.keys())]
-    found += [f"{urn}: the move brings it but the program does not declare it: pulumi up would delete it"
-              for urn in sorted(after_move.keys() - program.keys())]
-    for urn in sorted(after_move.keys() & program.keys()):
-        moved, declared = after_move[urn], program[urn]
+def differences(state: dict[str, MovedResource], program: dict[str, MovedResource], where: str) -> list[str]:
+    """What the next `pulumi up` of a stack holding `state` (described by `where`) would change:
+    resources the program declares that the state lacks (creates), resources in the state the
+    program does not declare (deletes), and resources whose parent, type or provider differ (the
+    engine would replace them or need aliases). Empty when there is nothing to create or delete."""
+    found = [f"{urn}: the program declares it but it is not in {where}: pulumi up would create it"
+             for urn in sorted(program.keys() - state.keys())]
+    found += [f"{urn}: it is in {where} but the program does not declare it: pulumi up would delete it"
+              for urn in sorted(state.keys() - program.keys())]
+    for urn in sorted(state.keys() & program.keys()):
+        held, declared = state[urn], program[urn]
         for field in ("type", "parent", "provider"):
-            if getattr(moved, field) != getattr(declared, field):
-                found.append(f"{urn}: {field} is {getattr(moved, field) or '(none)'} after the move but "
+            if getattr(held, field) != getattr(declared, field):
+                found.append(f"{urn}: {field} is {getattr(held, field) or '(none)'} in {where} but "
                              f"{getattr(declared, field) or '(none)'} in the program")
     return found

@@ -131,8 +131,10 @@ def test_a_renamed_resource_or_a_changed_provider_input_is_reported():
         changed.append(r)
     _, _, problems = compare("lagos", old, changed)
     assert problems == [
-        f"{bucket}-v2: the program declares it but the move does not bring it: pulumi up would create it",
-        f"{bucket}: the move brings it but the program does not declare it: pulumi up would delete it",
+        f"{bucket}-v2: the program declares it but it is not in tenant stack lagos.acme after the move: "
+        "pulumi up would create it",
+        f"{bucket}: it is in tenant stack lagos.acme after the move but the program does not declare it: "
+        "pulumi up would delete it",
         f"{aws}: provider input region is 'af-south-1' in the region stack but 'eu-west-1' in the tenant program: "
         "pulumi up would update the provider",
     ]
@@ -180,3 +182,25 @@ def test_an_unknown_region_is_a_usage_error(monkeypatch):
     code, out, err = _run("stacks", "--migration-plan", "paris")
     assert (code, out) == (2, "")
     assert err == f"dbaas stacks: no stack 'paris' in {PROJECT_DIR} (no Pulumi.paris.yaml); stacks: frankfurt, lagos\n"
+
+
+def test_a_platform_resource_the_platform_program_no_longer_declares_refuses_the_runbook(monkeypatch):
+    """The region stack keeps every non-tenant resource: one the platform program dropped would be
+    deleted by the platform's up, so no runbook is printed."""
+    import dbaas.migration_plan as migration_module
+
+    dropped = "urn:pulumi:lagos::dbaas-platform::pulumi:providers:random::random-lagos"
+    real = migration_module.build_plan
+
+    def build(stack, project_dir, tenants_dir=None, **kwargs):
+        plan = real(stack, project_dir, tenants_dir, **kwargs)
+        return dataclasses.replace(plan, registrations=[r for r in plan.registrations if r.urn != dropped])
+
+    monkeypatch.setattr(migration_module, "build_plan", build)
+    monkeypatch.chdir(PROJECT_DIR)
+    code, out, err = _run("stacks", "--migration-plan", "lagos")
+    assert (code, out) == (1, "")
+    assert err == (f"migration-plan lagos: {dropped}: it is in stack lagos after the moves but the program does not "
+                   "declare it: pulumi up would delete it\n"
+                   "migration-plan lagos: 1 problem(s): the moves would not leave the stacks as their programs "
+                   "declare them; no runbook printed\n")
