@@ -30,7 +30,7 @@ from api.schemas import (
 from api.service import ProvisioningService
 from api.settings import ApiSettings
 from api.status_routes import add_status_routes
-from dbaas.tenant_model import ServiceName, Service, Tenant, TenantId
+from declarations.tenant_model import ServiceName, Service, Tenant, TenantId
 
 log = logging.getLogger("dbaas.api")
 

@@ -17,7 +17,7 @@ import jwt
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from api.settings import ApiSettings
-from dbaas.tenant_model import OrgName
+from declarations.tenant_model import OrgName
 
 GitIdentity = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>\x00-\x1f\x7f]+$")]
 """Claims that end up in a commit author line: no angle brackets or control characters."""

@@ -17,13 +17,13 @@ import psycopg
 from pydantic import SecretStr
 
 from api.errors import ControlPlaneUnavailable
-from controlplane import app_connection
-from controlplane.apply_records import (AuditEvent, StoredApply, TenantKeyConflict, append_audit_event, audit_trail,
+from tools.controlplane import app_connection
+from tools.controlplane.apply_records import (AuditEvent, StoredApply, TenantKeyConflict, append_audit_event, audit_trail,
                                         register_tenant, tenant_applies)
-from controlplane.cli import redact
-from controlplane.tenant_identity import tenant_key
-from controlplane.tenant_scope import tenant_transaction
-from dbaas.tenant_model import Tenant
+from tools.controlplane.cli import redact
+from tools.controlplane.tenant_identity import tenant_key
+from tools.controlplane.tenant_scope import tenant_transaction
+from declarations.tenant_model import Tenant
 
 log = logging.getLogger("dbaas.api")
 T = TypeVar("T")

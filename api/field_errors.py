@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from api.errors import FieldError
-from dbaas.safe_yaml import format_loc
-from dbaas.tenant_model import PlanLimitError, split_field_prefix
+from declarations.safe_yaml import format_loc
+from declarations.tenant_model import PlanLimitError, split_field_prefix
 
 Loc = tuple[str | int, ...]
 _LOCATION_PREFIXES = ("body", "header", "path", "query")

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.asgi_body import read_body, replay
 from api.errors import FieldError
-from dbaas.safe_yaml import MAX_DEPTH, format_loc
+from declarations.safe_yaml import MAX_DEPTH, format_loc
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPES = ("application/json",)

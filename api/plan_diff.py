@@ -2,8 +2,8 @@
 
 `change_report` is the single entry point the rest of the API uses. It builds the offline plan
 of the tenant's region before and after the change, compares them with the platform's own
-`dbaas diff` engine (`dbaas.offline.diff.diff_plans`) and runs the policy pack on the result
-(`dbaas.policy_runner.evaluate_plan`), so reviewers see in the API's answer what CI will show.
+`dbaas diff` engine (`tools.offline.diff.diff_plans`) and runs the policy pack on the result
+(`tools.policy_runner.evaluate_plan`), so reviewers see in the API's answer what CI will show.
 
 Pulumi's mock runtime is process-global and not thread-safe, so every plan is built on one
 dedicated worker thread (which also owns the event loop the runtime needs).
@@ -22,9 +22,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from api.git_store import GitRepository
-from dbaas.offline.diff import diff_plans
-from dbaas.offline.plan import OfflinePlan, build_plan
-from dbaas.policy_runner import PolicyReport, evaluate_plan
+from tools.offline.diff import diff_plans
+from tools.offline.plan import OfflinePlan, build_plan
+from tools.policy_runner import PolicyReport, evaluate_plan
 
 _PLAN_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbaas-plan",
                                   initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from api.errors import FieldError
 from api.plan_diff import PlanDiffSummary, PolicyResult
 from api.status import ServiceStatus
-from dbaas.tenant_model import LATEST_BACKUP, OperationId, ServiceName, Tenant
+from declarations.tenant_model import LATEST_BACKUP, OperationId, ServiceName, Tenant
 
 
 class Operation(str, Enum):

@@ -27,9 +27,9 @@ from api.schemas import BackupRequest, ChangeResult, Operation, RestoreRequest, 
 from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_store import TenantRecord, TenantStore
-from dbaas.lifecycle.review import transition_review
-from dbaas.decommission import removal_problems
-from dbaas.tenant_model import Service, Tenant
+from declarations.lifecycle.review import transition_review
+from declarations.decommission import removal_problems
+from declarations.tenant_model import Service, Tenant
 
 
 class ProvisioningService:
@@ -254,7 +254,7 @@ def data_decisions(old: Tenant, new: Tenant) -> list[Action]:
 
 def _refuse_protected_removal(old: Tenant, new: Tenant) -> None:
     """A protected service is decommissioned (final backup, then removal), never deleted by an edit;
-    the rule is the diff's (dbaas/decommission.py), with the API's way to request it."""
+    the rule is the diff's (declarations/decommission.py), with the API's way to request it."""
     problems = removal_problems([old], [new])
     if problems:
         how = (f"request it with DELETE /v1/tenants/{old.id}/services/<name> (or DELETE /v1/tenants/{old.id} for "

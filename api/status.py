@@ -1,7 +1,7 @@
 """Where each service of a tenant stands: pending, merged, applied, failed or decommissioned.
 
 The declaration comes from git, the outcome from the recorded applies of the tenant's stack
-`<region>.<tenant-id>` (controlplane/apply_records.py). An apply counts for the current
+`<region>.<tenant-id>` (tools/controlplane/apply_records.py). An apply counts for the current
 declaration when its commit contains the last base-branch commit that changed the tenant file,
 so a newer merge that is not applied yet reads `merged` again, with the connection of the last
 good apply kept:
@@ -27,9 +27,9 @@ from pydantic import BaseModel, Field, ValidationError
 from api.control_plane import ControlPlane
 from api.git_store import GitRepository
 from api.tenant_store import TenantRecord, TenantStore
-from controlplane.apply_records import ApplyResult, StackName, StoredApply
-from dbaas.outputs_contract import ServiceConnection, TenantOutputs, tenant_contract
-from dbaas.tenant_model import Tenant
+from tools.controlplane.apply_records import ApplyResult, StackName, StoredApply
+from declarations.outputs_contract import ServiceConnection, TenantOutputs, tenant_contract
+from declarations.tenant_model import Tenant
 
 
 class ServiceState(str, Enum):

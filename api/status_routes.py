@@ -10,7 +10,7 @@ from api.errors import NotFound
 from api.permissions import Action
 from api.service import ProvisioningService
 from api.status import ServiceStatus
-from dbaas.tenant_model import Service, ServiceName, TenantId
+from declarations.tenant_model import Service, ServiceName, TenantId
 
 
 TenantIdPath = Annotated[TenantId, Path(description="Tenant id (DNS-1123 label).")]

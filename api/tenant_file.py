@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from dbaas.safe_yaml import load_bytes
-from dbaas.tenant_loader import parse_tenant
-from dbaas.tenant_model import Service, Tenant
+from declarations.safe_yaml import load_bytes
+from declarations.tenant_loader import parse_tenant
+from declarations.tenant_model import Service, Tenant
 
 MODELINE = "# yaml-language-server: $schema=../schema.json"
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/@()+-]*$")

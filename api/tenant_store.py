@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from api.errors import Conflict, RepositoryUnavailable
 from api.git_store import ZERO_OID, Author, GitRepository, RefUpdate, TreeEntry, WrittenCommit
 from api.tenant_file import parse_tenant_bytes, render_tenant, tenant_path
-from dbaas.errors import InputError
-from dbaas.tenant_model import Tenant
+from declarations.errors import InputError
+from declarations.tenant_model import Tenant
 
 TRACKING_PREFIX = "refs/dbaas/tenants/"
 BRANCH_PREFIX = "provision/"

@@ -17,9 +17,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from dbaas.offline.diff_command import run_diff  # noqa: E402
-from dbaas.offline.plan import build_plan  # noqa: E402
-from dbaas.policy_runner import evaluate_plan  # noqa: E402
+from tools.offline.diff_command import run_diff  # noqa: E402
+from tools.offline.plan import build_plan  # noqa: E402
+from tools.policy_runner import evaluate_plan  # noqa: E402
 
 PARTS = ("api", "components", "controlplane", "dbaas", "policies", "stacks")
 FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")

@@ -22,10 +22,10 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from controlplane.migrate import migrate  # noqa: E402
-from controlplane.migration_files import load_migrations  # noqa: E402
-from controlplane.roles import APP, OWNER  # noqa: E402
-from controlplane.tenant_scope import tenant_transaction  # noqa: E402
+from tools.controlplane.migrate import migrate  # noqa: E402
+from declarations.controlplane_schema.migration_files import load_migrations  # noqa: E402
+from declarations.controlplane_schema.roles import APP, OWNER  # noqa: E402
+from tools.controlplane.tenant_scope import tenant_transaction  # noqa: E402
 from tests.controlplane.pg_server import start_server, stop_server  # noqa: E402
 
 TENANTS = 1_000

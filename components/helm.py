@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from dbaas.chart_pins import PinnedChart
+from declarations.chart_pins import PinnedChart
 
 __all__ = ["PinnedChart", "helm_release"]
 

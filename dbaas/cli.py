@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from dbaas.cli_io import Progress, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
-from dbaas.errors import InputError
-from dbaas.offline.engine_rules import EngineRefusal
+from tools.cli_io import Progress, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
+from declarations.errors import InputError
+from tools.offline.engine_rules import EngineRefusal
 from api.serve_command import register as register_serve
-from dbaas.offline.diff_command import register as register_diff
-from dbaas.policy_runner import register as register_policy
-from controlplane.cli import register as register_migrate
-from controlplane.record_apply_command import register as register_record_apply
-from dbaas.affected_stacks import register as register_stacks
-from dbaas.up_command import register as register_up
+from tools.offline.diff_command import register as register_diff
+from tools.policy_runner import register as register_policy
+from tools.controlplane.cli import register as register_migrate
+from tools.controlplane.record_apply_command import register as register_record_apply
+from tools.affected_stacks import register as register_stacks
+from tools.up_command import register as register_up
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -37,7 +37,7 @@ def _tenants_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from dbaas.tenant_loader import load_tenant_tree, validate_files
+    from declarations.tenant_loader import load_tenant_tree, validate_files
 
     tenants_dir = _tenants_dir(args)
     if args.files:
@@ -59,7 +59,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from dbaas.offline.plan import build_plan
+    from tools.offline.plan import build_plan
 
     project_dir = find_project_dir()
     check_stack(project_dir, args.stack)
@@ -85,7 +85,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from dbaas import tenant_schema
+    from declarations import tenant_schema
 
     target = args.output or str(find_project_dir() / "tenants" / "schema.json")
     write_output(target, tenant_schema.render(), "--output")

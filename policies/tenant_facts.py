@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from dbaas.tenant_loader import load_tenant_tree
-from dbaas.tenant_model import Tenant
+from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_model import Tenant
 from policies.rules.model import TenantFacts
 
 
@@ -28,5 +28,5 @@ def facts_of(tenants: Iterable[Tenant]) -> dict[str, TenantFacts]:
 
 
 def load_tenant_facts(tenants_dir: Path) -> dict[str, TenantFacts]:
-    """Raises dbaas.errors.InputError (located problems) when the tree is invalid."""
+    """Raises declarations.errors.InputError (located problems) when the tree is invalid."""
     return facts_of(load_tenant_tree(tenants_dir))

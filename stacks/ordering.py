@@ -6,7 +6,7 @@ CRD is not installed yet ("no matches for kind"); the Pulumi engine orders creat
 declared dependencies, so on a fresh cluster both fail the first `up`. Declaring these
 dependencies by hand in every component is how they were missed (18 tenant Kafka objects, 33
 namespaced objects in lagos). One stack transformation adds them for every resource instead;
-dbaas/offline/engine_rules.py checks the result on every offline plan.
+tools/offline/engine_rules.py checks the result on every offline plan.
 
 Namespaces given as outputs of the Namespace resource already depend on it through the property;
 plain-string namespaces are matched by name against the Namespaces the stack created earlier.
@@ -22,8 +22,8 @@ from typing import Any
 
 import pulumi
 
-from dbaas.chart_pins import HELM_RELEASE_TYPE, crd_groups_installed_by
-from dbaas.kubernetes_types import kubernetes_type
+from declarations.chart_pins import HELM_RELEASE_TYPE, crd_groups_installed_by
+from declarations.kubernetes_types import kubernetes_type
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 

@@ -1,6 +1,6 @@
 """The platform contract: what a region's platform stack exports and its tenant stacks read.
 
-A tenant stack (stacks/tenant_program.py) reads the region's platform stack only through a
+A tenant stack (stacks/tenant/program.py) reads the region's platform stack only through a
 `pulumi.StackReference`, so these outputs are the whole interface between the two: versioned
 (`CONTRACT_VERSION`), typed (the frozen pydantic model below), documented (README "Platform
 contract") and tested (tests/stacks). Outputs may be added without a version bump; renaming,

@@ -7,7 +7,7 @@ The platform knows no tenant: adding, changing or removing a tenant never change
 resource (each tenant stack adds its own telemetry pipelines to the region's collector,
 components/observability/collector_config.py). `build_region` composes both in one program: the
 offline region view; a real deployment runs the platform stack and one stack per tenant
-(stacks/platform_program.py, stacks/tenant_program.py).
+(stacks/platform/program.py, stacks/tenant/program.py).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from components.pop import PopCluster, pop_cluster_args
 from components.storage.platform import PlatformKey, PlatformKeyArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from components.tenant.network_policies import NetworkPeers
-from dbaas.stack_config import PROJECT, StackConfig
-from dbaas.tenant_model import Tenant
+from declarations.stack_config import PROJECT, StackConfig
+from declarations.tenant_model import Tenant
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TENANTS_DIR = PROJECT_ROOT / "tenants"

@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from dbaas.errors import InputError
-from dbaas.project_config import config_text, load_project_config
-from dbaas.regions import KNOWN_REGIONS
-from dbaas.safe_yaml import load_file
+from declarations.errors import InputError
+from declarations.project_config import config_text, load_project_config
+from declarations.regions import KNOWN_REGIONS
+from declarations.safe_yaml import load_file
 
 PLATFORM_PROJECT = "dbaas-platform"
 """The Pulumi project of the platform stacks (the root Pulumi.yaml)."""
@@ -42,7 +42,7 @@ def platform_stack_name(organization: str, region: str) -> str:
 def tenant_stack_config(project_dir: Path = TENANT_PROJECT_DIR) -> dict[str, str]:
     """The config every tenant stack runs with: tenant stacks have no stack file, so it is the
     tenant project's `Pulumi.yaml` values and defaults, merged as the CLI merges them
-    (dbaas/project_config.py). A key declared there without a default would be missing on every
+    (declarations/project_config.py). A key declared there without a default would be missing on every
     tenant stack, and the CLI would refuse them all: that is refused here, located in the file."""
     shown = "tenant_project/Pulumi.yaml"
     project = load_project_config(project_dir, shown)

@@ -6,6 +6,6 @@ from pathlib import Path
 # The CLI runs the program in this directory; the code lives in the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stacks import tenant_program  # noqa: E402
+from stacks.tenant import program as tenant_program  # noqa: E402
 
 tenant_program.run()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbaas.offline.plan import OfflinePlan, build_plan
+from tools.offline.plan import OfflinePlan, build_plan
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TENANTS_DIR = PROJECT_DIR / "tenants"

@@ -26,9 +26,9 @@ from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_netw
 from components.irsa import create_irsa_role, grant_bucket_access
 from components.protection import stateful
 from components.storage.platform import PlatformBucket, PlatformBucketArgs
-from controlplane.migration_files import load_migrations, migrations_digest
-from controlplane.roles import APP, MIGRATOR
-from dbaas.naming import dns_label
+from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
+from declarations.controlplane_schema.roles import APP, MIGRATOR
+from declarations.naming import dns_label
 
 TYPE = "dbaas:controlplane:ControlPlaneDatabase"
 StrInput = Union[str, pulumi.Output]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controlplane.roles import APP, MIGRATOR, OWNER
+from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
 
 DATABASE = "controlplane"
 POSTGRES_PORT = 5432

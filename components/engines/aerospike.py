@@ -17,8 +17,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS
 from components.engines.pod_security import restricted_container, restricted_pod
-from dbaas.engine_catalog import EngineName, backups_retained
-from dbaas.tenant_model import RestoreFrom
+from declarations.engine_catalog import EngineName, backups_retained
+from declarations.tenant_model import RestoreFrom
 
 API = "asdb.aerospike.com/v1"
 BACKUP_API = "asdb.aerospike.com/v1beta1"

@@ -40,9 +40,9 @@ from components.engines.tls import create_certificate
 from components.pop.node_classes import DATABASES, NodeClass
 from components.pop.priority_classes import DATABASE
 from components.protection import stateful
-from dbaas.engine_catalog import RESTORE_WAYS, EngineName
-from dbaas.naming import service_instance
-from dbaas.tenant_model import RestoreFrom
+from declarations.engine_catalog import RESTORE_WAYS, EngineName
+from declarations.naming import service_instance
+from declarations.tenant_model import RestoreFrom
 
 PASSWORD_LENGTH = 32
 ONE_SHOT_DEADLINE_SECONDS = 6 * 3600

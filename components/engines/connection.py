@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbaas.engine_catalog import EngineName, engine_spec
-from dbaas.naming import service_instance
-from dbaas.tenant_model import Service
+from declarations.engine_catalog import EngineName, engine_spec
+from declarations.naming import service_instance
+from declarations.tenant_model import Service
 
 CREDENTIALS_SUFFIX = "credentials"
 USERNAME_KEY = "username"

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pulumi
 
-from dbaas.engine_catalog import EngineSpec, engine_spec
-from dbaas.naming import service_instance
-from dbaas.plans import Plan
-from dbaas.tenant_model import Service
+from declarations.engine_catalog import EngineSpec, engine_spec
+from declarations.naming import service_instance
+from declarations.plans import Plan
+from declarations.tenant_model import Service
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class InstanceArgs:
 
     @property
     def logical_prefix(self) -> str:
-        """Pulumi logical names of this instance's resources: `<tenant>.<service>.<role>` (dbaas/naming.py)."""
+        """Pulumi logical names of this instance's resources: `<tenant>.<service>.<role>` (declarations/naming.py)."""
         return f"{self.tenant_id}.{self.service.name}"
 
     @property

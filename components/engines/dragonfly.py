@@ -12,8 +12,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import INSTANCE_LABEL, EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
-from dbaas.engine_catalog import EngineName
-from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
+from declarations.engine_catalog import EngineName
+from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "dragonflydb.io/v1alpha1"
 DRAGONFLY_UID = 999

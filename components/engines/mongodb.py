@@ -19,8 +19,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, MONGODB_REPLICA_SET
 from components.engines.pod_security import restricted_container, restricted_pod
-from dbaas.engine_catalog import EngineName, backups_retained
-from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
+from declarations.engine_catalog import EngineName, backups_retained
+from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "psmdb.percona.com/v1"
 CR_VERSION = "1.19.1"

@@ -15,11 +15,11 @@ import pulumi_kubernetes as k8s
 
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
-from dbaas.chart_pins import PinnedKustomization
+from declarations.chart_pins import PinnedKustomization
 from components.namespace_baseline import (
     PLATFORM_NAMESPACE_LABELS, create_network_policies, platform_namespace_policies, to_tenants,
 )
-from dbaas.engine_catalog import ENGINE_SPECS, EngineName, OperatorRelease
+from declarations.engine_catalog import ENGINE_SPECS, EngineName, OperatorRelease
 
 TYPE = "dbaas:engines:EngineOperators"
 OPERATOR_LABELS = {"app.kubernetes.io/part-of": "dbaas", "app.kubernetes.io/managed-by": "pulumi",
@@ -30,7 +30,7 @@ TO_INSTANCES = "allow-instances-egress"
 @dataclass(frozen=True)
 class OperatorTraffic:
     """What an engine's operator namespace must let through besides the shared platform set (DNS,
-    same namespace, API server). Ports are those of the pinned charts' defaults (dbaas/engine_catalog.py);
+    same namespace, API server). Ports are those of the pinned charts' defaults (declarations/engine_catalog.py);
     tenant namespaces admit the operator namespace on any port (engines/network.py), so these egress
     ports are the whole fence. Re-check them with every chart bump."""
 

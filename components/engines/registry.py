@@ -16,9 +16,9 @@ from components.engines.vitess import VitessInstance
 from components.engines.yugabyte import YugabyteInstance
 from components.tenant import TenantEnvironment
 from components.tenant.namespace import tenant_labels
-from dbaas.engine_catalog import EngineName
-from dbaas.plans import plan_for
-from dbaas.tenant_model import Decommission, Service, Tenant
+from declarations.engine_catalog import EngineName
+from declarations.plans import plan_for
+from declarations.tenant_model import Decommission, Service, Tenant
 
 INSTANCE_CLASSES: dict[EngineName, type[EngineInstance]] = {
     cls.ENGINE: cls

@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
-from dbaas.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
+from declarations.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
 
 API = "scylla.scylladb.com/v1"
 RACKS = ("a", "b", "c")

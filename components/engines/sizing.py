@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbaas.plans import Plan
-from dbaas.tenant_model import Service
+from declarations.plans import Plan
+from declarations.tenant_model import Service
 
 
 @dataclass(frozen=True)

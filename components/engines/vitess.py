@@ -16,7 +16,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
-from dbaas.engine_catalog import EngineName
+from declarations.engine_catalog import EngineName
 
 API = "planetscale.com/v2"
 CELL = "zone1"

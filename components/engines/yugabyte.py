@@ -13,8 +13,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
-from dbaas.engine_catalog import EngineName, shortest_interval
-from dbaas.tenant_model import LATEST_BACKUP, RestoreFrom
+from declarations.engine_catalog import EngineName, shortest_interval
+from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "operator.yugabyte.io/v1alpha1"
 YB_UID = 10001

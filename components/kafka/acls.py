@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dbaas.naming import kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
-from dbaas.tenant_model import Tenant
+from declarations.naming import kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
+from declarations.tenant_model import Tenant
 
 ResourceType = Literal["topic", "group", "cluster", "transactionalId"]
 PatternType = Literal["literal", "prefix"]

@@ -18,9 +18,9 @@ from components.kafka import plugins
 from components.kafka.instances import (
     VITESS_VTGATE_GRPC_PORT, YUGABYTE_MASTER_RPC_PORT, InstanceEndpoint, extra_cdc_ports, instance_endpoint,
 )
-from dbaas.engine_catalog import EngineName
-from dbaas.naming import kafka_cdc_topic
-from dbaas.tenant_model import Service
+from declarations.engine_catalog import EngineName
+from declarations.naming import kafka_cdc_topic
+from declarations.tenant_model import Service
 
 CDC_TABLES_CONFIGMAP = "dbaas-cdc-tables"
 """Tenant-owned ConfigMap (tenant namespace): key `<service>` lists `keyspace.table` names whose

@@ -23,7 +23,7 @@ from components.kafka.topics import compacted_topic_spec
 from components.kafka.users import create_user, user_spec
 from components.kafka.versions import KAFKA_VERSION
 from components.pop.node_classes import SYSTEM
-from dbaas.naming import tenant_role
+from declarations.naming import tenant_role
 
 NAME = "dbaas-connect"
 SERVICE_ACCOUNT = f"{NAME}-connect"

@@ -7,9 +7,9 @@ The only place the Kafka backbone learns about engine instances: it asks compone
 from __future__ import annotations
 
 from components.engines.connection import ConnectionInfo, connection_info
-from dbaas.engine_catalog import EngineName
-from dbaas.naming import tenant_namespace
-from dbaas.tenant_model import Service
+from declarations.engine_catalog import EngineName
+from declarations.naming import tenant_namespace
+from declarations.tenant_model import Service
 
 InstanceEndpoint = ConnectionInfo
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from components.kafka.instances import VITESS_VTGATE_GRPC_PORT, YUGABYTE_MASTER_RPC_PORT
 from components.kafka.outbound import OUTBOUND_POD_LABELS, XDR_PORT
 from components.namespace_baseline import from_tenants, platform_namespace_policies, to_tenants
-from dbaas.engine_catalog import ENGINE_SPECS
+from declarations.engine_catalog import ENGINE_SPECS
 
 STRIMZI_METRICS_PORT = 9404
 """Strimzi exposes `metricsConfig` (JMX Prometheus exporter) and Kafka Exporter on `tcp-prometheus` 9404."""

@@ -20,7 +20,7 @@ from components.kafka.custom_resources import PART_OF
 from components.kafka.schema_registry import RESTRICTED_CONTAINER
 from components.kafka.users import create_user, user_spec
 from components.kafka.versions import AEROSPIKE_KAFKA_OUTBOUND_IMAGE
-from dbaas.naming import dns_label
+from declarations.naming import dns_label
 
 XDR_PORT = 8080
 CONFIG_DIR = "/etc/aerospike-kafka-outbound"

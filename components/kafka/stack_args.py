@@ -9,8 +9,8 @@ import pulumi
 from components.kafka.settings import CONTROLLER_REPLICAS, KafkaBackboneArgs, NodePoolSizing
 from components.kafka.tenant_streams import TenantStreamsArgs
 from components.tenant import TenantEnvironment
-from dbaas.stack_config import StackConfig
-from dbaas.tenant_model import Tenant
+from declarations.stack_config import StackConfig
+from declarations.tenant_model import Tenant
 
 CONTROLLER_MEMORY_FACTOR = 2
 """Controllers hold only metadata: container memory is twice their heap."""

@@ -24,9 +24,9 @@ from components.kafka.outbound import XDR_PORT, create_outbound, outbound_name
 from components.kafka.topics import RetentionClass, retained_topic_spec
 from components.kafka.users import create_user, user_spec
 from components.protection import retained_after_decommission, stateful
-from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_tenant_topic, kafka_tenant_user, tenant_namespace
-from dbaas.plans import plan_for
-from dbaas.tenant_model import Tenant
+from declarations.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_tenant_topic, kafka_tenant_user, tenant_namespace
+from declarations.plans import plan_for
+from declarations.tenant_model import Tenant
 
 TYPE = "dbaas:kafka:TenantStreams"
 CONNECT_SECRETS_ROLE = "kafka-connect-cdc-reader"

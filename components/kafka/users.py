@@ -7,7 +7,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.kafka.acls import AclRule
 from components.kafka.custom_resources import strimzi_resource
-from dbaas.plans import KafkaQuota
+from declarations.plans import KafkaQuota
 
 
 def quota_spec(quota: KafkaQuota) -> dict[str, int]:

@@ -6,7 +6,7 @@ One place, so an upgrade is one reviewed diff. Plugin artifacts are fetched by S
 
 from __future__ import annotations
 
-from dbaas.chart_pins import PinnedChart
+from declarations.chart_pins import PinnedChart
 
 STRIMZI_CHART = PinnedChart("strimzi-kafka-operator", "0.47.0", "https://strimzi.io/charts/", crd_groups=("kafka.strimzi.io", "core.strimzi.io"))
 

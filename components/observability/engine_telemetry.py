@@ -18,8 +18,8 @@ from typing import Callable, Literal
 
 from components.engines import aerospike, dragonfly, mongodb, scylla, vitess, yugabyte
 from components.engines.base import INSTANCE_LABEL
-from dbaas.engine_catalog import EngineName
-from dbaas.naming import service_instance
+from declarations.engine_catalog import EngineName
+from declarations.naming import service_instance
 
 INSTANCE_POD_LABEL = INSTANCE_LABEL
 """The label the engine components put on the pods of an instance (value: the instance name), where the operator lets them."""

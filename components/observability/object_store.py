@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from components.observability.settings import StrInput
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
 from components.storage.platform import PlatformBucket, PlatformBucketArgs
-from dbaas.naming import platform_role
+from declarations.naming import platform_role
 
 TYPE = "dbaas:observability:SignalStore"
 LABELS = {"app.kubernetes.io/part-of": "dbaas-observability", "app.kubernetes.io/managed-by": "pulumi"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbaas.naming import tenant_namespace
+from declarations.naming import tenant_namespace
 
 PLATFORM_ORG_ID = "_platform"
 """Org of platform components' own logs and traces. Not a DNS label, so no tenant id can equal it."""

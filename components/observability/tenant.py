@@ -24,9 +24,9 @@ from components.observability.platform_alerts import (
 )
 from components.observability.slo import SloTarget, slo_rule_group
 from components.observability.tenancy import TenantRoute
-from dbaas.engine_catalog import engine_spec
-from dbaas.plans import plan_for
-from dbaas.tenant_model import Service, Tenant
+from declarations.engine_catalog import engine_spec
+from declarations.plans import plan_for
+from declarations.tenant_model import Service, Tenant
 
 TYPE = "dbaas:observability:TenantObservability"
 MONITORING_API = "monitoring.coreos.com/v1"

@@ -15,7 +15,7 @@ from components.pop.args import CreateCluster, PopClusterArgs
 from components.pop.baseline import PlatformBaseline, PlatformBaselineArgs
 from components.pop.eks import EksFacts, create_eks, issuer_from_provider
 from components.pop.network import PopNetwork, create_network
-from dbaas.naming import dns_label
+from declarations.naming import dns_label
 
 TYPE = "dbaas:pop:PopCluster"
 STS_AUDIENCE = "sts.amazonaws.com"

@@ -14,7 +14,7 @@ from components.pop.args import (
     PopClusterArgs,
     VaultStore,
 )
-from dbaas.stack_config import StackConfig
+from declarations.stack_config import StackConfig
 
 
 def pop_cluster_args(

@@ -16,7 +16,7 @@ from components.aws_policies import dumps, platform_key_policy
 from components.protection import stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.storage.kms_key import create_kms_key
-from dbaas.naming import platform_bucket, platform_key_alias
+from declarations.naming import platform_bucket, platform_key_alias
 
 
 class PlatformKeyArgs(BaseModel):

@@ -20,9 +20,9 @@ from components.tenant.namespace import create_namespace, create_quota_and_limit
 from components.tenant.network_policies import NetworkPeers, create_network_policies
 from components.tenant.rbac import create_owner_access
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
-from dbaas.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
-from dbaas.plans import plan_for
-from dbaas.tenant_model import Tenant
+from declarations.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
+from declarations.plans import plan_for
+from declarations.tenant_model import Tenant
 
 TYPE = "dbaas:tenant:TenantEnvironment"
 

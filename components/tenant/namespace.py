@@ -6,8 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.namespace_baseline import pod_security_labels
-from dbaas.plans import Plan
-from dbaas.tenant_model import Tenant
+from declarations.plans import Plan
+from declarations.tenant_model import Tenant
 
 LABEL_TENANT = "dbaas.io/tenant"
 LABEL_PLAN = "dbaas.io/plan"

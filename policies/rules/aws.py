@@ -208,7 +208,7 @@ def check_no_wildcard_principal(resource: Resource, ctx: RuleContext) -> Iterabl
 
 
 def own_bucket_arn(tenant: str) -> re.Pattern[str]:
-    """`dbaas.naming.backup_bucket`: `dbaas-<id>-<hash8>`; the fixed-length hash makes the id exact."""
+    """`declarations.naming.backup_bucket`: `dbaas-<id>-<hash8>`; the fixed-length hash makes the id exact."""
     return re.compile(rf"^arn:aws:s3:::dbaas-{re.escape(tenant)}-[0-9a-f]{{8}}(/.*)?$")
 
 

@@ -10,7 +10,7 @@ Two options guard them, and they are checked in two places:
   therefore an offline-only check: `dbaas policy` runs it on the plan, which records the option,
   and CI's policy job is what guards it.
 
-Both honour the decommission markers (dbaas/decommission.py): a deployed tenant-level marker lifts
+Both honour the decommission markers (declarations/decommission.py): a deployed tenant-level marker lifts
 protection from everything the tenant holds but keeps its bucket, key and Kafka topics retained (the
 backups must outlive the tenant); a service-level marker lifts both from that service's engine
 instance, and protect (not retainOnDelete) from its CDC topic.

@@ -1,6 +1,6 @@
 """Kafka rules: topic durability, and tenant KafkaUsers confined to the tenant's own names.
 
-Names come from `dbaas.naming`'s Kafka helpers. Tenant ids and service names are DNS labels, so
+Names come from `declarations.naming`'s Kafka helpers. Tenant ids and service names are DNS labels, so
 they never contain a dot: a name's dot-separated segments identify its tenant exactly, and a prefix
 that ends in the separator (`dbaas.tenant.acme.`) can never cover another tenant (`acme2`).
 """
@@ -12,9 +12,9 @@ from typing import Any, Iterable, Mapping
 
 from pulumi_policy import Severity
 
-from dbaas.engine_catalog import EngineName
-from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
-from dbaas.tenant_model import DNS_LABEL
+from declarations.engine_catalog import EngineName
+from declarations.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
+from declarations.tenant_model import DNS_LABEL
 from policies.rules.model import Resource, Rule, RuleContext, at_least
 
 KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic"
@@ -124,7 +124,7 @@ RULES = [
         description="A tenant's KafkaUsers only reach that tenant's own topics, groups and transactional ids "
                     "(literal names, or prefixes ending in the separator) and have no cluster-level rights.",
         severity=Severity.CRITICAL,
-        fix_hint="Derive ACLs with components.kafka.acls.tenant_acl_rules, whose names come from dbaas.naming "
+        fix_hint="Derive ACLs with components.kafka.acls.tenant_acl_rules, whose names come from declarations.naming "
                  "(kafka_tenant_topic, kafka_cdc_topic, kafka_group_prefix).",
         check_resource=check_tenant_acl_scope,
     ),

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from dbaas.naming import tenant_namespace
+from declarations.naming import tenant_namespace
 
 TENANT_ENVIRONMENT_TYPE = "dbaas:tenant:TenantEnvironment"
 TENANT_LABEL = "dbaas.io/tenant"
@@ -125,7 +125,7 @@ class Resource:
 
 
 def tenant_from_namespace(namespace: str | None) -> str | None:
-    """Invert `dbaas.naming.tenant_namespace`: `t-acme` -> `acme`."""
+    """Invert `declarations.naming.tenant_namespace`: `t-acme` -> `acme`."""
     if namespace and namespace.startswith("t-") and tenant_namespace(namespace[2:]) == namespace:
         return namespace[2:]
     return None

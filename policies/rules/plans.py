@@ -2,7 +2,7 @@
 
 The tenant model bounds what a tenant may *ask for*; these rules check what the stack actually
 *builds* for it: enough replicas, a backup schedule, and point-in-time recovery wherever the engine
-catalog says the platform wires it (`dbaas.engine_catalog.EngineSpec.pitr`). Each engine keeps
+catalog says the platform wires it (`declarations.engine_catalog.EngineSpec.pitr`). Each engine keeps
 these facts in its own operator's fields, so one reader per engine says where to look.
 
 A service is the set of a tenant's resources labelled `dbaas.io/service` + `dbaas.io/engine`; its
@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from pulumi_policy import Severity
 
-from dbaas.engine_catalog import ENGINE_SPECS, EngineName
-from dbaas.plans import PlanName
+from declarations.engine_catalog import ENGINE_SPECS, EngineName
+from declarations.plans import PlanName
 from policies.rules.model import SERVICE_LABEL, Finding, Resource, Rule, RuleContext, StackView, shown, whole_number
 from policies.rules.stateful import stateful_label
 
@@ -245,7 +245,7 @@ RULES = [
     Rule(
         name="plan-enterprise-pitr",
         description="Enterprise services have point-in-time recovery on wherever the engine catalog says the "
-                    "platform supports it (dbaas.engine_catalog EngineSpec.pitr).",
+                    "platform supports it (declarations.engine_catalog EngineSpec.pitr).",
         severity=Severity.HIGH,
         fix_hint="Give the service a backups: block; the engine component then turns on the engine's PITR "
                  "(PSMDB spec.backup.pitr.enabled, YugabyteDB BackupSchedule enablePointInTimeRestore).",

@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 
 from api.tenant_file import render_tenant
-from dbaas.tenant_loader import load_tenant_tree, validate_files
-from dbaas.tenant_model import Tenant
+from declarations.tenant_loader import load_tenant_tree, validate_files
+from declarations.tenant_model import Tenant
 from tests.api.conftest import NEW_TENANT, auth, git
 
 ADMIN = {"sub": "pat", "org": "platform", "roles": ("platform-admin",), "email": "pat@platform.example"}

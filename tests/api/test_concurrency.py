@@ -9,7 +9,7 @@ from pathlib import Path
 
 from api.git_store import Author
 from api.settings import ApiSettings
-from dbaas.tenant_model import Tenant
+from declarations.tenant_model import Tenant
 from tests.api.conftest import JWT_SECRET, NEW_TENANT, auth, git, start_server
 
 ADMIN = auth(sub="pat", org="platform", roles=("platform-admin",))

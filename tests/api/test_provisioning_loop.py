@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from api.settings import ApiSettings
-from controlplane.roles import APP
-from controlplane.tenant_identity import tenant_key
-from controlplane.tenant_scope import tenant_transaction
+from declarations.controlplane_schema.roles import APP
+from tools.controlplane.tenant_identity import tenant_key
+from tools.controlplane.tenant_scope import tenant_transaction
 from dbaas.cli import main
 from tests.api.conftest import JWT_SECRET, NEW_TENANT, RunningServer, auth, git, start_server
 from tests.controlplane.conftest import db, pg_server, template_db  # noqa: F401 (fixtures)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.tenant_file import parse_tenant_bytes, render_tenant
-from dbaas.tenant_loader import load_tenant_tree
-from dbaas.tenant_model import Decommission, Tenant
+from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_model import Decommission, Tenant
 from tests.api.conftest import PROJECT_DIR
 
 SHIPPED = PROJECT_DIR / "tenants"
@@ -47,7 +47,7 @@ def test_any_valid_name_and_owner_round_trips(name, owner):
 
 
 def test_unknown_path_is_reported_as_a_located_problem(tmp_path: Path):
-    from dbaas.errors import InputError
+    from declarations.errors import InputError
     import pytest
 
     with pytest.raises(InputError) as exc:

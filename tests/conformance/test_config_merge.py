@@ -1,4 +1,4 @@
-"""The CLI's config merge, applied offline (dbaas/project_config.py): what `pulumi preview` refuses
+"""The CLI's config merge, applied offline (declarations/project_config.py): what `pulumi preview` refuses
 before the program runs, `dbaas validate` and `dbaas plan` refuse too, located in the stack file."""
 
 import shutil
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dbaas.errors import InputError
-from dbaas.project_config import is_ciphertext, load_project_config
-from dbaas.stack_config import MODE_SECRET_KEYS, PROJECT, StackConfig, load_stack_file
+from declarations.errors import InputError
+from declarations.project_config import is_ciphertext, load_project_config
+from declarations.stack_config import MODE_SECRET_KEYS, PROJECT, StackConfig, load_stack_file
 from tests.conftest import PROJECT_DIR
 
 # A real ciphertext shape (v1:<12-byte nonce>:<ciphertext>, base64), as `pulumi config set --secret` writes it.

@@ -1,14 +1,14 @@
 """The engine's own refusals and the cluster's ordering, applied to every offline plan
-(dbaas/offline/engine_rules.py): duplicate URNs, unresolved parents, providers and
+(tools/offline/engine_rules.py): duplicate URNs, unresolved parents, providers and
 dependencies, custom resources before their CRDs, objects before their Namespace, and two
 resources claiming one physical name."""
 
 from dataclasses import replace
 
 
-from dbaas.offline.engine_rules import engine_problems, ordering_problems, physical_name_problems
-from dbaas.chart_pins import crd_groups_installed_by
-from dbaas.offline.plan import build_plan, plan_engine_problems, registrations_by_stack
+from tools.offline.engine_rules import engine_problems, ordering_problems, physical_name_problems
+from declarations.chart_pins import crd_groups_installed_by
+from tools.offline.plan import build_plan, plan_engine_problems, registrations_by_stack
 from tests.conftest import PROJECT_DIR
 
 KUDI = """\
@@ -144,7 +144,7 @@ def test_two_resources_claiming_one_bucket_or_object(lagos_plan):
 
 def test_plan_refuses_and_the_cli_says_why(tmp_path, monkeypatch, capsys):
     """An engine refusal from the program is exit 1 with the engine's words, never a traceback."""
-    import dbaas.offline.plan as plan_module
+    import tools.offline.plan as plan_module
     from dbaas.cli import main
 
     real = plan_module.engine_problems

@@ -15,9 +15,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from controlplane.migrate import migrate
-from controlplane.migration_files import load_migrations
-from controlplane.roles import APP
+from tools.controlplane.migrate import migrate
+from declarations.controlplane_schema.migration_files import load_migrations
+from declarations.controlplane_schema.roles import APP
 from tests.controlplane.pg_server import PgServer, start_server, stop_server
 from tests.controlplane.seed import seed
 

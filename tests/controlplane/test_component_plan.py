@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from controlplane.migration_files import load_migrations, migrations_digest
-from controlplane.roles import APP, MIGRATOR, OWNER
-from dbaas.k8s_validation import kubernetes_objects, validate_object
-from dbaas.offline.mocks import stable_id
+from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
+from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
+from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.offline.mocks import stable_id
 from tests.conftest import shipped_plan
 
 COMPONENT = "dbaas:controlplane:ControlPlaneDatabase"

@@ -9,10 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from controlplane.migrate import LOCK_KEY, MigrationError, migrate
-from controlplane.migration_files import (MIGRATIONS_DIR, MigrationFileError, load_migrations,
+from tools.controlplane.migrate import LOCK_KEY, MigrationError, migrate
+from declarations.controlplane_schema.migration_files import (MIGRATIONS_DIR, MigrationFileError, load_migrations,
                                           migrations_digest)
-from controlplane.roles import MIGRATOR, OWNER
+from declarations.controlplane_schema.roles import MIGRATOR, OWNER
 
 LATEST = 4
 

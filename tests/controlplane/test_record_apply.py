@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from controlplane.roles import APP
-from controlplane.tenant_identity import tenant_key
-from controlplane.tenant_scope import platform_transaction, tenant_transaction
+from declarations.controlplane_schema.roles import APP
+from tools.controlplane.tenant_identity import tenant_key
+from tools.controlplane.tenant_scope import platform_transaction, tenant_transaction
 from dbaas.cli import main
 from tests.conftest import TENANTS_DIR
 from tests.controlplane.seed import TENANT_A, TENANT_B

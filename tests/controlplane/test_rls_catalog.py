@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from controlplane.roles import APP, OWNER
-from controlplane.tenant_scope import tenant_transaction
+from declarations.controlplane_schema.roles import APP, OWNER
+from tools.controlplane.tenant_scope import tenant_transaction
 from tests.controlplane.seed import TENANT_A
 
 GUARD = "NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid"

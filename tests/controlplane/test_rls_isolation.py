@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from controlplane.roles import MIGRATOR
-from controlplane.tenant_scope import tenant_transaction
+from declarations.controlplane_schema.roles import MIGRATOR
+from tools.controlplane.tenant_scope import tenant_transaction
 from tests.controlplane.seed import ROWS_PER_TENANT, TENANT_A, TENANT_B
 
 READABLE = (*ROWS_PER_TENANT, "plans")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controlplane.tenant_scope import TenantScopeError, tenant_transaction
+from tools.controlplane.tenant_scope import TenantScopeError, tenant_transaction
 from tests.controlplane.seed import TENANT_A
 
 

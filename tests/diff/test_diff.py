@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from dbaas.cli import main
-from dbaas.errors import InputError
-from dbaas.offline.diff import PlanSnapshot, ResourceState, diff_plans
-from dbaas.offline.diff_command import run_diff
-from dbaas.offline.diff_render import render_markdown, to_json
+from declarations.errors import InputError
+from tools.offline.diff import PlanSnapshot, ResourceState, diff_plans
+from tools.offline.diff_command import run_diff
+from tools.offline.diff_render import render_markdown, to_json
 from tests.conftest import PROJECT_DIR
 
 PROJECT_PARTS = ("api", "components", "dbaas", "policies", "stacks", "tenant_project", "tenants")

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from dbaas.cli import main
-from dbaas.offline import diff_command
-from dbaas.offline.diff import PlanSnapshot, ResourceState, diff_plans
-from dbaas.offline.diff_render import DiffReport, render_text
-from dbaas.policy_runner import PolicyReport, Violation
+from tools.offline import diff_command
+from tools.offline.diff import PlanSnapshot, ResourceState, diff_plans
+from tools.offline.diff_render import DiffReport, render_text
+from tools.policy_runner import PolicyReport, Violation
 from tests.diff.test_diff import _edit, repo  # noqa: F401 - the repository fixture
 
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -116,7 +116,7 @@ def test_mandatory_violations_fail_the_diff(monkeypatch, capsys):
 
 
 def test_long_creates_are_cut_in_text_but_complete_in_json():
-    from dbaas.offline.diff_render import to_json
+    from tools.offline.diff_render import to_json
 
     many = PlanSnapshot("lagos", (_state("urn:c", "kubernetes:core/v1:ConfigMap", {"data": {f"k{i:02}": "v" for i in range(50)}}),))
     few = PlanSnapshot("lagos", (_state("urn:c", "kubernetes:core/v1:ConfigMap", {"data": {f"k{i:02}": "v" for i in range(44)}}),))

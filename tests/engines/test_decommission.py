@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from dbaas.decommission import removal_problems
-from dbaas.tenant_loader import load_tenant_tree
-from dbaas.tenant_model import Decommission, Service
+from declarations.decommission import removal_problems
+from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_model import Decommission, Service
 
 TENANTS = load_tenant_tree(Path(__file__).resolve().parents[2] / "tenants")
 BY_ID = {t.id: t for t in TENANTS}

@@ -31,7 +31,7 @@ import json
 
 import pytest
 
-from dbaas.k8s_validation import crd_schema_dir, validate_object
+from tools.k8s_validation import crd_schema_dir, validate_object
 from tests.conftest import resources
 
 K = "kubernetes:"

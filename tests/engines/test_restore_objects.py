@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from components.engines.dragonfly import restore_copy_script
-from dbaas.k8s_validation import kubernetes_objects, validate_object
+from tools.k8s_validation import kubernetes_objects, validate_object
 from tests.conftest import one, plan_with_tenants, resources
 
 SHOP = """\

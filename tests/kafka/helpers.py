@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dbaas.offline.plan import OfflinePlan
-from dbaas.offline.runtime import Registration
+from tools.offline.plan import OfflinePlan
+from tools.offline.runtime import Registration
 
 KAFKA_COMPONENTS = {"dbaas:kafka:EventBackbone", "dbaas:kafka:TenantStreams"}
 STRIMZI = "kubernetes:kafka.strimzi.io/v1beta2:"

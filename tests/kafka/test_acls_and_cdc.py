@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from components.kafka.acls import tenant_acl_rules
 from components.kafka.cdc_sources import ConnectorCapture, Mechanism, OutboundCapture, cdc_capture
-from dbaas.engine_catalog import SUPPORTED_VERSIONS, EngineName
-from dbaas.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
-from dbaas.tenant_model import Service, Tenant
+from declarations.engine_catalog import SUPPORTED_VERSIONS, EngineName
+from declarations.naming import KAFKA_TENANT_TOPIC_KINDS, kafka_cdc_topic, kafka_group_prefix, kafka_tenant_topic
+from declarations.tenant_model import Service, Tenant
 from tests.kafka.helpers import kafka_registrations
 
 tenant_ids = st.from_regex(r"[a-z0-9][-a-z0-9]{1,38}[a-z0-9]", fullmatch=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.kafka.topics import DAY_MS
-from dbaas.plans import PLANS, PlanName
+from declarations.plans import PLANS, PlanName
 from tests.conftest import resources
 from tests.kafka.helpers import named
 

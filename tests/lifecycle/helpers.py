@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from dbaas.lifecycle.review import TransitionReview, transition_review
-from dbaas.tenant_loader import load_tenant_file
+from declarations.lifecycle.review import TransitionReview, transition_review
+from declarations.tenant_loader import load_tenant_file
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
 VERSIONS = {"yugabyte": ("2.20", "2024.1"), "vitess": ("20.0", "21.0"), "scylla": ("6.1", "6.2"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbaas.errors import InputError
+from declarations.errors import InputError
 from tests.lifecycle.helpers import ENGINES, VERSIONS, lines, review, service_text, tenant_text
 
 PATH = "tenants/lagos/shop.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import promql_parser
 
-from dbaas.offline.plan import OfflinePlan
+from tools.offline.plan import OfflinePlan
 
 OBSERVABILITY = "dbaas:observability:"
 

@@ -9,8 +9,8 @@ import pytest
 
 from components.observability.alerting import alertmanager_config
 from components.observability.settings import AlertRouting
-from dbaas.errors import InputError
-from dbaas.stack_config import load_stack_file
+from declarations.errors import InputError
+from declarations.stack_config import load_stack_file
 from tests.conftest import PROJECT_DIR, resources
 from tests.observability.helpers import release
 
@@ -49,8 +49,8 @@ def test_burn_rate_thresholds_follow_the_plan(stack, tenant, service, request):
 
 
 def _sel(tenant: str, service: str, stack: str) -> str:
-    from dbaas.naming import service_instance
-    from dbaas.tenant_loader import load_tenant_tree
+    from declarations.naming import service_instance
+    from declarations.tenant_loader import load_tenant_tree
     from tests.conftest import TENANTS_DIR
     (svc,) = [s for t in load_tenant_tree(TENANTS_DIR, region=stack) if t.id == tenant for s in t.services if s.name == service]
     return f'namespace="t-{tenant}",dbaas_instance="{service_instance(service, svc.engine.value)}"'

@@ -98,7 +98,7 @@ def test_a_tenant_patch_cannot_take_over_another_tenants_or_the_platforms_keys()
 
 
 def test_platform_org_can_never_be_a_tenant_id():
-    from dbaas.tenant_model import DNS_LABEL
+    from declarations.tenant_model import DNS_LABEL
     import re
     assert re.match(DNS_LABEL, PLATFORM_ORG_ID) is None
 
@@ -188,6 +188,6 @@ def test_monitors_scrape_only_their_instance_in_their_namespace(stack, request):
 
 
 def _stack_tenants(stack: str):
-    from dbaas.tenant_loader import load_tenant_tree
+    from declarations.tenant_loader import load_tenant_tree
     from tests.conftest import TENANTS_DIR
     return load_tenant_tree(TENANTS_DIR, region=stack)

@@ -12,8 +12,8 @@ from components.namespace_baseline import APISERVER_HTTPS_EGRESS, platform_names
 from components.observability.network_policies import policy_specs as monitoring_specs
 from components.observability.settings import AlertRouting
 from components.pop.namespaces import cert_manager_namespace, policy_specs as pop_specs
-from dbaas.engine_catalog import ENGINE_SPECS, EngineName
-from dbaas.k8s_validation import validate_object
+from declarations.engine_catalog import ENGINE_SPECS, EngineName
+from tools.k8s_validation import validate_object
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

@@ -1,4 +1,4 @@
-"""Invariants across all stacks of all regions (dbaas/cross_stack_policy.py), run by `dbaas policy`
+"""Invariants across all stacks of all regions (tools/cross_stack_policy.py), run by `dbaas policy`
 without a stack: mutated plans of both regions, exact messages; the shipped repository passes."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from dbaas.cli import main
-from dbaas.offline.plan import build_plan
-from dbaas.offline.runtime import Registration
-from dbaas.policy_runner import evaluate_across_stacks
+from tools.offline.plan import build_plan
+from tools.offline.runtime import Registration
+from tools.policy_runner import evaluate_across_stacks
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ACME = "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment"
@@ -139,7 +139,7 @@ def test_dbaas_policy_without_a_stack_runs_every_region_and_the_cross_stack_chec
 
 def test_dbaas_policy_all_exits_1_and_prints_a_cross_stack_violation(monkeypatch):
     """The plans come from build_plan; here one region's plan carries a bucket of the other's."""
-    import dbaas.offline.plan as plan_module
+    import tools.offline.plan as plan_module
 
     acme_bucket = next(r for r in all_registrations() if r.urn == ACME_BUCKET).inputs["bucket"]
     real = plan_module.build_plan
@@ -158,7 +158,7 @@ def test_dbaas_policy_all_exits_1_and_prints_a_cross_stack_violation(monkeypatch
     assert code == 1
     assert ("[mandatory/critical] cross-stack-physical-name-unique (across stacks: no one stack's engine or policy "
             f"pack sees it)\n  {BERGBAHN_BUCKET}\n  s3/bucket dbaas-acme-0d37ebf7 is claimed by stack "
-            f"frankfurt.bergbahn and by stack lagos.acme ({ACME_BUCKET})\n  fix: Derive names with dbaas.naming from "
+            f"frankfurt.bergbahn and by stack lagos.acme ({ACME_BUCKET})\n  fix: Derive names with declarations.naming from "
             "the tenant id (unique across regions) and the region.\n") in out
     assert out.endswith("lagos.naija-stream: 4 policies, 1 mandatory and 0 advisory violation(s)\n")
 

@@ -14,11 +14,11 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
 from dbaas.cli import main
-from dbaas.errors import InputError
-from dbaas.offline.analyzer_requests import RequestBuilder
-from dbaas.offline.runtime import Registration
-from dbaas.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
-from dbaas.policy_runner import evaluate_plan, load_pack_config
+from declarations.errors import InputError
+from tools.offline.analyzer_requests import RequestBuilder
+from tools.offline.runtime import Registration
+from tools.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
+from tools.policy_runner import evaluate_plan, load_pack_config
 from policies.rules.model import TenantFacts
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import PROJECT_DIR, TENANTS_DIR
@@ -153,7 +153,7 @@ def test_pack_config_errors_are_located(tmp_path: Path):
 
 
 def test_cli_exits_1_on_a_mandatory_violation_and_names_policy_urn_and_fix(tmp_path, lagos_plan, monkeypatch, capsys):
-    import dbaas.offline.plan as plan_module
+    import tools.offline.plan as plan_module
 
     monkeypatch.setattr(plan_module, "build_plan", lambda *a, **k: lagos_plan)
     config_file = tmp_path / "pack.json"

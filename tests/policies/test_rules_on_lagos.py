@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from dbaas.offline.plan import OfflinePlan
-from dbaas.offline.runtime import Registration
-from dbaas.policy_runner import PolicyReport, evaluate_plan
+from tools.offline.plan import OfflinePlan
+from tools.offline.runtime import Registration
+from tools.policy_runner import PolicyReport, evaluate_plan
 from policies.rules.catalog import OFFLINE_CHECKS, RULES
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import TENANTS_DIR

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from dbaas.offline.plan import build_plan
-from dbaas.policy_runner import evaluate_plan
+from tools.offline.plan import build_plan
+from tools.policy_runner import evaluate_plan
 from tests.conftest import PROJECT_DIR, TENANTS_DIR
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from dbaas.offline.mocks import stable_id
-from dbaas.offline.plan import OfflinePlan
-from dbaas.offline.runtime import Registration
+from tools.offline.mocks import stable_id
+from tools.offline.plan import OfflinePlan
+from tools.offline.runtime import Registration
 
 POP_TYPE = "dbaas:pop:PopCluster"
 

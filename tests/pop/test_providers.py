@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dbaas.offline.plan import stack_of
-from dbaas.stack_config import OFFLINE_SECRET_PLACEHOLDER
+from tools.offline.plan import stack_of
+from declarations.stack_config import OFFLINE_SECRET_PLACEHOLDER
 
 
 @pytest.fixture(params=["lagos", "frankfurt"])

@@ -88,7 +88,7 @@ def test_diff_against_the_first_commit_has_no_traceback():
 
 
 def test_a_base_that_fails_to_build_shows_the_exception_line_not_the_traceback():
-    from dbaas.offline.diff_revisions import build_failure
+    from tools.offline.diff_revisions import build_failure
 
     output = ("Traceback (most recent call last):\n  File \"/x/dbaas/cli.py\", line 3, in <module>\n"
               "    import nothing\nModuleNotFoundError: No module named 'nothing'\n")

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbaas.naming import backup_bucket, dns_label, kms_alias, platform_bucket, service_instance, tenant_namespace, tenant_role
+from declarations.naming import backup_bucket, dns_label, kms_alias, platform_bucket, service_instance, tenant_namespace, tenant_role
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")

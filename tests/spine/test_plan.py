@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from dbaas.naming import backup_bucket
-from dbaas.k8s_validation import kubernetes_objects, validate_object
-from dbaas.offline.plan import build_plan, stack_of
+from declarations.naming import backup_bucket
+from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.offline.plan import build_plan, stack_of
 from tests.conftest import PROJECT_DIR, plan_with_tenants
 from tests.spine.tenant_files import valid_text, write
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dbaas.errors import InputError
-from dbaas.safe_yaml import MAX_BYTES, load_file, load_text
+from declarations.errors import InputError
+from declarations.safe_yaml import MAX_BYTES, load_file, load_text
 
 
 def problems(text: str) -> list[str]:

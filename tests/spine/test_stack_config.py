@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dbaas.errors import InputError
-from dbaas.stack_config import load_stack_file
+from declarations.errors import InputError
+from declarations.stack_config import load_stack_file
 from tests.conftest import PROJECT_DIR
 
 

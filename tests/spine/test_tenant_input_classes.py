@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dbaas.cli import main
-from dbaas.errors import InputError
-from dbaas.tenant_loader import load_tenant_tree
+from declarations.errors import InputError
+from declarations.tenant_loader import load_tenant_tree
 from tests.spine.tenant_files import valid_text, write
 
 

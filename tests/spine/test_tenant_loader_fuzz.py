@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from api.tenant_file import parse_tenant_bytes, render_tenant
 from dbaas.cli import main
-from dbaas.errors import InputError
-from dbaas.safe_yaml import load_file
-from dbaas.tenant_loader import load_tenant_file
+from declarations.errors import InputError
+from declarations.safe_yaml import load_file
+from declarations.tenant_loader import load_tenant_file
 from tests.spine.tenant_files import valid_text
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

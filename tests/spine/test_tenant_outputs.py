@@ -1,4 +1,4 @@
-"""The tenant outputs contract (stacks/tenant_outputs.py) on the shipped stacks.
+"""The tenant outputs contract (stacks/tenant/outputs.py) on the shipped stacks.
 
 The exported value is read the way the engine receives it: serialised by the SDK's own
 `rpc.serialize_property` (secrets keep their secret marker on the wire) and redacted, so a
@@ -14,10 +14,10 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from dbaas.offline.runtime import SECRET, redact, run_program_capturing
-from dbaas.outputs_contract import TenantOutputs
-from dbaas.stack_config import PROJECT, load_stack_file
-from dbaas.tenant_loader import load_tenant_tree
+from tools.offline.runtime import SECRET, redact, run_program_capturing
+from declarations.outputs_contract import TenantOutputs
+from declarations.stack_config import PROJECT, load_stack_file
+from declarations.tenant_loader import load_tenant_tree
 from tests.conftest import PROJECT_DIR, TENANTS_DIR, one, resources
 
 _EXPORTED: dict[tuple[str, Path], dict] = {}
@@ -33,7 +33,7 @@ def exported_tenant_outputs(stack: str, tenants_dir: Path = TENANTS_DIR) -> dict
     captured: dict = {}
 
     def program():
-        from stacks import program as stack_program
+        from stacks import one_stack_region as stack_program
 
         stack_program.run(tenants=tenants)
         value = pulumi.runtime.get_root_resource().outputs["tenant_outputs"]

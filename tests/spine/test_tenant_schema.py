@@ -4,8 +4,8 @@ import json
 
 import jsonschema
 
-from dbaas import tenant_schema
-from dbaas.safe_yaml import load_file
+from declarations import tenant_schema
+from declarations.safe_yaml import load_file
 from tests.conftest import TENANTS_DIR
 
 MODELINE = "# yaml-language-server: $schema=../schema.json\n"

@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from dbaas.offline.mocks import StackOutputs
-from dbaas.offline.runtime import ProgramRun, run_program_capturing
-from dbaas.stack_config import PROJECT, load_stack_file
-from dbaas.tenant_loader import load_tenant_tree
-from stacks import platform_program, program, tenant_program
-from stacks.tenant_stack import TENANT_PROJECT
+from tools.offline.mocks import StackOutputs
+from tools.offline.runtime import ProgramRun, run_program_capturing
+from declarations.stack_config import PROJECT, load_stack_file
+from declarations.tenant_loader import load_tenant_tree
+from stacks import one_stack_region as program
+from stacks.platform import program as platform_program
+from stacks.tenant import program as tenant_program
+from stacks.tenant.foundation import TENANT_PROJECT
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TENANT_CONFIG = {"pulumi:disable-default-providers": '["*"]'}
@@ -35,7 +37,7 @@ def tenant_run(region: str, tenant_id: str, platform_outputs: StackOutputs | Non
 
 @lru_cache(maxsize=None)
 def one_program_region(region: str) -> tuple:
-    """The region as one program (stacks/program.py: platform and every tenant, the shape the
+    """The region as one program (stacks/one_stack_region.py: platform and every tenant, the shape the
     region stack had before the split), to compare the tenant stacks with."""
     stack_file = load_stack_file(PROJECT_DIR, region)
     return tuple(run_program_capturing(program.run, project=PROJECT, stack=region, config=stack_file.pulumi_config,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbaas.affected_stacks import affected_stacks
+from tools.affected_stacks import affected_stacks
 from dbaas.cli import main
 
 HEAD_TENANTS = ["tenants/lagos/acme.yaml", "tenants/lagos/kudi-pay.yaml", "tenants/frankfurt/bergbahn.yaml"]
@@ -20,7 +20,7 @@ ALL_TENANT_STACKS = ["frankfurt.bergbahn", "lagos.acme", "lagos.kudi-pay"]
     (["tenants/lagos/gone.yaml"], []),  # a removed tenant's stack is destroyed, not previewed
     (["Pulumi.lagos.yaml"], ["lagos"]),
     (["components/pop/cluster.py"], ["lagos", "frankfurt"]),
-    (["stacks/platform_program.py", "README.md"], ["lagos", "frankfurt"]),
+    (["stacks/platform/program.py", "README.md"], ["lagos", "frankfurt"]),
     (["components/tenant/namespace.py"], ALL_TENANT_STACKS),
     (["tenant_project/Pulumi.yaml"], ALL_TENANT_STACKS),
     (["components/engines/mongodb.py"], ["lagos", "frankfurt", *ALL_TENANT_STACKS]),

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from dbaas.offline.mocks import StackOutputs
+from tools.offline.mocks import StackOutputs
 from stacks.platform_contract import (
     CONTRACT_VERSION, OUTPUT_NAMES, SECRET_OUTPUTS, PlatformContractError, parse_contract,
 )

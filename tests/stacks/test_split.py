@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from dbaas.offline.plan import tenant_owner_index
-from dbaas.offline.runtime import SECRET
-from dbaas.project_config import load_project_config
+from tools.offline.plan import tenant_owner_index
+from tools.offline.runtime import SECRET
+from declarations.project_config import load_project_config
 from tests.stacks.helpers import PROJECT_DIR, one_program_region, platform_run, tenant_run
 
 REGION_PREFIX = "urn:pulumi:lagos::dbaas-platform::"
@@ -93,7 +93,7 @@ def test_tenant_project_requires_no_config_key():
 
 @pytest.mark.parametrize("stack", ["lagos", "acme", "paris.acme", "lagos.Acme", "lagos." + "a" * 41])
 def test_a_stack_that_is_not_a_tenant_stack_is_refused(stack):
-    from stacks.tenant_stack import parse_tenant_stack_name
+    from stacks.tenant.foundation import parse_tenant_stack_name
 
     with pytest.raises(ValueError, match="is not a tenant stack: expected <region>.<tenant-id>"):
         parse_tenant_stack_name(stack)

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import boto3
 
-from dbaas.offline.plan import OfflinePlan
-from dbaas.offline.runtime import Registration
+from tools.offline.plan import OfflinePlan
+from tools.offline.runtime import Registration
 
 ORDER = [
     "aws:iam/role:Role",

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from dbaas.naming import backup_bucket
+from declarations.naming import backup_bucket
 from tests.tenant.moto_apply import MotoApplier, apply_tenant, iam_enforced
 
 ACCOUNTS = {"lagos": ("111122223333", "af-south-1"), "frankfurt": ("444455556666", "eu-central-1")}

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from components.aws_policies import BUCKET_OBJECT_ACTIONS, KEY_USE_ACTIONS
-from dbaas.naming import backup_bucket
+from declarations.naming import backup_bucket
 from tests.conftest import one, resources
 
 K = "kubernetes:"

@@ -1,0 +1,277 @@
+"""Engines a tenant may ask for, with the versions the platform supports and can restore."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+from croniter import croniter as _croniter
+
+from declarations.chart_pins import PinnedChart, PinnedKustomization
+
+
+class EngineName(str, Enum):
+    yugabyte = "yugabyte"
+    vitess = "vitess"
+    scylla = "scylla"
+    dragonfly = "dragonfly"
+    aerospike = "aerospike"
+    mongodb = "mongodb"
+
+
+SUPPORTED_VERSIONS: dict[EngineName, tuple[str, ...]] = {
+    EngineName.yugabyte: ("2.20", "2024.1", "2024.2"),
+    EngineName.vitess: ("19.0", "20.0", "21.0"),
+    EngineName.scylla: ("6.1", "6.2"),
+    EngineName.dragonfly: ("1.24", "1.25"),
+    EngineName.aerospike: ("7.1", "7.2"),
+    EngineName.mongodb: ("6.0", "7.0", "8.0"),
+}
+
+
+# --- What the platform runs for each engine: operator charts, images, ports, backup abilities. ---
+# Everything below is pinned: a chart or image bump is a reviewed change to this table, and an
+# engine version the platform cannot name an image for cannot appear in SUPPORTED_VERSIONS.
+
+@dataclass(frozen=True)
+class OperatorRelease:
+    """One operator Helm release: its name, the pinned chart, and the values the platform sets."""
+
+    release: str
+    chart: PinnedChart | PinnedKustomization
+    values: dict = field(default_factory=dict)
+    """Helm values (charts only)."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Platform facts about one engine that tenants cannot choose."""
+
+    engine: EngineName
+    title: str
+    operator: str
+    operator_namespace: str
+    charts: tuple[OperatorRelease, ...]
+    images: dict[str, str]
+    """Supported version -> exact image (or software version) the instance runs."""
+    client_port: int
+    """The port clients (and Debezium) connect to; TLS where the engine supports it."""
+    tls: bool
+    pitr: bool
+    """Whether the platform wires point-in-time recovery for this engine."""
+    backup_mechanism: str
+
+
+VITESS_OPERATOR = PinnedKustomization(
+    "components/engines/manifests/vitess-operator", "v2.17.0", crd_groups=("planetscale.com",))
+"""PlanetScale publishes no chart repository for the vitess-operator (the earlier pin named a
+private mirror that CI runners cannot reach, at 2.14.0, older than the v2.17.0 CRD schemas the
+objects are validated against). The platform applies the release tag's own deploy/ kustomization,
+pinned to v2.17.0 with the image tag fixed, from an overlay in this repository."""
+
+ENGINE_SPECS: dict[EngineName, EngineSpec] = {
+    EngineName.yugabyte: EngineSpec(
+        engine=EngineName.yugabyte,
+        title="YugabyteDB",
+        operator="YugabyteDB Anywhere with its Kubernetes operator",
+        operator_namespace="yb-operator",
+        charts=(
+            OperatorRelease(
+            release="yugaware",
+            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
+        ),
+        images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
+        client_port=5433,
+        tls=True,
+        pitr=True,
+        backup_mechanism="YBA scheduled full + incremental backups (YBC) via StorageConfig + BackupSchedule",
+    ),
+    EngineName.vitess: EngineSpec(
+        engine=EngineName.vitess,
+        title="Vitess",
+        operator="PlanetScale vitess-operator",
+        operator_namespace="vitess-operator",
+        charts=(OperatorRelease(
+            release="vitess-operator",
+            chart=VITESS_OPERATOR),),
+        images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
+        client_port=3306,
+        tls=True,
+        pitr=False,
+        backup_mechanism="vtbackup (xtrabackup) jobs from the cluster's backup schedules to an S3 backup location",
+    ),
+    EngineName.scylla: EngineSpec(
+        engine=EngineName.scylla,
+        title="ScyllaDB",
+        operator="Scylla Operator with Scylla Manager",
+        operator_namespace="scylla-operator",
+        charts=(
+            OperatorRelease(
+            release="scylla-operator",
+            chart=PinnedChart("scylla-operator", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable",
+                              crd_groups=("scylla.scylladb.com",))),
+            OperatorRelease(
+            release="scylla-manager",
+            chart=PinnedChart("scylla-manager", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
+        ),
+        images={"6.1": "6.1.4", "6.2": "6.2.3"},
+        client_port=9142,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Scylla Manager backup task (snapshots uploaded by the manager agent)",
+    ),
+    EngineName.dragonfly: EngineSpec(
+        engine=EngineName.dragonfly,
+        title="DragonflyDB",
+        operator="Dragonfly operator",
+        operator_namespace="dragonfly-operator",
+        charts=(OperatorRelease(
+            release="dragonfly-operator",
+            chart=PinnedChart("oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator", "v1.1.11", None,
+                              crd_groups=("dragonflydb.io",))),),
+        images={"1.24": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.24.0",
+                "1.25": "docker.dragonflydb.io/dragonflydb/dragonfly:v1.25.6"},
+        client_port=6379,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Dragonfly snapshots written directly to S3 on the service's cron",
+    ),
+    EngineName.aerospike: EngineSpec(
+        engine=EngineName.aerospike,
+        title="Aerospike",
+        operator="Aerospike Kubernetes Operator (Enterprise Edition)",
+        operator_namespace="aerospike-operator",
+        charts=(OperatorRelease(
+            release="aerospike-kubernetes-operator",
+            # 4.5.0: the latest release, and the first whose CRD matches the shared AerospikeCluster schema
+            # except two fields added after it (spec/status.ignoreSidecarFailure, unused here); 4.0.2 lacked
+            # rackConfig revisions (added in 4.2.0), which storage growth relies on.
+            chart=PinnedChart("aerospike-kubernetes-operator", "4.5.0", "https://aerospike.github.io/aerospike-kubernetes-enterprise",
+                              crd_groups=("asdb.aerospike.com",)), values={"watchNamespaces": ""}),),
+        images={"7.1": "aerospike/aerospike-server-enterprise:7.1.0.14",
+                "7.2": "aerospike/aerospike-server-enterprise:7.2.0.8"},
+        client_port=4333,
+        tls=True,
+        pitr=False,
+        backup_mechanism="Aerospike Backup Service full backups (AerospikeBackupService + AerospikeBackup routine)",
+    ),
+    EngineName.mongodb: EngineSpec(
+        engine=EngineName.mongodb,
+        title="MongoDB",
+        operator="Percona Operator for MongoDB",
+        operator_namespace="psmdb-operator",
+        charts=(OperatorRelease(
+            release="psmdb-operator",
+            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
+        images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
+                "7.0": "percona/percona-server-mongodb:7.0.15-9",
+                "8.0": "percona/percona-server-mongodb:8.0.4-1"},
+        client_port=27017,
+        tls=True,
+        pitr=True,
+        backup_mechanism="Percona Backup for MongoDB: scheduled physical backups plus continuous oplog (PITR)",
+    ),
+}
+
+def engine_spec(engine: EngineName | str) -> EngineSpec:
+    return ENGINE_SPECS[EngineName(engine)]
+
+
+# --- Backup cadence: what a five-field cron schedule means for engines that count or space backups. ---
+
+CADENCE_REFERENCE = _dt.datetime(2025, 1, 6, tzinfo=_dt.timezone.utc)
+"""A fixed Monday 00:00 UTC: cadence facts derived from it are deterministic, so plans never drift."""
+
+FIXED_INTERVAL_ENGINES: frozenset[EngineName] = frozenset({EngineName.scylla})
+"""Engines whose scheduler takes an interval and a start date instead of a cron expression."""
+
+
+def _fires(schedule: str, start: _dt.datetime, end: _dt.datetime) -> list[_dt.datetime]:
+    it = _croniter(schedule, start - _dt.timedelta(seconds=1))
+    out: list[_dt.datetime] = []
+    while True:
+        nxt = it.get_next(_dt.datetime)
+        if nxt >= end:
+            return out
+        out.append(nxt)
+
+
+def first_fire(schedule: str) -> _dt.datetime:
+    """The first time `schedule` fires at or after CADENCE_REFERENCE."""
+    return _croniter(schedule, CADENCE_REFERENCE - _dt.timedelta(seconds=1)).get_next(_dt.datetime)
+
+
+def fixed_interval(schedule: str) -> _dt.timedelta | None:
+    """The constant gap between runs of `schedule` over two weeks, or None if the gaps vary."""
+    fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    gaps = {b - a for a, b in zip(fires, fires[1:])}
+    if len(gaps) == 1:
+        gap = gaps.pop()
+        # The wrap from the last run of a week to the first of the next is a gap too.
+        return gap if (_dt.timedelta(days=7) % gap) == _dt.timedelta(0) else None
+    return None
+
+
+def shortest_interval(schedule: str) -> _dt.timedelta:
+    """The shortest gap between two runs of `schedule` within two weeks."""
+    fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    return min(b - a for a, b in zip(fires, fires[1:]))
+
+
+def backups_retained(schedule: str, retention_days: int) -> int:
+    """How many backups `schedule` takes in `retention_days` days: the count to keep for count-based retention."""
+    week = _dt.timedelta(days=7)
+    per_week = len(_fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + week))
+    full_weeks, rest_days = divmod(retention_days, 7)
+    rest = len(_fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=rest_days)))
+    return max(1, full_weeks * per_week + rest)
+
+
+# --- How each engine restores a new service from another service's backups (`restore_from`). ---
+
+@dataclass(frozen=True)
+class RestoreWay:
+    """What the platform can do for `restore_from` on one engine, and how (engines README table)."""
+
+    how: str
+    clone: bool
+    """`backup: latest`: restore the source's current state."""
+    named: bool
+    """`backup: <id>`: restore one named backup."""
+    point_in_time: bool
+    """`point_in_time:` through the operator's own restore."""
+    missing: str = ""
+    """What is not possible yet, and why; shown when a declaration asks for it."""
+
+
+RESTORE_WAYS: dict[EngineName, RestoreWay] = {
+    EngineName.mongodb: RestoreWay(
+        how="PerconaServerMongoDBRestore: a clone restores a fresh PerconaServerMongoDBBackup of the source; a named "
+            "backup (or the base of a point in time, with `pitr.date`) through `backupSource` at the source's prefix",
+        clone=True, named=True, point_in_time=True),
+    EngineName.yugabyte: RestoreWay(
+        how="RestoreJob naming a Backup: a clone restores a fresh Backup of the source universe; a named backup is "
+            "the name of a Backup object of the source",
+        clone=True, named=True, point_in_time=False,
+        missing="RestoreJob has no restore time (only YBA's REST API restores to a time)"),
+    EngineName.aerospike: RestoreWay(
+        how="AerospikeRestore (type Full) through the source's backup service, naming the backup's data path",
+        clone=False, named=True, point_in_time=False,
+        missing="a clone needs the path of the source's latest backup, which only the backup service knows at run "
+                "time; name it with backup: <path> (GET /v1/backups/full on the source's backup service)"),
+    EngineName.dragonfly: RestoreWay(
+        how="one-shot Job, before the new instance starts, that copies the source's latest (or named) snapshot to "
+            "the new service's prefix under the new instance's file name (snapshot names carry the instance name)",
+        clone=True, named=True, point_in_time=False),
+    EngineName.scylla: RestoreWay(
+        how="not yet: `sctool restore` must run against Scylla Manager with the new cluster registered",
+        clone=False, named=False, point_in_time=False,
+        missing="Scylla Manager's API is one per region and has no per-tenant authorisation, so no tenant-namespace "
+                "Job may drive it; a platform operator restores with `sctool restore` (engines README)"),
+    EngineName.vitess: RestoreWay(
+        how="not yet: vttablet restores only from its own cluster's backup location",
+        clone=False, named=False, point_in_time=False,
+        missing="vttablet restores only from its own backup storage root, and a backup holds the source keyspace's "
+                "database (vt_<keyspace>), so a new service cannot start from another service's backups"),
+}

@@ -1,0 +1,151 @@
+"""Validate emitted Kubernetes objects against real schemas.
+
+Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
+fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
+schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
+(`x-kubernetes-validations`, evaluated by `tools.k8s_cel` as the API server does).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+
+from tools.k8s_cel import CelValidator, CelViolation
+from tools.offline.runtime import SECRET, Registration
+
+PINNED_KUBERNETES_VERSION = "1.33.0"
+"""The version every object is validated at; matches `kubernetesVersion` in the stack files."""
+
+NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile"}
+"""Pulumi Kubernetes types that are not API objects themselves."""
+
+
+def is_patch_type(type_token: str) -> bool:
+    """pulumi-kubernetes `<Kind>Patch` resources (`kubernetes:<group>/<version>:<Kind>Patch`) apply
+    some fields of an object another party owns (server-side apply under their own field manager):
+    they are not whole objects, and they claim fields, not the object."""
+    return type_token.startswith("kubernetes:") and type_token.endswith("Patch")
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SchemaUnavailable(RuntimeError):
+    """No schema to validate a kind against: a failure, never a silent pass."""
+
+
+def crd_schema_dir() -> Path:
+    """Where the operators' CRD schemas are: $DBAAS_CRD_SCHEMAS, or ../shared/crd-schemas next to the repo."""
+    candidates = [os.environ.get("DBAAS_CRD_SCHEMAS"), _ROOT.parent / "shared" / "crd-schemas", "/work/shared/crd-schemas"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    raise SchemaUnavailable("CRD schemas not found: set DBAAS_CRD_SCHEMAS to the shared/crd-schemas directory")
+
+
+def is_core_api(api_version: str) -> bool:
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    return group == "" or "." not in group or group.endswith(".k8s.io")
+
+
+def _crd_schema_name(api_version: str, kind: str) -> str:
+    group, _, version = api_version.partition("/")
+    return f"{group}/{kind.lower()}_{version}"
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_schema(api_version: str, kind: str) -> dict[str, Any]:
+    path = crd_schema_dir() / f"{_crd_schema_name(api_version, kind)}.json"
+    if not path.is_file():
+        group = api_version.partition("/")[0]
+        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
+    return with_implicit_object_fields(json.loads(path.read_text()))
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_validator(api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    schema = _crd_schema(api_version, kind)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    return cls(schema)
+
+
+@functools.lru_cache(maxsize=None)
+def cel_validator(api_version: str, kind: str) -> CelValidator:
+    """The kind's x-kubernetes-validations rules, compiled once per schema."""
+    return CelValidator(_crd_schema_name(api_version, kind), _crd_schema(api_version, kind))
+
+
+IMPLICIT_ROOT_FIELDS = {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+}
+
+
+def with_implicit_object_fields(schema: dict[str, Any]) -> dict[str, Any]:
+    """The API server accepts apiVersion, kind and metadata on every custom resource whatever
+    the CRD's openAPIV3Schema says; some published schemas (YugabyteDB's) omit them at the
+    root while forbidding additional properties. Add them, and only them, as the server does."""
+    props = schema.get("properties")
+    if props is None:
+        return schema
+    missing = {k: v for k, v in IMPLICIT_ROOT_FIELDS.items() if k not in props}
+    return {**schema, "properties": {**props, **missing}} if missing else schema
+
+
+def _unredacted_shape(obj: dict[str, Any]) -> dict[str, Any]:
+    """The plan shows a Secret's whole `data`/`stringData` as "[secret]"; validate it as a map."""
+    if obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1":
+        return {k: ({} if k in ("data", "stringData") and v == SECRET else v) for k, v in obj.items()}
+    return obj
+
+
+def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION,
+                    cel: bool = True) -> list[str]:
+    """Every schema violation of one object, as readable strings (empty when valid): JSON Schema
+    first, then (operator kinds) the CRD's CEL rules on `self`, as on create."""
+    obj = _unredacted_shape(obj)
+    api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+    if is_core_api(api_version):
+        try:
+            kubernetes_validate.validate(obj, kubernetes_version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            return [f"{'.'.join(map(str, exc.path)) or '(root)'}: {exc.message}"]
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            return [f"no Kubernetes schema for {api_version} {kind}: {exc}"]
+        return []
+    validator = _crd_validator(api_version, kind)
+    errors = [
+        f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if errors or not cel:
+        # apiextensions-apiserver pkg/registry/customresource/strategy.go runs the CEL rules only
+        # when no schema error is blocking (type, required, enum, too long); jsonschema does not
+        # classify its errors, so any schema error stops here.
+        return errors
+    return [str(v) for v in cel_validator(api_version, kind).problems(obj)]
+
+
+def transition_problems(old_obj: dict[str, Any], new_obj: dict[str, Any]) -> list[CelViolation]:
+    """What the API server's transition rules (`oldSelf`) refuse when `old_obj` is updated to
+    `new_obj` (the same custom resource); empty for core kinds, which have no CEL rules here."""
+    api_version, kind = new_obj.get("apiVersion", ""), new_obj.get("kind", "")
+    if is_core_api(api_version) or (old_obj.get("apiVersion"), old_obj.get("kind")) != (api_version, kind):
+        return []
+    return cel_validator(api_version, kind).transition_problems(old_obj, new_obj)
+
+
+def kubernetes_objects(registrations: list[Registration]) -> list[tuple[str, dict[str, Any]]]:
+    """(urn, object) for every Kubernetes API object in a plan."""
+    out = []
+    for reg in registrations:
+        if reg.custom and reg.type.startswith("kubernetes:") and reg.type not in NOT_OBJECTS and not is_patch_type(reg.type):
+            out.append((reg.urn, reg.inputs))
+    return out

@@ -1,0 +1,302 @@
+"""Offline plan: the real program under mocks, rendered like `pulumi preview --json`.
+
+Steps are sorted by URN and JSON keys are sorted, so the same repository gives byte-identical
+output on any machine. Secrets are rendered as "[secret]".
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from declarations.chart_pins import crd_groups_installed_by
+from declarations.errors import InputError, Problem
+from tools.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
+from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
+from tools.offline.runtime import Registration, run_program_capturing
+from declarations.stack_config import PROJECT, StackFile, load_stack_file
+from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_model import Tenant
+from policies.rules.model import tenant_by_parent_chain
+from stacks.stack_names import (
+    TENANT_PROJECT, parse_tenant_stack_name, platform_stack_name, tenant_stack_config, tenant_stack_name,
+)
+
+
+@dataclass
+class OfflinePlan:
+    stack: str
+    registrations: list[Registration]
+    stack_file: StackFile
+
+    def to_preview_json(self) -> dict[str, Any]:
+        steps = []
+        for reg in sorted(self.registrations, key=lambda r: r.urn):
+            steps.append(
+                {
+                    "op": "create",
+                    "urn": reg.urn,
+                    "provider": reg.provider,
+                    "newState": {
+                        "type": reg.type,
+                        "urn": reg.urn,
+                        "custom": reg.custom,
+                        "parent": reg.parent,
+                        "provider": reg.provider,
+                        "inputs": reg.inputs,
+                        "protect": reg.protect,
+                        "retainOnDelete": reg.retain_on_delete,
+                        "dependencies": list(reg.dependencies),
+                    },
+                }
+            )
+        if "." in self.stack:  # one tenant stack: no stack file, the tenant project's config
+            config = dict(sorted(tenant_stack_config().items()))
+        else:
+            config = {k: ("[secret]" if k in self.stack_file.secret_keys else v)
+                      for k, v in sorted(self.stack_file.pulumi_config.items())}
+        return {
+            "config": config,
+            "steps": steps,
+            "changeSummary": {"create": len(steps)},
+        }
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_preview_json(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    def write_json(self, path: Path) -> None:
+        """Stream the same bytes as to_json_text() to a file, without one giant string in memory."""
+        with path.open("w", encoding="utf-8") as out:
+            self.write_json_to(out)
+
+    def write_json_to(self, out: TextIO) -> None:
+        json.dump(self.to_preview_json(), out, sort_keys=True, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+    def tenant_of(self) -> dict[str, str]:
+        """URN -> tenant id, following parents up to the tenant's environment component."""
+        return self._tenant_of
+
+    @cached_property
+    def _tenant_of(self) -> dict[str, str]:
+        return tenant_owner_index(self.registrations)
+
+    def summary(self) -> str:
+        lines = [f"Offline plan of stack {self.stack}: {len(self.registrations)} resources to create", ""]
+        lines.append("By type:")
+        for typ, count in sorted(Counter(r.type for r in self.registrations).items()):
+            lines.append(f"  {count:6d}  {typ}")
+        tenants = Counter(self.tenant_of().values())
+        lines.append("")
+        lines.append(f"By tenant ({len(tenants)}):")
+        for tenant, count in sorted(tenants.items()):
+            lines.append(f"  {count:6d}  {tenant}")
+        stacks = Counter(stack_of(r.urn) for r in self.registrations)
+        platform = sum(n for stack, n in stacks.items() if "." not in stack)
+        tenant_stacks = sum(n for stack, n in stacks.items() if "." in stack) - sum(tenants.values())
+        if platform:
+            lines.append(f"  {platform:6d}  (platform stack, shared by the region)")
+        if tenant_stacks:
+            lines.append(f"  {tenant_stacks:6d}  (the tenant stacks' own Stack and provider resources)")
+        lines.append("")
+        lines.append(f"Stacks ({len(stacks)}): " + ", ".join(sorted(stacks, key=lambda s: ("." in s, s))))
+        return "\n".join(lines) + "\n"
+
+
+def stack_of(urn: str) -> str:
+    """`urn:pulumi:lagos.acme::dbaas-tenant::...` -> `lagos.acme`."""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
+
+def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
+    """URN -> tenant id, following parents up to the tenant's environment component (the one
+    parent-chain walk, shared with the policy pack); in a tenant's own stack (`<region>.<tenant-id>`),
+    its Stack and provider resources are the tenant's too."""
+    result = tenant_by_parent_chain({r.urn: r.parent or None for r in registrations},
+                                    {r.urn: r.type for r in registrations}, {r.urn: r.name for r in registrations})
+    for reg in registrations:
+        if reg.urn not in result:
+            _region, dot, tenant_id = stack_of(reg.urn).partition(".")
+            if dot:
+                result[reg.urn] = tenant_id
+    return result
+
+
+def registrations_by_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
+    """stack name -> its registrations, in order."""
+    grouped: dict[str, list[Registration]] = {}
+    for reg in registrations:
+        grouped.setdefault(stack_of(reg.urn), []).append(reg)
+    return grouped
+
+
+def plan_engine_problems(plan: OfflinePlan) -> dict[str, list[str]]:
+    """The engine rules per stack, as build_plan applies them (a tenant stack's CRDs may come from
+    its region's platform stack), plus physical names across all of them; only stacks with problems."""
+    stacks = registrations_by_stack(plan.registrations)
+    groups = frozenset(g for stack, regs in stacks.items() if "." not in stack
+                       for r in regs for g in crd_groups_installed_by(r.type, r.inputs))
+    tenant_disabled = _providers_disabled(tenant_stack_config())
+    found = {}
+    for stack, regs in stacks.items():
+        if "." in stack:
+            problems = engine_problems(regs, tenant_disabled, crds_installed_elsewhere=groups)
+        else:
+            problems = engine_problems(regs, plan.stack_file.default_providers_disabled)
+        if problems:
+            found[stack] = problems
+    across = physical_name_problems(plan.registrations)
+    if across:
+        found["(across stacks)"] = across
+    return found
+
+
+PARALLEL_THRESHOLD = 48
+"""Below this many tenant stacks, starting a second interpreter costs more than it saves."""
+
+MAX_SHARD_TENANTS = 250
+"""A worker process plans at most this many tenant stacks, one after the other, then exits: that
+bounds each worker's memory at the cost of one interpreter start per shard."""
+
+
+def default_workers(tenant_count: int) -> int:
+    return max(1, min(os.cpu_count() or 1, tenant_count // PARALLEL_THRESHOLD))
+
+
+@dataclass(frozen=True)
+class PlatformPlan:
+    """The platform stack's plan, and what its tenant stacks need of it."""
+
+    stack_file: StackFile
+    registrations: list[Registration]
+    outputs: StackOutputs
+    crd_groups: frozenset[str]
+    """API groups whose CRDs the platform stack installs: satisfied for every tenant stack, because
+    the platform stack is applied first."""
+
+    @property
+    def reference_name(self) -> str:
+        return platform_stack_name(DEFAULT_ORGANIZATION, self.stack_file.stack)
+
+
+def build_plan(
+    stack: str,
+    project_dir: Path,
+    tenants_dir: Path | None = None,
+    *,
+    only_tenants: frozenset[str] | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> OfflinePlan:
+    """Validate inputs first (located errors), then run the programs under mocks.
+
+    `stack` is a region (`lagos`: its platform stack, then every tenant stack of the region, or
+    those in `only_tenants`) or one tenant stack (`lagos.acme`, planned against the platform's
+    planned outputs). The plan holds the union of the stacks' registrations, each URN naming its
+    own stack. Tenant stacks are independent programs: many are planned in `workers` processes,
+    and the merged plan is byte-identical whatever the number of workers. `progress` hears what is
+    being done (a terminal shows it).
+    """
+    report = progress or (lambda _message: None)
+    tenants_dir = tenants_dir or project_dir / "tenants"
+    region, tenant_id = _split_stack_name(stack)
+    stack_file = load_stack_file(project_dir, region)
+    # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
+    region_tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
+    if tenant_id is not None:
+        selected = [t for t in region_tenants if t.id == tenant_id]
+        if not selected:
+            raise InputError([Problem(f"{tenants_dir.name}/{region}", 1, 1, "stack",
+                                      f"no tenant {tenant_id!r} in region {region}: stack {stack} has nothing to plan")])
+    else:
+        selected = [t for t in region_tenants if only_tenants is None or t.id in only_tenants]
+    report(f"planning {stack}: the platform stack")
+    platform = plan_platform(stack_file)
+    workers = default_workers(len(selected)) if workers is None else max(1, min(workers, len(selected) or 1))
+    report(f"planning {stack}: {len(selected)} tenant stack(s) in {workers} process(es)")
+    tenant_registrations = plan_tenant_stacks(platform, selected, workers)
+    registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
+    # One physical name, one owner, across every stack of the region (each stack checked only its own).
+    problems = physical_name_problems([*platform.registrations, *tenant_registrations])
+    if problems:
+        raise EngineRefusal(stack, problems)
+    return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
+
+
+def _split_stack_name(stack: str) -> tuple[str, str | None]:
+    if "." not in stack:
+        return stack, None
+    try:
+        return parse_tenant_stack_name(stack)
+    except ValueError as exc:
+        raise InputError([Problem(stack, 1, 1, "stack", str(exc))]) from None
+
+
+def plan_platform(stack_file: StackFile) -> PlatformPlan:
+    """Run the platform program (it reads no tenant file) and keep its exports for the tenants."""
+    from stacks.platform import program as platform_program
+
+    run = run_program_capturing(
+        platform_program.run, project=PROJECT, stack=stack_file.stack, config=stack_file.pulumi_config,
+        secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id,
+    )
+    # What the real engine and cluster would refuse, the offline plan refuses (engine_rules.py).
+    problems = engine_problems(run.registrations, default_providers_disabled=stack_file.default_providers_disabled)
+    if problems:
+        raise EngineRefusal(stack_file.stack, problems)
+    groups = frozenset(g for r in run.registrations for g in crd_groups_installed_by(r.type, r.inputs))
+    return PlatformPlan(stack_file=stack_file, registrations=run.registrations, outputs=run.outputs, crd_groups=groups)
+
+
+def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> list[Registration]:
+    """Every tenant's stack, in tenant id order, in `workers` processes when there are many."""
+    tenants = sorted(tenants, key=lambda t: t.id)
+    if workers <= 1 or len(tenants) < 2:
+        return plan_tenant_shard(platform, tenants)
+    count = max(workers, -(-len(tenants) // MAX_SHARD_TENANTS))
+    shards = [tenants[i::count] for i in range(count)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             max_tasks_per_child=1) as pool:
+        results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
+    by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard).items()}
+    return [reg for tenant in tenants for reg in by_tenant[tenant.id]]
+
+
+def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
+    """Registrations grouped by the tenant of their stack (`urn:pulumi:<region>.<tenant>::...`)."""
+    return {stack.partition(".")[2]: regs for stack, regs in registrations_by_stack(registrations).items()}
+
+
+def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> list[Registration]:
+    """Plan each tenant's stack, one program run per tenant, against the platform's planned outputs."""
+    from stacks.tenant import program as tenant_program
+
+    config = tenant_stack_config()
+    registrations: list[Registration] = []
+    for tenant in tenants:
+        stack = tenant_stack_name(platform.stack_file.stack, tenant.id)
+        run = run_program_capturing(
+            lambda tenant=tenant: tenant_program.run(tenant=tenant), project=TENANT_PROJECT, stack=stack,
+            config=config, secret_keys=[], default_account=platform.stack_file.config.aws_account_id,
+            stack_references={platform.reference_name: platform.outputs},
+        )
+        problems = engine_problems(run.registrations, default_providers_disabled=_providers_disabled(config),
+                                   crds_installed_elsewhere=platform.crd_groups)
+        if problems:
+            raise EngineRefusal(stack, problems)
+        registrations.extend(run.registrations)
+    return registrations
+
+
+def _providers_disabled(config: dict[str, str]) -> bool:
+    return config.get("pulumi:disable-default-providers", "[]") != "[]"
+
+
+__all__ = ["OfflinePlan", "build_plan", "InputError"]
