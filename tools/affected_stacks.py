@@ -14,7 +14,7 @@ import sys
 
 from tools.offline.diff_revisions import PLAN_NEUTRAL_FILES, PLAN_NEUTRAL_PREFIXES, git
 from declarations.regions import KNOWN_REGIONS
-from stacks.stack_names import tenant_stack_name
+from stacks.stack_names import DEFAULT_ORGANIZATION, tenant_stack_name
 
 NEUTRAL_PREFIXES = (*PLAN_NEUTRAL_PREFIXES, "api/", "controlplane/")
 """The API and the control-plane tools read plans and state; they are not part of any program."""
@@ -65,6 +65,10 @@ def cmd_stacks(args: argparse.Namespace) -> int:
     from declarations.errors import InputError, Problem
 
     repo = find_project_dir()
+    if args.migration_plan:
+        from tools.migration_plan import print_migration_plan
+
+        return print_migration_plan(repo, args.migration_plan, args.organization)
     base, head = args.affected
     try:
         changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
@@ -81,7 +85,14 @@ def cmd_stacks(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("stacks", help="the stacks a change affects (platform stacks, then tenant stacks)")
-    p.add_argument("--affected", nargs=2, required=True, metavar=("BASE", "HEAD"),
-                   help="git revisions; prints every stack the changes between them can alter, one per line")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--affected", nargs=2, metavar=("BASE", "HEAD"),
+                      help="git revisions; prints every stack the changes between them can alter, one per line")
+    what.add_argument("--migration-plan", metavar="REGION",
+                      help="print the pulumi state move runbook that splits the one-stack REGION into its platform "
+                           "stack and one stack per tenant (docs/migrating-to-tenant-stacks.md)")
     p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
+    p.add_argument("--organization", default=DEFAULT_ORGANIZATION, metavar="ORG",
+                   help=f"with --migration-plan: the backend's organization (default {DEFAULT_ORGANIZATION!r}, "
+                        "the self-managed backends' name)")
     p.set_defaults(func=cmd_stacks)

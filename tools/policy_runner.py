@@ -19,8 +19,10 @@ from typing import Any, Mapping
 import jsonschema
 from pulumi_policy import EnforcementLevel
 
+from tools.cross_stack_policy import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS, cross_stack_findings
 from declarations.errors import InputError, Problem
 from tools.offline.plan import OfflinePlan, registrations_by_stack
+from tools.offline.runtime import Registration
 from tools.policy_analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 from declarations.safe_yaml import load_file
 from declarations.stack_config import PROJECT
@@ -111,7 +113,8 @@ class Violation:
 
     def __str__(self) -> str:
         label = f"{self.policy} (offline only: the analyzer never receives retainOnDelete)" if self.offline_only \
-            else self.policy
+            else f"{self.policy} (across stacks: no one stack's engine or policy pack sees it)" \
+            if self.policy in CROSS_STACK_CHECK_NAMES else self.policy
         return f"[{self.enforcement}/{self.severity}] {label}\n  {self.urn}\n  {self.message}\n  fix: {self.fix_hint}"
 
 
@@ -120,6 +123,7 @@ class PolicyReport:
     stack: str
     rules_run: tuple[str, ...]
     violations: tuple[Violation, ...]
+    title: str = "Policy pack dbaas-platform on stack"
 
     @property
     def mandatory(self) -> tuple[Violation, ...]:
@@ -137,7 +141,7 @@ class PolicyReport:
     def render_text(self) -> str:
         lines = [str(v) for v in self.violations]
         advisory = len(self.violations) - len(self.mandatory)
-        lines.append(f"Policy pack dbaas-platform on stack {self.stack}: {len(self.rules_run)} policies, "
+        lines.append(f"{self.title} {self.stack}: {len(self.rules_run)} policies, "
                      f"{len(self.mandatory)} mandatory and {advisory} advisory violation(s)"
                      + ("" if self.violations else " - all passed"))
         return "\n".join(lines) + "\n"
@@ -200,27 +204,64 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
                         violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))))
 
 
+def evaluate_across_stacks(registrations: list[Registration]) -> PolicyReport:
+    """The cross-stack checks (tools/cross_stack_policy.py) over the union of every stack's plan;
+    always mandatory: no pack config can waive a collision the engine would hit on apply."""
+    violations = [Violation(check.name, EnforcementLevel.MANDATORY.value, check.severity.value, finding.urn,
+                            finding.message, check.fix_hint)
+                  for check, finding in cross_stack_findings(registrations)]
+    stacks = sorted(registrations_by_stack(registrations), key=lambda s: ("." in s, s))
+    return PolicyReport(stack=", ".join(stacks), rules_run=tuple(c.name for c in CROSS_STACK_CHECKS),
+                        violations=tuple(violations), title="Cross-stack checks over stacks")
+
+
+def evaluate_all_regions(project_dir: Path, tenants_dir: Path, config: PackConfig | None = None) -> list[PolicyReport]:
+    """`dbaas policy --all`: every region's report (pack per stack + offline-only checks), then the
+    cross-stack report over all their stacks."""
+    from tools.offline.plan import build_plan
+    from declarations.regions import KNOWN_REGIONS
+
+    reports, registrations = [], []
+    for region in KNOWN_REGIONS:
+        plan = build_plan(region, project_dir, tenants_dir)
+        reports.append(evaluate_plan(plan, tenants_dir, config))
+        registrations.extend(plan.registrations)
+    return [*reports, evaluate_across_stacks(registrations)]
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     from tools.cli_io import EXIT_INVALID, EXIT_OK, find_project_dir
-    from tools.cli_io import check_output, check_stack, to_stdout, write_output
+    from tools.cli_io import UsageError, check_output, check_stack, to_stdout, write_output
     from tools.offline.plan import build_plan
 
     project_dir = find_project_dir()
-    check_stack(project_dir, args.stack)
+    if args.stack and args.all:
+        raise UsageError("give a STACK or --all, not both")
+    if args.stack:
+        check_stack(project_dir, args.stack)
     check_output(args.json, "--json")
     tenants_dir = Path(args.tenants_dir) if args.tenants_dir else project_dir / "tenants"
     config = load_pack_config(Path(args.config)) if args.config else None
-    plan = build_plan(args.stack, project_dir, tenants_dir)
-    report = evaluate_plan(plan, tenants_dir, config)
-    (sys.stderr if to_stdout(args.json) else sys.stdout).write(report.render_text())
+    if args.stack:
+        reports = [evaluate_plan(build_plan(args.stack, project_dir, tenants_dir), tenants_dir, config)]
+    else:
+        reports = evaluate_all_regions(project_dir, tenants_dir, config)
+    (sys.stderr if to_stdout(args.json) else sys.stdout).write("".join(r.render_text() for r in reports))
+    passed = all(r.passed for r in reports)
     if args.json:
-        write_output(args.json, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n", "--json")
-    return EXIT_OK if report.passed else EXIT_INVALID
+        document = reports[0].to_json() if args.stack else \
+            {"passed": passed, "regions": [r.to_json() for r in reports[:-1]], "crossStack": reports[-1].to_json()}
+        write_output(args.json, json.dumps(document, indent=2, sort_keys=True) + "\n", "--json")
+    return EXIT_OK if passed else EXIT_INVALID
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("policy", help="run the policy pack offline against a stack's plan; exit 1 on a mandatory violation")
-    p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
+    p = subparsers.add_parser("policy", help="run the policy pack offline against a stack's plan (or every region's "
+                                             "and the cross-stack checks); exit 1 on a mandatory violation")
+    p.add_argument("stack", metavar="STACK", nargs="?",
+                   help="stack name, e.g. lagos; without it (or with --all): every region, then the checks across "
+                        "all their stacks")
+    p.add_argument("--all", action="store_true", help="every region and the cross-stack checks (the default)")
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
     p.add_argument("--config", metavar="FILE", help="pack config (JSON or YAML), as for --policy-pack-config")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON here")

@@ -51,6 +51,16 @@ def region_commands(region: str, secrets_provider: str, tenant_ids: list[str],
     return platform, tenants
 
 
+def region_secrets_provider(project_dir: Path, region: str) -> str:
+    """The secrets provider the region's platform stack file names: its tenant stacks use it too."""
+    stack_path = project_dir / f"Pulumi.{region}.yaml"
+    secrets_provider = load_file(stack_path, stack_path.name).data.get("secretsprovider")
+    if not secrets_provider:
+        raise InputError([Problem(stack_path.name, 1, 1, "secretsprovider",
+                                  "the platform stack file names no secrets provider for its tenant stacks")])
+    return secrets_provider
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from tools.cli_io import EXIT_OK, find_project_dir
     from declarations.tenant_loader import load_tenant_tree
@@ -58,11 +68,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     project_dir = find_project_dir()
     if args.region not in KNOWN_REGIONS:
         raise InputError([Problem("REGION", 1, 1, "region", f"{args.region!r} is not a region ({', '.join(KNOWN_REGIONS)})")])
-    stack_path = project_dir / f"Pulumi.{args.region}.yaml"
-    secrets_provider = load_file(stack_path, stack_path.name).data.get("secretsprovider")
-    if not secrets_provider:
-        raise InputError([Problem(stack_path.name, 1, 1, "secretsprovider",
-                                  "the platform stack file names no secrets provider for its tenant stacks")])
+    secrets_provider = region_secrets_provider(project_dir, args.region)
     tenants = {t.id for t in load_tenant_tree(project_dir / "tenants", region=args.region)}
     unknown = sorted(set(args.tenant or ()) - tenants)
     if unknown:
