@@ -16,10 +16,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
-                                                  scheduled_backup_spec)
+from components.controlplane_db.manifests import (ClusterSettings, Recovery, cluster_spec, migration_job_spec,
+                                                  pooler_spec, scheduled_backup_spec)
 from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE, policy_specs
 from components.controlplane_db.operator import CloudNativePGOperator, CloudNativePGOperatorArgs
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
@@ -36,6 +36,7 @@ StrInput = Union[str, pulumi.Output]
 CNPG_API = "postgresql.cnpg.io/v1"
 POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
 """PostgreSQL 17, pinned; the issue requires 16 or newer."""
+DEFAULT_CLUSTER_NAME = "controlplane-pg"
 BUCKET_GRACE_DAYS = 7
 """The bucket keeps objects this much longer than CloudNativePG's retention, which deletes them
 itself; the base backup that starts the recovery window is up to a day older than the window."""
@@ -54,7 +55,13 @@ class ControlPlaneDatabaseArgs(BaseModel):
     backup_retention_days: int = Field(ge=1, le=3650)
     tools_image: str = Field(min_length=1, description="Image with the `dbaas` CLI (this repository).")
     namespace: str = "dbaas-controlplane"
-    cluster_name: str = "controlplane-pg"
+    cluster_name: str = Field(default=DEFAULT_CLUSTER_NAME, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40,
+                              description="A recovery creates a NEW cluster: CloudNativePG reads bootstrap only then.")
+    recover_from: str | None = Field(
+        default=None, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40,
+        description="Create the cluster from this (earlier) cluster's backups in the same bucket.")
+    recovery_target_time: str | None = Field(
+        default=None, description="RFC 3339: replay WAL up to this time (point in time); only with recover_from.")
     instances: int = Field(default=3, ge=3)
     postgres_image: str = POSTGRES_IMAGE
     monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
@@ -62,6 +69,15 @@ class ControlPlaneDatabaseArgs(BaseModel):
                                          description="Where this component installs the CloudNativePG operator.")
     client_namespaces: tuple[str, ...] = Field(
         default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
+
+    @model_validator(mode="after")
+    def _recovery_into_a_new_cluster(self) -> "ControlPlaneDatabaseArgs":
+        """The stack config says the same, located (declarations/stack_config.py); this guards other callers."""
+        if self.recover_from is not None and self.recover_from == self.cluster_name:
+            raise ValueError(f"recover_from: cluster {self.cluster_name!r} cannot be created from its own backups")
+        if self.recovery_target_time is not None and self.recover_from is None:
+            raise ValueError("recovery_target_time: needs recover_from")
+        return self
 
 
 class ControlPlaneDatabase(pulumi.ComponentResource):
@@ -142,9 +158,13 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=bucket_name,
             backup_retention_days=args.backup_retention_days,
             migrator_secret=self.migrator_secret_name, app_secret=self.app_secret_name,
+            recovery=Recovery(args.recover_from, args.recovery_target_time) if args.recover_from else None,
         )
+        # A cluster of another name is another resource: the old one leaves the stack (retained on delete, after
+        # `pulumi state unprotect`) and keeps running until an operator retires it (README, recovery).
+        logical = f"{name}-cluster" if args.cluster_name == DEFAULT_CLUSTER_NAME else f"{name}-cluster-{args.cluster_name}"
         self.cluster = k8s.apiextensions.CustomResource(
-            f"{name}-cluster", api_version=CNPG_API, kind="Cluster",
+            logical, api_version=CNPG_API, kind="Cluster",
             metadata={"name": args.cluster_name, "namespace": ns, "labels": labels},
             spec=cluster_spec(settings, self.backup_role.arn),
             opts=stateful(pulumi.ResourceOptions.merge(
