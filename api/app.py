@@ -24,8 +24,8 @@ from api.json_body import StrictJsonBody
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
 from api.rate_limit import OrgRateLimiter
 from api.schemas import (
-    BackupRequest, ChangeResult, ErrorResponse, Health, RestoreRequest, ScaleRequest, TenantList, TenantView,
-    ValidationErrorResponse,
+    BackupRequest, ChangeResult, ErrorResponse, Health, RestartRequest, RestoreRequest, ScaleRequest, TenantList,
+    TenantView, ValidationErrorResponse,
 )
 from api.service import ProvisioningService
 from api.settings import ApiSettings
@@ -199,6 +199,12 @@ def create_app(settings: ApiSettings) -> FastAPI:
     def backup_service(tenant_id: TenantIdPath, name: ServiceNamePath, body: BackupRequest, who: Who,
                        if_match: IfMatch = None) -> JSONResponse:
         return accepted(service.backup_service(who, tenant_id, name, body, if_match))
+
+    @app.post("/v1/tenants/{tenant_id}/services/{name}/restarts", status_code=202, response_model=ChangeResult,
+              responses=_WRITE, tags=["services"])
+    def restart_service(tenant_id: TenantIdPath, name: ServiceNamePath, body: RestartRequest, who: Who,
+                        if_match: IfMatch = None) -> JSONResponse:
+        return accepted(service.restart_service(who, tenant_id, name, body, if_match))
 
     @app.post("/v1/tenants/{tenant_id}/services/{name}/restores", status_code=202, response_model=ChangeResult,
               responses=_WRITE, tags=["services"])

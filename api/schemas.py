@@ -23,6 +23,7 @@ class Operation(str, Enum):
     decommission = "decommission"
     scale_service = "scale-service"
     backup_service = "backup-service"
+    restart_service = "restart-service"
     restore_service = "restore-service"
 
 
@@ -58,6 +59,14 @@ class BackupRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: OperationId | None = Field(default=None, description="Defaults to `b-<UTC yyyymmddhhmmss>`.")
+
+
+class RestartRequest(BaseModel):
+    """A rolling restart: one `operations` entry (replacing the service's earlier, already-run ones); its id is the
+    restart marker, so the entry restarts once and the next change, which drops it, restarts nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: OperationId | None = Field(default=None, description="Defaults to `r-<UTC yyyymmddhhmmss>`.")
 
 
 class RestoreRequest(BaseModel):

@@ -23,7 +23,9 @@ from api.git_store import Author, GitError, GitRepository, RefConflict
 from api.metrics import ApiMetrics
 from api.permissions import Action, authorize, authorize_create, authorize_org_move, can_see
 from api.plan_diff import change_report
-from api.schemas import BackupRequest, ChangeResult, Operation, RestoreRequest, ScaleRequest, TenantView
+from api.schemas import (
+    BackupRequest, ChangeResult, Operation, RestartRequest, RestoreRequest, ScaleRequest, TenantView,
+)
 from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_store import TenantRecord, TenantStore
@@ -121,10 +123,21 @@ class ProvisioningService:
 
     def backup_service(self, caller: Caller, tenant_id: str, name: str, request: BackupRequest,
                        if_match: str | None) -> ChangeResult:
-        op_id = request.id or dt.datetime.now(dt.timezone.utc).strftime("b-%Y%m%d%H%M%S")
-        return self._change_service(caller, tenant_id, name, if_match, Operation.backup_service,
-                                    lambda svc: {**svc, "operations": [{"id": op_id, "action": "backup"}]},
-                                    f"on-demand backup {op_id} of service {name} of tenant {tenant_id}")
+        return self._one_shot(caller, tenant_id, name, if_match, Operation.backup_service, "backup", request.id,
+                              "on-demand backup")
+
+    def restart_service(self, caller: Caller, tenant_id: str, name: str, request: RestartRequest,
+                        if_match: str | None) -> ChangeResult:
+        return self._one_shot(caller, tenant_id, name, if_match, Operation.restart_service, "restart", request.id,
+                              "rolling restart")
+
+    def _one_shot(self, caller: Caller, tenant_id: str, name: str, if_match: str | None, operation: Operation,
+                  action: str, op_id: str | None, what: str) -> ChangeResult:
+        """One `operations` entry of `action` (id default `<b|r>-<UTC yyyymmddhhmmss>`) on an existing service."""
+        op_id = op_id or dt.datetime.now(dt.timezone.utc).strftime(f"{action[0]}-%Y%m%d%H%M%S")
+        return self._change_service(caller, tenant_id, name, if_match, operation,
+                                    lambda svc: {**svc, "operations": [{"id": op_id, "action": action}]},
+                                    f"{what} {op_id} of service {name} of tenant {tenant_id}")
 
     def restore_service(self, caller: Caller, tenant_id: str, source_name: str, request: RestoreRequest,
                         if_match: str | None) -> ChangeResult:

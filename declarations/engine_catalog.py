@@ -275,3 +275,48 @@ RESTORE_WAYS: dict[EngineName, RestoreWay] = {
         missing="vttablet restores only from its own backup storage root, and a backup holds the source keyspace's "
                 "database (vt_<keyspace>), so a new service cannot start from another service's backups"),
 }
+
+
+# --- How each engine's operator restarts an instance's pods declaratively (`operations: [{action: restart}]`). ---
+
+@dataclass(frozen=True)
+class RestartWay:
+    """Where the platform puts a restart, and whether removing the entry later is safe (engines README)."""
+
+    how: str
+    declarative: bool
+    kept_when_removed: bool = False
+    """True: the marker is a pod-template field that the operator rolls on every change, including its removal, so
+    the engine module keeps the last value when the entry leaves (Pulumi `ignoreChanges` on that one field)."""
+    missing: str = ""
+    """Why the operator cannot, and what to do instead; shown when a declaration asks for it."""
+
+
+RESTART_WAYS: dict[EngineName, RestartWay] = {
+    EngineName.mongodb: RestartWay(
+        how="`replsets[0].annotations` (pod template annotations, psmdb pkg/psmdb/statefulset.go): the operator's "
+            "SmartUpdate restarts secondaries first, then steps the primary down",
+        declarative=True, kept_when_removed=True),
+    EngineName.scylla: RestartWay(
+        how="`forceRedeploymentReason` (ScyllaCluster: a rolling update of all racks for a new string)",
+        declarative=True, kept_when_removed=True),
+    EngineName.dragonfly: RestartWay(
+        how="`annotations` (pod template annotations of the StatefulSet, dragonfly-operator internal/resources/"
+            "resources.go): the operator's rolling update restarts replicas first, then fails the master over",
+        declarative=True, kept_when_removed=True),
+    EngineName.vitess: RestartWay(
+        how="the tablet pool's `annotations` (vitess-operator pkg/operator/vttablet/pod.go: a changed annotation "
+            "recreates each tablet Pod in a rolling update); vtgate, vtctld and vtorc are not restarted",
+        declarative=True, kept_when_removed=True),
+    EngineName.aerospike: RestartWay(
+        how="`operations: [{id, kind: PodRestart}]`, AKO's own one-shot operation, tracked by id (a removed "
+            "operation restarts nothing)",
+        declarative=True),
+    EngineName.yugabyte: RestartWay(
+        how="not through the operator: YBUniverse has no restart field, and YBA restarts a universe only as its own "
+            "task (RestartUniverseKubernetesUpgrade)",
+        declarative=False,
+        missing="the YugabyteDB Anywhere operator has no restart field in YBUniverse; ask the platform team to run "
+                "YBA's rolling restart of the universe (Universe > Actions > Initiate Rolling Restart, or "
+                "POST /api/v1/customers/<c>/universes/<u>/upgrade/restart), and remove this entry"),
+}

@@ -6,7 +6,9 @@ stack file itself for the offline plan, where errors point at the file, line and
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from difflib import get_close_matches
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -42,9 +44,15 @@ MODE_SPECIFIC_KEYS: dict[str, tuple[str, str]] = {
 """Keys that only mean something in one mode. Set in a stack of another mode they would be
 silently ignored, which hides a mistake (for example a kubeconfig left in a create-mode stack)."""
 
-_UNSET_WHEN_EMPTY = ("oidc_issuer", "acme_email", "acme_dns_zone_id", "vault_server", "control_plane_db_storage_class")
+_UNSET_WHEN_EMPTY = ("oidc_issuer", "acme_email", "acme_dns_zone_id", "vault_server", "control_plane_db_storage_class",
+                     "control_plane_db_recover_from", "control_plane_db_recovery_target_time")
 """Mode-specific keys that Pulumi.yaml declares with the default "" (a declared key without a
 default is required on every stack); "" means not set."""
+
+CLUSTER_NAME = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+"""A timestamp with an explicit offset; CloudNativePG also takes PostgreSQL's format and reads a time without a
+zone as UTC (Cluster CRD, recoveryTarget.targetTime), so the platform asks for the unambiguous form."""
 
 OFFLINE_SECRET_PLACEHOLDER = "offline-placeholder-secret"
 """Stands in for encrypted config values in the offline plan; it is marked secret like the real one."""
@@ -135,6 +143,14 @@ class StackConfig(BaseModel):
         default=None, description="StorageClass of its volumes; default: storageClass.")
     control_plane_db_storage_size: VolumeSize = Field(default="20Gi")
     control_plane_db_backup_retention_days: int = Field(default=30, ge=1, le=3650)
+    control_plane_db_cluster_name: str = Field(
+        default="controlplane-pg", pattern=CLUSTER_NAME, max_length=40,
+        description="CloudNativePG Cluster name; a recovery needs a new one (bootstrap is read only at creation).")
+    control_plane_db_recover_from: str | None = Field(
+        default=None, pattern=CLUSTER_NAME, max_length=40,
+        description="Create the cluster from this earlier cluster's backups in the same bucket; empty: initdb.")
+    control_plane_db_recovery_target_time: str | None = Field(
+        default=None, description="RFC 3339 time to recover to (point in time), inside the backup retention.")
     control_plane_tools_image: str = Field(
         default="ghcr.io/dbaas-platform/dbaas-tools:0.1.0", pattern=r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$",
         description="Image with the `dbaas` CLI; the migration Job runs `dbaas migrate` from it.")
@@ -149,6 +165,40 @@ class StackConfig(BaseModel):
         if self.cluster_mode == "adopt" and self.oidc_issuer is None:
             raise ValueError("oidcIssuer is required when clusterMode is adopt (IRSA trusts the cluster's issuer)")
         return self
+
+    @field_validator("control_plane_db_recover_from")
+    @classmethod
+    def _recover_from_another_cluster(cls, value: str | None, info: ValidationInfo) -> str | None:
+        name = info.data.get("control_plane_db_cluster_name")
+        if value is not None and value == name:
+            raise ValueError(
+                f"the cluster {name!r} cannot be created from its own backups: CloudNativePG reads bootstrap only when "
+                "it creates a cluster, and a new cluster must archive to an empty path; set "
+                "controlPlaneDbClusterName to a new name (e.g. controlplane-pg-2) and keep this key")
+        return value
+
+    @field_validator("control_plane_db_recovery_target_time")
+    @classmethod
+    def _target_inside_retention(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        if info.data.get("control_plane_db_recover_from") is None:
+            raise ValueError("a recovery target needs controlPlaneDbRecoverFrom (the cluster whose backups to replay)")
+        if not RFC3339.match(value):
+            raise ValueError(f"{value!r} is not an RFC 3339 time with an offset, such as '2026-11-20T10:15:00Z'")
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid time: {exc}") from None
+        retention = info.data.get("control_plane_db_backup_retention_days")
+        now = dt.datetime.now(dt.timezone.utc)
+        if when > now:
+            raise ValueError(f"{value} is in the future; WAL can only be replayed up to now")
+        if retention is not None and when < now - dt.timedelta(days=retention):
+            raise ValueError(f"{value} is older than the backups are kept (controlPlaneDbBackupRetentionDays: "
+                             f"{retention}); choose a time within the last {retention} days (once the cluster is "
+                             "recovered, remove controlPlaneDbRecoverFrom and this key)")
+        return value
 
     @field_validator("vpc_cidr")
     @classmethod

@@ -19,7 +19,9 @@ from pydantic import (
     field_validator, model_validator,
 )
 
-from declarations.engine_catalog import FIXED_INTERVAL_ENGINES, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval
+from declarations.engine_catalog import (
+    FIXED_INTERVAL_ENGINES, RESTART_WAYS, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval,
+)
 from declarations.plans import PlanName, plan_for
 from declarations.regions import KNOWN_REGIONS
 
@@ -145,10 +147,11 @@ class Operation(_Strict):
     The next change to the service removes it; an id is never reused for another action.
     """
 
-    id: OperationId = Field(description="Names the operation's object; new ids only.")
-    action: Literal["backup"] = Field(
-        description="backup: an on-demand backup. (No restart: none of the six operators has a one-shot restart "
-                    "object, and one made through the pod template would restart again when the entry is removed.)")
+    id: OperationId = Field(description="Names the operation's object (or restart marker); new ids only.")
+    action: Literal["backup", "restart"] = Field(
+        description="backup: an on-demand backup. restart: a rolling restart of the service's pods, through the "
+                    "operator (engines README); the id is the restart marker, so the same entry restarts once and "
+                    "removing it restarts nothing.")
 
 
 class Service(_Strict):
@@ -167,7 +170,7 @@ class Service(_Strict):
         default=None, description="Create this new service from another service's backups (restore, PITR, clone)."
     )
     operations: list[Operation] = Field(
-        default_factory=list, description="One-shot operations (on-demand backup); each id runs once."
+        default_factory=list, description="One-shot operations (on-demand backup, restart); each id runs once."
     )
 
     @field_validator("version")
@@ -200,6 +203,11 @@ class Service(_Strict):
             raise ValueError("decommission.final_backup: a final backup needs a 'backups:' block on the service")
         if any(op.action == "backup" for op in self.operations) and self.backups is None:
             raise ValueError("operations: an on-demand backup needs a 'backups:' block on the service (its target)")
+        way = RESTART_WAYS[self.engine]
+        for i, op in enumerate(self.operations):
+            if op.action == "restart" and not way.declarative:
+                raise ValueError(f"operations[{i}].action: {self.engine.value} cannot be restarted through its "
+                                 f"operator: {way.missing}")
         ids = [op.id for op in self.operations]
         for i, op_id in enumerate(ids):
             if op_id in ids[:i]:

@@ -51,7 +51,7 @@ class MigrationPlan:
 
 def region_stack_registrations(project_dir: Path, region: str, tenants_dir: Path) -> list[Registration]:
     """The old shape: stacks/one_stack_region.py under the mock runtime, as the region stack was deployed."""
-    from stacks import one_stack_region
+    from stacks import one_stack_region as program
 
     stack_file = load_stack_file(project_dir, region)
     tenants = load_tenant_tree(tenants_dir, region=region)
@@ -157,7 +157,7 @@ def render(plan: MigrationPlan) -> str:
 def print_migration_plan(project_dir: Path, region: str, organization: str) -> int:
     """Print the runbook; refuse (exit 1, nothing on stdout) when the moves would leave anything
     to create, delete or change."""
-    from dbaas.cli import EXIT_INVALID, EXIT_OK
+    from tools.cli_io import EXIT_INVALID, EXIT_OK
     from tools.cli_io import check_stack
 
     check_stack(project_dir, region)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE
 from components.input_types import StrInput
 from declarations.field_types import AwsAccountId, KubernetesMinorVersion, StorageClassName, VolumeSize
 
 POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
+DEFAULT_CLUSTER_NAME = "controlplane-pg"
 """PostgreSQL 17, pinned; the issue requires 16 or newer."""
 
 
@@ -34,7 +35,14 @@ class ControlPlaneDatabaseArgs(BaseModel):
     backup_retention_days: int = Field(ge=1, le=3650, description="CloudNativePG's recovery window.")
     tools_image: str = Field(min_length=1, description="Image with the `dbaas` CLI (this repository).")
     namespace: str = Field(default="dbaas-controlplane", description="Namespace of the cluster, poolers and Job.")
-    cluster_name: str = Field(default="controlplane-pg", description="Name of the CloudNativePG Cluster.")
+    cluster_name: str = Field(default=DEFAULT_CLUSTER_NAME, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40,
+                              description="Name of the CloudNativePG Cluster. A recovery creates a NEW cluster: "
+                                          "CloudNativePG reads bootstrap only then.")
+    recover_from: str | None = Field(
+        default=None, pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40,
+        description="Create the cluster from this (earlier) cluster's backups in the same bucket.")
+    recovery_target_time: str | None = Field(
+        default=None, description="RFC 3339: replay WAL up to this time (point in time); only with recover_from.")
     instances: int = Field(default=3, ge=3, description="PostgreSQL instances: a primary and synchronous standbys.")
     postgres_image: str = Field(default=POSTGRES_IMAGE, description="PostgreSQL operand image, pinned.")
     monitoring_namespace: str = Field(default="monitoring", description="Scrapes the instances and poolers.")
@@ -42,3 +50,12 @@ class ControlPlaneDatabaseArgs(BaseModel):
                                          description="Where this component installs the CloudNativePG operator.")
     client_namespaces: tuple[str, ...] = Field(
         default=(), description="Namespaces whose pods connect to PostgreSQL; none is deployed by this stack yet.")
+
+    @model_validator(mode="after")
+    def _recovery_into_a_new_cluster(self) -> "ControlPlaneDatabaseArgs":
+        """The stack config says the same, located (declarations/stack_config.py); this guards other callers."""
+        if self.recover_from is not None and self.recover_from == self.cluster_name:
+            raise ValueError(f"recover_from: cluster {self.cluster_name!r} cannot be created from its own backups")
+        if self.recovery_target_time is not None and self.recover_from is None:
+            raise ValueError("recovery_target_time: needs recover_from")
+        return self

@@ -15,9 +15,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.controlplane_db.manifests import (ClusterSettings, cluster_spec, migration_job_spec, pooler_spec,
-                                                  scheduled_backup_spec)
-from components.controlplane_db.args import CloudNativePGOperatorArgs, ControlPlaneDatabaseArgs
+from components.controlplane_db.manifests import (ClusterSettings, Recovery, cluster_spec, migration_job_spec,
+                                                  pooler_spec, scheduled_backup_spec)
+from components.controlplane_db.args import DEFAULT_CLUSTER_NAME, CloudNativePGOperatorArgs, ControlPlaneDatabaseArgs
 from components.controlplane_db.network_policies import policy_specs
 from components.controlplane_db.operator import CloudNativePGOperator
 from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_network_policies, pod_security_labels
@@ -114,9 +114,13 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
             storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=bucket_name,
             backup_retention_days=args.backup_retention_days,
             migrator_secret=self.migrator_secret_name, app_secret=self.app_secret_name,
+            recovery=Recovery(args.recover_from, args.recovery_target_time) if args.recover_from else None,
         )
+        # A cluster of another name is another resource: the old one leaves the stack (retained on delete, after
+        # `pulumi state unprotect`) and keeps running until an operator retires it (README, recovery).
+        logical = f"{name}-cluster" if args.cluster_name == DEFAULT_CLUSTER_NAME else f"{name}-cluster-{args.cluster_name}"
         self.cluster = k8s.apiextensions.CustomResource(
-            f"{name}-cluster", api_version=CNPG_API, kind="Cluster",
+            logical, api_version=CNPG_API, kind="Cluster",
             metadata={"name": args.cluster_name, "namespace": ns, "labels": labels},
             spec=cluster_spec(settings, self.backup_role.arn),
             opts=stateful(pulumi.ResourceOptions.merge(

@@ -19,6 +19,16 @@ BACKUP_SCHEDULE = "0 0 2 * * *"
 
 
 @dataclass(frozen=True)
+class Recovery:
+    """Create the cluster from another cluster's barman backups in the same bucket (CloudNativePG `bootstrap.recovery`).
+
+    `target_time` (RFC 3339) stops the WAL replay there (point in time); None replays all archived WAL."""
+
+    source: str
+    target_time: str | None = None
+
+
+@dataclass(frozen=True)
 class ClusterSettings:
     name: str
     namespace: str
@@ -31,6 +41,7 @@ class ClusterSettings:
     migrator_secret: str
     app_secret: str
     app_connection_limit: int = 200
+    recovery: Recovery | None = None
 
 
 def managed_roles(s: ClusterSettings) -> list[dict]:
@@ -45,6 +56,26 @@ def managed_roles(s: ClusterSettings) -> list[dict]:
         {**locked, "name": APP, "login": True, "connectionLimit": s.app_connection_limit,
          "passwordSecret": {"name": s.app_secret}, "comment": "the application; row-level security applies"},
     ]
+
+
+def object_store(bucket_name: str, cluster: str) -> dict:
+    """Where `cluster`'s WAL and base backups live: `s3://<bucket>/<cluster>/<cluster>/` (barman adds the server
+    name, which defaults to the cluster name), read and written through the IRSA role."""
+    return {"destinationPath": f"s3://{bucket_name}/{cluster}", "s3Credentials": {"inheritFromIAMRole": True}}
+
+
+def bootstrap(s: ClusterSettings) -> dict:
+    """`initdb` for a new database; `recovery` from the source cluster's backups, declared as an external cluster
+    with the same object store and credentials as the backups (CloudNativePG reads it only at creation)."""
+    if s.recovery is None:
+        return {"bootstrap": {"initdb": {"database": DATABASE, "owner": OWNER, "dataChecksums": True}}}
+    recovery: dict = {"source": s.recovery.source, "database": DATABASE, "owner": OWNER}
+    if s.recovery.target_time is not None:
+        recovery["recoveryTarget"] = {"targetTime": s.recovery.target_time}
+    source = {**object_store(s.bucket_name, s.recovery.source), "serverName": s.recovery.source,
+              "wal": {"maxParallel": 4}}
+    return {"bootstrap": {"recovery": recovery},
+            "externalClusters": [{"name": s.recovery.source, "barmanObjectStore": source}]}
 
 
 def cluster_spec(s: ClusterSettings, role_arn: object) -> dict:
@@ -65,14 +96,13 @@ def cluster_spec(s: ClusterSettings, role_arn: object) -> dict:
                        "hostssl all all all scram-sha-256"],
             "synchronous": {"method": "any", "number": 1, "dataDurability": "required"},
         },
-        "bootstrap": {"initdb": {"database": DATABASE, "owner": OWNER, "dataChecksums": True}},
+        **bootstrap(s),
         "managed": {"roles": managed_roles(s)},
         "serviceAccountTemplate": {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
         "backup": {
             "retentionPolicy": f"{s.backup_retention_days}d",
             "barmanObjectStore": {
-                "destinationPath": f"s3://{s.bucket_name}/{s.name}",
-                "s3Credentials": {"inheritFromIAMRole": True},
+                **object_store(s.bucket_name, s.name),
                 # aws:kms without a key id: the bucket's default key (the platform key) encrypts.
                 "wal": {"compression": "gzip", "encryption": "aws:kms", "maxParallel": 4},
                 "data": {"compression": "gzip", "encryption": "aws:kms", "jobs": 2},

@@ -121,6 +121,7 @@ class AerospikeInstance(EngineInstance):
             "aerospikeConfig": self.aerospike_config(),
             "storage": self.storage(),
             "rackConfig": {"racks": [{"id": RACK_ID, "revision": storage_revision(self.sizing.storage_gb)}]},
+            **self.restart_operation(),
             "aerospikeAccessControl": {"users": [{
                 "name": ADMIN_USERS[self.ENGINE], "secretName": self.credentials_secret,
                 "roles": ["sys-admin", "user-admin", "read-write"],
@@ -141,6 +142,15 @@ class AerospikeInstance(EngineInstance):
                 "sidecars": [self.exporter_sidecar()],
             },
         }
+
+    def restart_operation(self) -> dict:
+        """AKO's own on-demand operation (at most one, id at most 20 characters, like an operation id): the operator
+        restarts each pod once per id and tracks it in status, so removing it restarts nothing (AKO v4.5.0
+        internal/controller/cluster/pod.go onDemandOperationType). Its webhook refuses an operation at cluster
+        creation and together with a scale-up or an image change (validateOperation, validateOperationUpdate);
+        the lifecycle guards refuse those in the tenant file."""
+        restart = self.restart_id()
+        return {"operations": [{"id": restart, "kind": "PodRestart"}]} if restart else {}
 
     def s3_storage(self, path: str) -> dict:
         return {"s3-storage": {"bucket": self.args.bucket, "path": path, "s3-region": self.args.placement.aws_region}}

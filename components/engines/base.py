@@ -6,7 +6,8 @@ NetworkPolicy openings, protection of data-holding objects, the database node cl
 on (`NODES`, the PoP's database node class), the labels its pods carry for the tenant's metrics monitor
 (`pod_labels()`/`monitor_selector()`), the PoP's `dbaas-database` PriorityClass (`PRIORITY_CLASS`), the
 one-shot backups (the final backup a `decommission:` marker asks for, and `operations` of action `backup`),
-and the restore that `restore_from` asks for. Engine modules only map these to their operator's fields.
+the restart marker of `operations` of action `restart` (`restart_annotations`, `restart_kept`), and the restore
+that `restore_from` asks for. Engine modules only map these to their operator's fields.
 
 One-shot objects (backups, restores, Jobs) carry pulumi-kubernetes' await annotations, so one that fails fails
 the `pulumi up` that created it: `pulumi.com/waitFor` (a `jsonpath=` or `condition=` expression, or a JSON list
@@ -51,6 +52,8 @@ FINAL_BACKUP_DEADLINE_SECONDS = ONE_SHOT_DEADLINE_SECONDS
 WAIT_FOR = "pulumi.com/waitFor"
 TIMEOUT_SECONDS = "pulumi.com/timeoutSeconds"
 FINAL_BACKUP = "final"
+RESTART_ANNOTATION = "dbaas.io/restart"
+"""Pod-template annotation whose value is the id of the service's last `restart` operation (RESTART_WAYS)."""
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 """The label (value: the instance name) that tenant monitors select an instance's pods by."""
 POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
@@ -190,6 +193,27 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         names = [FINAL_BACKUP] if self.service.decommission is not None and self.service.decommission.final_backup else []
         return names + [f"op-{op.id}" for op in self.service.operations if op.action == "backup"]
 
+    def restart_id(self) -> str | None:
+        """The id of the last `restart` entry: the marker the operator rolls the pods on, or None."""
+        ids = [op.id for op in self.service.operations if op.action == "restart"]
+        return ids[-1] if ids else None
+
+    def restart_annotations(self, field: str = "annotations") -> dict[str, dict[str, str]]:
+        """`{field: {RESTART_ANNOTATION: <id>}}` for an operator's pod-annotation field, or {} with no restart entry.
+        The platform writes nothing else into that field, so `restart_kept` may hold the whole map."""
+        restart = self.restart_id()
+        return {field: {RESTART_ANNOTATION: restart}} if restart else {}
+
+    def restart_kept(self, path: str) -> list[str]:
+        """`ignore_changes` for the main resource: with no restart entry, keep the marker at `path` as deployed.
+
+        The operators roll the pods on any change of the marker, its removal too, so dropping the entry (the next
+        change does) would restart again. Pulumi's engine resets an ignored property to its old input, and deletes it
+        when the old inputs lack it (pulumi pkg/resource/deploy/step_generator.go processIgnoreChanges,
+        sdk/go/common/resource/properties_path.go Reset): the last restart id stays until a new restart replaces it,
+        and an instance never restarted keeps none. With a restart entry the marker is applied, so it rolls once."""
+        return [] if self.restart_id() else [path]
+
     def source_instance(self, source: RestoreFrom) -> str:
         """The instance name of the service restored from (same tenant, same engine)."""
         return service_instance(source.service, self.ENGINE.value)
@@ -240,8 +264,11 @@ class EngineInstance(pulumi.ComponentResource, ABC):
     def custom_resource(
         self, suffix: str, api_version: str, kind: str, name: str, spec: dict, *, holds_data: bool = False,
         depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, str] | None = None, retain: bool = False,
+        ignore_changes: Sequence[str] = (),
     ) -> CustomResource:
         opts = self.data_opts if holds_data else self.child
+        if ignore_changes:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(ignore_changes=list(ignore_changes)))
         if retain:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
         if depends_on:

@@ -27,6 +27,9 @@ CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
 """redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
 AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.22.35"
 """aws s3 for the restore copy, authenticated through the tenant ServiceAccount (IRSA)."""
+RESTART_PATH = "spec.annotations"
+"""Where the restart marker lives: the operator rolls the pods when the StatefulSet template changes (OnDelete
+strategy, replicas first, then a master failover; internal/controller/dragonfly_controller.go)."""
 SNAPSHOT_STAMP = r"[0-9][0-9T:-]*"
 """What `{timestamp}` in `--dbfilename` becomes (YYYY-MM-DDTHH:MM:SS); a named backup is one such stamp."""
 
@@ -94,6 +97,9 @@ class DragonflyInstance(EngineInstance):
             "authentication": {"passwordFromSecret": {"name": self.credentials_secret, "key": "password"}},
             "tlsSecretRef": {"name": self.tls_secret},
             "args": self.args_list(),
+            # Pod template annotations of the pinned v1.1.11 (internal/resources/resources.go copies them to the
+            # StatefulSet); the platform writes only the restart marker there (see restart_kept).
+            **self.restart_annotations(),
             "snapshot": {
                 "dir": self.args.backup_url,
                 "persistentVolumeClaimSpec": self.sizing.volume_claim(),
@@ -114,7 +120,7 @@ class DragonflyInstance(EngineInstance):
         if self.service.restore_from is not None:
             depends.append(self.restore_copy(self.service.restore_from))
         return self.custom_resource("dragonfly", API, "Dragonfly", self.instance_name, self.dragonfly_spec(),
-                                    holds_data=True, depends_on=depends)
+                                    holds_data=True, depends_on=depends, ignore_changes=self.restart_kept(RESTART_PATH))
 
     def restore_copy(self, source: RestoreFrom):
         """The one-shot copy Job; it must finish before the instance starts, so the instance depends on it."""

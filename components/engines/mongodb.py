@@ -28,6 +28,8 @@ BACKUP_IMAGE = "percona/percona-backup-mongodb:2.8.0"
 MONGO_UID = 1001
 READY = "jsonpath={.status.state}=ready"
 """Both PerconaServerMongoDBBackup and PerconaServerMongoDBRestore end in state `ready` (or `error`)."""
+RESTART_PATH = "spec.replsets[0].annotations"
+"""Where the restart marker lives: the replset pods' template annotations (see MongodbInstance.replset)."""
 PITR_DATE = "%Y-%m-%d %H:%M:%S"
 """`pitr.date` as the operator parses it (UTC)."""
 PITR_OPLOG_SPAN_MINUTES = 10
@@ -125,6 +127,8 @@ class MongodbInstance(EngineInstance):
             **self.NODES.pod_fields(),
             "affinity": {"antiAffinityTopologyKey": "kubernetes.io/hostname" if self.sizing.clustered else "none"},
             "podDisruptionBudget": {"maxUnavailable": 1},
+            # The replset pods' template annotations (psmdb v1.19.1 pkg/psmdb/statefulset.go, MultiAZ.Annotations).
+            **self.restart_annotations(),
         }
 
     def s3(self, prefix: str) -> dict:
@@ -188,7 +192,8 @@ class MongodbInstance(EngineInstance):
 
     def build(self) -> CustomResource:
         return self.custom_resource("psmdb", API, "PerconaServerMongoDB", self.instance_name, self.cluster_spec(),
-                                    holds_data=True, depends_on=[self.credentials])
+                                    holds_data=True, depends_on=[self.credentials],
+                                    ignore_changes=self.restart_kept(RESTART_PATH))
 
     def backup_now(self, name: str) -> None:
         self.one_shot(f"{name}-backup", API, "PerconaServerMongoDBBackup", f"{self.instance_name}-{name}", {

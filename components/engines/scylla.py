@@ -36,6 +36,9 @@ METRICS_PORT_NAME = "prometheus"
 """Scylla's own Prometheus endpoint (9180): a named container port of the operator's `scylla` container
 (scylla-operator v1.15.0 pkg/controller/scylladbdatacenter/resource.go), also a port of its member Services."""
 METRICS_PATH = "/metrics"
+RESTART_PATH = "spec.forceRedeploymentReason"
+"""ScyllaCluster's own restart field: "a rolling update of all racks by providing a unique string" (its CRD); the
+restart id is that string, kept when the entry leaves (see EngineInstance.restart_kept)."""
 SCYLLA_CONFIG = {
     "authenticator": "PasswordAuthenticator",
     "authorizer": "CassandraAuthorizer",
@@ -117,6 +120,7 @@ class ScyllaInstance(EngineInstance):
                 "racks": [self.rack(n, m) for n, m in rack_members(self.sizing.replicas, self.sizing.clustered).items()],
             },
             "backups": tasks,
+            **({"forceRedeploymentReason": self.restart_id()} if self.restart_id() else {}),
         }
 
     def agent_config(self) -> pulumi.Output[str]:
@@ -140,7 +144,8 @@ class ScyllaInstance(EngineInstance):
             opts=self.child,
         )
         cluster = self.custom_resource("scyllacluster", API, "ScyllaCluster", self.instance_name, self.cluster_spec(),
-                                       holds_data=True, depends_on=[config, agent, self.credentials])
+                                       holds_data=True, depends_on=[config, agent, self.credentials],
+                                       ignore_changes=self.restart_kept(RESTART_PATH))
         self.instance = cluster
         # Scylla Operator manages no users: replace the default superuser's password with the generated one.
         self.one_off_job(

@@ -54,6 +54,8 @@ SET GLOBAL super_read_only = 'ON';
 """
 """The shard's database init script (the operator requires one); it creates the users Vitess runs as."""
 BACKUP_LOCATION = "tenant-s3"
+RESTART_PATH = "spec.keyspaces[0].partitionings[0].equal.shardTemplate.tabletPools[0].annotations"
+"""Where the restart marker lives (see VitessInstance.tablet_pool)."""
 METRICS_PORT_NAME = "web"
 """The operator's name for every Vitess component's HTTP port (15000), which serves `/metrics`."""
 METRICS_PATH = "/metrics"
@@ -93,6 +95,9 @@ class VitessInstance(EngineInstance):
             "dataVolumeClaimTemplate": self.sizing.volume_claim(),
             "backupLocationName": BACKUP_LOCATION,
             **self.component(),
+            # Tablet Pod annotations: a changed value (or key) makes the operator recreate each tablet Pod in a
+            # rolling update (v2.17.0 pkg/operator/vttablet/pod.go UpdatePod); only the restart marker goes here.
+            **self.restart_annotations(),
         }
 
     def backup_spec(self) -> dict:
@@ -166,7 +171,8 @@ class VitessInstance(EngineInstance):
 
     def build(self) -> CustomResource:
         cluster = self.custom_resource("vitesscluster", API, "VitessCluster", self.instance_name, self.cluster_spec(),
-                                       holds_data=True, depends_on=[self.credentials, self.certificate])
+                                       holds_data=True, depends_on=[self.credentials, self.certificate],
+                                       ignore_changes=self.restart_kept(RESTART_PATH))
         # The operator's own Service names end in a hash; these give clients and jobs stable names.
         self.client_service = self._service("vtgate", client_service_name(self.ENGINE, self.instance_name),
                                             "vtgate", "mysql", self.spec.client_port, 3306)

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from declarations.errors import InputError, Problem
 from declarations.lifecycle.restore import name_reuse_finding, restore_findings
-from declarations.lifecycle.transitions import Finding, service_findings, tenant_findings
+from declarations.lifecycle.transitions import Finding, new_service_restart, service_findings, tenant_findings
 from declarations.safe_yaml import LocatedDocument, format_loc, load_file
 from declarations.tenant_model import Tenant
 
@@ -77,6 +77,9 @@ def transition_review(base_tenants: Iterable[Tenant], head_tenants: Iterable[Ten
             before = old_services.get(service.name)
             if before is None:
                 findings += [(prefix, f) for f in restore_findings(service, old, now)]
+                restart = new_service_restart(service)
+                if restart:
+                    findings.append((prefix, restart))
                 earlier = earlier_names(tenant) - set(old_services) if earlier_names else set()
                 reuse = name_reuse_finding(service, earlier)
                 if reuse:

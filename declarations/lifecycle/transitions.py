@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from declarations.engine_catalog import SUPPORTED_VERSIONS
+from declarations.engine_catalog import SUPPORTED_VERSIONS, EngineName
 from declarations.lifecycle.capabilities import lifecycle
 from declarations.safe_yaml import Loc
 from declarations.tenant_model import DATA_CLASS_RETENTION_DAYS, Service, Tenant
@@ -126,6 +126,56 @@ def restore_from_edit(base: Service, head: Service) -> Finding | None:
         "and leave this one as it is"))
 
 
+def _last_restart(service: Service) -> tuple[int, str] | None:
+    """(index, id) of the service's last `restart` entry: the marker its engine module deploys."""
+    found = [(i, op.id) for i, op in enumerate(service.operations) if op.action == "restart"]
+    return found[-1] if found else None
+
+
+def _new_restart(base: Service, head: Service) -> tuple[int, str] | None:
+    """The restart this change deploys: head's marker when it differs from base's."""
+    restart = _last_restart(head)
+    if restart is None or (_last_restart(base) or (None, None))[1] == restart[1]:
+        return None
+    return restart
+
+
+def restart_with_reshape(base: Service, head: Service) -> Finding | None:
+    restart = _new_restart(base, head)
+    if head.engine is not EngineName.aerospike or restart is None:
+        return None
+    if head.replicas > base.replicas:
+        what = f"a scale-up ({base.replicas} -> {head.replicas} replicas)"
+    elif head.version != base.version:
+        what = f"an image change ({base.version} -> {head.version})"
+    else:
+        return None
+    return refuse(("operations", restart[0]), (
+        f"the Aerospike operator refuses an on-demand restart in the same update as {what} (AKO webhook "
+        "validateOperationUpdate); the new pods start fresh anyway: drop the restart, or restart in a change of "
+        "its own"))
+
+
+def restart(base: Service, head: Service) -> Finding | None:
+    found = _new_restart(base, head)
+    if found is None:
+        return None
+    return attention(("operations", found[0]), (
+        f"restart {found[1]!r}: the operator restarts every {head.engine.value} pod of '{head.name}' one at a "
+        "time; clients reconnect, and a single replica is unavailable while it restarts"))
+
+
+def new_service_restart(service: Service) -> Finding | None:
+    """A restart entry on a service this change creates: nothing runs yet (and AKO refuses an operation at creation,
+    webhook validateOperation)."""
+    found = _last_restart(service)
+    if found is None:
+        return None
+    return refuse(("operations", found[0]), (
+        f"'{service.name}' is created by this change, so there is nothing to restart; remove this entry, and add a "
+        "restart in a later change once the service runs"))
+
+
 def upgrade(base: Service, head: Service) -> Finding | None:
     if _version_index(head) <= _version_index(base) or version_skip(base, head) is not None:
         return None
@@ -160,8 +210,8 @@ def backups_removed(base: Service, head: Service) -> Finding | None:
 
 SERVICE_GUARDS: tuple[ServiceGuard, ...] = (
     storage_shrink, storage_growth, version_downgrade, version_skip, durability_drop, topology_change,
-    retention_cut, restore_from_edit,
-    upgrade, scale_in, storage_growth_attention, backups_removed,
+    retention_cut, restore_from_edit, restart_with_reshape,
+    upgrade, scale_in, storage_growth_attention, backups_removed, restart,
 )
 """Every guard on a service that exists on both sides with the same engine (engine changes are removals)."""
 

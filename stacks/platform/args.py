@@ -139,6 +139,9 @@ def control_plane_db_args(config: StackConfig, oidc_issuer: pulumi.Input[str],
         storage_class=config.control_plane_db_storage_class or config.storage_class,
         storage_size=config.control_plane_db_storage_size,
         backup_retention_days=config.control_plane_db_backup_retention_days,
+        cluster_name=config.control_plane_db_cluster_name,
+        recover_from=config.control_plane_db_recover_from,
+        recovery_target_time=config.control_plane_db_recovery_target_time,
         tools_image=config.control_plane_tools_image,
     )
 

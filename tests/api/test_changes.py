@@ -366,6 +366,26 @@ def test_on_demand_backup_is_one_operation_entry_that_the_next_change_replaces(c
     assert "operations" not in git(repo, "show", f"{second['commit']}:tenants/lagos/kudi-pay.yaml")
 
 
+def test_restart_is_one_operation_entry_whose_removal_restarts_nothing(client, repo):
+    first = client.post("/v1/tenants/kudi-pay/services/wallets/restarts", json={"id": "fix-leak"},
+                        headers=auth(**ADMIN))
+    assert first.status_code == 202, first.text
+    result = first.json()
+    assert result["operation"] == "restart-service"
+    assert "    operations: [{id: fix-leak, action: restart}]\n" in git(
+        repo, "show", f"{result['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert [u.rsplit("::", 1)[-1] for u in result["plan"]["changed"]] == ["kudi-pay.wallets.psmdb"]
+    assert result["attention"] == [
+        "services[1].operations[0]: restart 'fix-leak': the operator restarts every mongodb pod of 'wallets' one at a "
+        "time; clients reconnect, and a single replica is unavailable while it restarts"]
+    assert git(repo, "log", "-1", "--format=%s", result["commit"]).strip() == \
+        "provision: rolling restart fix-leak of service wallets of tenant kudi-pay"
+    second = client.post("/v1/tenants/kudi-pay/services/wallets/backups", json={"id": "after-fix"},
+                         headers=auth(**ADMIN)).json()
+    assert "restart" not in git(repo, "show", f"{second['commit']}:tenants/lagos/kudi-pay.yaml")
+    assert "kudi-pay.wallets.psmdb" not in [u.rsplit("::", 1)[-1] for u in second["plan"]["changed"]]
+
+
 def test_restore_endpoint_creates_a_service_shaped_like_its_source(client, repo):
     response = client.post("/v1/tenants/kudi-pay/services/wallets/restores",
                            json={"name": "wallets-pitr", "backup": "2026-11-20T02:00:21Z",

@@ -47,7 +47,7 @@ def _operations(url: str) -> list:
 def test_every_answer_is_documented_and_never_a_5xx(fuzzed_server, mode):
     headers = auth(sub="fuzz", org="acme", roles=("platform-admin",))
     operations = _operations(fuzzed_server.url)
-    assert len(operations) == 16  # HEAD, status reads (services, audit) and service operations (scale, backups, restores)
+    assert len(operations) == 17  # HEAD, status reads (services, audit) and service operations (scale, backups, restarts, restores)
 
     for operation in operations:
         has_inputs = any((operation.body, operation.path_parameters, operation.headers, operation.query))
@@ -72,6 +72,7 @@ def test_the_spec_documents_every_route(fuzzed_server):
                                      "/v1/tenants/{tenant_id}/audit", "/v1/tenants/{tenant_id}/services",
                                      "/v1/tenants/{tenant_id}/services/{name}",
                                      "/v1/tenants/{tenant_id}/services/{name}/backups",
+                                     "/v1/tenants/{tenant_id}/services/{name}/restarts",
                                      "/v1/tenants/{tenant_id}/services/{name}/restores",
                                      "/v1/tenants/{tenant_id}/services/{name}/scale"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"] == {

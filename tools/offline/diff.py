@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
 from tools.offline.diff_detail import child_path, keyed_path, leaves, masked, maybe_document, natural_key
+from tools.offline.ignore_changes import apply_ignore_changes
 from policies.rules.stateful import stateful_label
 
 OPTIONS_PREFIX = "(options)."
@@ -56,11 +57,14 @@ class ResourceState:
     retain_on_delete: bool
     provider: str
     parent: str
+    ignore_changes: tuple[str, ...] = ()
+    """Offline plans only: a real preview's inputs already have the ignored paths reset by the engine."""
 
     @classmethod
     def from_registration(cls, reg: Any) -> "ResourceState":
         return cls(reg.urn, reg.type, reg.inputs, reg.protect, reg.retain_on_delete,
-                   reg.provider.rsplit("::", 1)[0] if reg.provider else "", reg.parent)
+                   reg.provider.rsplit("::", 1)[0] if reg.provider else "", reg.parent,
+                   tuple(getattr(reg, "ignore_changes", ())))
 
     @classmethod
     def from_preview_step(cls, step: dict[str, Any]) -> "ResourceState":
@@ -230,7 +234,7 @@ def _replace_triggers(type_: str, changes: list[PropertyChange]) -> tuple[str, .
 
 
 def _changes(old: ResourceState, new: ResourceState) -> list[PropertyChange]:
-    found = list(property_changes(old.inputs, new.inputs))
+    found = list(property_changes(old.inputs, apply_ignore_changes(old.inputs, new.inputs, new.ignore_changes)))
     for option in ("protect", "retain_on_delete", "provider"):
         before, after = getattr(old, option), getattr(new, option)
         if before != after:

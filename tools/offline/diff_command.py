@@ -15,6 +15,7 @@ from typing import Callable
 from tools.cli_io import STDOUT, Progress, UsageError, check_output, check_stack, to_stdout, write_output
 from declarations.errors import InputError, Problem
 from declarations.lifecycle.review import transition_review
+from tools.offline.create_only import create_only_problems
 from tools.offline.diff import PlanSnapshot, diff_plans
 from tools.offline.diff_render import DiffReport, render_markdown, render_text, to_json
 from tools.offline.diff_revisions import Checkout, classify, plan_in_tree
@@ -91,7 +92,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
         full_render_reasons=scope.reasons,
         removal_problems=removals,
         crd_transition_problems=transition_problems_of(base_plan, head_plan),
-        transition_problems=transitions.refused,
+        transition_problems=sorted(transitions.refused + create_only_problems(base_plan, head_plan, project_dir, stack)),
         attention=transitions.attention,
     )
 

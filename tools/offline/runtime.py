@@ -47,6 +47,8 @@ class Registration:
     retain_on_delete: bool
     dependencies: tuple[str, ...]
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ignore_changes: tuple[str, ...] = ()
+    """Property paths whose old input values the engine keeps on an update (tools/offline/ignore_changes.py)."""
 
 
 def redact(value: Any) -> Any:
@@ -127,6 +129,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
                 property_dependencies={
                     k: tuple(sorted(v.urns)) for k, v in sorted(request.propertyDependencies.items())
                 },
+                ignore_changes=tuple(request.ignoreChanges),
             )
         )
         if request.type == STACK_TYPE:
