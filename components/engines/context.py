@@ -39,6 +39,12 @@ class InstanceArgs:
     bucket: pulumi.Input[str]
     key_arn: pulumi.Input[str]
     placement: EnginePlacement
+    clones: tuple[str, ...] = ()
+    """Services of the same tenant that clone this one (`restore_from: {service: <this>, backup: latest}`), for
+    engines whose clone runs through the source's own objects (Aerospike: its backup service)."""
+    restore_after: tuple[pulumi.Resource, ...] = ()
+    """The source instance of `restore_from`, when the same declaration builds it: restore objects that go
+    through the source's objects wait for it."""
 
     @property
     def spec(self) -> EngineSpec:
