@@ -243,6 +243,14 @@ class RestoreWay:
     """`point_in_time:` through the operator's own restore."""
     missing: str = ""
     """What is not possible yet, and why; shown when a declaration asks for it."""
+    backup_id: str = ""
+    """A regular expression every named backup of this engine matches (empty: any BACKUP_ID), so a mistyped id is
+    refused at validation instead of failing the restore Job an apply later."""
+    backup_id_form: str = ""
+    """The form of a named backup, with an example, for the refusal."""
+    keeps_source_names: str = ""
+    """Non-empty when the restored service keeps naming the source's data after the restore (Vitess: the MySQL
+    database), and why: `restore_from` must then stay in the file, and its source may not itself be restored."""
 
 
 RESTORE_WAYS: dict[EngineName, RestoreWay] = {
@@ -256,24 +264,30 @@ RESTORE_WAYS: dict[EngineName, RestoreWay] = {
         clone=True, named=True, point_in_time=False,
         missing="RestoreJob has no restore time (only YBA's REST API restores to a time)"),
     EngineName.aerospike: RestoreWay(
-        how="AerospikeRestore (type Full) through the source's backup service, naming the backup's data path",
-        clone=False, named=True, point_in_time=False,
-        missing="a clone needs the path of the source's latest backup, which only the backup service knows at run "
-                "time; name it with backup: <path> (GET /v1/backups/full on the source's backup service)"),
+        how="AerospikeRestore: a named backup (its data path) as type Full through the new instance's backup "
+            "service; a clone as type Timestamp (the source's routine, a time after every backup) through the "
+            "source's backup service, which mounts the new cluster's credentials",
+        clone=True, named=True, point_in_time=False),
     EngineName.dragonfly: RestoreWay(
         how="one-shot Job, before the new instance starts, that copies the source's latest (or named) snapshot to "
             "the new service's prefix under the new instance's file name (snapshot names carry the instance name)",
-        clone=True, named=True, point_in_time=False),
+        clone=True, named=True, point_in_time=False,
+        backup_id=r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}",
+        backup_id_form="a snapshot's timestamp, e.g. 2026-11-20T02:00:00"),
     EngineName.scylla: RestoreWay(
-        how="not yet: `sctool restore` must run against Scylla Manager with the new cluster registered",
-        clone=False, named=False, point_in_time=False,
-        missing="Scylla Manager's API is one per region and has no per-tenant authorisation, so no tenant-namespace "
-                "Job may drive it; a platform operator restores with `sctool restore` (engines README)"),
+        how="one-shot Job in Scylla Manager's namespace, after the new cluster is registered: `sctool restore` of "
+            "the source's latest (or named) snapshot from the tenant bucket, schema first, then tables",
+        clone=True, named=True, point_in_time=False,
+        backup_id=r"sm_[0-9]{14}UTC", backup_id_form="a Scylla Manager snapshot tag, e.g. sm_20261120020000UTC"),
     EngineName.vitess: RestoreWay(
-        how="not yet: vttablet restores only from its own cluster's backup location",
-        clone=False, named=False, point_in_time=False,
-        missing="vttablet restores only from its own backup storage root, and a backup holds the source keyspace's "
-                "database (vt_<keyspace>), so a new service cannot start from another service's backups"),
+        how="one-shot Job, before the new cluster starts, that copies the source's latest (or named) complete backup "
+            "into the new cluster's shard directory; its tablets restore it (`--restore_from_backup`), serving the "
+            "source's MySQL database (`databaseName: vt_<source keyspace>`) under the new keyspace name",
+        clone=True, named=True, point_in_time=False,
+        backup_id=r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.[0-9]{6}\.[a-z0-9]+-[0-9]+",
+        backup_id_form="a Vitess backup name, e.g. 2026-11-20.020000.zone1-0000000101",
+        keeps_source_names="a restored keyspace keeps serving its source's MySQL database, vt_<source keyspace>, "
+                           "named by restore_from"),
 }
 
 

@@ -112,7 +112,9 @@ class RestoreFrom(_Strict):
         default=LATEST_BACKUP,
         description="'latest' (a clone), or an engine-native backup id from the source's backup location: MongoDB "
                     "the PBM backup name, YugabyteDB a Backup object's name, Aerospike the backup's data path, "
-                    "DragonflyDB the snapshot's timestamp.",
+                    "DragonflyDB the snapshot's timestamp (2026-11-20T02:00:00), ScyllaDB the Scylla Manager "
+                    "snapshot tag (sm_20261120020000UTC), Vitess the backup's name "
+                    "(2026-11-20.020000.zone1-0000000101).",
     )
     point_in_time: AwareDatetime | None = Field(
         default=None,
@@ -231,6 +233,9 @@ class Service(_Strict):
             pitr = ", ".join(sorted(e.value for e, w in RESTORE_WAYS.items() if w.point_in_time))
             raise ValueError(f"restore_from.point_in_time: {engine} cannot restore to a point in time through its "
                              f"operator (engines that can: {pitr}); remove point_in_time to restore a backup")
+        if restore.backup != LATEST_BACKUP and way.backup_id and not re.fullmatch(way.backup_id, restore.backup):
+            raise ValueError(f"restore_from.backup: {restore.backup!r} is not a {engine} backup; name "
+                             f"{way.backup_id_form}, or 'latest'")
 
 
 class Tenant(_Strict):

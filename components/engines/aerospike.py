@@ -15,10 +15,11 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
-from components.engines.connection import ADMIN_USERS
+from components.engines.connection import ADMIN_USERS, credentials_secret_name
 from components.engines.pod_security import restricted_container, restricted_pod
 from declarations.engine_catalog import EngineName, backups_retained
-from declarations.tenant_model import RestoreFrom
+from declarations.naming import service_instance
+from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "asdb.aerospike.com/v1"
 BACKUP_API = "asdb.aerospike.com/v1beta1"
@@ -41,6 +42,13 @@ DEVICE_FILL = 0.9
 RACK_ID = 1
 COMPLETED = "jsonpath={.status.phase}=Completed"
 """AerospikeRestore's phase: InProgress, Completed or Failed."""
+RESTORE_TARGETS_PATH = "/etc/aerospike/restore-targets"
+"""Where a source's backup service mounts the credentials of the clusters that clone it (see `restore`)."""
+LATEST_TIME_MS = 4102444800000
+"""2100-01-01T00:00:00Z in epoch milliseconds: a Timestamp restore applies the newest full backup of the routine
+taken before `time` (aerospike-backup-service dto.RestoreTimestampRequest; the service accepts any positive
+13-digit time), so a time after every backup restores the latest one. The time is fixed, so the object never
+changes between plans."""
 
 
 def storage_revision(storage_gb: int) -> str:
@@ -156,8 +164,8 @@ class AerospikeInstance(EngineInstance):
         return {"s3-storage": {"bucket": self.args.bucket, "path": path, "s3-region": self.args.placement.aws_region}}
 
     def backup_service_spec(self) -> dict:
-        """The instance's backup service: its own storage and policy. A restoring instance gets one even without
-        backups, because the restore runs through it (it holds this cluster's credentials)."""
+        """The instance's backup service: its own storage and policy. An instance restoring a named backup gets one
+        even without backups, because that restore runs through it (it holds this cluster's credentials)."""
         b = self.service.backups
         policy: dict = {"parallel": 4}
         if b is not None:
@@ -170,35 +178,57 @@ class AerospikeInstance(EngineInstance):
                 "storage": {STORAGE: self.s3_storage(self.args.backup_prefix)},
             },
             "secrets": [{"secretName": self.credentials_secret,
-                         "volumeMount": {"name": "credentials", "mountPath": CREDENTIALS_PATH, "readOnly": True}}],
+                         "volumeMount": {"name": "credentials", "mountPath": CREDENTIALS_PATH, "readOnly": True}},
+                        *self.clone_credentials()],
             "resources": self.sizing.helper_resources,
             "service": {"type": "ClusterIP"},
             "podSpec": {"serviceAccountName": self.args.service_account, **self.NODES.pod_fields(),
                         "serviceContainer": {"securityContext": restricted_container(AEROSPIKE_UID)}},
         }
 
-    def cluster_access(self) -> dict:
-        """How the backup service reaches this cluster: seed node over TLS, admin user from the mounted Secret."""
+    def cluster_access(self, credentials_path: str = CREDENTIALS_PATH) -> dict:
+        """How a backup service reaches this cluster: seed node over TLS, admin user with the password from the
+        Secret it mounts at `credentials_path` (`password-path`: aerospike-backup-service dto.Credentials)."""
         return {
-            "credentials": {"user": ADMIN_USERS[self.ENGINE], "secret-file": f"{CREDENTIALS_PATH}/password"},
+            "credentials": {"user": ADMIN_USERS[self.ENGINE], "password-path": f"{credentials_path}/password"},
             "seed-nodes": [{"host-name": self.connection.host, "port": self.spec.client_port,
                             "tls-name": self.instance_name}],
         }
 
-    def backup_service_ref(self) -> dict:
-        return {"name": f"{self.instance_name}-backup", "namespace": self.namespace}
+    def backup_service_ref(self, instance: str | None = None) -> dict:
+        """The backup service of this instance (or of `instance`, a source of the same tenant)."""
+        return {"name": f"{instance or self.instance_name}-backup", "namespace": self.namespace}
+
+    def routine_name(self, instance: str | None = None) -> str:
+        """The full-backup routine of this instance's (or `instance`'s) AerospikeBackup: AKO's webhook requires
+        routine and cluster names to start with `<backup namespace>-<backup name>`
+        (internal/webhook/v1beta1/aerospikebackup_webhook.go validateName, api/v1beta1/utils.go NamePrefix).
+        The backup service keeps each backup under `<storage path>/<routine>/backup/<time>/data/<namespace>`."""
+        return f"{self.backup_name_prefix(instance)}-full"
+
+    def backup_name_prefix(self, instance: str | None = None) -> str:
+        return f"{self.namespace}-{instance or self.instance_name}-backup"
+
+    def clone_credentials(self) -> list[dict]:
+        """The admin credentials of every cluster cloning this one, for the Timestamp restores this instance's
+        backup service runs into them (see `restore`)."""
+        return [{"secretName": credentials_secret_name(instance),
+                 "volumeMount": {"name": f"restore-{instance}", "mountPath": f"{RESTORE_TARGETS_PATH}/{instance}",
+                                 "readOnly": True}}
+                for instance in (service_instance(name, self.ENGINE.value) for name in self.args.clones)]
 
     def backup_spec(self) -> dict:
         b = self.service.backups
-        routine = f"{self.instance_name}-full"
+        routine = self.routine_name()
+        cluster = f"{self.backup_name_prefix()}-cluster"
         spec = {
             "backupService": self.backup_service_ref(),
             "config": {
-                "aerospike-cluster": {self.instance_name: self.cluster_access()},
+                "aerospike-cluster": {cluster: self.cluster_access()},
                 "backup-routines": {routine: {
                     "backup-policy": POLICY,
                     "interval-cron": f"0 {b.schedule}",
-                    "source-cluster": self.instance_name,
+                    "source-cluster": cluster,
                     "storage": STORAGE,
                     "namespaces": [self.service.name],
                 }},
@@ -223,7 +253,7 @@ class AerospikeInstance(EngineInstance):
                                        self.cluster_spec(), holds_data=True,
                                        depends_on=[features, self.credentials, self.certificate])
         self.backup_service = None
-        if self.service.backups is not None or self.service.restore_from is not None:
+        if self.service.backups is not None or self.restores_through_own_service():
             self.backup_service = self.custom_resource("backup-service", BACKUP_API, "AerospikeBackupService",
                                                        f"{self.instance_name}-backup", self.backup_service_spec())
         if self.service.backups is not None:
@@ -231,19 +261,44 @@ class AerospikeInstance(EngineInstance):
                                  self.backup_spec(), depends_on=[cluster, self.backup_service])
         return cluster
 
+    def restores_through_own_service(self) -> bool:
+        """A named restore runs through this instance's backup service; a clone through the source's."""
+        return self.service.restore_from is not None and self.service.restore_from.backup != LATEST_BACKUP
+
     def backup_now(self, name: str) -> None:
         """On-demand backups are entries of the AerospikeBackup (see backup_spec)."""
 
     def restore(self, source: RestoreFrom) -> None:
-        """A Full restore of the named backup (its data path under the source's prefix) through this instance's
-        own backup service, which holds this cluster's credentials and the source's storage."""
-        self.one_shot("restore", BACKUP_API, "AerospikeRestore", f"{self.instance_name}-restore", {
-            "backupService": self.backup_service_ref(),
-            "type": "Full",
-            "config": {
-                "destination": self.cluster_access(),
-                "source": self.s3_storage(self.source_prefix(source)),
-                "backup-data-path": source.backup,
-                "policy": {"parallel": 4},
-            },
-        }, COMPLETED, depends_on=[self.instance, self.backup_service])
+        """A named backup: a Full restore of its data path under the source's prefix, through this instance's own
+        backup service, which holds this cluster's credentials. A clone (`backup: latest`): a Timestamp restore
+        through the SOURCE's backup service, the only one that knows the source's routine (the service resolves
+        `routine` in its own configuration: dto.RestoreTimestampRequest.ToModel), with a time after every backup;
+        the source's service mounts this cluster's credentials for it (`clone_credentials`). Either way the
+        backup's namespace (named after the source service) is restored into this cluster's namespace."""
+        policy = {"parallel": 4, "namespace": {"source": source.service, "destination": self.service.name}}
+        if source.backup == LATEST_BACKUP:
+            spec = {
+                "backupService": self.backup_service_ref(self.source_instance(source)),
+                "type": "Timestamp",
+                "config": {
+                    "destination": self.cluster_access(f"{RESTORE_TARGETS_PATH}/{self.instance_name}"),
+                    "policy": policy,
+                    "routine": self.routine_name(self.source_instance(source)),
+                    "time": LATEST_TIME_MS,
+                },
+            }
+            after = [self.instance, *self.args.restore_after]
+        else:
+            spec = {
+                "backupService": self.backup_service_ref(),
+                "type": "Full",
+                "config": {
+                    "destination": self.cluster_access(),
+                    "source": self.s3_storage(self.source_prefix(source)),
+                    "backup-data-path": source.backup,
+                    "policy": policy,
+                },
+            }
+            after = [self.instance, self.backup_service]
+        self.one_shot("restore", BACKUP_API, "AerospikeRestore", f"{self.instance_name}-restore", spec, COMPLETED,
+                      depends_on=after)

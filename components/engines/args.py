@@ -50,6 +50,13 @@ class InstanceArgs(BaseModel):
     bucket: StrInput = Field(description="The tenant's backup bucket.")
     key_arn: StrInput = Field(description="The tenant's KMS key; encrypts backups.")
     placement: EnginePlacement = Field(description="The region's facts.")
+    clones: tuple[str, ...] = Field(
+        default=(), description="Services of the same tenant that clone this one (`restore_from: {service: <this>, "
+                                "backup: latest}`), for engines whose clone runs through the source's own objects "
+                                "(Aerospike: its backup service).")
+    restore_after: tuple[pulumi.Resource, ...] = Field(
+        default=(), description="The source instance of `restore_from`, when the same declaration builds it: restore "
+                                "objects that go through the source's objects wait for it.")
 
     @property
     def spec(self) -> EngineSpec:

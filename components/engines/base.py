@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 import pulumi
@@ -29,6 +30,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pulumi_kubernetes.apiextensions import CustomResource
 
+from components.engines.backup_copy import AWS_CLI_IMAGE
 from components.engines.connection import (
     ADMIN_USERS, PASSWORD_KEY, USERNAME_KEY, ConnectionInfo, client_service_name, connection_info,
     credentials_secret_name, tls_secret_name,
@@ -58,6 +60,16 @@ INSTANCE_LABEL = "app.kubernetes.io/instance"
 """The label (value: the instance name) that tenant monitors select an instance's pods by."""
 POD_LABEL_KEYS = ("dbaas.io/tenant", "dbaas.io/service", "dbaas.io/engine")
 """Identity labels, besides INSTANCE_LABEL, that the platform asks the operators to put on the pods."""
+
+
+@dataclass(frozen=True)
+class JobPlacement:
+    """Where a one-off Job runs when it cannot run in the tenant namespace (see `one_off_job`)."""
+
+    namespace: str
+    name: str
+    service_account: str
+    depends_on: tuple[pulumi.Resource, ...] = ()
 
 
 class EngineInstance(pulumi.ComponentResource, ABC):
@@ -152,8 +164,8 @@ class EngineInstance(pulumi.ComponentResource, ABC):
     def restore(self, source: RestoreFrom) -> None:
         """Restore this new instance from `source`'s backups (what each engine can do: RESTORE_WAYS).
 
-        Engines that can restore override this. For the others (ScyllaDB, Vitess: RESTORE_WAYS says
-        why) the tenant model refuses `restore_from` with a located error before any plan runs, so
+        Engines that can restore override this (all six do today). An engine whose RESTORE_WAYS entry says it
+        cannot has `restore_from` refused by the tenant model with a located error before any plan runs, so
         reaching here means a caller skipped validation."""
         raise ValueError(f"restore_from: {self.service.engine.value} cannot restore into a new service: "
                          f"{RESTORE_WAYS[self.service.engine].missing}")
@@ -288,45 +300,61 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         return resource
 
     def one_off_job(self, purpose: str, image: str, command: list[str], env: list[dict], uid: int,
-                    before_instance: bool = False) -> k8s.batch.v1.Job:
+                    before_instance: bool = False, *, retain: bool = False,
+                    elsewhere: "JobPlacement | None" = None) -> k8s.batch.v1.Job:
         """A one-off Job (backup, restore copy, credential bootstrap) where the operator has no resource for it.
 
         The instance's CA is mounted at /tls/ca.crt so the Job verifies the server it talks to. The Job runs
-        after the instance, or, with `before_instance`, before it (the instance then depends on the Job).
+        after the instance, or, with `before_instance`, before it (the instance then depends on the Job). With
+        `retain` (restores) it stays when its entry leaves the declaration, like the other one-shot objects.
+        `elsewhere` runs it outside the tenant namespace (a platform namespace, its own ServiceAccount, no CA).
         """
-        ca_volume = {"name": "tls", "secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+        namespace = elsewhere.namespace if elsewhere else self.namespace
+        name = elsewhere.name if elsewhere else f"{self.instance_name}-{purpose}"
+        container: dict = {
+            "name": purpose,
+            "image": image,
+            "command": command,
+            "env": env,
+            "resources": self.sizing.helper_resources,
+            "securityContext": restricted_container(uid),
+        }
+        pod: dict = {
+            "restartPolicy": "Never",
+            "serviceAccountName": elsewhere.service_account if elsewhere else self.args.service_account,
+            "automountServiceAccountToken": False,
+            "securityContext": restricted_pod(uid),
+            **self.NODES.pod_fields(),
+            **self.priority_fields(),
+            "containers": [container],
+        }
+        if elsewhere is None:
+            container["volumeMounts"] = [{"name": "tls", "mountPath": "/tls", "readOnly": True}]
+            pod["volumes"] = [{"name": "tls", "secret": {"secretName": self.tls_secret,
+                                                         "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]
+        opts = self.child if before_instance else pulumi.ResourceOptions.merge(
+            self.child, pulumi.ResourceOptions(depends_on=[self.instance]))
+        if retain:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
+        if elsewhere is not None and elsewhere.depends_on:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(elsewhere.depends_on)))
         return k8s.batch.v1.Job(
             f"{self.logical_name}.{purpose}",
-            metadata={"name": f"{self.instance_name}-{purpose}", "namespace": self.namespace, "labels": self.labels,
-                      "annotations": self.awaited()},
+            metadata={"name": name, "namespace": namespace, "labels": self.labels, "annotations": self.awaited()},
             spec={
                 "backoffLimit": 3,
                 "activeDeadlineSeconds": ONE_SHOT_DEADLINE_SECONDS,
-                "template": {
-                    "metadata": {"labels": self.labels},
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "serviceAccountName": self.args.service_account,
-                        "automountServiceAccountToken": False,
-                        "securityContext": restricted_pod(uid),
-                        **self.NODES.pod_fields(),
-                        **self.priority_fields(),
-                        "containers": [{
-                            "name": purpose,
-                            "image": image,
-                            "command": command,
-                            "env": env,
-                            "resources": self.sizing.helper_resources,
-                            "securityContext": restricted_container(uid),
-                            "volumeMounts": [{"name": "tls", "mountPath": "/tls", "readOnly": True}],
-                        }],
-                        "volumes": [ca_volume],
-                    },
-                },
+                "template": {"metadata": {"labels": self.labels}, "spec": pod},
             },
-            opts=self.child if before_instance else pulumi.ResourceOptions.merge(
-                self.child, pulumi.ResourceOptions(depends_on=[self.instance])),
+            opts=opts,
         )
+
+    def backup_copy_job(self, script: str, uid: int) -> k8s.batch.v1.Job:
+        """The restore copy Job `<instance>-restore` (components/engines/backup_copy.py): aws-cli as the tenant
+        ServiceAccount, before the instance starts (the instance depends on it), retained like every restore."""
+        return self.one_off_job("restore", AWS_CLI_IMAGE, ["sh", "-c", script],
+                                [{"name": "BUCKET", "value": self.args.bucket}, {"name": "HOME", "value": "/tmp"}],
+                                uid, before_instance=True, retain=True)
 
     def secret_env(self, name: str, key: str) -> dict:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": self.credentials_secret, "key": key}}}

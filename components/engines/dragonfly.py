@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pulumi_kubernetes.apiextensions import CustomResource
 
+from components.engines.backup_copy import copy_backup_script
 from components.engines.base import INSTANCE_LABEL, EngineInstance
 from components.engines.pod_security import restricted_container, restricted_pod
 from declarations.engine_catalog import EngineName
-from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
+from declarations.tenant_model import RestoreFrom
 
 API = "dragonflydb.io/v1alpha1"
 DRAGONFLY_UID = 999
@@ -25,8 +26,6 @@ OPERATOR_NAME_LABEL = "app"
 (internal/resources/resources.go, v1.1.11 through v1.6.1)."""
 CLI_IMAGE = "docker.io/library/redis:7.4.2-alpine"
 """redis-cli for the final backup; Dragonfly speaks the Redis protocol."""
-AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.22.35"
-"""aws s3 for the restore copy, authenticated through the tenant ServiceAccount (IRSA)."""
 RESTART_PATH = "spec.annotations"
 """Where the restart marker lives: the operator rolls the pods when the StatefulSet template changes (OnDelete
 strategy, replicas first, then a master failover; internal/controller/dragonfly_controller.go)."""
@@ -38,25 +37,17 @@ def restore_copy_script(source_instance: str, target_instance: str, source_prefi
                         backup: str) -> str:
     """Copy one snapshot (the latest, or the one stamped `backup`) of the source to the target's prefix, renamed
     to the target's `--dbfilename`, because Dragonfly loads at start the newest snapshot in `snapshot.dir` whose
-    name matches its own file name. Fails (so the Job, and the `pulumi up`) when no such snapshot exists."""
-    if backup == LATEST_BACKUP:
-        pick = (r"""stamp=$(printf '%s\n' "$files" | sed -n 's/^SRC-\(STAMP\)-.*$/\1/p' | sort | tail -n 1)"""
-                .replace("STAMP", SNAPSHOT_STAMP))
-    else:
-        pick = f"stamp='{backup}'"
-    template = r"""set -eu
-src="s3://$BUCKET/SRC_PREFIX/"
-dst="s3://$BUCKET/DST_PREFIX/"
-files=$(aws s3 ls "$src" | awk '{print $4}' | grep '^SRC-' || true)
-PICK
-[ -n "$stamp" ] || { echo "no snapshot of SRC under $src" >&2; exit 1; }
-n=0
-for f in $(printf '%s\n' "$files" | grep "^SRC-$stamp-"); do
-  aws s3 cp --only-show-errors "$src$f" "${dst}DST-${f#SRC-}"; n=$((n+1))
-done
-[ "$n" -gt 0 ] || { echo "snapshot $stamp of SRC not found under $src" >&2; exit 1; }"""
-    return (template.replace("PICK", pick).replace("SRC_PREFIX", source_prefix).replace("DST_PREFIX", target_prefix)
-            .replace("SRC", source_instance).replace("DST", target_instance))
+    name matches its own file name. A snapshot is several files (`<name>-<stamp>-summary.dfs`, `-0000.dfs`, ...)."""
+    listing = (r"""files=$(aws s3 ls "$src" | awk '{print $4}' | grep '^SRC-' || true)
+ids=$(printf '%s\n' "$files" | sed -n 's/^SRC-\(STAMP\)-.*$/\1/p')""")
+    copy = r"""for f in $(printf '%s\n' "$files" | grep "^SRC-$id-"); do
+  aws s3 cp --only-show-errors "$src$f" "${dst}DST-${f#SRC-}"
+done"""
+    return copy_backup_script(
+        source_prefix=source_prefix, target_prefix=target_prefix, backup=backup, noun="snapshot",
+        subject=source_instance,
+        listing=listing.replace("STAMP", SNAPSHOT_STAMP).replace("SRC", source_instance),
+        copy=copy.replace("SRC", source_instance).replace("DST", target_instance))
 
 
 class DragonflyInstance(EngineInstance):
@@ -124,11 +115,9 @@ class DragonflyInstance(EngineInstance):
 
     def restore_copy(self, source: RestoreFrom):
         """The one-shot copy Job; it must finish before the instance starts, so the instance depends on it."""
-        script = restore_copy_script(self.source_instance(source), self.instance_name, self.source_prefix(source),
-                                     self.args.backup_prefix, source.backup)
-        return self.one_off_job("restore", AWS_CLI_IMAGE, ["sh", "-c", script],
-                                [{"name": "BUCKET", "value": self.args.bucket}, {"name": "HOME", "value": "/tmp"}],
-                                DRAGONFLY_UID, before_instance=True)
+        return self.backup_copy_job(restore_copy_script(
+            self.source_instance(source), self.instance_name, self.source_prefix(source), self.args.backup_prefix,
+            source.backup), DRAGONFLY_UID)
 
     def restore(self, source: RestoreFrom) -> None:
         """The restore is the copy Job `build()` runs before the instance (see restore_copy)."""

@@ -19,7 +19,7 @@ from components.tenant.namespace import tenant_labels
 from declarations.engine_catalog import EngineName
 from declarations.naming import LOGICAL_NAME_SEPARATOR
 from declarations.plans import plan_for
-from declarations.tenant_model import Decommission, Service, Tenant
+from declarations.tenant_model import LATEST_BACKUP, Decommission, Service, Tenant
 
 INSTANCE_CLASSES: dict[EngineName, type[EngineInstance]] = {
     cls.ENGINE: cls
@@ -43,8 +43,10 @@ def create_service_instances(
     plan = plan_for(tenant.plan)
     # The namespace and its IRSA ServiceAccount must exist before any instance object is applied.
     opts = pulumi.ResourceOptions(parent=env, depends_on=[env.namespace, *depends_on])
-    return {
-        service.name: INSTANCE_CLASSES[service.engine](
+    instances: dict[str, EngineInstance] = {}
+    for service in sources_first(tenant.services):
+        source = service.restore_from.service if service.restore_from is not None else None
+        instances[service.name] = INSTANCE_CLASSES[service.engine](
             f"{tenant.id}{LOGICAL_NAME_SEPARATOR}{service.name}",
             InstanceArgs(
                 tenant_id=tenant.id,
@@ -57,8 +59,37 @@ def create_service_instances(
                 bucket=env.bucket.bucket,
                 key_arn=env.key.arn,
                 placement=placement,
+                clones=clones_of(tenant.services, service),
+                restore_after=(instances[source],) if source in instances else (),
             ),
             opts=opts,
         )
-        for service in tenant.services
-    }
+    return {service.name: instances[service.name] for service in tenant.services}
+
+
+def clones_of(services: Sequence[Service], source: Service) -> tuple[str, ...]:
+    """Names of the services that clone `source` (`restore_from` it with `backup: latest`)."""
+    return tuple(s.name for s in services if s.restore_from is not None and s.restore_from.service == source.name
+                 and s.restore_from.backup == LATEST_BACKUP)
+
+
+def sources_first(services: Sequence[Service]) -> list[Service]:
+    """The services in declaration order, except that a restore source comes before the services restored from
+    it, so their restore objects can wait for it (InstanceArgs.restore_after). Sources never form a cycle: the
+    diff refuses restore_from on an existing service, so a source always existed before its target."""
+    by_name = {s.name: s for s in services}
+    ordered: list[Service] = []
+    seen: set[str] = set()
+
+    def visit(service: Service, path: tuple[str, ...]) -> None:
+        if service.name in seen or service.name in path:
+            return
+        source = service.restore_from.service if service.restore_from is not None else None
+        if source in by_name:
+            visit(by_name[source], path + (service.name,))
+        seen.add(service.name)
+        ordered.append(service)
+
+    for service in services:
+        visit(service, ())
+    return ordered

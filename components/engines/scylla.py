@@ -24,8 +24,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from components.engines.base import EngineInstance
+from components.engines.backup_copy import pick_backup
+from components.engines.base import EngineInstance, JobPlacement
+from components.namespace_baseline import allow_egress, baseline_network_policies
 from declarations.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
+from declarations.naming import dns_label
+from declarations.tenant_model import RestoreFrom
 
 API = "scylla.scylladb.com/v1"
 RACKS = ("a", "b", "c")
@@ -39,6 +43,71 @@ METRICS_PATH = "/metrics"
 RESTART_PATH = "spec.forceRedeploymentReason"
 """ScyllaCluster's own restart field: "a rolling update of all racks by providing a unique string" (its CRD); the
 restart id is that string, kept when the entry leaves (see EngineInstance.restart_kept)."""
+MANAGER_NAMESPACE = "scylla-manager"
+"""Where Scylla Manager runs: the scylla-manager chart (v1.15.0, pinned beside the operator) writes this namespace
+into every template (helm/scylla-manager/templates/manager_deployment.yaml, manager_service.yaml)."""
+MANAGER_IMAGE = ("docker.io/scylladb/scylla-manager:3.4.0"
+                 "@sha256:6424c36929b39ef4e679ee7d61578b1070e28c186b23b278147fde8e391d9db1")
+"""The manager image the chart pins (helm/scylla-manager/values.yaml `image.tag`); it carries `sctool`."""
+MANAGER_API_URL = f"http://scylla-manager.{MANAGER_NAMESPACE}.svc/api/v1"
+"""The chart's Service `scylla-manager` (port 80 -> the manager's API on 5080), read by sctool from
+SCYLLA_MANAGER_API_URL."""
+MANAGER_API_PORT = 5080
+MANAGER_POD_LABELS = {"app.kubernetes.io/name": "scylla-manager", "app.kubernetes.io/instance": "scylla-manager"}
+"""The chart's selector labels of the manager pod (helm/scylla-manager/templates/_helpers.tpl selectorLabels)."""
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
+"""Set by the Job controller on the Job's pods: selects exactly the restore Job's pod."""
+SNAPSHOT_TAG = r"sm_[0-9]\{14\}UTC"
+"""Scylla Manager snapshot tags, e.g. sm_20261120020000UTC (basic regular expression, for sed)."""
+RESTORE_SCRIPT = r"""set -eu
+until sctool status -c "$TARGET_CLUSTER" >/dev/null 2>&1; do
+  echo "waiting for Scylla Manager to register $TARGET_CLUSTER"; sleep 15
+done
+ids=$(sctool backup list -c "$SOURCE_CLUSTER" -L "$LOCATION" | sed -n 's/^ *- \(@TAG@\).*$/\1/p' | sort -u)
+@PICK@
+owners=$(sctool backup list -c "$SOURCE_CLUSTER" --all-clusters -L "$LOCATION" | {
+  cluster=""
+  while IFS= read -r line; do
+    case "$line" in
+      "Cluster: "*) cluster=${line#Cluster: } ;;
+      *"- $id "*|*"- $id") echo "$cluster" ;;
+    esac
+  done; } | sort -u | grep -c . || true)
+[ "$owners" = 1 ] || { echo "snapshot $id is in $LOCATION for $owners clusters; Scylla Manager would restore all of them: name a snapshot only $SOURCE_CLUSTER has" >&2; exit 1; }
+run() {
+  task=$(sctool restore -c "$TARGET_CLUSTER" -L "$LOCATION" -T "$id" "$1")
+  echo "$1 of $id into $TARGET_CLUSTER: $task"
+  while :; do
+    status=$(sctool progress -c "$TARGET_CLUSTER" "$task" | sed -n 's/^Status:[[:space:]]*//p' | head -n 1)
+    case "$status" in
+      DONE) return 0 ;;
+      NEW|RUNNING|WAITING|STOPPING|"") sleep 30 ;;
+      *) echo "$1 of $id into $TARGET_CLUSTER ended: $status (sctool progress -c $TARGET_CLUSTER $task)" >&2; exit 1 ;;
+    esac
+  done
+}
+run --restore-schema
+run --restore-tables"""
+"""The restore, as the operator's docs describe it (docs/source/resources/scyllaclusters/nodeoperations/restore.md):
+wait until the operator has registered the new cluster with the manager, pick the snapshot, restore the schema,
+then the tables (`sctool restore`, pkg/command/restore/res.yaml). ScyllaDB 6.x with manager 3.4 restores the schema
+over CQL (DESCRIBE SCHEMA WITH INTERNALS), so no rolling restart is needed: a "restart required" status fails.
+The manager restores every manifest of the snapshot tag in the location, from any cluster
+(pkg/service/restore/worker_manifest.go getManifestInfo), and all of a tenant's ScyllaDB services back up into the
+same bucket, so a tag that another cluster also has is refused rather than mixed in."""
+
+
+def restore_script(backup: str) -> str:
+    """RESTORE_SCRIPT with the snapshot pick for `backup` (latest: the source's newest tag in the location)."""
+    return (RESTORE_SCRIPT.replace("@TAG@", SNAPSHOT_TAG)
+            .replace("@PICK@", pick_backup(backup, "snapshot", "$SOURCE_CLUSTER", "$LOCATION")))
+
+
+def manager_cluster_name(namespace: str, instance: str) -> str:
+    """The name scylla-operator registers a ScyllaCluster under in Scylla Manager (pkg/naming ManagerClusterName)."""
+    return f"{namespace}/{instance}"
+
+
 SCYLLA_CONFIG = {
     "authenticator": "PasswordAuthenticator",
     "authorizer": "CassandraAuthorizer",
@@ -161,3 +230,32 @@ class ScyllaInstance(EngineInstance):
 
     def backup_now(self, name: str) -> None:
         """On-demand backups are one-shot Scylla Manager tasks inside the cluster spec (see cluster_spec)."""
+
+    def restore(self, source: RestoreFrom) -> None:
+        """`sctool restore` into this new cluster, from a one-shot Job in Scylla Manager's namespace.
+
+        The manager's API has no per-tenant authorisation, so the Job runs in the platform's manager namespace, not
+        in the tenant's (no tenant pod ever reaches the manager), with a command the platform builds: it names only
+        this tenant's two clusters and this tenant's bucket, and takes the snapshot from the env, never from the
+        tenant. Its own ServiceAccount has no token and no role; a NetworkPolicy lets its pod reach only the
+        manager's API and DNS. The data moves from the tenant bucket to the new cluster's nodes through their
+        manager agents, with the agents' credentials, as backups do; the Job holds no AWS credentials."""
+        name = dns_label(self.namespace, self.instance_name, "restore")
+        meta = {"name": name, "namespace": MANAGER_NAMESPACE, "labels": self.labels}
+        account = k8s.core.v1.ServiceAccount(
+            f"{self.logical_name}.restore-sa", metadata=meta, automount_service_account_token=False,
+            opts=self.child)
+        only_manager = allow_egress([{"podSelector": {"matchLabels": MANAGER_POD_LABELS}}], [MANAGER_API_PORT],
+                                    pods={"matchLabels": {JOB_NAME_LABEL: name}})
+        only_manager["egress"] += baseline_network_policies()["allow-dns"]["egress"]
+        policy = k8s.networking.v1.NetworkPolicy(f"{self.logical_name}.restore-netpol", metadata=meta,
+                                                 spec=only_manager, opts=self.child)
+        env = [
+            {"name": "SCYLLA_MANAGER_API_URL", "value": MANAGER_API_URL},
+            {"name": "SOURCE_CLUSTER", "value": manager_cluster_name(self.namespace, self.source_instance(source))},
+            {"name": "TARGET_CLUSTER", "value": manager_cluster_name(self.namespace, self.instance_name)},
+            {"name": "LOCATION", "value": pulumi.Output.concat("s3:", self.args.bucket)},
+            {"name": "HOME", "value": "/tmp"},
+        ]
+        self.one_off_job("restore", MANAGER_IMAGE, ["sh", "-c", restore_script(source.backup)], env, SCYLLA_UID,
+                         retain=True, elsewhere=JobPlacement(MANAGER_NAMESPACE, name, name, (account, policy)))

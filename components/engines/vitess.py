@@ -14,9 +14,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
+from components.engines.backup_copy import copy_backup_script
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
 from declarations.engine_catalog import EngineName
+from declarations.tenant_model import RestoreFrom
 
 API = "planetscale.com/v2"
 CELL = "zone1"
@@ -64,6 +66,36 @@ METRICS_PATH = "/metrics"
 def keyspace_name(service_name: str) -> str:
     """MySQL schema names cannot contain '-'."""
     return service_name.replace("-", "_")
+
+
+def restored_database(source_service: str) -> str:
+    """The MySQL database a restored keyspace serves: the source's (`vt_<source keyspace>`, vitess-operator's
+    default name, pkg/operator/vttablet/spec.go localDatabaseName), because an xtrabackup backup is the source's
+    data directory and MySQL cannot rename a database. The keyspace (what clients see) keeps the new name; the
+    operator passes `databaseName` to vttablet as `--init_db_name_override`."""
+    return f"vt_{keyspace_name(source_service)}"
+
+
+def backup_dir(backup_prefix: str, instance: str, service_name: str) -> str:
+    """Where a cluster's tablets find the backups of its (unsharded) keyspace: vitess-operator roots a cluster's
+    backups at `<keyPrefix>/<cluster name>` (pkg/operator/vitessbackup/storage.go rootKeyPrefix), and Vitess keeps
+    each shard's backups in `<keyspace>/<shard>` below the root, one directory per backup holding a MANIFEST once
+    complete (go/vt/mysqlctl/backup.go)."""
+    return f"{backup_prefix}/{instance}/{keyspace_name(service_name)}/-"
+
+
+def restore_copy_script(source_dir: str, target_dir: str, source_instance: str, backup: str) -> str:
+    """Copy one complete backup (the latest, or the one named `backup`, e.g. `2026-11-20.020000.zone1-0000000101`)
+    of the source's shard into the new cluster's shard directory, under its own name. vitess-operator starts every
+    tablet with `--restore_from_backup` (pkg/operator/vttablet/backup.go), so the new tablets restore the newest
+    complete backup they find there; its "initial backup" vtbackup does nothing when a backup exists
+    (pkg/controller/vitessshard/reconcile_backup_job.go)."""
+    return copy_backup_script(
+        source_prefix=source_dir, target_prefix=target_dir, backup=backup, noun="backup", subject=source_instance,
+        listing=rf"""ids=$(aws s3 ls --recursive "$src" | sed -n 's#^.* {source_dir}/\([^/]*\)/MANIFEST$#\1#p')""",
+        # MANIFEST last: a backup without it is incomplete to Vitess, so a copy cut short is never restored.
+        copy=('aws s3 cp --recursive --only-show-errors --exclude MANIFEST "$src$id/" "$dst$id/"\n'
+              'aws s3 cp --only-show-errors "$src${id}/MANIFEST" "$dst${id}/MANIFEST"'))
 
 
 class VitessInstance(EngineInstance):
@@ -158,6 +190,7 @@ class VitessInstance(EngineInstance):
             "vitessDashboard": {"cells": [CELL], "replicas": 1, "resources": helper, **nodes},
             "keyspaces": [{
                 "name": keyspace_name(self.service.name),
+                **self.database_name_field(),
                 "durabilityPolicy": "semi_sync" if self.sizing.clustered else "none",
                 "turndownPolicy": "RequireIdle",
                 "vitessOrchestrator": {"resources": helper, **nodes},
@@ -169,9 +202,27 @@ class VitessInstance(EngineInstance):
             "updateStrategy": {"type": "Immediate"},
         }
 
+    def database_name_field(self) -> dict:
+        """`databaseName` of a restored keyspace (see restored_database()); absent otherwise."""
+        source = self.service.restore_from
+        return {"databaseName": restored_database(source.service)} if source is not None else {}
+
+    def restore_copy(self, source: RestoreFrom):
+        """The one-shot copy Job; it must finish before the cluster's tablets look for a backup."""
+        return self.backup_copy_job(restore_copy_script(
+            backup_dir(self.source_prefix(source), self.source_instance(source), source.service),
+            backup_dir(self.args.backup_prefix, self.instance_name, self.service.name),
+            self.source_instance(source), source.backup), VITESS_UID)
+
+    def restore(self, source: RestoreFrom) -> None:
+        """The restore is the copy Job `build()` runs before the cluster (see restore_copy)."""
+
     def build(self) -> CustomResource:
+        depends = [self.credentials, self.certificate]
+        if self.service.restore_from is not None:
+            depends.append(self.restore_copy(self.service.restore_from))
         cluster = self.custom_resource("vitesscluster", API, "VitessCluster", self.instance_name, self.cluster_spec(),
-                                       holds_data=True, depends_on=[self.credentials, self.certificate],
+                                       holds_data=True, depends_on=depends,
                                        ignore_changes=self.restart_kept(RESTART_PATH))
         # The operator's own Service names end in a hash; these give clients and jobs stable names.
         self.client_service = self._service("vtgate", client_service_name(self.ENGINE, self.instance_name),

@@ -2,8 +2,9 @@
 
 The source must be a deployed service of the same tenant (same bucket, key and region) and engine that has
 backups; the new service must be at least the source's version and size; a point in time must lie inside the
-source's retention window (which engines restore to a time at all, the tenant model checks); and a new service may not take
-the name of one whose backups may still sit under the same `<engine>/<service>` prefix.
+source's retention window (which engines restore to a time at all, the tenant model checks); a new service may not take
+the name of one whose backups may still sit under the same `<engine>/<service>` prefix; and where the restored service
+keeps naming the source's data (Vitess: the MySQL database), its source may not itself be a restored service.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Collection
 
-from declarations.engine_catalog import SUPPORTED_VERSIONS
+from declarations.engine_catalog import RESTORE_WAYS, SUPPORTED_VERSIONS
 from declarations.lifecycle.transitions import Finding, refuse
 from declarations.tenant_model import Service, Tenant
 
@@ -31,6 +32,12 @@ def _source_problem(service: Service, base: Tenant | None) -> tuple[Service | No
         return None, refuse(("restore_from", "service"), (
             f"'{wanted}' has no backups: block, so there is nothing to restore; add backups to '{wanted}', let a "
             "backup run, then add this service"))
+    kept = RESTORE_WAYS[service.engine].keeps_source_names
+    if kept and source.restore_from is not None:
+        return None, refuse(("restore_from", "service"), (
+            f"'{wanted}' was itself restored from '{source.restore_from.service}': {kept}, and a restore names one "
+            f"level only; restore from '{source.restore_from.service}' instead, or move the data of '{wanted}' "
+            "logically"))
     return source, None
 
 

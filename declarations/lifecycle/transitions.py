@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from declarations.engine_catalog import SUPPORTED_VERSIONS, EngineName
+from declarations.engine_catalog import RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName
 from declarations.lifecycle.capabilities import lifecycle
 from declarations.safe_yaml import Loc
 from declarations.tenant_model import DATA_CLASS_RETENTION_DAYS, Service, Tenant
@@ -117,7 +117,12 @@ def restore_from_edit(base: Service, head: Service) -> Finding | None:
     if base.restore_from is None:
         what = "adding restore_from to an existing service"
     elif head.restore_from is None:
-        return None  # dropping the marker after the restore deployed changes nothing
+        kept = RESTORE_WAYS[head.engine].keeps_source_names
+        if not kept:
+            return None  # dropping the marker after the restore deployed changes nothing
+        return refuse(("restore_from",), (
+            f"removing restore_from from a {head.engine.value} service: {kept}; without it the platform would point "
+            f"'{head.name}' at an empty database; keep restore_from as it is"))
     else:
         what = "changing restore_from"
     return refuse(("restore_from",), (

@@ -12,10 +12,17 @@ from declarations.errors import InputError
 from tests.lifecycle.helpers import ENGINES, VERSIONS, lines, review, service_text, tenant_text
 
 PATH = "tenants/lagos/shop.yaml"
-CLONE = ("yugabyte", "dragonfly", "mongodb")
-"""Engines whose restore can take `backup: latest`; aerospike restores named backups only (engine_catalog)."""
-RESTORABLE = CLONE + ("aerospike",)
-NAMED = "2026-11-20T02:00:21Z"
+RESTORABLE = ENGINES
+"""Every engine restores a named backup and clones (`backup: latest`) since issue 14 (engine_catalog RESTORE_WAYS)."""
+NAMED = {
+    "yugabyte": "orders-yugabyte-nightly",                                 # a Backup object of the source
+    "vitess": "2026-11-20.020000.zone1-0000000101",                        # a backup directory under <keyspace>/-
+    "scylla": "sm_20261120020000UTC",                                      # a Scylla Manager snapshot tag
+    "dragonfly": "2026-11-20T02:00:00",                                    # a snapshot's --dbfilename timestamp
+    "aerospike": "t-shop-orders-aerospike-backup-full/backup/1732060800000/data/orders",  # a backup's data path
+    "mongodb": "2026-11-20T02:00:21Z",                                     # a PBM backup name
+}
+"""A well-formed named backup per engine."""
 
 
 def _restore(service: str = "orders", backup: str = "latest", point_in_time: str | None = None) -> str:
@@ -24,8 +31,6 @@ def _restore(service: str = "orders", backup: str = "latest", point_in_time: str
 
 
 def _restored(tmp_path, engine, source_kwargs=None, target_kwargs=None, base_services=None, earlier=None, **restore):
-    if engine not in CLONE:
-        restore.setdefault("backup", NAMED)
     source = service_text(engine, **(source_kwargs or {}))
     target = service_text(engine, name="orders-restored", extra=_restore(**restore), **(target_kwargs or {}))
     base = tenant_text(source if base_services is None else base_services)
@@ -36,6 +41,27 @@ def _restored(tmp_path, engine, source_kwargs=None, target_kwargs=None, base_ser
 def test_clone_of_a_deployed_service_with_backups_is_allowed(tmp_path, engine):
     result = _restored(tmp_path, engine)
     assert (result.refused, result.attention) == ([], [])
+
+
+@pytest.mark.parametrize("engine", RESTORABLE)
+def test_restore_of_a_named_backup_is_allowed(tmp_path, engine):
+    result = _restored(tmp_path, engine, backup=NAMED[engine])
+    assert (result.refused, result.attention) == ([], [])
+
+
+@pytest.mark.parametrize(("engine", "form"), [
+    ("scylla", "a Scylla Manager snapshot tag, e.g. sm_20261120020000UTC"),
+    ("vitess", "a Vitess backup name, e.g. 2026-11-20.020000.zone1-0000000101"),
+    ("dragonfly", "a snapshot's timestamp, e.g. 2026-11-20T02:00:00"),
+])
+def test_a_named_backup_must_have_the_engines_form(tmp_path, engine, form):
+    """The restore Job would only fail an apply later; the model refuses the id at once."""
+    text = tenant_text(service_text(engine) + service_text(engine, name="copy", extra=_restore(backup="nightly-1")))
+    with pytest.raises(InputError) as caught:
+        review(tmp_path, text, text)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{PATH}:25:15: services[1].restore_from.backup: 'nightly-1' is not a {engine} backup; name {form}, or "
+        "'latest'"]
 
 
 @pytest.mark.parametrize("engine", RESTORABLE)
@@ -51,7 +77,7 @@ def test_source_must_be_deployed(tmp_path, engine):
 def test_source_must_be_the_same_engine(tmp_path, engine):
     other = next(e for e in ENGINES if e != engine)
     source = service_text(other)
-    target = service_text(engine, name="orders-restored", extra=_restore(backup=NAMED))
+    target = service_text(engine, name="orders-restored", extra=_restore(backup=NAMED[engine]))
     result = review(tmp_path, tenant_text(source), tenant_text(source + target))
     assert lines(result.refused) == [
         f"{PATH}:24:16: services[1].restore_from.service: 'orders' is a {other} service; a {engine} service can only "
@@ -87,37 +113,17 @@ def test_newer_and_bigger_target_is_allowed(tmp_path, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_what_each_engine_can_restore_is_checked_by_the_model(tmp_path, engine):
-    """point_in_time: mongodb only; backup: latest: not aerospike; scylla and vitess: no restore yet."""
+    """point_in_time: mongodb only (every engine restores named backups and clones)."""
     text = tenant_text(service_text(engine) + service_text(
-        engine, name="orders-restored", extra=_restore(backup=NAMED, point_in_time="2026-11-20T10:15:00Z")))
+        engine, name="orders-restored", extra=_restore(backup=NAMED[engine], point_in_time="2026-11-20T10:15:00Z")))
     if engine == "mongodb":
         assert review(tmp_path, text, text).refused == []
         return
     with pytest.raises(InputError) as caught:
         review(tmp_path, text, text)
-    expected = {
-        "scylla": "restore_from: scylla cannot restore into a new service yet: Scylla Manager's API is one per "
-                  "region and has no per-tenant authorisation, so no tenant-namespace Job may drive it; a platform "
-                  "operator restores with `sctool restore` (engines README)",
-        "vitess": "restore_from: vitess cannot restore into a new service yet: vttablet restores only from its own "
-                  "backup storage root, and a backup holds the source keyspace's database (vt_<keyspace>), so a new "
-                  "service cannot start from another service's backups",
-    }.get(engine, f"restore_from.point_in_time: {engine} cannot restore to a point in time through its operator "
-                  "(engines that can: mongodb); remove point_in_time to restore a backup")
-    field, message = expected.split(": ", 1)
-    line = {"restore_from": "24:7"}.get(field, "26:22")
-    assert [str(p) for p in caught.value.problems] == [f"{PATH}:{line}: services[1].{field}: {message}"]
-
-
-def test_aerospike_cannot_clone_latest(tmp_path):
-    text = tenant_text(service_text("aerospike") + service_text("aerospike", name="copy",
-                                                                extra=_restore(backup="latest")))
-    with pytest.raises(InputError) as caught:
-        review(tmp_path, text, text)
     assert [str(p) for p in caught.value.problems] == [
-        f"{PATH}:25:15: services[1].restore_from.backup: aerospike cannot clone the latest state: a clone needs the "
-        "path of the source's latest backup, which only the backup service knows at run time; name it with backup: "
-        "<path> (GET /v1/backups/full on the source's backup service)"]
+        f"{PATH}:26:22: services[1].restore_from.point_in_time: {engine} cannot restore to a point in time through "
+        "its operator (engines that can: mongodb); remove point_in_time to restore a backup"]
 
 
 def test_point_in_time_needs_a_named_base_backup(tmp_path):
@@ -132,7 +138,7 @@ def test_point_in_time_needs_a_named_base_backup(tmp_path):
 
 @pytest.mark.parametrize("when", ["2026-10-29T11:59:59Z", "2026-11-29T12:00:01Z"])
 def test_point_in_time_must_be_inside_the_sources_retention(tmp_path, when):
-    result = _restored(tmp_path, "mongodb", point_in_time=when, backup=NAMED)
+    result = _restored(tmp_path, "mongodb", point_in_time=when, backup=NAMED["mongodb"])
     assert lines(result.refused) == [
         f"{PATH}:26:22: services[1].restore_from.point_in_time: {when} is outside the source's retained window "
         "2026-10-30T12:00:00Z .. 2026-11-29T12:00:00Z (retention_days: 30); choose a time inside it"]
@@ -141,7 +147,7 @@ def test_point_in_time_must_be_inside_the_sources_retention(tmp_path, when):
 @pytest.mark.parametrize("engine", RESTORABLE)
 def test_restore_from_cannot_be_added_to_an_existing_service(tmp_path, engine):
     base = tenant_text(service_text(engine) + service_text(engine, name="copy"))
-    head = tenant_text(service_text(engine) + service_text(engine, name="copy", extra=_restore(backup=NAMED)))
+    head = tenant_text(service_text(engine) + service_text(engine, name="copy", extra=_restore(backup=NAMED[engine])))
     result = review(tmp_path, base, head)
     assert lines(result.refused) == [
         f"{PATH}:23:5: services[1].restore_from: adding restore_from to an existing service would create a new "
@@ -150,13 +156,53 @@ def test_restore_from_cannot_be_added_to_an_existing_service(tmp_path, engine):
 
 
 @pytest.mark.parametrize("engine", RESTORABLE)
-def test_restore_from_cannot_be_edited_but_may_be_dropped(tmp_path, engine):
+def test_restore_from_cannot_be_edited(tmp_path, engine):
     source = service_text(engine) + service_text(engine, name="other")
-    deployed = tenant_text(source + service_text(engine, name="copy", extra=_restore(backup=NAMED)))
-    edited = tenant_text(source + service_text(engine, name="copy", extra=_restore(service="other", backup=NAMED)))
+    deployed = tenant_text(source + service_text(engine, name="copy", extra=_restore(backup=NAMED[engine])))
+    edited = tenant_text(source + service_text(engine, name="copy",
+                                               extra=_restore(service="other", backup=NAMED[engine])))
     assert [p.field for p in review(tmp_path / "edit", deployed, edited).refused] == ["services[2].restore_from"]
+
+
+@pytest.mark.parametrize("engine", [e for e in RESTORABLE if e != "vitess"])
+def test_restore_from_may_be_dropped_after_the_restore(tmp_path, engine):
+    source = service_text(engine) + service_text(engine, name="other")
+    deployed = tenant_text(source + service_text(engine, name="copy", extra=_restore(backup=NAMED[engine])))
     dropped = tenant_text(source + service_text(engine, name="copy"))
-    assert review(tmp_path / "drop", deployed, dropped).refused == []
+    assert review(tmp_path, deployed, dropped).refused == []
+
+
+def test_vitess_keeps_restore_from_because_it_names_the_database(tmp_path):
+    """A restored Vitess keyspace serves the source's database (databaseName: vt_orders); dropping the marker
+    would point the tablets at vt_copy, which is empty."""
+    source = service_text("vitess")
+    deployed = tenant_text(source + service_text("vitess", name="copy", extra=_restore()))
+    result = review(tmp_path, deployed, tenant_text(source + service_text("vitess", name="copy")))
+    assert lines(result.refused) == [
+        f"{PATH}:16:5: services[1].restore_from: removing restore_from from a vitess service: a restored keyspace "
+        "keeps serving its source's MySQL database, vt_<source keyspace>, named by restore_from; without it the "
+        "platform would point 'copy' at an empty database; keep restore_from as it is"]
+
+
+def test_vitess_cannot_restore_from_a_restored_service(tmp_path):
+    origin = service_text("vitess")
+    restored = service_text("vitess", name="copy", extra=_restore())
+    base = tenant_text(origin + restored)
+    head = tenant_text(origin + restored + service_text("vitess", name="copy2", extra=_restore(service="copy")))
+    result = review(tmp_path, base, head)
+    assert lines(result.refused) == [
+        f"{PATH}:34:16: services[2].restore_from.service: 'copy' was itself restored from 'orders': a restored "
+        "keyspace keeps serving its source's MySQL database, vt_<source keyspace>, named by restore_from, and a "
+        "restore names one level only; restore from 'orders' instead, or move the data of 'copy' logically"]
+
+
+@pytest.mark.parametrize("engine", [e for e in RESTORABLE if e != "vitess"])
+def test_other_engines_restore_from_a_restored_service(tmp_path, engine):
+    origin = service_text(engine)
+    restored = service_text(engine, name="copy", extra=_restore())
+    base = tenant_text(origin + restored)
+    head = tenant_text(origin + restored + service_text(engine, name="copy2", extra=_restore(service="copy")))
+    assert review(tmp_path, base, head).refused == []
 
 
 @pytest.mark.parametrize("engine", RESTORABLE)
