@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from declarations.errors import InputError, Problem
 from tools.offline.diff_revisions import PLAN_NEUTRAL_FILES, PLAN_NEUTRAL_PREFIXES, git
 from declarations.regions import KNOWN_REGIONS
 from stacks.stack_names import tenant_stack_name
@@ -60,18 +62,21 @@ def _tenant_stack(path: str) -> str | None:
     return None
 
 
-def cmd_stacks(args: argparse.Namespace) -> int:
-    from tools.cli_io import EXIT_OK, find_project_dir
-    from declarations.errors import InputError, Problem
-
-    repo = find_project_dir()
-    base, head = args.affected
+def affected_between(repo: Path, base: str, head: str, option: str) -> tuple[list[str], list[str]]:
+    """(affected stacks, changed paths) between two git revisions of `repo`; a located error naming
+    `option` when git cannot compare them."""
     try:
         changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
         tenant_files = git(repo, "ls-tree", "-r", "--name-only", head, "--", "tenants").split()
     except RuntimeError as exc:
-        raise InputError([Problem("(git)", 1, 1, "--affected", str(exc))]) from None
-    stacks = affected_stacks(changed, tenant_files)
+        raise InputError([Problem("(git)", 1, 1, option, str(exc))]) from None
+    return affected_stacks(changed, tenant_files), changed
+
+
+def cmd_stacks(args: argparse.Namespace) -> int:
+    from tools.cli_io import EXIT_OK, find_project_dir
+
+    stacks, _changed = affected_between(find_project_dir(), *args.affected, option="--affected")
     if args.json:
         sys.stdout.write(json.dumps(stacks) + "\n")
     else:
