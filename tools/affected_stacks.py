@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from declarations.errors import InputError, Problem
 from tools.offline.diff_revisions import PLAN_NEUTRAL_FILES, PLAN_NEUTRAL_PREFIXES, git
 from declarations.regions import KNOWN_REGIONS
 from stacks.stack_names import DEFAULT_ORGANIZATION, tenant_stack_name
@@ -60,22 +62,26 @@ def _tenant_stack(path: str) -> str | None:
     return None
 
 
+def affected_between(repo: Path, base: str, head: str, option: str) -> tuple[list[str], list[str]]:
+    """(affected stacks, changed paths) between two git revisions of `repo`; a located error naming
+    `option` when git cannot compare them."""
+    try:
+        changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
+        tenant_files = git(repo, "ls-tree", "-r", "--name-only", head, "--", "tenants").split()
+    except RuntimeError as exc:
+        raise InputError([Problem("(git)", 1, 1, option, str(exc))]) from None
+    return affected_stacks(changed, tenant_files), changed
+
+
 def cmd_stacks(args: argparse.Namespace) -> int:
     from tools.cli_io import EXIT_OK, find_project_dir
-    from declarations.errors import InputError, Problem
 
     repo = find_project_dir()
     if args.migration_plan:
         from tools.migration_plan import print_migration_plan
 
         return print_migration_plan(repo, args.migration_plan, args.organization)
-    base, head = args.affected
-    try:
-        changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
-        tenant_files = git(repo, "ls-tree", "-r", "--name-only", head, "--", "tenants").split()
-    except RuntimeError as exc:
-        raise InputError([Problem("(git)", 1, 1, "--affected", str(exc))]) from None
-    stacks = affected_stacks(changed, tenant_files)
+    stacks, _changed = affected_between(repo, *args.affected, option="--affected")
     if args.json:
         sys.stdout.write(json.dumps(stacks) + "\n")
     else:

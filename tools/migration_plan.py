@@ -23,7 +23,7 @@ from tools.offline.runtime import Registration, run_program_capturing
 from tools.state_move import StateMove, differences, plan_state_move, program_view
 from declarations.stack_config import PROJECT, load_stack_file
 from declarations.tenant_loader import load_tenant_tree
-from tools.up_command import PLATFORM_DIR, TENANT_DIR, Command, region_secrets_provider
+from tools.pulumi_cli import PLATFORM_DIR, TENANT_DIR, Command, region_secrets_provider
 from stacks.stack_names import PLATFORM_PROJECT, TENANT_PROJECT, tenant_stack_name
 
 

@@ -1,96 +1,112 @@
-"""`dbaas up REGION [--tenant ID ...] [--parallel N] --dry-run`: the commands that deploy a region,
-in order: its platform stack first (tenant stacks read its outputs), then its tenant stacks, up
-to N at a time; a tenant stack that does not exist yet is created first with the region's
-secrets provider (the one its platform stack file names), so its secrets are encrypted as the
-platform's are.
+"""`dbaas up REGION [--tenant ID ...] [--affected-since REV] [--parallel N] [--dry-run]`: deploy a
+region: its platform stack first (tenant stacks read its outputs), then its tenant stacks, up to N
+at a time, through the Pulumi CLI (tools/pulumi_cli.py says why the CLI and not the Automation
+API). Which stacks: tools/up_selection.py; running them: tools/stack_runner.py.
 
-Only the dry run is implemented: it prints the commands. Which tenant stacks exist is read from
-`--existing FILE` (one stack name a line, e.g. from `pulumi stack ls --project dbaas-tenant`);
-without it, every tenant stack is taken to be missing.
+`--dry-run` prints the commands in order instead. Which tenant stacks exist is read from
+`pulumi stack ls --json`; a dry run, which needs no CLI, reads them from `--existing FILE` (one
+stack name a line), or takes every tenant stack to be missing.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from tools.cli_io import UsageError, positive_int
 from declarations.errors import InputError, Problem
+from tools.pulumi_cli import find_pulumi, region_secrets_provider, stack_ls, stack_names
 from declarations.regions import KNOWN_REGIONS
-from declarations.safe_yaml import load_file
-from stacks.stack_names import tenant_stack_name
-
-PLATFORM_DIR = "."
-TENANT_DIR = "tenant_project"
-
-
-@dataclass(frozen=True)
-class Command:
-    cwd: str
-    argv: tuple[str, ...]
-
-    def __str__(self) -> str:
-        line = shlex.join(self.argv)
-        return line if self.cwd == PLATFORM_DIR else f"(cd {self.cwd} && {line})"
-
-
-def region_commands(region: str, secrets_provider: str, tenant_ids: list[str],
-                    existing: set[str]) -> tuple[list[Command], list[list[Command]]]:
-    """(platform commands, one command list per tenant stack), in the order they must run."""
-    platform = [Command(PLATFORM_DIR, ("pulumi", "up", "--yes", "--stack", region, "--policy-pack", "policies"))]
-    tenants = []
-    for tenant_id in sorted(tenant_ids):
-        stack = tenant_stack_name(region, tenant_id)
-        steps = []
-        if stack not in existing:
-            steps.append(Command(TENANT_DIR, ("pulumi", "stack", "init", stack, "--secrets-provider", secrets_provider)))
-        steps.append(Command(TENANT_DIR, ("pulumi", "up", "--yes", "--stack", stack, "--policy-pack", "../policies")))
-        tenants.append(steps)
-    return platform, tenants
-
-
-def region_secrets_provider(project_dir: Path, region: str) -> str:
-    """The secrets provider the region's platform stack file names: its tenant stacks use it too."""
-    stack_path = project_dir / f"Pulumi.{region}.yaml"
-    secrets_provider = load_file(stack_path, stack_path.name).data.get("secretsprovider")
-    if not secrets_provider:
-        raise InputError([Problem(stack_path.name, 1, 1, "secretsprovider",
-                                  "the platform stack file names no secrets provider for its tenant stacks")])
-    return secrets_provider
+from tools.stack_runner import RetryPolicy, StackRunner, all_ok, retained_lines, summary
+from tools.up_selection import Selection, select
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from tools.cli_io import EXIT_OK, find_project_dir
-    from declarations.tenant_loader import load_tenant_tree
+    from tools.cli_io import EXIT_INVALID, EXIT_OK, find_project_dir
 
     project_dir = find_project_dir()
     if args.region not in KNOWN_REGIONS:
         raise InputError([Problem("REGION", 1, 1, "region", f"{args.region!r} is not a region ({', '.join(KNOWN_REGIONS)})")])
+    if args.existing and not args.dry_run:
+        raise UsageError("--existing is for --dry-run only; a real run reads `pulumi stack ls --json`")
     secrets_provider = region_secrets_provider(project_dir, args.region)
-    tenants = {t.id for t in load_tenant_tree(project_dir / "tenants", region=args.region)}
-    unknown = sorted(set(args.tenant or ()) - tenants)
-    if unknown:
-        raise InputError([Problem("--tenant", 1, 1, "tenant", f"no tenant {t!r} in region {args.region}") for t in unknown])
-    existing: set[str] = set()
-    if args.existing:
-        existing = {line.strip() for line in Path(args.existing).read_text(encoding="utf-8").splitlines() if line.strip()}
-    platform, tenant_steps = region_commands(args.region, secrets_provider, sorted(args.tenant or tenants), existing)
-    out = [f"# 1. platform stack {args.region} (tenant stacks read its outputs)", *map(str, platform),
-           f"# 2. {len(tenant_steps)} tenant stack(s), up to {args.parallel} at a time; one failing stops no other"]
-    for steps in tenant_steps:
-        out.extend(str(step) for step in steps)
-    sys.stdout.write("\n".join(out) + "\n")
-    return EXIT_OK
+    if args.dry_run:
+        existing = _read_existing(args.existing) if args.existing else set()
+        selection = select(project_dir, args.region, secrets_provider, existing, args.tenant, args.affected_since)
+        sys.stdout.write(dry_run_text(selection, args.parallel, args.affected_since))
+        return EXIT_OK
+    runner = StackRunner(find_pulumi(args.pulumi), project_dir, sys.stdout,
+                         RetryPolicy(attempts=args.retries, first_delay=args.retry_delay))
+    listed = runner.capture(stack_ls())
+    try:
+        if listed.returncode != 0:
+            raise ValueError(listed.stdout.strip().splitlines()[-1] if listed.stdout.strip() else f"exit {listed.returncode}")
+        existing = stack_names(listed.stdout)
+    except ValueError as exc:
+        print(f"dbaas up: cannot list the tenant stacks (`pulumi stack ls --json` in tenant_project): {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    selection = select(project_dir, args.region, secrets_provider, existing, args.tenant, args.affected_since)
+    if selection.platform is None:
+        runner.say(f"skipped   {args.region}: platform stack {selection.why_no_platform}")
+    outcomes = runner.run(selection, args.parallel)
+    sys.stdout.write(summary(outcomes, selection.kept, runner.clock() - runner.started))
+    return EXIT_OK if all_ok(outcomes) else EXIT_INVALID
+
+
+def dry_run_text(selection: Selection, parallel: int, affected_since: str | None) -> str:
+    region = selection.region
+    ups = [job for job in selection.tenants if not job.destroy]
+    destroys = [job for job in selection.tenants if job.destroy]
+    out = [f"# 1. platform stack {region} (tenant stacks read its outputs)"]
+    if selection.platform is None:
+        out[0] = f"# 1. platform stack {region}: {selection.why_no_platform}, not run"
+    else:
+        out.extend(str(c) for c in selection.platform.commands)
+    out.append(f"# 2. {len(ups)} tenant stack(s), up to {parallel} at a time; one failing stops no other")
+    out.extend(str(c) for job in ups for c in job.commands)
+    if destroys:
+        out.append(f"# 3. {len(destroys)} decommissioned tenant stack(s), destroyed and removed "
+                   "(in the same pool as step 2; a protected resource stops the destroy and keeps the stack)")
+        for job in destroys:
+            out.extend(str(c) for c in job.commands)
+            out.extend("#" + line for line in retained_lines(job.retained))
+    out.extend(f"# kept {v.stack}: {v.reason}" for v in selection.kept)
+    return "\n".join(out) + "\n"
+
+
+def _read_existing(path: str) -> set[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--existing {path}: cannot be read ({exc.__class__.__name__})") from None
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {text}")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("up", help="deploy a region: its platform stack, then its tenant stacks (--dry-run prints the commands)")
     p.add_argument("region", metavar="REGION")
     p.add_argument("--tenant", action="append", metavar="ID", help="only these tenant stacks (repeatable; default: all)")
-    p.add_argument("--parallel", type=int, default=4, metavar="N", help="tenant stacks at a time (default 4)")
-    p.add_argument("--existing", metavar="FILE", help="tenant stacks that exist already, one per line (default: none)")
-    p.add_argument("--dry-run", action="store_true", required=True,
-                   help="print the commands in order instead of running them (required: only the dry run is implemented)")
+    p.add_argument("--affected-since", metavar="REV",
+                   help="only the stacks `dbaas stacks --affected REV HEAD` names for the region (the platform stack "
+                        "only if it is one), and the stacks of tenant files removed since REV; REV is also the base "
+                        "revision whose `decommission:` marker allows a destroy")
+    p.add_argument("--parallel", type=positive_int, default=4, metavar="N", help="tenant stacks at a time (default 4)")
+    p.add_argument("--pulumi", metavar="PATH", help="the Pulumi CLI (default: $PULUMI, else `pulumi` on PATH)")
+    p.add_argument("--retries", type=positive_int, default=RetryPolicy.attempts, metavar="N",
+                   help=f"tries of a command that hits a concurrent-update conflict (default {RetryPolicy.attempts})")
+    p.add_argument("--retry-delay", type=_non_negative_float, default=RetryPolicy.first_delay, metavar="S",
+                   help=f"seconds before the second try, doubled after each (default {RetryPolicy.first_delay:g})")
+    p.add_argument("--existing", metavar="FILE", help="with --dry-run: tenant stacks that exist already, one per line (default: none)")
+    p.add_argument("--dry-run", action="store_true", help="print the commands in order instead of running them")
     p.set_defaults(func=cmd_up)

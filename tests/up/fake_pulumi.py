@@ -1,0 +1,135 @@
+"""A fake `pulumi` executable for `dbaas up` tests: it logs every call (argv and working directory)
+and answers as a scenario says, with the texts the real CLI prints (pulumi/pulumi sources cited in
+tools/pulumi_cli.py and tools/stack_runner.py)."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SCRIPT = r'''
+import fcntl, json, os, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIO = json.load(open(os.path.join(HERE, "scenario.json")))
+STATE_DIR = os.path.join(HERE, "state")
+args = sys.argv[1:]
+
+
+def locked(update):
+    """Read-modify-write the shared state (calls per stack, stacks running now) under a file lock."""
+    with open(os.path.join(STATE_DIR, "lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = os.path.join(STATE_DIR, "state.json")
+        state = json.load(open(path)) if os.path.exists(path) else {"running": 0, "max_running": 0, "started": 0, "calls": {}}
+        result = update(state)
+        with open(path, "w") as out:
+            json.dump(state, out)
+        return result
+
+
+def log_call(state):
+    with open(os.path.join(STATE_DIR, "log.jsonl"), "a") as log:
+        log.write(json.dumps({"argv": args, "cwd": os.getcwd()}) + "\n")
+
+
+def stack():
+    return args[args.index("--stack") + 1]
+
+
+def count_call(state):
+    key = " ".join(args[:1]) + " " + stack()
+    state["calls"][key] = state["calls"].get(key, 0) + 1
+    return state["calls"][key]
+
+
+def fail(text):
+    sys.stderr.write(text + "\n")
+    sys.exit(255)
+
+
+locked(log_call)
+if args[:2] == ["stack", "ls"]:
+    if SCENARIO["ls_error"]:
+        fail("error: " + SCENARIO["ls_error"])
+    print(json.dumps([{"name": name, "current": False} for name in SCENARIO["stacks"]], indent=4))
+elif args[:2] == ["stack", "init"]:
+    print("Created stack '%s'" % args[2])
+elif args[0] in ("up", "destroy"):
+    name = stack()
+    call = locked(count_call)
+    print("Updating (%s):" % name)
+    if call <= SCENARIO["conflicts"].get(name, 0):
+        fail("error: [409] Conflict: Another update is currently in progress.\nTo learn more about possible "
+             "reasons and resolution, visit https://www.pulumi.com/docs/support/troubleshooting/common-issues/update-conflicts/")
+    if SCENARIO["locked"].get(name, 0) >= call:
+        fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "
+             "delete the lock file with `pulumi cancel`.\n  s3://state/.pulumi/locks/x.json: created by ci@host (pid 7) at 2026-11-30T01:00:00Z")
+    if args[0] == "destroy" and name in SCENARIO["protected"]:
+        urn = "urn:pulumi:%s::dbaas-tenant::dbaas:tenant:TenantEnvironment$kubernetes:core/v1:Namespace::ns" % name
+        fail("error: resource \"%s\" cannot be deleted\nbecause it is protected. To unprotect the resource, either "
+             "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`, or use the "
+             "command:\n`pulumi state unprotect '%s'`" % (urn, urn))
+    if name in SCENARIO["fail"]:
+        fail("error: " + SCENARIO["fail"][name])
+    if "." in name and args[0] == "up":
+        def begin(state):
+            state["running"] += 1
+            state["started"] += 1
+            state["max_running"] = max(state["max_running"], state["running"])
+        locked(begin)
+        deadline = time.monotonic() + SCENARIO["barrier_timeout"]
+        while time.monotonic() < deadline and locked(lambda state: state["started"]) < SCENARIO["barrier"]:
+            time.sleep(0.02)
+        locked(lambda state: state.__setitem__("running", state["running"] - 1))
+    print("Resources:\n    5 unchanged")
+else:
+    fail("error: unknown command %r" % args)
+'''
+
+
+@dataclass
+class Scenario:
+    stacks: list[str] = field(default_factory=list)
+    """What `pulumi stack ls --json` lists."""
+    fail: dict[str, str] = field(default_factory=dict)
+    """stack -> error: its up (or destroy) fails with this, every time."""
+    conflicts: dict[str, int] = field(default_factory=dict)
+    """stack -> n: its first n ups/destroys hit Pulumi Cloud's 409 conflict."""
+    locked: dict[str, int] = field(default_factory=dict)
+    """stack -> n: its first n ups/destroys find the diy backend's lock."""
+    protected: list[str] = field(default_factory=list)
+    """stacks whose destroy fails on a protected resource."""
+    ls_error: str = ""
+    barrier: int = 0
+    """A tenant `up` waits until this many have started (or barrier_timeout passed): so concurrent runs overlap."""
+    barrier_timeout: float = 0.0
+
+
+@dataclass
+class FakePulumi:
+    path: Path
+    state: Path
+
+    def calls(self) -> list[tuple[str, list[str]]]:
+        """(working directory relative to the project, argv) of every call, in order."""
+        log = self.state / "log.jsonl"
+        if not log.exists():
+            return []
+        return [(entry["cwd"], entry["argv"]) for entry in map(json.loads, log.read_text().splitlines())]
+
+    def max_running(self) -> int:
+        return json.loads((self.state / "state.json").read_text())["max_running"]
+
+
+def install(directory: Path, scenario: Scenario) -> FakePulumi:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "state").mkdir()
+    (directory / "scenario.json").write_text(json.dumps(asdict(scenario)))
+    script = directory / "pulumi"
+    script.write_text(f"#!{sys.executable}\n{SCRIPT}")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return FakePulumi(script, directory / "state")
