@@ -19,7 +19,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from stacks.region import RegionPlatform
+from stacks.platform.build import RegionPlatform
 from stacks.stack_names import platform_stack_name  # noqa: F401 (part of the contract's vocabulary)
 
 CONTRACT_VERSION = 1

@@ -15,7 +15,10 @@ from declarations.safe_yaml import load_file
 PLATFORM_PROJECT = "dbaas-platform"
 """The Pulumi project of the platform stacks (the root Pulumi.yaml)."""
 TENANT_PROJECT = "dbaas-tenant"
-TENANT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "tenant_project"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The repository root: the platform project (Pulumi.yaml) lives here."""
+TENANTS_DIR = PROJECT_ROOT / "tenants"
+TENANT_PROJECT_DIR = PROJECT_ROOT / "tenant_project"
 DEFAULT_ORGANIZATION = "organization"
 """The organization name of the self-managed (DIY) backends; the Pulumi Cloud org otherwise."""
 _TENANT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")

@@ -129,6 +129,6 @@ def find_project_dir(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
-    from stacks.region import PROJECT_ROOT
+    from stacks.stack_names import PROJECT_ROOT
 
     return PROJECT_ROOT

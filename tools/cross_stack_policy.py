@@ -217,7 +217,7 @@ CROSS_STACK_CHECKS: tuple[CrossStackCheck, ...] = (
         name="cross-stack-aws-residency",
         description="Every AWS resource of a stack lives in an AWS region of its platform region's data residency.",
         severity=Severity.CRITICAL,
-        fix_hint="Create it with the stack's regional AWS provider (stacks/region.py regional_aws_provider).",
+        fix_hint="Create it with the stack's regional AWS provider (stacks/providers.py regional_aws_provider).",
         check=check_aws_residency,
     ),
 )

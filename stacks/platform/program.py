@@ -12,7 +12,7 @@ import pulumi
 from declarations.stack_config import PROJECT, from_pulumi_config
 from stacks.ordering import order_kubernetes_objects
 from stacks.platform_contract import contract_outputs
-from stacks.region import RegionPlatform, build_platform
+from stacks.platform.build import RegionPlatform, build_platform
 
 
 def run() -> RegionPlatform:

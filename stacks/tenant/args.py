@@ -16,8 +16,8 @@ from components.observability import TenantObservabilityArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from declarations.tenant_model import Tenant
 
-if TYPE_CHECKING:  # only for annotations: stacks/region.py imports this module
-    from stacks.region import TenantFoundation
+if TYPE_CHECKING:  # only for annotations: stacks/tenant/build.py imports this module
+    from stacks.tenant.build import TenantFoundation
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from components.engines.args import EnginePlacement
 from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
 from components.tenant import NetworkPeers
 from stacks.platform_contract import PlatformContract
-from stacks.region import TenantFoundation, regional_aws_provider, regional_random_provider
+from stacks.providers import regional_aws_provider, regional_random_provider
+from stacks.tenant.build import TenantFoundation
 from stacks.stack_names import (  # noqa: F401 (re-exported: the tenant stack's names)
     DEFAULT_ORGANIZATION, TENANT_PROJECT, parse_tenant_stack_name, tenant_stack_name,
 )

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from declarations.engine_catalog import engine_spec
-from stacks.region import TenantStack
+from stacks.tenant.build import TenantStack
 
 CA_KEY = "ca.crt"
 """The key of `ca_secret` that holds the CA certificate (components/engines/connection.py)."""

@@ -11,7 +11,8 @@ from declarations.tenant_loader import load_tenant_tree
 from declarations.tenant_model import Tenant
 from stacks.ordering import order_kubernetes_objects
 from stacks.platform_contract import PlatformContractError, platform_stack_name, read_contract
-from stacks.region import TENANTS_DIR, TenantStack, build_tenant
+from stacks.stack_names import TENANTS_DIR
+from stacks.tenant.build import TenantStack, build_tenant
 from stacks.tenant.outputs import tenant_outputs
 from stacks.tenant.foundation import DEFAULT_ORGANIZATION, TENANT_PROJECT, foundation_from_contract, parse_tenant_stack_name
 
