@@ -10,13 +10,48 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.git_refs import CannotTell, RefFiles
+
 ZERO_OID = "0" * 40
+_FULL_OID = re.compile(r"^[0-9a-f]{40}$")
+_IN_PROCESS_REFS = ("refs/heads/", "refs/dbaas/")
+"""Refs that only ever point at commits (git refuses a non-commit on a branch; the API writes
+commits to its tracking refs), so their file value is what `rev-parse REF^{commit}` answers."""
+
+
+_ONE_BY_ONE = 4
+"""Up to this many unknown ancestry answers are asked one `merge-base` each; more take one for-each-ref."""
+
+
+class _Memo:
+    """A bounded, thread-safe map for answers that never change: everything here is keyed by
+    object ids, and git objects are immutable."""
+
+    def __init__(self, size: int):
+        self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 class GitError(RuntimeError):
@@ -68,6 +103,12 @@ class GitRepository:
             self.git_dir = Path(self._run(["rev-parse", "--absolute-git-dir"]).decode().strip())
         except (GitError, OSError):
             raise GitError(["rev-parse"], f"{self.path} is not a git repository") from None
+        self._ref_files = RefFiles(self.git_dir)
+        self._trees = _Memo(256)
+        self._blobs = _Memo(8192)
+        self._ancestry = _Memo(8192)
+        self._trailers = _Memo(8192)
+        """Answers about one commit's message or history: trailers, last commit touching a path."""
 
     def _run(self, args: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
         proc = subprocess.run(
@@ -82,14 +123,39 @@ class GitRepository:
         return proc.stdout
 
     def resolve(self, ref: str) -> str | None:
-        """The commit a ref points at, or None if it does not exist."""
+        """The commit a ref points at, or None if it does not exist. Branches and the API's
+        tracking refs are read from the ref files (api/git_refs.py); anything else asks git."""
+        if ref.startswith(_IN_PROCESS_REFS):
+            try:
+                return self._ref_files.resolve(ref)
+            except CannotTell:
+                pass
         try:
             return self._run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip() or None
         except GitError:
             return None
 
+    def ref_values(self, prefix: str) -> dict[str, str]:
+        """refname -> object id of every ref under `prefix` (a folder ending in `/`)."""
+        if prefix.startswith(_IN_PROCESS_REFS):
+            try:
+                return self._ref_files.under(prefix)
+            except CannotTell:
+                pass
+        return dict((name, oid) for name, oid in self.refs(prefix, "%(refname)%00%(objectname)"))
+
     def ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
-        """Every blob under `prefix` in `commit`."""
+        """Every blob under `prefix` in `commit` (remembered per commit id: a commit's tree never changes)."""
+        key = (commit, prefix) if _FULL_OID.match(commit) else None
+        cached = self._trees.get(key) if key else None
+        if cached is not None:
+            return list(cached)
+        entries = self._ls_tree(commit, prefix)
+        if key:
+            self._trees.put(key, tuple(entries))
+        return entries
+
+    def _ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
         out = self._run(["ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix])
         entries = []
         for record in out.split(b"\0"):
@@ -102,7 +168,22 @@ class GitRepository:
         return entries
 
     def read_blobs(self, oids: list[str]) -> dict[str, bytes]:
-        """Contents of many blobs in one `git cat-file --batch` call."""
+        """Contents of many blobs: the ones read before from memory, the others in one
+        `git cat-file --batch` call."""
+        blobs: dict[str, bytes] = {}
+        missing = []
+        for oid in oids:
+            cached = self._blobs.get(oid)
+            if cached is None:
+                missing.append(oid)
+            else:
+                blobs[oid] = cached
+        for oid, content in self._read_blobs(missing).items():
+            self._blobs.put(oid, content)
+            blobs[oid] = content
+        return blobs
+
+    def _read_blobs(self, oids: list[str]) -> dict[str, bytes]:
         if not oids:
             return {}
         out = self._run(["cat-file", "--batch"], stdin="".join(f"{o}\n" for o in oids).encode())
@@ -156,16 +237,62 @@ class GitRepository:
         return [line.split("\0") for line in out.splitlines() if line]
 
     def last_commit_touching(self, rev: str, path: str) -> str | None:
-        """The newest commit reachable from `rev` that changed `path` (None if none did)."""
-        return self._run(["log", "-1", "--format=%H", rev, "--", path]).decode().strip() or None
+        """The newest commit reachable from `rev` that changed `path` (None if none did);
+        remembered when `rev` is a commit id, whose history never changes."""
+        key = ("last", rev, path) if _FULL_OID.match(rev) else None
+        cached = self._trailers.get(key) if key else None
+        if cached is not None:
+            return cached or None
+        found = self._run(["log", "-1", "--format=%H", rev, "--", path]).decode().strip()
+        if key:
+            self._trailers.put(key, found)
+        return found or None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        """Whether `descendant` contains `ancestor`; False as well when either is not in this repository."""
+        """Whether `descendant` contains `ancestor`; False as well when either is not in this
+        repository. Remembered for commit ids: history below a commit never changes."""
+        key = (ancestor, descendant) if _FULL_OID.match(ancestor) and _FULL_OID.match(descendant) else None
+        cached = self._ancestry.get(key) if key else None
+        if cached is not None:
+            return cached
         try:
             self._run(["merge-base", "--is-ancestor", ancestor, descendant])
-        except GitError:
-            return False
-        return True
+            answer = True
+        except GitError as exc:
+            if exc.stderr.strip():  # an error (unknown object), not the answer "no": not remembered
+                return False
+            answer = False
+        if key:
+            self._ancestry.put(key, answer)
+        return answer
+
+    def merged_into(self, base: str, tips: dict[str, str], prefix: str) -> dict[str, bool]:
+        """refname -> whether its tip (`tips`, all under `prefix`) is contained in `base`. Answers
+        remembered for these commit ids are reused; when many are new (the base moved), one
+        `git for-each-ref --no-merged` answers all of them instead of a process per ref."""
+        answers = {name: self._ancestry.get((oid, base)) for name, oid in tips.items()}
+        unknown = [name for name, answer in answers.items() if answer is None]
+        if len(unknown) > _ONE_BY_ONE:
+            unmerged = {(row[0], row[1]) for row in self.refs(prefix, "%(refname)%00%(objectname)", no_merged=base)}
+            for name in unknown:
+                answers[name] = (name, tips[name]) not in unmerged
+                self._ancestry.put((tips[name], base), answers[name])
+        else:
+            for name in unknown:
+                answers[name] = self.is_ancestor(tips[name], base)
+        return answers
+
+    def commit_trailer(self, commit: str, key: str) -> str:
+        """The values of trailer `key` in a commit's message, comma-separated, as git parses
+        trailers (`%(trailers:key=...)`); remembered per commit id."""
+        cached = self._trailers.get((commit, key))
+        if cached is not None:
+            return cached
+        out = self._run(["log", "-1", f"--format=%(trailers:key={key},valueonly,separator=%x2C)", commit, "--"])
+        value = out.decode("utf-8", errors="replace").strip()
+        if _FULL_OID.match(commit):
+            self._trailers.put((commit, key), value)
+        return value
 
     def tree_oid(self, commit: str, path: str) -> str | None:
         try:

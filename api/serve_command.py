@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -38,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.server import server_config
+    from api.server import listening_socket, server_config
     from api.errors import ApiError
     from api.git_store import GitError
     from pydantic import SecretStr
@@ -58,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"dbaas serve: {exc}", file=sys.stderr)
         return 1
     try:
-        sock = socket.create_server((args.host, args.port))
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:  # in use, not ours to bind, or an unknown host: the environment, not a bug
         print(f"dbaas serve: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}", file=sys.stderr)
         return 2

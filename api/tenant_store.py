@@ -26,7 +26,6 @@ from declarations.tenant_model import Tenant
 TRACKING_PREFIX = "refs/dbaas/tenants/"
 BRANCH_PREFIX = "provision/"
 BRANCH_TRAILER = "Provision-Branch"
-_TRACKING_FORMAT = f"%(refname)%00%(objectname)%00%(trailers:key={BRANCH_TRAILER},valueonly,separator=%x2C)"
 
 
 @dataclass(frozen=True)
@@ -131,14 +130,24 @@ class TenantStore:
         ])
 
     def _pending(self, base: str, pattern: str) -> dict[str, tuple[str, str]]:
-        """tenant id -> (commit, branch) of changes not merged into base whose branch still exists."""
-        rows = self.repo.refs(pattern, _TRACKING_FORMAT, no_merged=base)
-        if not rows:
+        """tenant id -> (commit, branch) of changes not merged into base whose branch still exists.
+        `pattern` is one tracking ref or the whole TRACKING_PREFIX. Refs are read from their
+        files and everything keyed by commit id is remembered, so a read that finds nothing
+        new runs no git process (api/git_store.py)."""
+        if pattern == TRACKING_PREFIX:
+            tips = self.repo.ref_values(TRACKING_PREFIX)
+        else:
+            tip = self.repo.resolve(pattern)
+            tips = {pattern: tip} if tip else {}
+        if not tips:
             return {}
-        branches = {r[0] for r in self.repo.refs(f"refs/heads/{BRANCH_PREFIX}", "%(refname:lstrip=2)")}
+        merged = self.repo.merged_into(base, tips, pattern)
         pending = {}
-        for refname, commit, branch in rows:
-            if branch in branches:
+        for refname, commit in tips.items():
+            if merged[refname]:
+                continue
+            branch = self.repo.commit_trailer(commit, BRANCH_TRAILER)
+            if branch.startswith(BRANCH_PREFIX) and self.repo.resolve(f"refs/heads/{branch}") is not None:
                 pending[refname.removeprefix(TRACKING_PREFIX)] = (commit, branch)
         return pending
 

@@ -48,7 +48,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from tools.offline.plan import build_plan
 
     project_dir = find_project_dir()
-    check_stack(project_dir, args.stack)
+    check_stack(project_dir, args.stack.partition(".")[0])  # a tenant stack `<region>.<id>` needs its region's
     check_output(args.json, "--json")
     progress = Progress()
     try:
@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plan", help="offline plan of a stack, shaped like `pulumi preview --json`")
-    p.add_argument("stack", metavar="STACK", help="stack name, e.g. lagos")
+    p.add_argument("stack", metavar="STACK", help="stack name: a region's (lagos: its platform and every tenant "
+                                                  "stack) or one tenant stack (lagos.acme)")
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
     p.add_argument("--json", metavar="FILE", help="write the preview-shaped JSON here ('-': standard output)")
     p.add_argument("--workers", type=positive_int, metavar="N",

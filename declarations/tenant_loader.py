@@ -287,3 +287,30 @@ def validate_files(paths: list[Path], tenants_dir: Path) -> list[Problem]:
                         f"tenant id {other.stem!r} is already used by {_display(other, tenants_dir)}")
             )
     return problems
+
+
+def load_one_tenant(tenants_dir: Path, region: str, tenant_id: str) -> Tenant | None:
+    """One tenant's file, validated, for a tenant stack (`<region>.<tenant-id>`); None if the
+    region has no such file.
+
+    A tenant stack reads only its own declaration, so its cost does not grow with the region.
+    What the tree as a whole must satisfy is checked as cheaply as it can be: the tree's layout
+    (a listing, no file read) and the id's uniqueness across regions, by file names, because
+    every file's id must equal its name (load_tenant_file). `dbaas validate` still checks every
+    file of the tree.
+    """
+    files, problems = tenant_files(tenants_dir)
+    if problems:
+        raise InputError(problems)
+    path = tenants_dir / region / f"{tenant_id}{TENANT_SUFFIX}"
+    named = sorted(f for f in files if f.stem == tenant_id)
+    if path not in named:
+        return None
+    tenant = load_tenant_file(path, tenants_dir)
+    others = [f for f in named if f != path]
+    if others:
+        first = min(named, key=lambda f: _display(f, tenants_dir))
+        later = path if first != path else others[0]
+        raise InputError([Problem(_display(later, tenants_dir), 1, 1, "id",
+                                  f"tenant id {tenant_id!r} is already used by {_display(first, tenants_dir)}")])
+    return tenant

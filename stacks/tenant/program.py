@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 
 from declarations.errors import InputError
-from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_loader import load_one_tenant
 from declarations.tenant_model import Tenant
 from stacks.ordering import order_kubernetes_objects
 from stacks.platform_contract import PlatformContractError, platform_stack_name, read_contract
@@ -44,12 +44,11 @@ def run(tenants_dir: Path = TENANTS_DIR, tenant: Tenant | None = None) -> Tenant
 
 def _load_tenant(tenants_dir: Path, region: str, tenant_id: str) -> Tenant:
     try:
-        tenants = load_tenant_tree(tenants_dir, region=region)
+        found = load_one_tenant(tenants_dir, region, tenant_id)  # its own file only, not the region's
     except InputError as exc:
         raise pulumi.RunError(f"invalid tenant declarations:\n{exc}") from None
-    found = [t for t in tenants if t.id == tenant_id]
-    if not found:
+    if found is None:
         raise pulumi.RunError(f"no tenant {tenant_id!r} in {tenants_dir / region}: a tenant stack needs "
                               f"{tenants_dir.name}/{region}/{tenant_id}.yaml (decommissioned tenants are destroyed, "
                               "not previewed)")
-    return found[0]
+    return found

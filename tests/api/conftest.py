@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.server import server_config
+from api.server import listening_socket, server_config
 from api.settings import ApiSettings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -71,7 +70,7 @@ class RunningServer:
 
 def start_server(settings: ApiSettings) -> tuple[RunningServer, uvicorn.Server, threading.Thread]:
     app = create_app(settings)
-    sock = socket.create_server(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(server_config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

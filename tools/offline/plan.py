@@ -18,11 +18,12 @@ from typing import Any, Callable, TextIO
 
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.errors import InputError, Problem
+from tools.offline import platform_cache
 from tools.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
 from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
 from tools.offline.runtime import Registration, run_program_capturing
 from declarations.stack_config import PROJECT, StackFile, load_stack_file
-from declarations.tenant_loader import load_tenant_tree
+from declarations.tenant_loader import load_one_tenant, load_tenant_tree
 from declarations.tenant_model import Tenant
 from policies.rules.model import tenant_by_parent_chain
 from stacks.stack_names import (
@@ -208,14 +209,16 @@ def build_plan(
     tenants_dir = tenants_dir or project_dir / "tenants"
     region, tenant_id = _split_stack_name(stack)
     stack_file = load_stack_file(project_dir, region)
-    # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
-    region_tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
     if tenant_id is not None:
-        selected = [t for t in region_tenants if t.id == tenant_id]
-        if not selected:
+        # A tenant stack reads its own file only (plus the tree's layout and id uniqueness).
+        tenant = load_one_tenant(tenants_dir, stack_file.config.region, tenant_id)
+        if tenant is None:
             raise InputError([Problem(f"{tenants_dir.name}/{region}", 1, 1, "stack",
                                       f"no tenant {tenant_id!r} in region {region}: stack {stack} has nothing to plan")])
+        selected = [tenant]
     else:
+        # The whole tree must be valid (ids are unique across regions); raises InputError with locations.
+        region_tenants = load_tenant_tree(tenants_dir, region=stack_file.config.region)
         selected = [t for t in region_tenants if only_tenants is None or t.id in only_tenants]
     report(f"planning {stack}: the platform stack")
     platform = plan_platform(stack_file)
@@ -240,19 +243,32 @@ def _split_stack_name(stack: str) -> tuple[str, str | None]:
 
 
 def plan_platform(stack_file: StackFile) -> PlatformPlan:
-    """Run the platform program (it reads no tenant file) and keep its exports for the tenants."""
+    """Run the platform program (it reads no tenant file) and keep its exports for the tenants.
+    The run is remembered by a hash of its inputs (tools/offline/platform_cache.py); the engine
+    rules are applied to it either way (milliseconds)."""
+    # Imported on a cache hit too: the areas' chart tables register their pins on import, and the
+    # engine rules and CRD groups below read them (declarations/chart_pins.py). The tenant program needs
+    # the same modules, so this costs a one-tenant plan nothing extra.
     from stacks.platform import program as platform_program
 
-    run = run_program_capturing(
-        platform_program.run, project=PROJECT, stack=stack_file.stack, config=stack_file.pulumi_config,
-        secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id,
-    )
+    key = platform_cache.key_for(stack_file)
+    cached = platform_cache.load(key)
+    if cached is not None:
+        registrations, outputs = cached
+    else:
+        run = run_program_capturing(
+            platform_program.run, project=PROJECT, stack=stack_file.stack, config=stack_file.pulumi_config,
+            secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id,
+        )
+        registrations, outputs = run.registrations, run.outputs
     # What the real engine and cluster would refuse, the offline plan refuses (engine_rules.py).
-    problems = engine_problems(run.registrations, default_providers_disabled=stack_file.default_providers_disabled)
+    problems = engine_problems(registrations, default_providers_disabled=stack_file.default_providers_disabled)
     if problems:
         raise EngineRefusal(stack_file.stack, problems)
-    groups = frozenset(g for r in run.registrations for g in crd_groups_installed_by(r.type, r.inputs))
-    return PlatformPlan(stack_file=stack_file, registrations=run.registrations, outputs=run.outputs, crd_groups=groups)
+    if cached is None:
+        platform_cache.store(key, registrations, outputs)
+    groups = frozenset(g for r in registrations for g in crd_groups_installed_by(r.type, r.inputs))
+    return PlatformPlan(stack_file=stack_file, registrations=registrations, outputs=outputs, crd_groups=groups)
 
 
 def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> list[Registration]:

@@ -168,14 +168,20 @@ def _cyclic_gc_relaxed() -> Iterator[None]:
     """The SDK allocates millions of short-lived objects in reference cycles (futures, tasks,
     outputs). With the default thresholds the cyclic collector's full-heap passes grow with the
     heap and took over half of a large plan's time. Young collections stay frequent enough to
-    free those cycles; full ones become rare. One collection afterwards frees what is left."""
+    free those cycles; full ones become rare. One collection afterwards frees what is left.
+    Everything alive before the run (the imported SDKs' classes and modules, earlier runs'
+    registrations) is frozen out of the collector's view meanwhile (`gc.freeze`), so that
+    collection examines only what the run allocated: a full pass over the SDK modules alone took
+    about 0.4 s, a third of a one-tenant plan."""
     saved = gc.get_threshold()
+    gc.freeze()
     gc.set_threshold(100_000, 50, 1_000)
     try:
         yield
     finally:
         gc.set_threshold(*saved)
         gc.collect()
+        gc.unfreeze()
 
 
 @contextmanager

@@ -1,0 +1,96 @@
+"""`dbaas plan lagos.<id>` (one tenant stack) against the size of its region.
+
+For each N, generates N synthetic lagos tenants (benchmarks/plan_scale.py's mix) in a temporary
+tree, then times `python -m dbaas.cli plan lagos.bench-00000 --json F` in a fresh process, `--runs`
+times: warm (the platform plan cached, as after any earlier plan of this code) and cold
+(`DBAAS_PLATFORM_CACHE=off`: the platform planned too). It prints wall and CPU seconds (user +
+system of the child, which a loaded machine inflates much less than wall) and the load average,
+because the machine is shared.
+
+`--before REV` exports REV to a temporary directory and times the same plan there, through
+`build_plan` (before this change the CLI refused tenant stack names).
+
+Usage: python benchmarks/tenant_plan_scale.py [--runs 3] [--before REV] [N ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.plan_scale import synthetic_tenant  # noqa: E402
+from benchmarks.policy_protocol_bench import export  # noqa: E402
+
+TENANT = "bench-00000"
+DRIVER = ("import sys; from pathlib import Path; from tools.offline.plan import build_plan; "
+          "build_plan(sys.argv[1], Path('.'), Path(sys.argv[2])).write_json(Path(sys.argv[3]))")
+
+
+def make_tree(root: Path, n: int) -> Path:
+    tenants = root / "tenants"
+    (tenants / "lagos").mkdir(parents=True)
+    (tenants / "frankfurt").mkdir()
+    for i in range(n):
+        (tenants / "lagos" / f"bench-{i:05d}.yaml").write_text(synthetic_tenant(i))
+    return tenants
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{out[-2000:]}{err[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def series(label: str, command: list[str], cwd: Path, env: dict[str, str], runs: int) -> None:
+    samples = [timed(command, cwd, env) for _ in range(runs)]
+    walls, cpus = [w for w, _ in samples], [c for _, c in samples]
+    print(f"  {label:<44} wall median {statistics.median(walls):5.2f} s  CPU median {statistics.median(cpus):5.2f} s"
+          f"  (wall runs: {', '.join(f'{w:.2f}' for w in walls)}; load {os.getloadavg()[0]:.1f})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", metavar="REV")
+    parser.add_argument("sizes", nargs="*", type=int)
+    args = parser.parse_args()
+    sizes = args.sizes or [10, 1000]
+    stack = f"lagos.{TENANT}"
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        warm = {**os.environ, "DBAAS_CACHE_DIR": str(cache)}
+        cold = {**warm, "DBAAS_PLATFORM_CACHE": "off"}
+        before = export(args.before, Path(tmp) / "before") if args.before else None
+        for n in sizes:
+            tenants = make_tree(Path(tmp) / f"n{n}", n)
+            out = Path(tmp) / "plan.json"
+            print(f"{n} tenants in lagos; load average {os.getloadavg()[0]:.1f}", flush=True)
+            cli = [sys.executable, "-m", "dbaas.cli", "plan", stack, "--tenants-dir", str(tenants), "--json", str(out)]
+            timed(cli, PROJECT, warm)  # fills the cache (the first plan of this code)
+            series("dbaas plan (platform plan cached)", cli, PROJECT, warm, args.runs)
+            series("dbaas plan (DBAAS_PLATFORM_CACHE=off)", cli, PROJECT, cold, args.runs)
+            if before:
+                driver = [sys.executable, "-c", DRIVER, stack, str(tenants), str(out)]
+                series(f"build_plan at {args.before}", driver, before, {**cold, "PYTHONPATH": str(before)}, args.runs)
+
+
+if __name__ == "__main__":
+    main()

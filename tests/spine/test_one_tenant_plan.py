@@ -1,0 +1,92 @@
+"""A one-tenant plan (`dbaas plan lagos.<id>`) costs that tenant: its own file, and the platform
+plan remembered by a hash of its inputs (tools/offline/platform_cache.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dbaas.cli import main
+from declarations.errors import InputError
+from tools.offline import platform_cache
+from tools.offline.plan import build_plan
+from declarations.stack_config import load_stack_file
+from tests.conftest import PROJECT_DIR
+from tests.spine.tenant_files import valid_text, write
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DBAAS_CACHE_DIR", str(folder))
+    monkeypatch.delenv("DBAAS_PLATFORM_CACHE", raising=False)
+    return folder / "platform-plans"
+
+
+def test_the_cli_plans_one_tenant_stack(tmp_path, cache, capsys):
+    out = tmp_path / "acme.json"
+    assert main(["plan", "lagos.acme", "--json", str(out)]) == 0
+    assert out.read_text() == build_plan("lagos.acme", PROJECT_DIR).to_json_text()
+    assert "Offline plan of stack lagos.acme: " in capsys.readouterr().out
+    assert main(["plan", "atlantis.acme"]) == 2
+    assert capsys.readouterr().err.startswith("dbaas plan: no stack 'atlantis' in ")
+
+
+def test_a_tenant_stack_reads_only_its_own_file(tenants_copy, cache):
+    (tenants_copy / "lagos" / "kudi-pay.yaml").write_text("id: kudi-pay\nplan: [\n")
+    one = build_plan("lagos.acme", PROJECT_DIR, tenants_copy)
+    assert {r.urn.split("::")[0] for r in one.registrations} == {"urn:pulumi:lagos.acme"}
+    with pytest.raises(InputError) as region:
+        build_plan("lagos", PROJECT_DIR, tenants_copy)
+    assert [p.path for p in region.value.problems] == ["tenants/lagos/kudi-pay.yaml"]
+
+
+def test_a_tenant_stack_still_refuses_an_id_used_in_another_region(tenants_copy, cache):
+    write(tenants_copy, "frankfurt", "acme", valid_text(id="acme", region="frankfurt"))
+    with pytest.raises(InputError) as exc:
+        build_plan("lagos.acme", PROJECT_DIR, tenants_copy)
+    assert [str(p) for p in exc.value.problems] == [
+        "tenants/lagos/acme.yaml:1:1: id: tenant id 'acme' is already used by tenants/frankfurt/acme.yaml"]
+    (tenants_copy / "notes.txt").write_text("x")
+    with pytest.raises(InputError) as layout:
+        build_plan("lagos.acme", PROJECT_DIR, tenants_copy)
+    assert [str(p) for p in layout.value.problems] == [
+        "tenants/notes.txt:1:1: (file): tenant files live in tenants/<region>/<id>.yaml"]
+
+
+def test_the_cached_platform_plan_gives_byte_identical_plans(cache, monkeypatch):
+    stack_file = load_stack_file(PROJECT_DIR, "lagos")
+    key = platform_cache.key_for(stack_file)
+    first = build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"})).to_json_text()
+    assert sorted(p.name for p in cache.iterdir()) == [f"{key}.json"]
+    stored = json.loads((cache / f"{key}.json").read_text())
+    assert (stored["format"], stored["key"]) == (platform_cache.FORMAT, key)
+    assert build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"})).to_json_text() == first
+    (cache / f"{key}.json").write_text('{"format": 2, "key": "' + key + '", "registrations": [')  # torn: ignored
+    assert build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"})).to_json_text() == first
+    monkeypatch.setenv("DBAAS_PLATFORM_CACHE", "off")
+    assert build_plan("lagos", PROJECT_DIR, only_tenants=frozenset({"acme"})).to_json_text() == first
+
+
+def test_the_cache_key_follows_config_and_code(cache, monkeypatch):
+    lagos, frankfurt = load_stack_file(PROJECT_DIR, "lagos"), load_stack_file(PROJECT_DIR, "frankfurt")
+    assert platform_cache.key_for(lagos) != platform_cache.key_for(frankfurt)
+    before = platform_cache.key_for(lagos)
+    changed = lagos.model_copy(update={"pulumi_config": lagos.pulumi_config | {"dbaas-platform:storageClass": "x"}})
+    assert platform_cache.key_for(changed) != before
+    monkeypatch.setattr(platform_cache, "_code_digest", "another revision of the code")
+    assert platform_cache.key_for(load_stack_file(PROJECT_DIR, "lagos")) != before
+
+
+def test_a_cache_hit_in_a_fresh_process_passes_the_engine_rules(tmp_path, cache):
+    """The chart tables register their CRD groups on import; a cache hit must not skip them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DBAAS_CACHE_DIR": str(cache.parent)}
+    command = [sys.executable, "-m", "dbaas.cli", "plan", "lagos.acme", "--json", str(tmp_path / "p.json")]
+    runs = [subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True) for _ in range(2)]
+    assert [(r.returncode, r.stderr) for r in runs] == [(0, ""), (0, "")]
+    assert len(list(cache.iterdir())) == 1
