@@ -5,18 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable
+from importlib import import_module
 
 from tools.cli_io import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Progress, find_project_dir, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
 from declarations.errors import InputError
 from tools.offline.engine_rules import EngineRefusal
-from api.serve_command import register as register_serve
-from tools.offline.diff_command import register as register_diff
-from tools.policy_runner import register as register_policy
-from tools.controlplane.cli import register as register_migrate
-from tools.controlplane.record_apply_command import register as register_record_apply
-from tools.affected_stacks import register as register_stacks
-from tools.up_command import register as register_up
 
 def _tenants_dir(args: argparse.Namespace) -> Path:
     return Path(args.tenants_dir) if args.tenants_dir else find_project_dir() / "tenants"
@@ -89,7 +82,7 @@ def _version() -> str:
         return "unknown (not installed; run make install)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dbaas", description="dbaas-platform tooling")
     parser.add_argument("--version", action="version", version=f"dbaas {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -113,24 +106,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="where to write ('-': standard output)")
     p.set_defaults(func=cmd_schema)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    chosen = next((a for a in (argv or []) if not a.startswith("-")), None)
+    for command, module in EXTRA_COMMANDS.items():
+        if chosen is None or chosen == command or chosen not in (*EXTRA_COMMANDS, *BUILTIN_COMMANDS):
+            import_module(module).register(sub)
     return parser
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-"""Other capabilities (policy, diff, migrate, serve) add their subcommands here."""
-EXTRA_COMMANDS.append(register_serve)
-EXTRA_COMMANDS.append(register_policy)
-EXTRA_COMMANDS.append(register_diff)
-EXTRA_COMMANDS.append(register_migrate)
-EXTRA_COMMANDS.append(register_record_apply)
-EXTRA_COMMANDS.append(register_stacks)
-EXTRA_COMMANDS.append(register_up)
+BUILTIN_COMMANDS = ("validate", "plan", "schema")
+EXTRA_COMMANDS: dict[str, str] = {
+    "serve": "api.serve_command",
+    "policy": "tools.policy_runner",
+    "diff": "tools.offline.diff_command",
+    "migrate": "tools.controlplane.cli",
+    "record-apply": "tools.controlplane.record_apply_command",
+    "stacks": "tools.affected_stacks",
+    "up": "tools.up_command",
+}
+"""Subcommand -> the module whose `register` adds it. Only the module of the command being run is
+imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,
+the database's or the diff's imports."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

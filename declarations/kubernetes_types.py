@@ -28,3 +28,10 @@ def kubernetes_type(type_token: str) -> KubernetesType | None:
     module, _, kind = rest.rpartition(":")
     group, _, version = module.rpartition("/")
     return KubernetesType(group or module, version, kind)
+
+
+def is_patch_type(type_token: str) -> bool:
+    """pulumi-kubernetes `<Kind>Patch` resources (`kubernetes:<group>/<version>:<Kind>Patch`) apply
+    some fields of an object another party owns (server-side apply under their own field manager):
+    they are not whole objects, and they claim fields, not the object."""
+    return type_token.startswith("kubernetes:") and type_token.endswith("Patch")

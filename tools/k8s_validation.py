@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
+from declarations.kubernetes_types import is_patch_type  # noqa: F401 (re-exported)
 from tools.k8s_cel import CelValidator, CelViolation
 from tools.offline.runtime import SECRET, Registration
 
@@ -26,12 +27,6 @@ PINNED_KUBERNETES_VERSION = "1.33.0"
 NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:yaml/v2:ConfigFile"}
 """Pulumi Kubernetes types that are not API objects themselves."""
 
-
-def is_patch_type(type_token: str) -> bool:
-    """pulumi-kubernetes `<Kind>Patch` resources (`kubernetes:<group>/<version>:<Kind>Patch`) apply
-    some fields of an object another party owns (server-side apply under their own field manager):
-    they are not whole objects, and they claim fields, not the object."""
-    return type_token.startswith("kubernetes:") and type_token.endswith("Patch")
 
 _ROOT = Path(__file__).resolve().parent.parent
 

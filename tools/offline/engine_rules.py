@@ -28,8 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from declarations.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
-from declarations.kubernetes_types import KubernetesType, kubernetes_type
-from tools.k8s_validation import is_patch_type
+from declarations.kubernetes_types import KubernetesType, is_patch_type, kubernetes_type
 from tools.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
