@@ -226,7 +226,7 @@ class ProvisioningService:
         def write() -> ChangeResult:
             change = self.store.prepare(previous, tenant, Author(name, email), self.committer, f"provision: {subject}", body)
             started = time.perf_counter()
-            report = change_report(self.repo, change.region, change.base, change.written.commit)
+            report = change_report(self.repo, change.region, change.tenant_id, change.base, change.written.commit)
             self.metrics.plan_seconds.observe(time.perf_counter() - started)
             audit = {"operation": operation.value, "branch": change.branch, "org": caller.org}
             with self.control_plane.recording_change(tenant, caller.sub, f"tenant.{operation.name}",

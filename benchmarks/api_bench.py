@@ -1,6 +1,8 @@
 """Provisioning API throughput and latency: reads and creates against a real server and repository.
 
-Run: `python benchmarks/api_bench.py [--reads 400] [--creates 12] [--clients 4]`.
+Run: `python benchmarks/api_bench.py [--reads 400] [--creates 12] [--clients 4] [--seed-tenants N]`.
+`--seed-tenants N` adds N synthetic lagos tenants to the repository first, to show that a create's
+cost (it plans the tenant's own stack) does not grow with the region.
 Starts the server on a loopback port over a fresh temporary repository seeded with the
 project's tenants, then prints requests per second and p50/p99 latency per scenario.
 """
@@ -21,7 +23,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.settings import ApiSettings  # noqa: E402
-from tests.api.conftest import NEW_TENANT, make_repo, start_server, token  # noqa: E402
+from benchmarks.plan_scale import synthetic_tenant  # noqa: E402
+from tests.api.conftest import NEW_TENANT, git, make_repo, start_server, token  # noqa: E402
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -53,11 +56,18 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=400)
     parser.add_argument("--creates", type=int, default=12)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seed-tenants", type=int, default=0, metavar="N")
     args = parser.parse_args()
 
     secret = secrets.token_urlsafe(48)
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_repo(Path(tmp) / "repo")
+        if args.seed_tenants:
+            for i in range(args.seed_tenants):
+                (repo / "tenants" / "lagos" / f"bench-{i:05d}.yaml").write_text(synthetic_tenant(i), encoding="utf-8")
+            git(repo, "add", "tenants")
+            git(repo, "commit", "-q", "-m", f"seed {args.seed_tenants} tenants")
+        print(f"repository: {len(list((repo / 'tenants').rglob('*.yaml')))} tenant files")
         running, server, thread = start_server(ApiSettings(repo=repo, jwt_secret=secret,
                                                            rate_limit_per_minute=1e9, rate_limit_burst=1_000_000))
         headers = {"Authorization": f"Bearer {token(sub='bench', org='platform', roles=('platform-admin',), secret=secret)}"}

@@ -1,6 +1,7 @@
 """Time `dbaas policy` and `dbaas diff` for N tenants, with a one-tenant change and a component change.
 
-Usage: python benchmarks/policy_diff_bench.py 10 100 1000
+Usage: python benchmarks/policy_diff_bench.py [--diff-only] 10 100 1000
+`--diff-only` times only the one-tenant change's diff (no region plan, no policy run).
 Builds a temporary git repository with N generated lagos tenants (copies of the shipped
 `acme` shape with unique ids), then times the offline policy run and both diff modes.
 """
@@ -21,7 +22,7 @@ from tools.offline.diff_command import run_diff  # noqa: E402
 from tools.offline.plan import build_plan  # noqa: E402
 from tools.policy_runner import evaluate_plan  # noqa: E402
 
-PARTS = ("api", "components", "controlplane", "dbaas", "policies", "stacks")
+PARTS = ("declarations", "components", "policies", "stacks", "tools", "api", "dbaas", "tenant_project")
 FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")
 
 
@@ -56,10 +57,16 @@ def timed(label: str, fn) -> float:
     return took
 
 
-def bench(tenants: int) -> None:
+def bench(tenants: int, diff_only: bool = False) -> None:
     print(f"{tenants} tenants")
     with tempfile.TemporaryDirectory() as tmp:
         project = make_repo(Path(tmp), tenants)
+        if diff_only:
+            one = project / "tenants" / "lagos" / "bench-0000.yaml"
+            one.write_text(one.read_text(encoding="utf-8").replace("storage_gb: 100", "storage_gb: 120"), encoding="utf-8")
+            for run in range(3):
+                timed(f"diff: one-tenant change (run {run + 1})", lambda: run_diff("lagos", project, "HEAD"))
+            return
         plan = build_plan("lagos", project, project / "tenants")
         print(f"  {'plan resources':<40} {len(plan.registrations):8d}")
         timed("policy: build plan + evaluate", lambda: evaluate_plan(
@@ -76,5 +83,6 @@ def bench(tenants: int) -> None:
 
 
 if __name__ == "__main__":
-    for n in [int(a) for a in sys.argv[1:]] or [10, 100]:
-        bench(n)
+    only = "--diff-only" in sys.argv
+    for n in [int(a) for a in sys.argv[1:] if a != "--diff-only"] or [10, 100]:
+        bench(n, only)
