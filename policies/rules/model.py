@@ -144,15 +144,17 @@ def declared_tenant(type_: str, props: Mapping[str, Any]) -> str | None:
     return tenant_from_namespace(meta.get("namespace"))
 
 
-def tenant_by_parent_chain(parents: Mapping[str, str | None], types: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
-    """URN -> tenant id for every resource below a TenantEnvironment component."""
+def owners_by_parent_chain(parents: Mapping[str, str | None], types: Mapping[str, str],
+                           owner_types: frozenset[str]) -> dict[str, str]:
+    """URN -> URN of its nearest ancestor-or-self whose type is one of `owner_types`: the one
+    parent-chain walk ("which tenant / which component owns this resource"), each chain walked once."""
     result: dict[str, str] = {}
     for urn in parents:
         cursor: str | None = urn
         trail: list[str] = []
         while cursor is not None and cursor not in result:
-            if types.get(cursor) == TENANT_ENVIRONMENT_TYPE:
-                result[cursor] = names[cursor]
+            if types.get(cursor) in owner_types:
+                result[cursor] = cursor
                 break
             trail.append(cursor)
             cursor = parents.get(cursor) or None
@@ -161,6 +163,12 @@ def tenant_by_parent_chain(parents: Mapping[str, str | None], types: Mapping[str
             for visited in trail:
                 result[visited] = owner
     return result
+
+
+def tenant_by_parent_chain(parents: Mapping[str, str | None], types: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
+    """URN -> tenant id for every resource below a TenantEnvironment component."""
+    owners = owners_by_parent_chain(parents, types, frozenset({TENANT_ENVIRONMENT_TYPE}))
+    return {urn: names[owner] for urn, owner in owners.items()}
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,9 @@ ENGINE_TYPES = ("dbaas:engines:EngineOperators",) + tuple(
 
 
 def engine_objects(plan):
-    by_urn = {r.urn: r for r in plan.registrations}
-
-    def in_engines(urn: str) -> bool:
-        reg = by_urn.get(urn)
-        while reg is not None:
-            if reg.type in ENGINE_TYPES:
-                return True
-            reg = by_urn.get(reg.parent)
-        return False
-
-    return [(urn, obj) for urn, obj in kubernetes_objects(plan.registrations) if in_engines(urn)]
+    """The Kubernetes objects below an engine component (operators or an instance)."""
+    owned = {r.urn for r in plan.below(ENGINE_TYPES)}
+    return [(urn, obj) for urn, obj in kubernetes_objects(plan.registrations) if urn in owned]
 
 
 def schema_errors(obj: dict) -> list[str]:

@@ -11,16 +11,7 @@ STRIMZI = "kubernetes:kafka.strimzi.io/v1beta2:"
 
 def kafka_registrations(plan: OfflinePlan) -> list[Registration]:
     """Every resource whose parent chain reaches a Kafka component."""
-    by_urn = {r.urn: r for r in plan.registrations}
-    found = []
-    for reg in plan.registrations:
-        cursor = by_urn.get(reg.parent)
-        while cursor is not None:
-            if cursor.type in KAFKA_COMPONENTS:
-                found.append(reg)
-                break
-            cursor = by_urn.get(cursor.parent)
-    return found
+    return plan.below(KAFKA_COMPONENTS)
 
 
 def strimzi(plan: OfflinePlan, kind: str) -> list[Registration]:

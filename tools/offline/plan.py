@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.errors import InputError, Problem
@@ -25,7 +25,7 @@ from tools.offline.runtime import Registration, run_program_capturing
 from declarations.stack_config import PROJECT, StackFile, load_stack_file
 from declarations.tenant_loader import load_one_tenant, load_tenant_tree
 from declarations.tenant_model import Tenant
-from policies.rules.model import tenant_by_parent_chain
+from policies.rules.model import owners_by_parent_chain, tenant_by_parent_chain
 from stacks.stack_names import (
     TENANT_PROJECT, parse_tenant_stack_name, platform_stack_name, tenant_stack_config, tenant_stack_name,
 )
@@ -36,6 +36,13 @@ class OfflinePlan:
     stack: str
     registrations: list[Registration]
     stack_file: StackFile
+
+    def below(self, component_types: Iterable[str]) -> list[Registration]:
+        """The resources strictly below a component of one of these types (its children, theirs...),
+        in plan order: the plan-view answer to "what does this component own"."""
+        owners = owners_by_parent_chain({r.urn: r.parent or None for r in self.registrations},
+                                        {r.urn: r.type for r in self.registrations}, frozenset(component_types))
+        return [r for r in self.registrations if owners.get(r.urn, r.urn) != r.urn]
 
     def to_preview_json(self) -> dict[str, Any]:
         steps = []
