@@ -18,11 +18,11 @@ from tools.offline.diff_revisions import PLAN_NEUTRAL_FILES, PLAN_NEUTRAL_PREFIX
 from declarations.regions import KNOWN_REGIONS
 from stacks.stack_names import DEFAULT_ORGANIZATION, tenant_stack_name
 
-NEUTRAL_PREFIXES = (*PLAN_NEUTRAL_PREFIXES, "api/", "controlplane/")
-"""The API and the control-plane tools read plans and state; they are not part of any program."""
-PLATFORM_ONLY = ("__main__.py", "Pulumi.yaml", "stacks/platform/program.py", "components/pop/",
-                 "components/controlplane_db/")
-TENANT_ONLY = ("tenant_project/", "stacks/tenant/program.py", "stacks/tenant/foundation.py", "components/tenant/")
+NEUTRAL_PREFIXES = (*PLAN_NEUTRAL_PREFIXES, "tools/", "api/", "dbaas/")
+"""The floors above the stacks (tools, the API, the CLI) read plans and state; no program imports
+them (tests/spine/test_layers.py), so they cannot change a real preview."""
+PLATFORM_ONLY = ("__main__.py", "Pulumi.yaml", "stacks/platform/", "components/pop/", "components/controlplane_db/")
+TENANT_ONLY = ("tenant_project/", "stacks/tenant/", "components/tenant/")
 
 
 def _matches(path: str, entries: tuple[str, ...]) -> bool:

@@ -23,6 +23,12 @@ ALL_TENANT_STACKS = ["frankfurt.bergbahn", "lagos.acme", "lagos.kudi-pay"]
     (["stacks/platform/program.py", "README.md"], ["lagos", "frankfurt"]),
     (["components/tenant/namespace.py"], ALL_TENANT_STACKS),
     (["tenant_project/Pulumi.yaml"], ALL_TENANT_STACKS),
+    (["stacks/tenant/args.py"], ALL_TENANT_STACKS),
+    (["stacks/platform/args.py"], ["lagos", "frankfurt"]),
+    (["stacks/platform_contract.py"], ["lagos", "frankfurt", *ALL_TENANT_STACKS]),  # both sides of the contract
+    (["declarations/tenant_model.py"], ["lagos", "frankfurt", *ALL_TENANT_STACKS]),
+    # the floors above the stacks: no program imports them (tests/spine/test_layers.py)
+    (["tools/offline/plan.py", "dbaas/cli.py", "tools/controlplane/migrate.py"], []),
     (["components/engines/mongodb.py"], ["lagos", "frankfurt", *ALL_TENANT_STACKS]),
     (["docs/conventions.md", "tests/stacks/test_split.py", "tenants/schema.json", "api/app.py"], []),
 ])
