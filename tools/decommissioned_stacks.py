@@ -98,7 +98,7 @@ def retained_resources(project_dir: Path, region: str, tenants: list[Tenant]) ->
 
     platform = plan_platform(load_stack_file(project_dir, region))
     retained: dict[str, list[str]] = {}
-    for stack, registrations in registrations_by_stack(plan_tenant_shard(platform, tenants)).items():
+    for stack, registrations in registrations_by_stack(plan_tenant_shard(platform, tenants).registrations).items():
         deleted_namespaces = {_metadata(r).get("name") for r in registrations
                               if r.type == NAMESPACE_TYPE and not r.retain_on_delete}
         retained[stack.partition(".")[2]] = sorted(

@@ -77,7 +77,7 @@ def test_plan_writes_preview_json_and_summarises_by_type_and_tenant(tmp_path):
     result = dbaas("plan", "lagos", "--json", str(out))
     assert result.returncode == 0, result.stderr
     plan = json.loads(out.read_text())
-    assert plan["changeSummary"] == {"create": len(plan["steps"])}
+    assert plan["changeSummary"] == {"create": sum(s["op"] == "create" for s in plan["steps"])}
     assert "By type:" in result.stdout and "By tenant (3):" in result.stdout
     for tenant in ("acme", "kudi-pay", "naija-stream"):
         assert any(line.split()[-1:] == [tenant] for line in result.stdout.splitlines())

@@ -29,7 +29,17 @@ def test_preview_json_shape(lagos_plan):
     # A tenant's resources are in its own stack, with its own stack's provider.
     assert step["urn"] == "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:s3/bucket:Bucket::acme.backups"
     assert step["provider"].startswith("urn:pulumi:lagos.acme::dbaas-tenant::pulumi:providers:aws::aws-lagos::")
-    assert doc["changeSummary"] == {"create": len(doc["steps"])}
+    # Each tenant stack reads the platform's outputs: a `read` step, listed but not counted as a change
+    # (pulumi/pulumi pkg/engine/update.go shouldRecordReadStep; pkg/backend/display/display.go shouldShow).
+    reads = [s for s in doc["steps"] if s["op"] == "read"]
+    assert [s["urn"] for s in reads] == [f"urn:pulumi:lagos.{t}::dbaas-tenant::pulumi:pulumi:StackReference::platform-lagos"
+                                         for t in ("acme", "kudi-pay", "naija-stream")]
+    assert reads[0]["newState"] == {
+        "type": "pulumi:pulumi:StackReference", "urn": reads[0]["urn"], "custom": True, "external": True,
+        "id": "organization/dbaas-platform/lagos", "inputs": {"name": "organization/dbaas-platform/lagos"},
+        "parent": "urn:pulumi:lagos.acme::dbaas-tenant::pulumi:pulumi:Stack::dbaas-tenant-lagos.acme", "provider": ""}
+    assert doc["changeSummary"] == {"create": len(doc["steps"]) - len(reads)}
+    assert {s["op"] for s in doc["steps"]} == {"create", "read"}
     stacks = sorted(s["urn"] for s in doc["steps"] if s["newState"]["type"] == "pulumi:pulumi:Stack")
     assert stacks == [f"urn:pulumi:lagos.{t}::dbaas-tenant::pulumi:pulumi:Stack::dbaas-tenant-lagos.{t}"
                       for t in ("acme", "kudi-pay", "naija-stream")] + [

@@ -84,7 +84,10 @@ class PlanSnapshot:
 
     @classmethod
     def from_preview_json(cls, stack: str, document: dict[str, Any]) -> "PlanSnapshot":
-        return cls(stack, tuple(ResourceState.from_preview_step(s) for s in document.get("steps", [])))
+        # Only managed resources: a `read` step (a StackReference) is read again by every update and
+        # never created, updated or deleted by one.
+        return cls(stack, tuple(ResourceState.from_preview_step(s) for s in document.get("steps", [])
+                                if s.get("op", "create") != "read"))
 
     @classmethod
     def of(cls, plan: "PlanSnapshot | _HasRegistrations") -> "PlanSnapshot":

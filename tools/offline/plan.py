@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
@@ -21,7 +21,7 @@ from declarations.errors import InputError, Problem
 from tools.offline import platform_cache
 from tools.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
 from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
-from tools.offline.runtime import Registration, run_program_capturing
+from tools.offline.runtime import Read, Registration, run_program_capturing
 from declarations.stack_config import PROJECT, StackFile, load_stack_file
 from declarations.tenant_loader import load_one_tenant, load_tenant_tree
 from declarations.tenant_model import Tenant
@@ -36,6 +36,8 @@ class OfflinePlan:
     stack: str
     registrations: list[Registration]
     stack_file: StackFile
+    reads: list[Read] = field(default_factory=list)
+    """The StackReferences the tenant stacks read: `read` steps, not changes (runtime.Read)."""
 
     def below(self, component_types: Iterable[str]) -> list[Registration]:
         """The resources strictly below a component of one of these types (its children, theirs...),
@@ -65,6 +67,11 @@ class OfflinePlan:
                     },
                 }
             )
+        for read in self.reads:
+            steps.append({"op": "read", "urn": read.urn, "provider": read.provider,
+                          "newState": {"type": read.type, "urn": read.urn, "custom": True, "id": read.id, "external": True,
+                                       "parent": read.parent, "provider": read.provider, "inputs": read.inputs}})
+        steps.sort(key=lambda step: step["urn"])
         if "." in self.stack:  # one tenant stack: no stack file, the tenant project's config
             config = dict(sorted(tenant_stack_config().items()))
         else:
@@ -73,7 +80,7 @@ class OfflinePlan:
         return {
             "config": config,
             "steps": steps,
-            "changeSummary": {"create": len(steps)},
+            "changeSummary": {"create": len(self.registrations)},
         }
 
     def to_json_text(self) -> str:
@@ -231,13 +238,14 @@ def build_plan(
     platform = plan_platform(stack_file)
     workers = default_workers(len(selected)) if workers is None else max(1, min(workers, len(selected) or 1))
     report(f"planning {stack}: {len(selected)} tenant stack(s) in {workers} process(es)")
-    tenant_registrations = plan_tenant_stacks(platform, selected, workers)
+    tenant_plans = plan_tenant_stacks(platform, selected, workers)
+    tenant_registrations = tenant_plans.registrations
     registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
     # One physical name, one owner, across every stack of the region (each stack checked only its own).
     problems = physical_name_problems([*platform.registrations, *tenant_registrations])
     if problems:
         raise EngineRefusal(stack, problems)
-    return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file)
+    return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file, reads=tenant_plans.reads)
 
 
 def _split_stack_name(stack: str) -> tuple[str, str | None]:
@@ -278,7 +286,15 @@ def plan_platform(stack_file: StackFile) -> PlatformPlan:
     return PlatformPlan(stack_file=stack_file, registrations=registrations, outputs=outputs, crd_groups=groups)
 
 
-def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> list[Registration]:
+@dataclass
+class TenantStackPlans:
+    """What planning some tenant stacks leaves: their registrations and their reads, in tenant order."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
+
+
+def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> TenantStackPlans:
     """Every tenant's stack, in tenant id order, in `workers` processes when there are many."""
     tenants = sorted(tenants, key=lambda t: t.id)
     if workers <= 1 or len(tenants) < 2:
@@ -288,8 +304,11 @@ def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: i
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              max_tasks_per_child=1) as pool:
         results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
-    by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard).items()}
-    return [reg for tenant in tenants for reg in by_tenant[tenant.id]]
+    by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard.registrations).items()}
+    reads = {stack_of(read.urn): read for shard in results for read in shard.reads}
+    return TenantStackPlans(
+        registrations=[reg for tenant in tenants for reg in by_tenant[tenant.id]],
+        reads=[reads[name] for tenant in tenants if (name := tenant_stack_name(platform.stack_file.stack, tenant.id)) in reads])
 
 
 def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
@@ -297,12 +316,12 @@ def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Regist
     return {stack.partition(".")[2]: regs for stack, regs in registrations_by_stack(registrations).items()}
 
 
-def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> list[Registration]:
+def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> TenantStackPlans:
     """Plan each tenant's stack, one program run per tenant, against the platform's planned outputs."""
     from stacks.tenant import program as tenant_program
 
     config = tenant_stack_config()
-    registrations: list[Registration] = []
+    planned = TenantStackPlans()
     for tenant in tenants:
         stack = tenant_stack_name(platform.stack_file.stack, tenant.id)
         run = run_program_capturing(
@@ -314,8 +333,9 @@ def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> list[Reg
                                    crds_installed_elsewhere=platform.crd_groups)
         if problems:
             raise EngineRefusal(stack, problems)
-        registrations.extend(run.registrations)
-    return registrations
+        planned.registrations.extend(run.registrations)
+        planned.reads.extend(run.reads)
+    return planned
 
 
 def _providers_disabled(config: dict[str, str]) -> bool:

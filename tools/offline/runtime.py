@@ -51,6 +51,23 @@ class Registration:
     """Property paths whose old input values the engine keeps on an update (tools/offline/ignore_changes.py)."""
 
 
+@dataclass(frozen=True)
+class Read:
+    """A resource the program reads instead of managing (a StackReference): the engine makes it a
+    `read` step whose new state is external, with the id it was read by (pulumi/pulumi
+    pkg/resource/deploy/step.go NewReadStep). A first preview does not count it as a change
+    (pkg/engine/update.go shouldRecordReadStep: no old state), but `pulumi preview --json` lists it
+    (pkg/backend/display/display.go shouldShow)."""
+
+    urn: str
+    type: str
+    name: str
+    id: str
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+
+
 def redact(value: Any) -> Any:
     """Replace secret-wrapped values with '[secret]' and return plain JSON-able data."""
     if rpc.is_rpc_secret(value):
@@ -72,6 +89,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: PlatformMocks):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.reads: list[Read] = []
         self.worker_loops: set[asyncio.AbstractEventLoop] = set()
 
     def _track_worker_loop(self) -> None:
@@ -96,6 +114,10 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
 
     def ReadResource(self, request):  # noqa: N802 (a StackReference is read, not registered)
         self._track_worker_loop()
+        inputs = rpc.deserialize_properties(request.properties, keep_unknowns=True)
+        self.reads.append(Read(urn=self.make_urn(request.parent, request.type, request.name), type=request.type,
+                               name=request.name, id=request.id, parent=request.parent, provider=request.provider,
+                               inputs=redact(inputs)))
         return super().ReadResource(request)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -202,6 +224,7 @@ class ProgramRun:
 
     registrations: list[Registration]
     outputs: StackOutputs
+    reads: list[Read] = field(default_factory=list)
 
 
 def _resolve_exports(exports: dict[str, Any]) -> StackOutputs:
@@ -247,4 +270,4 @@ def run_program_capturing(
             settings.ROOT.set(None)
             settings.SETTINGS.rpc_manager.clear()
             settings.SETTINGS.outputs.clear()
-        return ProgramRun(registrations=list(monitor.registrations), outputs=outputs)
+        return ProgramRun(registrations=list(monitor.registrations), outputs=outputs, reads=list(monitor.reads))
