@@ -36,6 +36,17 @@ CONFLICT_MARKERS = (
 )
 
 
+ALREADY_EXISTS_MARKER = "already exists"
+"""`stack init` of a stack another run created after our `stack ls`: backenderr.StackAlreadyExistsError,
+"stack '<name>' already exists", returned by CreateStack of both backends (pkg/backend/backenderr/
+backenderr.go; pkg/backend/diy/backend.go, pkg/backend/httpstate/backend.go)."""
+
+
+def created_meanwhile(command: "Command", output: str) -> bool:
+    """Did `stack init` fail only because the stack exists now? Then the stack is there, as wanted."""
+    return command.verb == "stack init" and f"stack '{command.argv[3]}' {ALREADY_EXISTS_MARKER}" in output
+
+
 def is_conflict(output: str) -> bool:
     """Did the CLI refuse because another update of the same stack is running? Only this is retried."""
     return any(marker in output for marker in CONFLICT_MARKERS)

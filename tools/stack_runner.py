@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from tools.decommissioned_stacks import Verdict
-from tools.pulumi_cli import Command, is_conflict
+from tools.pulumi_cli import Command, created_meanwhile, is_conflict
 from tools.up_selection import Selection, StackJob
 
 SUCCEEDED, DESTROYED, FAILED, NOT_RUN, KEPT = "succeeded", "destroyed", "failed", "not run", "kept"
@@ -89,7 +89,9 @@ class StackRunner:
         begun = self.clock()
         for command in job.commands:
             result = self.run_with_retries(job.stack, command)
-            if result.returncode != 0:
+            if result.returncode != 0 and created_meanwhile(command, result.stdout):
+                self.say(f"exists    {job.stack}: created by another run since the listing; going on")
+            elif result.returncode != 0:
                 return self._failed(job, command, result, self.clock() - begun)
         seconds = self.clock() - begun
         status = DESTROYED if job.destroy else SUCCEEDED

@@ -57,6 +57,10 @@ if args[:2] == ["stack", "ls"]:
         fail("error: " + SCENARIO["ls_error"])
     print(json.dumps([{"name": name, "current": False} for name in SCENARIO["stacks"]], indent=4))
 elif args[:2] == ["stack", "init"]:
+    if args[2] in SCENARIO["created_meanwhile"]:
+        fail("error: stack '%s' already exists" % args[2])
+    if args[2] in SCENARIO["init_fail"]:
+        fail("error: " + SCENARIO["init_fail"][args[2]])
     print("Created stack '%s'" % args[2])
 elif args[0] in ("up", "destroy"):
     name = stack()
@@ -104,6 +108,10 @@ class Scenario:
     protected: list[str] = field(default_factory=list)
     """stacks whose destroy fails on a protected resource."""
     ls_error: str = ""
+    created_meanwhile: list[str] = field(default_factory=list)
+    """stacks `stack ls` does not list but whose `stack init` finds them (another run created them)."""
+    init_fail: dict[str, str] = field(default_factory=dict)
+    """stack -> error: its `stack init` fails with this."""
     barrier: int = 0
     """A tenant `up` waits until this many have started (or barrier_timeout passed): so concurrent runs overlap."""
     barrier_timeout: float = 0.0

@@ -87,6 +87,27 @@ def test_a_failed_platform_stack_stops_before_any_tenant_stack(tmp_path, capsys)
                          "  not run   lagos.naija-stream  platform stack lagos failed"]
 
 
+def test_a_stack_created_by_another_run_after_the_listing_is_used_not_failed(tmp_path, capsys):
+    status, fake = run(tmp_path, Scenario(stacks=["lagos", "lagos.acme", "lagos.naija-stream"],
+                                          created_meanwhile=["lagos.kudi-pay"]))
+    assert status == 0
+    assert by_stack(calls(fake)[2:])["lagos.kudi-pay"] == [init("lagos.kudi-pay"), up("lagos.kudi-pay")]
+    lines = plain(capsys.readouterr().out)
+    assert "exists    lagos.kudi-pay: created by another run since the listing; going on" in lines
+    assert "  succeeded lagos.kudi-pay      stack init, up" in lines
+
+
+def test_a_failed_stack_init_for_another_reason_fails_the_stack(tmp_path, capsys):
+    # "already exists" naming another stack, or any other error, is a failure: the up is not run
+    message = "getting secrets manager: awskms: AccessDeniedException; stack 'lagos.acme' already exists"
+    status, fake = run(tmp_path, Scenario(stacks=["lagos", "lagos.acme", "lagos.naija-stream"],
+                                          init_fail={"lagos.kudi-pay": message}))
+    assert status == 1
+    assert by_stack(calls(fake)[2:])["lagos.kudi-pay"] == [init("lagos.kudi-pay")]
+    lines = plain(capsys.readouterr().out)
+    assert "  failed    lagos.kudi-pay      stack init exited 255" in lines
+
+
 def test_one_failed_tenant_stack_stops_no_other_and_is_not_retried(tmp_path, capsys):
     status, fake = run(tmp_path, Scenario(stacks=["lagos", "lagos.acme", "lagos.kudi-pay", "lagos.naija-stream"],
                                           fail={"lagos.kudi-pay": "creating vitess:Keyspace ledger: quota exceeded"}))
