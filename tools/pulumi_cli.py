@@ -47,6 +47,15 @@ def created_meanwhile(command: "Command", output: str) -> bool:
     return command.verb == "stack init" and f"stack '{command.argv[3]}' {ALREADY_EXISTS_MARKER}" in output
 
 
+CLI_ENVIRONMENT = {"PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true"}
+"""Set for every command `dbaas up` runs. A tenant stack has no committed stack file (the tenant file
+is its only declaration), so a fresh checkout has no `secretsprovider`/`encryptedkey` for it; without
+this the CLI would make a new default secrets manager for the stack, with it the CLI uses the one in
+the stack's state (the region's awskms key, set by `stack init`) and writes the stack file back
+(pkg/cmd/pulumi/stack/secrets.go GetSecretsManager, FallbackToState; sdk/go/common/env/env.go;
+CLI 3.134.0 and later)."""
+
+
 def is_conflict(output: str) -> bool:
     """Did the CLI refuse because another update of the same stack is running? Only this is retried."""
     return any(marker in output for marker in CONFLICT_MARKERS)

@@ -9,6 +9,7 @@ one progress line; the CLI's own output is kept and only the tail of a failure i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from tools.decommissioned_stacks import Verdict
-from tools.pulumi_cli import Command, created_meanwhile, is_conflict
+from tools.pulumi_cli import CLI_ENVIRONMENT, Command, created_meanwhile, is_conflict
 from tools.up_selection import Selection, StackJob
 
 SUCCEEDED, DESTROYED, FAILED, NOT_RUN, KEPT = "succeeded", "destroyed", "failed", "not run", "kept"
@@ -67,7 +68,8 @@ class StackRunner:
         argv = [self.binary, *command.argv[1:]]
         try:
             return subprocess.run(argv, cwd=self.root / command.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace", check=False)
+                                  stderr=subprocess.STDOUT, text=True, errors="replace", check=False,
+                                  env={**os.environ, **CLI_ENVIRONMENT})
         except OSError as exc:
             return subprocess.CompletedProcess(argv, 127, f"cannot run {self.binary}: {exc.strerror or exc}\n")
 

@@ -33,7 +33,8 @@ def locked(update):
 
 def log_call(state):
     with open(os.path.join(STATE_DIR, "log.jsonl"), "a") as log:
-        log.write(json.dumps({"argv": args, "cwd": os.getcwd()}) + "\n")
+        log.write(json.dumps({"argv": args, "cwd": os.getcwd(),
+                              "fallback": os.environ.get("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER")}) + "\n")
 
 
 def stack():
@@ -128,6 +129,11 @@ class FakePulumi:
         if not log.exists():
             return []
         return [(entry["cwd"], entry["argv"]) for entry in map(json.loads, log.read_text().splitlines())]
+
+    def environment(self, name: str) -> set[str | None]:
+        """The values the logged variable had across all calls."""
+        log = self.state / "log.jsonl"
+        return {entry[name] for entry in map(json.loads, log.read_text().splitlines())}
 
     def max_running(self) -> int:
         return json.loads((self.state / "state.json").read_text())["max_running"]

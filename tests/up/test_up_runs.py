@@ -52,6 +52,8 @@ def test_platform_first_then_every_tenant_stack_missing_ones_created(tmp_path, c
     assert status == 0
     sequence = calls(fake)
     assert sequence[:2] == [LS, PLATFORM_UP]
+    # tenant stacks have no committed stack file: the CLI takes the secrets manager from their state
+    assert fake.environment("fallback") == {"true"}
     assert by_stack(sequence[2:]) == {
         "lagos.acme": [up("lagos.acme")],  # listed (fully qualified): no init
         "lagos.kudi-pay": [init("lagos.kudi-pay"), up("lagos.kudi-pay")],
