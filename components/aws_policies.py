@@ -120,9 +120,13 @@ def role_trust_policy(
     service_account: str,
     delegate_role_arns: tuple[str, ...] = (),
     external_id: str | None = None,
+    also_service_accounts: tuple[str, ...] = (),
 ) -> dict:
-    """IRSA: only the workload's ServiceAccount may assume the role; optionally, named platform
-    roles (Kafka Connect's audit archive) may assume it too, and only with the external id."""
+    """IRSA: only the workload's ServiceAccount may assume the role (and, named one by one, the
+    ServiceAccounts an operator runs the tenant's data pods under, in the same namespace);
+    optionally, named platform roles (Kafka Connect's audit archive) may assume it too, and only
+    with the external id."""
+    subjects = [f"system:serviceaccount:{namespace}:{sa}" for sa in (service_account, *also_service_accounts)]
     delegation = []
     if delegate_role_arns:
         if not external_id:
@@ -144,7 +148,8 @@ def role_trust_policy(
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
                     "StringEquals": {
-                        f"{oidc_issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        # one subject is a string, several a list: StringEquals matches any of them
+                        f"{oidc_issuer}:sub": subjects[0] if len(subjects) == 1 else subjects,
                         f"{oidc_issuer}:aud": "sts.amazonaws.com",
                     }
                 },

@@ -9,6 +9,9 @@ import pulumi_kubernetes as k8s
 
 from components.aws_policies import dumps, role_access_policy, role_trust_policy
 
+IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+"""The ServiceAccount annotation the pod identity webhook reads to give a pod the role's web identity."""
+
 
 def create_irsa_role(
     logical_name: str,
@@ -22,15 +25,18 @@ def create_irsa_role(
     opts: pulumi.ResourceOptions,
     delegate_role_arns: tuple[pulumi.Input[str], ...] = (),
     external_id: str | None = None,
+    also_service_accounts: tuple[str, ...] = (),
 ) -> aws.iam.Role:
-    """`delegate_role_arns` may also assume the role, with `external_id` (see role_trust_policy)."""
+    """`delegate_role_arns` may also assume the role, with `external_id`, and `also_service_accounts`
+    of the same namespace by web identity (see role_trust_policy)."""
     return aws.iam.Role(
         logical_name,
         name=role_name,
         description=description,
         # The issuer may be an output (a created EKS cluster's), so the trust is built inside apply.
         assume_role_policy=pulumi.Output.all(oidc_issuer, *delegate_role_arns).apply(
-            lambda v: dumps(role_trust_policy(account_id, v[0], namespace, service_account, tuple(v[1:]), external_id))
+            lambda v: dumps(role_trust_policy(account_id, v[0], namespace, service_account, tuple(v[1:]), external_id,
+                                             also_service_accounts))
         ),
         max_session_duration=3600,
         tags=tags,
@@ -69,7 +75,7 @@ def create_service_account(
             "name": name,
             "namespace": namespace,
             "labels": labels,
-            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+            "annotations": {IRSA_ROLE_ANNOTATION: role_arn},
         },
         automount_service_account_token=False,
         opts=opts,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from croniter import croniter as _croniter
 
 from declarations.chart_pins import PinnedChart, PinnedKustomization
+from declarations.naming import service_instance
 
 
 class EngineName(str, Enum):
@@ -42,6 +44,8 @@ class OperatorRelease:
     chart: PinnedChart | PinnedKustomization
     values: dict = field(default_factory=dict)
     """Helm values (charts only)."""
+    namespace: str | None = None
+    """Where the release goes when its chart fixes a namespace of its own; default the engine's operator namespace."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,25 @@ class EngineSpec:
     pitr: bool
     """Whether the platform wires point-in-time recovery for this engine."""
     backup_mechanism: str
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """Every namespace the engine's releases run in, the operator's first: all of them manage the instances."""
+        extra = sorted({r.namespace for r in self.charts if r.namespace and r.namespace != self.operator_namespace})
+        return (self.operator_namespace, *extra)
+
+    pod_service_account_suffix: str | None = None
+    """When the operator runs the data pods under a ServiceAccount of its own, named `<instance><suffix>`,
+    rather than the tenant's workload ServiceAccount: whatever in those pods reaches the tenant bucket
+    (ScyllaDB's manager agent, for backups and restores) needs the tenant role to trust it too."""
+
+
+def operator_service_accounts(services: Iterable[tuple[str, "EngineName"]]) -> tuple[str, ...]:
+    """The operator-made ServiceAccounts, in the tenant namespace, whose pods use the tenant role,
+    for (service name, engine) pairs (naming.service_instance gives the instance name)."""
+    return tuple(sorted(
+        service_instance(name, engine.value) + suffix
+        for name, engine in services
+        if (suffix := ENGINE_SPECS[engine].pod_service_account_suffix) is not None))
 
 
 VITESS_OPERATOR = PinnedKustomization(
@@ -113,13 +136,21 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
                               crd_groups=("scylla.scylladb.com",))),
             OperatorRelease(
             release="scylla-manager",
-            chart=PinnedChart("scylla-manager", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable")),
+            chart=PinnedChart("scylla-manager", "v1.15.0", "https://scylla-operator-charts.storage.googleapis.com/stable"),
+            # The chart writes `namespace: scylla-manager` into its templates
+            # (helm/scylla-manager/templates/manager_deployment.yaml, manager_service.yaml), so the release goes there.
+            namespace="scylla-manager"),
         ),
         images={"6.1": "6.1.4", "6.2": "6.2.3"},
         client_port=9142,
         tls=True,
         pitr=False,
         backup_mechanism="Scylla Manager backup task (snapshots uploaded by the manager agent)",
+        pod_service_account_suffix="-member",
+        # scylla-operator v1.15.0: Scylla pods (with the manager agent sidecar) run as `<cluster>-member`
+        # (pkg/naming/names.go MemberServiceAccountNameForScyllaDBDatacenter), a ServiceAccount the operator
+        # makes with the ScyllaCluster's annotations (pkg/controller/scyllacluster/migrate.go copies them to
+        # the ScyllaDBDatacenter, pkg/controller/scylladbdatacenter/resource.go MakeServiceAccount to it).
     ),
     EngineName.dragonfly: EngineSpec(
         engine=EngineName.dragonfly,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
+from components.irsa import IRSA_ROLE_ANNOTATION
 
 DATABASE = "controlplane"
 POSTGRES_PORT = 5432
@@ -98,7 +99,7 @@ def cluster_spec(s: ClusterSettings, role_arn: object) -> dict:
         },
         **bootstrap(s),
         "managed": {"roles": managed_roles(s)},
-        "serviceAccountTemplate": {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
+        "serviceAccountTemplate": {"metadata": {"annotations": {IRSA_ROLE_ANNOTATION: role_arn}}},
         "backup": {
             "retentionPolicy": f"{s.backup_retention_days}d",
             "barmanObjectStore": {

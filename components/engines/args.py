@@ -49,6 +49,8 @@ class InstanceArgs(BaseModel):
     labels: dict[str, str] = Field(description="The tenant's labels, put on every object of the instance.")
     bucket: StrInput = Field(description="The tenant's backup bucket.")
     key_arn: StrInput = Field(description="The tenant's KMS key; encrypts backups.")
+    role_arn: StrInput = Field(description="The tenant's IRSA role (reaches its bucket and key); for pods an "
+                                           "operator runs under a ServiceAccount of its own (EngineSpec.pod_service_account_suffix).")
     placement: EnginePlacement = Field(description="The region's facts.")
     clones: tuple[str, ...] = Field(
         default=(), description="Services of the same tenant that clone this one (`restore_from: {service: <this>, "

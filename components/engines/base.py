@@ -138,7 +138,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
             )
         create_instance_policies(
             self.logical_name, self.instance_name, self.namespace, self.labels, self.pod_selector(),
-            self.spec.operator_namespace, self.service.cdc, args.placement.kafka_namespace, self.spec.client_port,
+            self.spec.namespaces, self.service.cdc, args.placement.kafka_namespace, self.spec.client_port,
             self.child,
         )
         self.instance = self.build()
@@ -275,7 +275,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
 
     def custom_resource(
         self, suffix: str, api_version: str, kind: str, name: str, spec: dict, *, holds_data: bool = False,
-        depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, str] | None = None, retain: bool = False,
+        depends_on: Sequence[pulumi.Resource] = (), annotations: dict[str, pulumi.Input[str]] | None = None, retain: bool = False,
         ignore_changes: Sequence[str] = (),
     ) -> CustomResource:
         opts = self.data_opts if holds_data else self.child

@@ -15,11 +15,12 @@ def _namespace(name: str) -> dict:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
-def operator_ingress_spec(pod_selector: dict, operator_namespace: str) -> dict:
+def operator_ingress_spec(pod_selector: dict, operator_namespaces: tuple[str, ...]) -> dict:
+    """The engine's operator namespaces (EngineSpec.namespaces: the operator's, and e.g. Scylla Manager's)."""
     return {
         "podSelector": pod_selector,
         "policyTypes": ["Ingress"],
-        "ingress": [{"from": [_namespace(operator_namespace)]}],
+        "ingress": [{"from": [_namespace(name) for name in operator_namespaces]}],
     }
 
 
@@ -33,9 +34,9 @@ def cdc_ingress_spec(pod_selector: dict, kafka_namespace: str, port: int) -> dic
 
 def create_instance_policies(
     logical_prefix: str, instance: str, namespace: str, labels: dict[str, str], pod_selector: dict,
-    operator_namespace: str, cdc: bool, kafka_namespace: str, client_port: int, opts: pulumi.ResourceOptions,
+    operator_namespaces: tuple[str, ...], cdc: bool, kafka_namespace: str, client_port: int, opts: pulumi.ResourceOptions,
 ) -> list[k8s.networking.v1.NetworkPolicy]:
-    specs = {"operator": operator_ingress_spec(pod_selector, operator_namespace)}
+    specs = {"operator": operator_ingress_spec(pod_selector, operator_namespaces)}
     if cdc:
         specs["cdc"] = cdc_ingress_spec(pod_selector, kafka_namespace, client_port)
     return [

@@ -91,10 +91,12 @@ OPERATOR_TRAFFIC: dict[EngineName, OperatorTraffic] = {
 }
 
 
-def policy_specs(engine: EngineName, monitoring_namespace: str) -> dict[str, dict]:
-    """NetworkPolicy name -> spec for one engine's operator namespace; everything else is denied."""
+def policy_specs(engine: EngineName, monitoring_namespace: str, serves_webhooks: bool = True) -> dict[str, dict]:
+    """NetworkPolicy name -> spec for one of an engine's namespaces; everything else is denied. Only the
+    operator's own namespace serves the admission webhooks."""
     traffic = OPERATOR_TRAFFIC[engine]
-    specs = platform_namespace_policies(monitoring_namespace, traffic.metrics_ports, traffic.webhook_ports)
+    specs = platform_namespace_policies(monitoring_namespace, traffic.metrics_ports,
+                                        traffic.webhook_ports if serves_webhooks else ())
     if traffic.instance_ports:
         specs[TO_INSTANCES] = to_tenants(sorted(set(traffic.instance_ports)))
     return specs
@@ -114,11 +116,14 @@ class EngineOperators(pulumi.ComponentResource):
         for engine in args.engines:
             spec = ENGINE_SPECS[engine]
             for chart in spec.charts:
-                self._install(engine.value, spec.operator_namespace, chart)
-            create_network_policies(
-                f"{name}-{spec.operator_namespace}-netpol", spec.operator_namespace,
-                policy_specs(engine, args.monitoring_namespace), OPERATOR_LABELS,
-                pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[spec.operator_namespace]]))
+                self._install(engine.value, chart.namespace or spec.operator_namespace, chart)
+            # Every namespace of the engine (the operator's; Scylla Manager's own) reaches the instances alike.
+            for namespace in spec.namespaces:
+                create_network_policies(
+                    f"{name}-{namespace}-netpol", namespace,
+                    policy_specs(engine, args.monitoring_namespace, serves_webhooks=namespace == spec.operator_namespace),
+                    OPERATOR_LABELS,
+                    pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]]))
         self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases)})
 
     def _install(self, area: str, namespace: str, release: OperatorRelease) -> None:

@@ -58,6 +58,7 @@ def create_service_instances(
                 labels=tenant_labels(tenant),
                 bucket=env.bucket.bucket,
                 key_arn=env.key.arn,
+                role_arn=env.role.arn,
                 placement=placement,
                 clones=clones_of(tenant.services, service),
                 restore_after=(instances[source],) if source in instances else (),

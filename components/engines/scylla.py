@@ -30,6 +30,7 @@ from components.namespace_baseline import allow_egress, baseline_network_policie
 from declarations.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
 from declarations.naming import dns_label
 from declarations.tenant_model import RestoreFrom
+from components.irsa import IRSA_ROLE_ANNOTATION
 
 API = "scylla.scylladb.com/v1"
 RACKS = ("a", "b", "c")
@@ -212,8 +213,12 @@ class ScyllaInstance(EngineInstance):
             string_data={"scylla-manager-agent.yaml": self.agent_config()},
             opts=self.child,
         )
+        # The manager agent in the Scylla pods uploads backups and downloads restores with the tenant's role:
+        # the operator copies these annotations onto the pods' ServiceAccount `<instance>-member`
+        # (EngineSpec.pod_service_account_suffix), which the tenant role trusts (TenantEnvironment).
         cluster = self.custom_resource("scyllacluster", API, "ScyllaCluster", self.instance_name, self.cluster_spec(),
                                        holds_data=True, depends_on=[config, agent, self.credentials],
+                                       annotations={IRSA_ROLE_ANNOTATION: self.args.role_arn},
                                        ignore_changes=self.restart_kept(RESTART_PATH))
         self.instance = cluster
         # Scylla Operator manages no users: replace the default superuser's password with the generated one.

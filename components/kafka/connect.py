@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.aws_policies import dumps
-from components.irsa import create_irsa_role
+from components.irsa import IRSA_ROLE_ANNOTATION, create_irsa_role
 from components.kafka.acls import connect_acl_rules
 from components.kafka.custom_resources import strimzi_resource
 from components.kafka.plugins import ALL_PLUGINS, Plugin
@@ -108,7 +108,7 @@ def connect_spec(args: KafkaBackboneArgs, registry_url: str, role_arn: pulumi.In
         "resources": {"requests": {"cpu": "1", "memory": "3Gi"}, "limits": {"cpu": "2", "memory": "3Gi"}},
         "jvmOptions": {"-Xms": "2g", "-Xmx": "2g"},
         "template": {
-            "serviceAccount": {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}},
+            "serviceAccount": {"metadata": {"annotations": {IRSA_ROLE_ANNOTATION: role_arn}}},
             "pod": {"affinity": CONNECT_NODES.affinity()},
             "buildPod": {"affinity": CONNECT_NODES.affinity()},
         },

@@ -13,6 +13,7 @@ from components.pop.external_secrets import REGIONAL_STORE
 from components.pop.iam_documents import secrets_prefix
 from components.pop.namespaces import PLATFORM_LABELS
 from components.pop.priority_classes import PLATFORM_CRITICAL
+from components.irsa import IRSA_ROLE_ANNOTATION
 
 PLATFORM_ISSUER = "dbaas-platform"
 """Engines, Kafka and ingresses ask this one ClusterIssuer for certificates, whatever backs it."""
@@ -46,7 +47,7 @@ def ca_external_secret_spec(issuer: InternalCaIssuer, region: str) -> dict:
 
 
 def cert_manager_values(role_arn: pulumi.Input[str] | None) -> dict:
-    annotations = {"eks.amazonaws.com/role-arn": role_arn} if role_arn is not None else {}
+    annotations = {IRSA_ROLE_ANNOTATION: role_arn} if role_arn is not None else {}
     return {
         "crds": {"enabled": True, "keep": True},
         "replicaCount": 2,

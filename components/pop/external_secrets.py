@@ -13,6 +13,7 @@ from components.helm import helm_release
 from components.pop.charts import EXTERNAL_SECRETS
 from components.pop.namespaces import PLATFORM_LABELS
 from components.pop.priority_classes import PLATFORM_CRITICAL
+from components.irsa import IRSA_ROLE_ANNOTATION
 
 REGIONAL_STORE = "dbaas-regional"
 """Name of the ClusterSecretStore every platform ExternalSecret refers to."""
@@ -36,7 +37,7 @@ def store_provider(store: AwsSecretsManagerStore | VaultStore, namespace: str, a
 
 
 def external_secrets_values(role_arn: pulumi.Input[str] | None) -> dict:
-    annotations = {"eks.amazonaws.com/role-arn": role_arn} if role_arn is not None else {}
+    annotations = {IRSA_ROLE_ANNOTATION: role_arn} if role_arn is not None else {}
     return {
         "installCRDs": True,
         "replicaCount": 2,

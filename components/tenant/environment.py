@@ -19,6 +19,7 @@ from components.tenant.args import TenantEnvironmentArgs
 from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
 from components.tenant.network_policies import create_network_policies
 from components.tenant.rbac import create_owner_access
+from declarations.engine_catalog import operator_service_accounts
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
 from declarations.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
 from declarations.plans import plan_for
@@ -72,6 +73,7 @@ class TenantEnvironment(pulumi.ComponentResource):
             opts=child,
             delegate_role_arns=args.delegate_role_arns,
             external_id=tenant.id,
+            also_service_accounts=operator_service_accounts((s.name, s.engine) for s in tenant.services),
         )
         self.key, _ = create_kms_key(
             f"{tenant.id}.key",

@@ -42,7 +42,7 @@ def policies_by_namespace(plan) -> dict[str, dict[str, dict]]:
 def test_every_namespace_denies_by_default_and_allows_dns(plan):
     namespaces = {r.inputs["metadata"]["name"] for r in plan.registrations if r.type == NAMESPACE}
     assert {"monitoring", "kafka", "dbaas-controlplane", "yb-operator", "vitess-operator", "scylla-operator",
-            "dragonfly-operator", "aerospike-operator", "psmdb-operator", "cert-manager"} <= namespaces
+            "scylla-manager", "dragonfly-operator", "aerospike-operator", "psmdb-operator", "cert-manager"} <= namespaces
     policies = policies_by_namespace(plan)
     for ns in sorted(namespaces):
         assert policies.get(ns, {}).get("default-deny-all") == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}, ns
@@ -152,6 +152,24 @@ def test_engine_operator_namespaces():
     aerospike = operator_specs(EngineName.aerospike, "monitoring")
     assert aerospike["allow-instances-egress"]["egress"][0]["ports"] == [
         {"protocol": "TCP", "port": 4333}, {"protocol": "TCP", "port": 8080}]
+
+
+def test_scylla_manager_runs_in_the_namespace_its_chart_names_and_reaches_the_instances(lagos_plan):
+    """The scylla-manager chart writes `namespace: scylla-manager` into its templates: the release goes there,
+    that namespace reaches the agents like the operator's, and only the operator's serves webhooks."""
+    release = next(r for r in lagos_plan.registrations
+                   if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("name") == "scylla-manager")
+    assert release.inputs["namespace"] == "scylla-manager"
+    assert ENGINE_SPECS[EngineName.scylla].namespaces == ("scylla-operator", "scylla-manager")
+    manager = policies_by_namespace(lagos_plan)["scylla-manager"]
+    assert "allow-webhook-from-apiserver" not in manager
+    assert manager["allow-instances-egress"]["egress"] == [
+        {"to": [TENANTS], "ports": [{"protocol": "TCP", "port": 9142}, {"protocol": "TCP", "port": 10001}]}]
+    operator = next(r for r in lagos_plan.registrations
+                    if r.type == NETWORK_POLICY and r.inputs["metadata"]["name"] == "events-scylla-allow-operator")
+    assert operator.inputs["spec"]["ingress"] == [{"from": [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "scylla-operator"}}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "scylla-manager"}}}]}]
 
 
 def test_controlplane_namespace():

@@ -202,6 +202,23 @@ def test_iam_role_trusts_only_the_tenant_service_account_and_reaches_only_its_bu
     ]
 
 
+def test_the_role_also_trusts_the_service_account_scylla_pods_run_under(lagos_plan):
+    """naija-stream's ScyllaDB service `events`: the operator runs its pods (and their manager agent, which
+    uploads backups and downloads restores) as `events-scylla-member`, which it annotates from the
+    ScyllaCluster's own annotations; so the role trusts that ServiceAccount by name, and only it."""
+    role = one(lagos_plan, "aws:iam/role:Role", "naija-stream").inputs
+    trust = json.loads(role["assumeRolePolicy"])["Statement"][0]
+    issuer = "oidc.los1.dbaas.example.net"
+    assert trust["Condition"]["StringEquals"] == {
+        f"{issuer}:sub": ["system:serviceaccount:t-naija-stream:tenant-workload",
+                          "system:serviceaccount:t-naija-stream:events-scylla-member"],
+        f"{issuer}:aud": "sts.amazonaws.com",
+    }
+    cluster = one(lagos_plan, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster", "naija-stream").inputs
+    assert cluster["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn":
+                                                  f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-naija-stream"}
+
+
 @pytest.mark.parametrize("tenant, protected", [("acme", True), ("kudi-pay", True), ("naija-stream", False)])
 def test_deletion_protection_on_data_holders(lagos_plan, tenant, protected):
     for type_ in ("kubernetes:core/v1:Namespace", "aws:s3/bucket:Bucket", "aws:kms/key:Key"):
