@@ -8,6 +8,7 @@ two writers can never both win.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -32,9 +33,9 @@ _ONE_BY_ONE = 4
 """Up to this many unknown ancestry answers are asked one `merge-base` each; more take one for-each-ref."""
 
 
-class _Memo:
-    """A bounded, thread-safe map for answers that never change: everything here is keyed by
-    object ids, and git objects are immutable."""
+class BoundedMemo:
+    """A bounded, thread-safe least-recently-used map for answers that never change for their key
+    (here: keyed by git object ids, which are immutable; api/plan_diff.py: plans keyed by content)."""
 
     def __init__(self, size: int):
         self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
@@ -104,10 +105,10 @@ class GitRepository:
         except (GitError, OSError):
             raise GitError(["rev-parse"], f"{self.path} is not a git repository") from None
         self._ref_files = RefFiles(self.git_dir)
-        self._trees = _Memo(256)
-        self._blobs = _Memo(8192)
-        self._ancestry = _Memo(8192)
-        self._trailers = _Memo(8192)
+        self._trees = BoundedMemo(256)
+        self._blobs = BoundedMemo(8192)
+        self._ancestry = BoundedMemo(8192)
+        self._trailers = BoundedMemo(8192)
         """Answers about one commit's message or history: trailers, last commit touching a path."""
 
     def _run(self, args: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
@@ -126,10 +127,8 @@ class GitRepository:
         """The commit a ref points at, or None if it does not exist. Branches and the API's
         tracking refs are read from the ref files (api/git_refs.py); anything else asks git."""
         if ref.startswith(_IN_PROCESS_REFS):
-            try:
+            with contextlib.suppress(CannotTell):  # a layout the files cannot answer: git does, below
                 return self._ref_files.resolve(ref)
-            except CannotTell:
-                pass
         try:
             return self._run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).decode().strip() or None
         except GitError:
@@ -138,10 +137,8 @@ class GitRepository:
     def ref_values(self, prefix: str) -> dict[str, str]:
         """refname -> object id of every ref under `prefix` (a folder ending in `/`)."""
         if prefix.startswith(_IN_PROCESS_REFS):
-            try:
+            with contextlib.suppress(CannotTell):  # a layout the files cannot answer: git does, below
                 return self._ref_files.under(prefix)
-            except CannotTell:
-                pass
         return dict((name, oid) for name, oid in self.refs(prefix, "%(refname)%00%(objectname)"))
 
     def ls_tree(self, commit: str, prefix: str) -> list[TreeEntry]:
@@ -295,10 +292,18 @@ class GitRepository:
         return value
 
     def tree_oid(self, commit: str, path: str) -> str | None:
+        """The object id at `path` in `commit`, None if absent (remembered per commit id, like ls_tree)."""
+        key = ("oid", commit, path) if _FULL_OID.match(commit) else None
+        cached = self._blobs.get(key) if key else None
+        if cached is not None:
+            return cached or None
         try:
-            return self._run(["rev-parse", "--verify", "--quiet", f"{commit}:{path}"]).decode().strip() or None
+            oid = self._run(["rev-parse", "--verify", "--quiet", f"{commit}:{path}"]).decode().strip()
         except GitError:
-            return None
+            oid = ""
+        if key:
+            self._blobs.put(key, oid)
+        return oid or None
 
     def export(self, commit: str, paths: list[str], target: Path) -> None:
         """Materialise `paths` of `commit` into `target` with `git archive` (no checkout)."""

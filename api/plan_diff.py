@@ -15,16 +15,15 @@ dedicated worker thread (which also owns the event loop the runtime needs).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from api.git_store import GitRepository
+from api.git_store import BoundedMemo, GitRepository
 from tools.offline.diff import diff_plans
 from declarations.stack_config import load_stack_file
 from stacks.stack_names import parse_tenant_stack_name, tenant_stack_name
@@ -77,28 +76,8 @@ class _EvaluatedPlan:
     policies: PolicyReport
 
 
-class _PlanCache:
-    """Plans keyed by (region, tenants tree, stack file): content-addressed, so never stale."""
-
-    def __init__(self, size: int = 16):
-        self._size = size
-        self._plans: OrderedDict[tuple[str, ...], _EvaluatedPlan] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> _EvaluatedPlan | None:
-        with self._lock:
-            if key in self._plans:
-                self._plans.move_to_end(key)
-            return self._plans.get(key)
-
-    def put(self, key: tuple[str, ...], plan: _EvaluatedPlan) -> None:
-        with self._lock:
-            self._plans[key] = plan
-            while len(self._plans) > self._size:
-                self._plans.popitem(last=False)
-
-
-_CACHE = _PlanCache()
+_CACHE = BoundedMemo(16)
+"""Evaluated plans keyed by (region, tenant, blob and tree ids): content-addressed, so never stale."""
 
 
 def change_report(repo: GitRepository, region: str, tenant_id: str, before: str, after: str) -> ChangeReport:
@@ -115,11 +94,8 @@ def change_report(repo: GitRepository, region: str, tenant_id: str, before: str,
         retained=[c.urn for c in diff.retained], refused=[c.urn for c in diff.refused],
     )
     existing = {(v.policy, v.urn, v.message) for v in old.policies.violations}
-    policies = [
-        PolicyResult(policy=v.policy, enforcement=v.enforcement, severity=v.severity, urn=v.urn, message=v.message,
-                     fix_hint=v.fix_hint, introduced=(v.policy, v.urn, v.message) not in existing)
-        for v in new.policies.violations
-    ]
+    policies = [PolicyResult(**dataclasses.asdict(v), introduced=(v.policy, v.urn, v.message) not in existing)
+                for v in new.policies.violations]
     passed = not any(p.introduced and p.enforcement == "mandatory" for p in policies)
     return ChangeReport(plan=summary, policies=policies, policies_passed=passed)
 
@@ -136,8 +112,7 @@ def _evaluated_plan(repo: GitRepository, region: str, tenant_id: str, commit: st
         return cached
     with tempfile.TemporaryDirectory(prefix="dbaas-api-plan-") as tmp:
         root = Path(tmp)
-        repo.export(commit, [path for path in (tenant_path, "Pulumi.yaml", stack_file) if path != tenant_path or tenant_blob],
-                    root)
+        repo.export(commit, ["Pulumi.yaml", stack_file, *([tenant_path] if tenant_blob else [])], root)
         evaluated = _PLAN_WORKER.submit(_plan_and_policies, tenant_stack_name(region, tenant_id), root,
                                         tenant_blob is not None).result()
     _CACHE.put(key, evaluated)

@@ -10,6 +10,7 @@ from importlib import import_module
 from tools.cli_io import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Progress, find_project_dir, UsageError, check_output, check_stack, open_output, positive_int, to_stdout, write_output
 from declarations.errors import InputError
 from tools.offline.engine_rules import EngineRefusal
+from declarations.naming import split_stack_name
 
 def _tenants_dir(args: argparse.Namespace) -> Path:
     return Path(args.tenants_dir) if args.tenants_dir else find_project_dir() / "tenants"
@@ -41,7 +42,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from tools.offline.plan import build_plan
 
     project_dir = find_project_dir()
-    check_stack(project_dir, args.stack.partition(".")[0])  # a tenant stack `<region>.<id>` needs its region's
+    check_stack(project_dir, split_stack_name(args.stack)[0])  # a tenant stack `<region>.<id>` needs its region's
     check_output(args.json, "--json")
     progress = Progress()
     try:

@@ -65,16 +65,16 @@ class EngineSpec:
     pitr: bool
     """Whether the platform wires point-in-time recovery for this engine."""
     backup_mechanism: str
+    pod_service_account_suffix: str | None = None
+    """When the operator runs the data pods under a ServiceAccount of its own, named `<instance><suffix>`,
+    rather than the tenant's workload ServiceAccount: whatever in those pods reaches the tenant bucket
+    (ScyllaDB's manager agent, for backups and restores) needs the tenant role to trust it too."""
+
     @property
     def namespaces(self) -> tuple[str, ...]:
         """Every namespace the engine's releases run in, the operator's first: all of them manage the instances."""
         extra = sorted({r.namespace for r in self.charts if r.namespace and r.namespace != self.operator_namespace})
         return (self.operator_namespace, *extra)
-
-    pod_service_account_suffix: str | None = None
-    """When the operator runs the data pods under a ServiceAccount of its own, named `<instance><suffix>`,
-    rather than the tenant's workload ServiceAccount: whatever in those pods reaches the tenant bucket
-    (ScyllaDB's manager agent, for backups and restores) needs the tenant role to trust it too."""
 
 
 def operator_service_accounts(services: Iterable[tuple[str, "EngineName"]]) -> tuple[str, ...]:

@@ -122,3 +122,10 @@ def kafka_group_prefix(tenant_id: str) -> str:
 def kafka_tenant_user(tenant_id: str) -> str:
     """The tenant's KafkaUser (and TLS principal `CN=tenant-<id>`)."""
     return dns_label("tenant", tenant_id)
+
+
+def split_stack_name(stack: str) -> tuple[str, str | None]:
+    """The region and tenant a stack name means: `lagos.acme` -> ("lagos", "acme"), the platform stack
+    `lagos` -> ("lagos", None). No validation (stacks/stack_names.py validates tenant stack names)."""
+    region, dot, tenant_id = stack.partition(".")
+    return region, (tenant_id if dot else None)

@@ -11,6 +11,7 @@ from declarations.errors import InputError
 from declarations.project_config import config_text, load_project_config
 from declarations.regions import KNOWN_REGIONS
 from declarations.safe_yaml import load_file
+from declarations.naming import split_stack_name
 
 PLATFORM_PROJECT = "dbaas-platform"
 """The Pulumi project of the platform stacks (the root Pulumi.yaml)."""
@@ -30,8 +31,8 @@ def tenant_stack_name(region: str, tenant_id: str) -> str:
 
 def parse_tenant_stack_name(stack: str) -> tuple[str, str]:
     """`lagos.acme` -> ("lagos", "acme"); ValueError for anything that is not a region's tenant stack."""
-    region, dot, tenant_id = stack.partition(".")
-    if not dot or region not in KNOWN_REGIONS or not _TENANT_ID.match(tenant_id):
+    region, tenant_id = split_stack_name(stack)
+    if tenant_id is None or region not in KNOWN_REGIONS or not _TENANT_ID.match(tenant_id):
         raise ValueError(f"stack {stack!r} is not a tenant stack: expected <region>.<tenant-id> with region one of "
                          f"{', '.join(KNOWN_REGIONS)} and a tenant id of at most 40 characters")
     return region, tenant_id

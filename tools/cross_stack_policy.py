@@ -32,6 +32,7 @@ from tools.offline.runtime import Registration
 from declarations.regions import RESIDENCY_AWS_REGIONS
 from policies.rules.kafka import KAFKA_TOPIC, KAFKA_USER
 from policies.rules.model import TENANT_ENVIRONMENT_TYPE, Finding
+from declarations.naming import split_stack_name
 
 CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate"
 CLUSTER_LOCAL_SUFFIXES = (".svc", ".svc.cluster.local")
@@ -61,11 +62,6 @@ class AllStacks:
         return ",".join(accounts) if isinstance(accounts, list) else str(accounts)
 
 
-def region_of(stack: str) -> str:
-    """`lagos.acme` and `lagos` are both in lagos (stack names: stacks/stack_names.py)."""
-    return stack.partition(".")[0]
-
-
 @dataclass(frozen=True)
 class CrossStackCheck:
     name: str
@@ -92,7 +88,7 @@ def check_tenant_in_one_stack(plans: AllStacks) -> Iterable[Finding]:
 
 def _scoped_names(plans: AllStacks, reg: Registration) -> Iterable[str]:
     """The names `reg` claims, each with the scope in which it must be unique."""
-    region = region_of(stack_of(reg.urn))
+    region = split_stack_name(stack_of(reg.urn))[0]
     identity = physical_identity(reg)
     if identity is not None:
         if reg.type.startswith("kubernetes:"):
@@ -141,7 +137,7 @@ def _kafka_names(plans: AllStacks) -> dict[tuple[str, str], list[_KafkaName]]:
         tenant = plans.owners.get(reg.urn)
         if tenant is None:
             continue
-        region = region_of(stack_of(reg.urn))
+        region = split_stack_name(stack_of(reg.urn))[0]
         if reg.type == KAFKA_TOPIC:
             spec = reg.inputs.get("spec") or {}
             topic = spec.get("topicName") or (reg.inputs.get("metadata") or {}).get("name")
@@ -182,11 +178,11 @@ def check_aws_residency(plans: AllStacks) -> Iterable[Finding]:
         if not reg.custom or not reg.type.startswith("aws:"):
             continue
         stack = stack_of(reg.urn)
-        allowed = RESIDENCY_AWS_REGIONS.get(region_of(stack), ())
+        allowed = RESIDENCY_AWS_REGIONS.get(split_stack_name(stack)[0], ())
         where = plans.aws_region(reg)
         if where not in allowed:
             yield Finding(reg.urn, f"stack {stack} creates it in AWS region {where or '(none)'}, outside "
-                                   f"{region_of(stack)}'s data residency ({', '.join(allowed) or 'none declared'})")
+                                   f"{split_stack_name(stack)[0]}'s data residency ({', '.join(allowed) or 'none declared'})")
 
 
 CROSS_STACK_CHECKS: tuple[CrossStackCheck, ...] = (

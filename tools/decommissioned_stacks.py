@@ -24,6 +24,7 @@ from declarations.safe_yaml import load_bytes
 from declarations.stack_config import load_stack_file
 from declarations.tenant_loader import parse_tenant
 from declarations.tenant_model import Tenant
+from declarations.naming import split_stack_name
 
 if TYPE_CHECKING:
     from tools.offline.runtime import Registration
@@ -101,7 +102,7 @@ def retained_resources(project_dir: Path, region: str, tenants: list[Tenant]) ->
     for stack, registrations in registrations_by_stack(plan_tenant_shard(platform, tenants).registrations).items():
         deleted_namespaces = {_metadata(r).get("name") for r in registrations
                               if r.type == NAMESPACE_TYPE and not r.retain_on_delete}
-        retained[stack.partition(".")[2]] = sorted(
+        retained[split_stack_name(stack)[1]] = sorted(
             f"{r.type} {r.name}" for r in registrations
             if r.retain_on_delete and _metadata(r).get("namespace") not in deleted_namespaces)
     return retained

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from declarations.naming import tenant_namespace
+from declarations.naming import split_stack_name, tenant_namespace
 
 TENANT_ENVIRONMENT_TYPE = "dbaas:tenant:TenantEnvironment"
 TENANT_LABEL = "dbaas.io/tenant"
@@ -190,12 +190,12 @@ class StackView:
     def region(self) -> str:
         """The platform region of the stack: `lagos` for the platform stack `lagos` and for its
         tenant stacks `lagos.<tenant-id>`."""
-        return self.stack.partition(".")[0]
+        return split_stack_name(self.stack)[0]
 
     @property
     def stack_tenant(self) -> str | None:
         """The tenant whose own stack this is (`lagos.acme` -> `acme`); None for a platform stack."""
-        return self.stack.partition(".")[2] or None
+        return split_stack_name(self.stack)[1]
 
     @cached_property
     def by_urn(self) -> dict[str, Resource]:

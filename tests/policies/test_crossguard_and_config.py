@@ -46,6 +46,12 @@ def test_requests_carry_the_engines_encoding(lagos_plan):
     stack_key = next(r for r in builder.analyze_stack_request().resources if r.name == "acme.key")
     assert {k: list(v.urns) for k, v in stack_key.propertyDependencies.items()} == {
         "policy": ["urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$aws:iam/role:Role::acme.role"]}
+    # ignoreChanges as the program declared it (the restart marker a service without a restart entry keeps)
+    dragonfly = next(r for r in builder.analyze_requests() if r.name == "acme.sessions.dragonfly")
+    assert list(dragonfly.options.ignoreChanges) == ["spec.annotations"]
+    assert list(key.options.ignoreChanges) == []
+    # a StackReference read is not analyzed: the engine keeps reads apart from `news` (step_executor.go)
+    assert not any(r.type == "pulumi:pulumi:StackReference" for r in builder.analyze_stack_request().resources)
 
 
 def test_the_pack_answers_with_the_servicers_own_diagnostic():

@@ -15,11 +15,15 @@ messages from the plan, so `dbaas policy` feeds the pack what the engine feeds i
   aliases, customTimeouts and parent: there is no retainOnDelete (proto/pulumi/analyzer.proto
   `AnalyzerResourceOptions`), so the pack cannot see it;
 - the provider is the provider resource's URN, type, name and inputs;
-- stack resources add parent, dependencies and the non-empty property dependencies.
+- stack resources add parent, dependencies and the non-empty property dependencies;
+- read resources (a tenant stack's StackReference) are in neither: the step executor keeps them in
+  the deployment's `reads`, not in `news`, which is what AnalyzeResources sends
+  (pkg/resource/deploy/step_executor.go), and reads are not analyzed one by one either.
 
 What the plan cannot reproduce: the plan keeps no secret's value, so a secret travels as the
-secret object around the plan's "[secret]" placeholder; the plan records neither ignoreChanges,
-aliases, custom timeouts nor additional secret outputs, which are sent empty (no rule reads them);
+secret object around the plan's "[secret]" placeholder; ignoreChanges is sent as the program
+declared it, but the plan records neither aliases, custom timeouts nor additional secret outputs,
+which are sent empty (no rule reads them);
 and `AnalyzeStack` in a real preview receives the provider's preview outputs (the inputs plus
 unknown computed values), where the plan has the inputs.
 """
@@ -67,6 +71,7 @@ def _options(reg: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
     """marshalResourceOptions: customTimeouts is always set (zero timeouts when none were given)."""
     return analyzer_pb2.AnalyzerResourceOptions(
         protect=reg.protect,
+        ignoreChanges=list(reg.ignore_changes),
         deleteBeforeReplace=False,
         deleteBeforeReplaceDefined=False,
         customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),

@@ -26,6 +26,7 @@ from declarations.stack_config import PROJECT, StackFile, load_stack_file
 from declarations.tenant_loader import load_one_tenant, load_tenant_tree
 from declarations.tenant_model import Tenant
 from policies.rules.model import owners_by_parent_chain, tenant_by_parent_chain
+from declarations.naming import split_stack_name
 from stacks.stack_names import (
     TENANT_PROJECT, parse_tenant_stack_name, platform_stack_name, tenant_stack_config, tenant_stack_name,
 )
@@ -48,7 +49,7 @@ class OfflinePlan:
 
     def to_preview_json(self) -> dict[str, Any]:
         steps = []
-        for reg in sorted(self.registrations, key=lambda r: r.urn):
+        for reg in self.registrations:
             steps.append(
                 {
                     "op": "create",
@@ -71,7 +72,7 @@ class OfflinePlan:
             steps.append({"op": "read", "urn": read.urn, "provider": read.provider,
                           "newState": {"type": read.type, "urn": read.urn, "custom": True, "id": read.id, "external": True,
                                        "parent": read.parent, "provider": read.provider, "inputs": read.inputs}})
-        steps.sort(key=lambda step: step["urn"])
+        steps.sort(key=lambda step: step["urn"])  # once, creates and reads together
         if "." in self.stack:  # one tenant stack: no stack file, the tenant project's config
             config = dict(sorted(tenant_stack_config().items()))
         else:
@@ -138,8 +139,8 @@ def tenant_owner_index(registrations: list[Registration]) -> dict[str, str]:
                                     {r.urn: r.type for r in registrations}, {r.urn: r.name for r in registrations})
     for reg in registrations:
         if reg.urn not in result:
-            _region, dot, tenant_id = stack_of(reg.urn).partition(".")
-            if dot:
+            tenant_id = split_stack_name(stack_of(reg.urn))[1]
+            if tenant_id is not None:
                 result[reg.urn] = tenant_id
     return result
 
@@ -313,7 +314,7 @@ def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: i
 
 def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
     """Registrations grouped by the tenant of their stack (`urn:pulumi:<region>.<tenant>::...`)."""
-    return {stack.partition(".")[2]: regs for stack, regs in registrations_by_stack(registrations).items()}
+    return {split_stack_name(stack)[1]: regs for stack, regs in registrations_by_stack(registrations).items()}
 
 
 def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> TenantStackPlans:
