@@ -306,10 +306,9 @@ def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: i
                              max_tasks_per_child=1) as pool:
         results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
     by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard.registrations).items()}
-    reads = {stack_of(read.urn): read for shard in results for read in shard.reads}
     return TenantStackPlans(
         registrations=[reg for tenant in tenants for reg in by_tenant[tenant.id]],
-        reads=[reads[name] for tenant in tenants if (name := tenant_stack_name(platform.stack_file.stack, tenant.id)) in reads])
+        reads=sorted((read for shard in results for read in shard.reads), key=lambda read: read.urn))
 
 
 def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
