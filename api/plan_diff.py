@@ -4,7 +4,7 @@
 file changes one stack, the tenant's own (`<region>.<tenant-id>`; the platform stack reads no
 tenant file), so it plans that stack before and after the change, against the platform's cached
 plan, compares them with the platform's own `dbaas diff` engine (`tools.offline.diff.diff_plans`)
-and runs the policy pack on the result (`tools.policy_runner.evaluate_plan`): reviewers see in the
+and runs the policy pack on the result (`tools.policy.runner.evaluate_plan`): reviewers see in the
 API's answer what CI's preview of that stack will show, and its cost does not grow with the region.
 Invariants across stacks (ids, physical names, Kafka prefixes) are CI's `dbaas policy --all`.
 
@@ -28,7 +28,7 @@ from tools.offline.diff import diff_plans
 from declarations.stack_config import load_stack_file
 from stacks.stack_names import parse_tenant_stack_name, tenant_stack_name
 from tools.offline.plan import OfflinePlan, build_plan
-from tools.policy_runner import PolicyReport, evaluate_plan
+from tools.policy.runner import PolicyReport, evaluate_plan
 
 _PLAN_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbaas-plan",
                                   initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tools.k8s_validation import cel_validator, is_core_api, kubernetes_objects, validate_object  # noqa: E402
+from tools.kubernetes.validation import cel_validator, is_core_api, kubernetes_objects, validate_object  # noqa: E402
 from tests.conftest import shipped_plan  # noqa: E402
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(PROJECT))
 
 from tools.offline.diff_command import run_diff  # noqa: E402
 from tools.offline.plan import build_plan  # noqa: E402
-from tools.policy_runner import evaluate_plan  # noqa: E402
+from tools.policy.runner import evaluate_plan  # noqa: E402
 
 PARTS = ("declarations", "components", "policies", "stacks", "tools", "api", "dbaas", "tenant_project")
 FILES = ("Pulumi.yaml", "Pulumi.lagos.yaml", "Pulumi.frankfurt.yaml", "__main__.py")

@@ -46,7 +46,7 @@ def export(revision: str, target: Path) -> Path:
 
 def transports(stack: str, runs: int) -> dict[str, list[float]]:
     from tools.offline.plan import build_plan
-    from tools.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
+    from tools.policy.analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
     from policies.tenant_facts import load_tenant_facts
 
     plan = build_plan(stack, PROJECT, PROJECT / "tenants")

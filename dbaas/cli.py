@@ -117,12 +117,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 BUILTIN_COMMANDS = ("validate", "plan", "schema")
 EXTRA_COMMANDS: dict[str, str] = {
     "serve": "api.serve_command",
-    "policy": "tools.policy_runner",
+    "policy": "tools.policy.runner",
     "diff": "tools.offline.diff_command",
     "migrate": "tools.controlplane.cli",
     "record-apply": "tools.controlplane.record_apply_command",
-    "stacks": "tools.affected_stacks",
-    "up": "tools.up_command",
+    "stacks": "tools.deploy.affected_stacks",
+    "up": "tools.deploy.up_command",
 }
 """Subcommand -> the module whose `register` adds it. Only the module of the command being run is
 imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,

@@ -2,7 +2,7 @@
 
 `policies/__main__.py` hands these to `pulumi_policy.PolicyPack`, which serves them to the engine
 over gRPC; `dbaas policy` hands the same values to the same analyzer servicer in-process
-(tools/policy_analyzer.py), so both run one pack.
+(tools/policy/analyzer.py), so both run one pack.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The old shape: a region as ONE stack, platform and every tenant in one program. No stack runs it
-any more; it is the reference `dbaas stacks --migration-plan` moves from (tools/migration_plan.py)
+any more; it is the reference `dbaas stacks --migration-plan` moves from (tools/deploy/migration_plan.py)
 and the tests' region-wide view."""
 
 from __future__ import annotations

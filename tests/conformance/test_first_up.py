@@ -8,7 +8,7 @@ from components.aws_policies import platform_key_policy
 from components.observability.metrics_values import THANOS_IMAGE
 from declarations.chart_pins import PinnedKustomization, _PINS, crd_groups_installed_by
 from declarations.engine_catalog import ENGINE_SPECS
-from tools.k8s_validation import crd_schema_dir
+from tools.kubernetes.validation import crd_schema_dir
 from tests.conftest import PROJECT_DIR, one, resources
 
 ACCOUNT = "444455556666"

@@ -7,7 +7,7 @@ import pytest
 
 from components.controlplane_db.network_policies import operator_policy_specs
 from components.namespace_baseline import baseline_network_policies
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tests.controlplane.test_component_plan import CNPG, REGIONS, component_regs
 
 OPERATOR = "dbaas:controlplane:CloudNativePGOperator"

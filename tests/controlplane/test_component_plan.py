@@ -8,7 +8,7 @@ import pytest
 
 from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
 from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tools.offline.mocks import stable_id
 from tests.conftest import shipped_plan
 

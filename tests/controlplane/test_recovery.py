@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from declarations.errors import InputError
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tools.offline.create_only import create_only_problems
 from tools.offline.plan import build_plan
 from declarations.stack_config import load_stack_file

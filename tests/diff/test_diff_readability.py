@@ -11,7 +11,7 @@ from dbaas.cli import main
 from tools.offline import diff_command
 from tools.offline.diff import PlanSnapshot, ResourceState, diff_plans
 from tools.offline.diff_render import DiffReport, render_text
-from tools.policy_runner import PolicyReport, Violation
+from tools.policy.runner import PolicyReport, Violation
 from tests.diff.test_diff import _edit, repo  # noqa: F401 - the repository fixture
 
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [

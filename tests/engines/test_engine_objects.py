@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tests.conftest import one, resources
 
 ENGINE_TYPES = ("dbaas:engines:EngineOperators",) + tuple(
@@ -20,7 +20,7 @@ def engine_objects(plan):
 
 def schema_errors(obj: dict) -> list[str]:
     """Strict validation; YugabyteDB's published schema omits the implicit root fields, which
-    tools.k8s_validation adds back exactly as the API server accepts them."""
+    tools.kubernetes.validation adds back exactly as the API server accepts them."""
     return validate_object(obj)
 
 

@@ -31,7 +31,7 @@ import json
 
 import pytest
 
-from tools.k8s_validation import crd_schema_dir, validate_object
+from tools.kubernetes.validation import crd_schema_dir, validate_object
 from tests.conftest import resources
 
 K = "kubernetes:"

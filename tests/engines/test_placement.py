@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tests.conftest import plan_with_tenants, resources
 
 SELECTOR = {"dbaas.io/workload": "database"}

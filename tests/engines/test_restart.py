@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tools.offline.diff import ABSENT, diff_plans
 from tests.conftest import one, plan_with_tenants
 

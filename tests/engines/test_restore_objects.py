@@ -14,7 +14,7 @@ import pytest
 from components.engines.dragonfly import restore_copy_script
 from components.engines.scylla import restore_script
 from components.engines.vitess import restore_copy_script as vitess_copy_script
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tests.conftest import one, plan_with_tenants, resources
 
 SHOP = """\

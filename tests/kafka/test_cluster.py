@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.kafka import versions
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tests.conftest import one
 from tests.kafka.helpers import kafka_registrations, named, strimzi
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tests.kafka.helpers import named, strimzi
 
 

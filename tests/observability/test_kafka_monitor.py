@@ -10,7 +10,7 @@ from components.observability.kafka_telemetry import kafka_pod_monitor_spec
 from components.observability.metrics_values import kube_prometheus_stack_values
 from components.observability.platform_alerts import kafka_alert_group
 from components.observability.args import AlertRouting, Retention
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 from tests.observability.helpers import custom, selectors
 
 EXPECTED_SPEC = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.k8s_validation import NOT_OBJECTS, is_patch_type, validate_object
+from tools.kubernetes.validation import NOT_OBJECTS, is_patch_type, validate_object
 from tests.observability.helpers import collector_config_of, custom, observability_objects
 
 EXPECTED_KINDS = {

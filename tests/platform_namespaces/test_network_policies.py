@@ -13,7 +13,7 @@ from components.observability.network_policies import policy_specs as monitoring
 from components.observability.args import AlertRouting
 from components.pop.namespaces import cert_manager_namespace, policy_specs as pop_specs
 from declarations.engine_catalog import ENGINE_SPECS, EngineName
-from tools.k8s_validation import validate_object
+from tools.kubernetes.validation import validate_object
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

@@ -1,5 +1,5 @@
 """Helpers to break one resource of a plan, or build a small fixture plan, without touching the
-shared plans; every result goes through the analyzer protocol (tools.policy_runner.evaluate_plan)."""
+shared plans; every result goes through the analyzer protocol (tools.policy.runner.evaluate_plan)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from tools.offline.plan import OfflinePlan
 from tools.offline.runtime import Registration
-from tools.policy_runner import PackConfig, Violation, evaluate_plan
+from tools.policy.runner import PackConfig, Violation, evaluate_plan
 from policies.rules.model import TenantFacts
 
 STACK_URN = "urn:pulumi:lagos::dbaas-platform::pulumi:pulumi:Stack::dbaas-platform-lagos"

@@ -1,4 +1,4 @@
-"""Invariants across all stacks of all regions (tools/cross_stack_policy.py), run by `dbaas policy`
+"""Invariants across all stacks of all regions (tools/policy/cross_stack.py), run by `dbaas policy`
 without a stack: mutated plans of both regions, exact messages; the shipped repository passes."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from dbaas.cli import main
 from tools.offline.plan import build_plan
 from tools.offline.runtime import Registration
-from tools.policy_runner import evaluate_across_stacks
+from tools.policy.runner import evaluate_across_stacks
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ACME = "urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment"

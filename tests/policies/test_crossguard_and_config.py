@@ -17,8 +17,8 @@ from dbaas.cli import main
 from declarations.errors import InputError
 from tools.offline.analyzer_requests import RequestBuilder
 from tools.offline.runtime import Registration
-from tools.policy_analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
-from tools.policy_runner import evaluate_plan, load_pack_config
+from tools.policy.analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
+from tools.policy.runner import evaluate_plan, load_pack_config
 from policies.rules.model import TenantFacts
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import PROJECT_DIR, TENANTS_DIR

@@ -12,7 +12,7 @@ from components.kafka.acls import AclRule, tenant_acl_rules
 from components.kafka.users import user_spec
 from declarations.errors import InputError
 from tools.offline.runtime import Registration
-from tools.policy_runner import PackConfig, RuleSettings, load_pack_config
+from tools.policy.runner import PackConfig, RuleSettings, load_pack_config
 from declarations.tenant_loader import load_tenant_tree
 from policies.rules.kafka import KAFKA_TOPIC, KAFKA_USER
 from policies.rules.model import TenantFacts

@@ -12,7 +12,7 @@ import pytest
 
 from tools.offline.plan import OfflinePlan
 from tools.offline.runtime import Registration
-from tools.policy_runner import PolicyReport, evaluate_plan
+from tools.policy.runner import PolicyReport, evaluate_plan
 from policies.rules.catalog import OFFLINE_CHECKS, RULES
 from policies.tenant_facts import load_tenant_facts
 from tests.conftest import TENANTS_DIR

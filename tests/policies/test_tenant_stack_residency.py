@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from tools.offline.plan import build_plan
-from tools.policy_runner import evaluate_plan
+from tools.policy.runner import evaluate_plan
 from tests.conftest import PROJECT_DIR, TENANTS_DIR
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tools.policy_runner import PackConfig, RuleSettings
+from tools.policy.runner import PackConfig, RuleSettings
 from policies.rules.catalog import RULES_BY_NAME
 from policies.rules.model import Resource, RuleContext, StackView, TenantFacts, at_least, shown, whole_number
 from pulumi_policy import EnforcementLevel

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.pop.ingress import MODSECURITY_SNIPPET
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tests.pop.helpers import platform_key_arn, policy, pop_all, pop_one, under_pop
 
 LAGOS = ("lagos", "af-south-1", "111122223333")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
-from tools.k8s_cel import CelValidator
-from tools.k8s_validation import cel_validator, crd_schema_dir, kubernetes_objects, transition_problems, validate_object
+from tools.kubernetes.cel import CelValidator
+from tools.kubernetes.validation import cel_validator, crd_schema_dir, kubernetes_objects, transition_problems, validate_object
 
 UNEVALUABLE: dict[tuple[str, str, str], str] = {}
 """(CRD, schema path, rule) -> why it cannot be evaluated offline. Pinned: a new entry is a decision."""

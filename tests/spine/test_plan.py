@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from declarations.naming import backup_bucket
-from tools.k8s_validation import kubernetes_objects, validate_object
+from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tools.offline.plan import build_plan, stack_of
 from tests.conftest import PROJECT_DIR, plan_with_tenants
 from tests.spine.tenant_files import valid_text, write

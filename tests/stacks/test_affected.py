@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.affected_stacks import affected_stacks
+from tools.deploy.affected_stacks import affected_stacks
 from dbaas.cli import main
 
 HEAD_TENANTS = ["tenants/lagos/acme.yaml", "tenants/lagos/kudi-pay.yaml", "tenants/frankfurt/bergbahn.yaml"]

@@ -1,4 +1,4 @@
-"""Moving a one-stack region into tenant stacks: the `pulumi state move` rules (tools/state_move.py,
+"""Moving a one-stack region into tenant stacks: the `pulumi state move` rules (tools/deploy/state_move.py,
 from pulumi/pulumi pkg/cmd/pulumi/state/state_move.go and its tests) and the runbook
 `dbaas stacks --migration-plan REGION` prints, proved on the shipped regions."""
 
@@ -13,10 +13,10 @@ from functools import lru_cache
 import pytest
 
 from dbaas.cli import main
-from tools.migration_plan import compare, shell_words
+from tools.deploy.migration_plan import compare, shell_words
 from tools.offline.plan import build_plan, registrations_by_stack, tenant_owner_index
 from tools.offline.runtime import Registration
-from tools.state_move import plan_state_move
+from tools.deploy.state_move import plan_state_move
 from tests.stacks.helpers import PROJECT_DIR, one_program_region
 
 
@@ -187,7 +187,7 @@ def test_an_unknown_region_is_a_usage_error(monkeypatch):
 def test_a_platform_resource_the_platform_program_no_longer_declares_refuses_the_runbook(monkeypatch):
     """The region stack keeps every non-tenant resource: one the platform program dropped would be
     deleted by the platform's up, so no runbook is printed."""
-    import tools.migration_plan as migration_module
+    import tools.deploy.migration_plan as migration_module
 
     dropped = "urn:pulumi:lagos::dbaas-platform::pulumi:providers:random::random-lagos"
     real = migration_module.build_plan

@@ -1,6 +1,6 @@
 """A fake `pulumi` executable for `dbaas up` tests: it logs every call (argv and working directory)
 and answers as a scenario says, with the texts the real CLI prints (pulumi/pulumi sources cited in
-tools/pulumi_cli.py and tools/stack_runner.py)."""
+tools/deploy/pulumi_cli.py and tools/deploy/stack_runner.py)."""
 
 from __future__ import annotations
 

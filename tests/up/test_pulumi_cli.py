@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.pulumi_cli import is_conflict, stack_names
+from tools.deploy.pulumi_cli import is_conflict, stack_names
 
 # The shape of stackSummaryJSON (pkg/cmd/pulumi/stack/stack_list.go), from a Pulumi Cloud backend.
 LS_JSON = """[

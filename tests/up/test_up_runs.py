@@ -190,9 +190,9 @@ def test_existing_is_for_the_dry_run_only(tmp_path, capsys):
 def test_a_cli_that_cannot_start_fails_its_stack_not_the_run(tmp_path):
     from io import StringIO
 
-    from tools.pulumi_cli import tenant_up
-    from tools.stack_runner import StackRunner
-    from tools.up_selection import Selection, StackJob
+    from tools.deploy.pulumi_cli import tenant_up
+    from tools.deploy.stack_runner import StackRunner
+    from tools.deploy.up_selection import Selection, StackJob
 
     broken = tmp_path / "pulumi"
     broken.write_text("not a program")  # no execute bit

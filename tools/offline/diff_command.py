@@ -22,7 +22,7 @@ from tools.offline.diff_revisions import Checkout, classify, plan_in_tree
 from tools.offline.diff_transitions import transition_problems_of
 from tools.offline.plan import build_plan
 from tools.offline.retention import decommissioned_urns
-from tools.policy_runner import PackConfig, evaluate_plan, load_pack_config
+from tools.policy.runner import PackConfig, evaluate_plan, load_pack_config
 from declarations.tenant_loader import load_tenant_tree, locate_in_trees, validate_files
 from declarations.tenant_model import Tenant
 from policies.tenant_facts import facts_of

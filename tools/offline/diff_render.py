@@ -9,7 +9,7 @@ from typing import Any
 from declarations.errors import Problem
 from tools.offline.diff import ABSENT, PlanDiff, PropertyChange, ResourceChange
 from tools.offline.diff_transitions import TransitionProblem
-from tools.policy_runner import PolicyReport
+from tools.policy.runner import PolicyReport
 
 GITHUB_COMMENT_LIMIT = 65_000
 """GitHub rejects comments over 65,536 characters; keep room for the truncation note."""

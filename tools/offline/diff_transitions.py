@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tools.k8s_cel import CelViolation
-from tools.k8s_validation import NOT_OBJECTS, transition_problems
+from tools.kubernetes.cel import CelViolation
+from tools.kubernetes.validation import NOT_OBJECTS, transition_problems
 from tools.offline.diff import PlanSnapshot
 
 

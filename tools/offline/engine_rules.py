@@ -162,7 +162,7 @@ def physical_identity(reg: Registration) -> str | None:
     k8s_type = kubernetes_type(reg.type)
     if k8s_type is not None and reg.custom and not reg.type.startswith("pulumi:providers:"):
         if is_patch_type(reg.type):
-            return None  # claims fields of an object, not the object (tools/k8s_validation.py)
+            return None  # claims fields of an object, not the object (tools/kubernetes/validation.py)
         if reg.type == HELM_RELEASE_TYPE:
             return f"helm release {inputs.get('namespace')}/{inputs.get('name')}"
         metadata = inputs.get("metadata") or {}

@@ -1,5 +1,5 @@
 """Offline policy evaluation: the policy pack, driven through the analyzer protocol exactly as
-the engine drives it (tools/policy_analyzer.py), over an offline plan, with enforcement levels and
+the engine drives it (tools/policy/analyzer.py), over an offline plan, with enforcement levels and
 pack config in the same format as `pulumi preview --policy-pack-config`; then the offline-only
 checks of what the analyzer never receives (policies/rules/catalog.py OFFLINE_CHECKS).
 
@@ -19,11 +19,11 @@ from typing import Any, Mapping
 import jsonschema
 from pulumi_policy import EnforcementLevel
 
-from tools.cross_stack_policy import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS, cross_stack_findings
+from tools.policy.cross_stack import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS, cross_stack_findings
 from declarations.errors import InputError, Problem
 from tools.offline.plan import OfflinePlan, registrations_by_stack
 from tools.offline.runtime import Registration
-from tools.policy_analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
+from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 from declarations.safe_yaml import load_file
 from declarations.stack_config import PROJECT
 from policies.rules.catalog import ALL_RULES_BY_NAME, OFFLINE_CHECKS, RULES, RULES_BY_NAME
@@ -179,7 +179,7 @@ def _offline_violations(plan: OfflinePlan, tenants: Mapping[str, TenantFacts],
 def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
                   config: PackConfig | None = None) -> PolicyReport:
     """Policy results for an offline plan: the pack's own analyzer servicer, fed the engine's
-    AnalyzeRequest / AnalyzeStackRequest messages for the plan (tools/policy_analyzer.py), then the
+    AnalyzeRequest / AnalyzeStackRequest messages for the plan (tools/policy/analyzer.py), then the
     offline-only checks. `tenants` is the tree the plan was built from, or its facts."""
     facts = load_tenant_facts(tenants) if isinstance(tenants, Path) else tenants
     config = config or PackConfig()
@@ -205,7 +205,7 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
 
 
 def evaluate_across_stacks(registrations: list[Registration]) -> PolicyReport:
-    """The cross-stack checks (tools/cross_stack_policy.py) over the union of every stack's plan;
+    """The cross-stack checks (tools/policy/cross_stack.py) over the union of every stack's plan;
     always mandatory: no pack config can waive a collision the engine would hit on apply."""
     violations = [Violation(check.name, EnforcementLevel.MANDATORY.value, check.severity.value, finding.urn,
                             finding.message, check.fix_hint)

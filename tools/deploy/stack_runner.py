@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
-from tools.decommissioned_stacks import Verdict
-from tools.pulumi_cli import CLI_ENVIRONMENT, Command, created_meanwhile, is_conflict
-from tools.up_selection import Selection, StackJob
+from tools.deploy.decommissioned_stacks import Verdict
+from tools.deploy.pulumi_cli import CLI_ENVIRONMENT, Command, created_meanwhile, is_conflict
+from tools.deploy.up_selection import Selection, StackJob
 
 SUCCEEDED, DESTROYED, FAILED, NOT_RUN, KEPT = "succeeded", "destroyed", "failed", "not run", "kept"
 OK_STATUSES = (SUCCEEDED, DESTROYED, KEPT)

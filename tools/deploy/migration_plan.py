@@ -4,7 +4,7 @@ platform stack and one stack per tenant, proved against the offline plans before
 The old shape is `stacks/one_stack_region.py` (platform and every tenant in stack REGION of project
 dbaas-platform); the new shape is the platform stack REGION (same stack, now running
 stacks/platform/program.py) and the tenant stacks `<region>.<id>` of project dbaas-tenant. Each
-tenant's resources move with one `pulumi state move` naming every one of them (tools/state_move.py
+tenant's resources move with one `pulumi state move` naming every one of them (tools/deploy/state_move.py
 says why and what the move does). The runbook is refused unless, by the rules of the move, every
 tenant stack then holds exactly what its program declares (nothing to create, delete or re-parent,
 providers with the same inputs) and the platform stack holds exactly the platform's plan.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 from tools.offline.plan import build_plan, registrations_by_stack, tenant_owner_index
 from tools.offline.runtime import Registration, run_program_capturing
-from tools.state_move import StateMove, differences, plan_state_move, program_view
+from tools.deploy.state_move import StateMove, differences, plan_state_move, program_view
 from declarations.stack_config import PROJECT, load_stack_file
 from declarations.tenant_loader import load_tenant_tree
-from tools.pulumi_cli import PLATFORM_DIR, TENANT_DIR, Command, region_secrets_provider
+from tools.deploy.pulumi_cli import PLATFORM_DIR, TENANT_DIR, Command, region_secrets_provider
 from stacks.stack_names import PLATFORM_PROJECT, TENANT_PROJECT, tenant_stack_name
 
 

@@ -3,7 +3,7 @@
 Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
 fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
 schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
-(`x-kubernetes-validations`, evaluated by `tools.k8s_cel` as the API server does).
+(`x-kubernetes-validations`, evaluated by `tools.kubernetes.cel` as the API server does).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import jsonschema
 import kubernetes_validate
 
 from declarations.kubernetes_types import is_patch_type  # noqa: F401 (re-exported)
-from tools.k8s_cel import CelValidator, CelViolation
+from tools.kubernetes.cel import CelValidator, CelViolation
 from tools.offline.runtime import SECRET, Registration
 
 PINNED_KUBERNETES_VERSION = "1.33.0"
@@ -28,7 +28,7 @@ NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup"
 """Pulumi Kubernetes types that are not API objects themselves."""
 
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 class SchemaUnavailable(RuntimeError):

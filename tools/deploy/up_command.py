@@ -1,7 +1,7 @@
 """`dbaas up REGION [--tenant ID ...] [--affected-since REV] [--parallel N] [--dry-run]`: deploy a
 region: its platform stack first (tenant stacks read its outputs), then its tenant stacks, up to N
-at a time, through the Pulumi CLI (tools/pulumi_cli.py says why the CLI and not the Automation
-API). Which stacks: tools/up_selection.py; running them: tools/stack_runner.py.
+at a time, through the Pulumi CLI (tools/deploy/pulumi_cli.py says why the CLI and not the Automation
+API). Which stacks: tools/deploy/up_selection.py; running them: tools/deploy/stack_runner.py.
 
 `--dry-run` prints the commands in order instead. Which tenant stacks exist is read from
 `pulumi stack ls --json`; a dry run, which needs no CLI, reads them from `--existing FILE` (one
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from tools.cli_io import UsageError, positive_int
 from declarations.errors import InputError, Problem
-from tools.pulumi_cli import find_pulumi, region_secrets_provider, stack_ls, stack_names
+from tools.deploy.pulumi_cli import find_pulumi, region_secrets_provider, stack_ls, stack_names
 from declarations.regions import KNOWN_REGIONS
-from tools.stack_runner import RetryPolicy, StackRunner, all_ok, retained_lines, summary
-from tools.up_selection import Selection, select
+from tools.deploy.stack_runner import RetryPolicy, StackRunner, all_ok, retained_lines, summary
+from tools.deploy.up_selection import Selection, select
 
 
 def cmd_up(args: argparse.Namespace) -> int:

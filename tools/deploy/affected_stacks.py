@@ -78,7 +78,7 @@ def cmd_stacks(args: argparse.Namespace) -> int:
 
     repo = find_project_dir()
     if args.migration_plan:
-        from tools.migration_plan import print_migration_plan
+        from tools.deploy.migration_plan import print_migration_plan
 
         return print_migration_plan(repo, args.migration_plan, args.organization)
     stacks, _changed = affected_between(repo, *args.affected, option="--affected")

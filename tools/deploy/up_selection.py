@@ -3,7 +3,7 @@
 Tenant stacks with a tenant file are brought up (created first, with the region's secrets
 provider, when `pulumi stack ls` does not list them). Stacks that exist without a tenant file are
 destroyed and removed only when the base revision marked their tenant decommissioned
-(tools/decommissioned_stacks.py); otherwise they are kept and reported. `--affected-since REV`
+(tools/deploy/decommissioned_stacks.py); otherwise they are kept and reported. `--affected-since REV`
 narrows all of it to what `dbaas stacks --affected REV HEAD` names for the region, plus the tenant
 files removed since REV.
 """
@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.affected_stacks import affected_between
-from tools.decommissioned_stacks import Verdict, retained_resources, tenant_path, verdict
+from tools.deploy.affected_stacks import affected_between
+from tools.deploy.decommissioned_stacks import Verdict, retained_resources, tenant_path, verdict
 from declarations.errors import InputError, Problem
 from tools.offline.engine_rules import EngineRefusal
-from tools.pulumi_cli import Command, platform_up, tenant_destroy, tenant_init, tenant_up
+from tools.deploy.pulumi_cli import Command, platform_up, tenant_destroy, tenant_init, tenant_up
 from declarations.tenant_loader import load_tenant_tree
 from stacks.stack_names import parse_tenant_stack_name, tenant_stack_name
 

@@ -1,0 +1,1 @@
+"""Kubernetes object validation: core kinds and CRD schemas (strict), and their CEL rules."""
