@@ -26,7 +26,7 @@ from tools.controlplane.migrate import migrate  # noqa: E402
 from declarations.controlplane_schema.migration_files import load_migrations  # noqa: E402
 from declarations.controlplane_schema.roles import APP, OWNER  # noqa: E402
 from tools.controlplane.tenant_scope import tenant_transaction  # noqa: E402
-from tests.controlplane.pg_server import start_server, stop_server  # noqa: E402
+from tools.drills.throwaway_postgres import start_server, stop_server  # noqa: E402
 
 TENANTS = 1_000
 SERVICES_PER_TENANT = 1_000

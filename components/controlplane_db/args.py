@@ -8,9 +8,20 @@ from components.controlplane_db.network_policies import CNPG_OPERATOR_NAMESPACE
 from components.input_types import StrInput
 from declarations.field_types import AwsAccountId, KubernetesMinorVersion, StorageClassName, VolumeSize
 
-POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm"
+POSTGRES_IMAGE = ("ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-system-bookworm"
+                  "@sha256:d24d5a390d90b20a43ef7036981f5e6c6f78bbd3198a1e2cd99443fbbd14a9b8")
+"""PostgreSQL 17 (the issue requires 16 or newer), the `system` flavour: it is the only one that carries the
+barman-cloud binaries that CloudNativePG's in-tree `barmanObjectStore` runs inside the instance pod
+(cloudnative-pg/postgres-containers, README.md "System Images": "built on top of the `standard` ones, also include
+the Barman Cloud binaries"; `standard` and `minimal` do not). Tag and digest from that repository's
+Debian/ClusterImageCatalog-bookworm.yaml (commit a949ae58, catalog date 20260817, `major: 17`); the `system`
+target of its Dockerfile installs `barman[cloud,azure,snappy,google,zstandard,lz4]==${BARMAN_VERSION}`, and
+docker-bake.hcl had `barmanVersion = "3.19.1"` from 2026-05-28 (fe9c5dd9) to this build, the version
+constraints.txt pins for `dbaas drill controlplane-pitr`. No `17.5-system-bookworm` was ever built: the bake
+`system` target starts at 17.6 (fdc80107, 2025-09-08). Deprecated upstream together with in-tree barman, which
+CloudNativePG removes in 1.31.0 (docs/src/release_notes/v1.29.md, 1.29.2): moving past 1.30 means the Barman Cloud
+plugin and a `standard` image (components/controlplane_db/README.md, Backups)."""
 DEFAULT_CLUSTER_NAME = "controlplane-pg"
-"""PostgreSQL 17, pinned; the issue requires 16 or newer."""
 
 
 class CloudNativePGOperatorArgs(BaseModel):

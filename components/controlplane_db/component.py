@@ -122,7 +122,7 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
         self.cluster = k8s.apiextensions.CustomResource(
             logical, api_version=CNPG_API, kind="Cluster",
             metadata={"name": args.cluster_name, "namespace": ns, "labels": labels},
-            spec=cluster_spec(settings, self.backup_role.arn),
+            spec=cluster_spec(settings, self.backup_role.arn, args.platform_key_arn),
             opts=stateful(pulumi.ResourceOptions.merge(
                 on_ns, pulumi.ResourceOptions(depends_on=[*secrets, operator_release])), True),
         )

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi
+
 from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
 from components.irsa import IRSA_ROLE_ANNOTATION
 
@@ -73,14 +75,34 @@ def bootstrap(s: ClusterSettings) -> dict:
     recovery: dict = {"source": s.recovery.source, "database": DATABASE, "owner": OWNER}
     if s.recovery.target_time is not None:
         recovery["recoveryTarget"] = {"targetTime": s.recovery.target_time}
-    source = {**object_store(s.bucket_name, s.recovery.source), "serverName": s.recovery.source,
-              "wal": {"maxParallel": 4}}
     return {"bootstrap": {"recovery": recovery},
-            "externalClusters": [{"name": s.recovery.source, "barmanObjectStore": source}]}
+            "externalClusters": [{"name": s.recovery.source,
+                                  "barmanObjectStore": recovery_object_store(s.bucket_name, s.recovery.source)}]}
 
 
-def cluster_spec(s: ClusterSettings, role_arn: object) -> dict:
-    """Three instances, TLS-only client access, WAL archived to the regional bucket via IRSA."""
+def recovery_object_store(bucket_name: str, source: str) -> dict:
+    """The external cluster a recovery reads `source`'s base backups and WAL from (`dbaas drill controlplane-pitr`
+    restores through exactly this)."""
+    return {**object_store(bucket_name, source), "serverName": source, "wal": {"maxParallel": 4}}
+
+
+def sse_kms_key_arg(key_arn: object) -> object:
+    """`--sse-kms-key-id=<platform key>` for barman-cloud-wal-archive and barman-cloud-backup.
+
+    `encryption: aws:kms` alone makes barman send `x-amz-server-side-encryption: aws:kms` and no key id
+    (barman 3.19.1 barman/cloud_providers/aws_s3.py:205-210: SSEKMSKeyId only with --sse-kms-key-id), and the platform
+    bucket's `DenyOtherEncryptionKeys` (components/aws_policies.py, StringNotEqualsIfExists on
+    s3:x-amz-server-side-encryption-aws-kms-key-id) denies a PutObject whose key id is absent: an ...IfExists
+    condition on a missing key is true. barmanObjectStore has no key-id field (barman-cloud v0.5.1
+    pkg/api/config.go), so it goes in the additional arguments, in `key=value` form because that is how
+    pkg/api/config.go:482-497 recognises a duplicate."""
+    if isinstance(key_arn, pulumi.Output):
+        return pulumi.Output.concat("--sse-kms-key-id=", key_arn)
+    return f"--sse-kms-key-id={key_arn}"
+
+
+def cluster_spec(s: ClusterSettings, role_arn: object, key_arn: object) -> dict:
+    """Three instances, TLS-only client access, WAL archived to the regional bucket via IRSA, under the platform key."""
     return {
         "instances": s.instances,
         "imageName": s.image,
@@ -105,8 +127,10 @@ def cluster_spec(s: ClusterSettings, role_arn: object) -> dict:
             "barmanObjectStore": {
                 **object_store(s.bucket_name, s.name),
                 # aws:kms without a key id: the bucket's default key (the platform key) encrypts.
-                "wal": {"compression": "gzip", "encryption": "aws:kms", "maxParallel": 4},
-                "data": {"compression": "gzip", "encryption": "aws:kms", "jobs": 2},
+                "wal": {"compression": "gzip", "encryption": "aws:kms", "maxParallel": 4,
+                        "archiveAdditionalCommandArgs": [sse_kms_key_arg(key_arn)]},
+                "data": {"compression": "gzip", "encryption": "aws:kms", "jobs": 2,
+                         "additionalCommandArgs": [sse_kms_key_arg(key_arn)]},
             },
         },
     }

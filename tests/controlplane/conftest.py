@@ -18,7 +18,7 @@ from psycopg import sql
 from tools.controlplane.migrate import migrate
 from declarations.controlplane_schema.migration_files import load_migrations
 from declarations.controlplane_schema.roles import APP
-from tests.controlplane.pg_server import PgServer, start_server, stop_server
+from tools.drills.throwaway_postgres import PgServer, start_server, stop_server
 from tests.controlplane.seed import seed
 
 TEMPLATE_DB = "controlplane_template"
