@@ -15,6 +15,7 @@ from tests.conftest import shipped_plan
 COMPONENT = "dbaas:controlplane:ControlPlaneDatabase"
 CNPG = "kubernetes:postgresql.cnpg.io/v1:"
 REGIONS = {"lagos": ("111122223333", "dbaas-nvme-retained"), "frankfurt": ("444455556666", "dbaas-gp3-retained")}
+REGION_NAMES = {"lagos": "af-south-1", "frankfurt": "eu-central-1"}
 
 
 def component_regs(stack: str):
@@ -49,8 +50,12 @@ def test_cluster_spec(stack):
     account, storage_class = REGIONS[stack]
     cluster = only(regs, f"{CNPG}Cluster")["spec"]
     assert cluster["instances"] == 3
-    major = int(cluster["imageName"].rsplit(":", 1)[1].split(".")[0])
-    assert major >= 16
+    # The `system` flavour (barman-cloud inside, for the in-tree barmanObjectStore), pinned by digest.
+    repository, tag_and_digest = cluster["imageName"].split(":", 1)
+    tag, digest = tag_and_digest.split("@")
+    assert repository == "ghcr.io/cloudnative-pg/postgresql"
+    assert tag == "17.11-202608170816-system-bookworm" and int(tag.split(".")[0]) >= 16
+    assert digest == "sha256:d24d5a390d90b20a43ef7036981f5e6c6f78bbd3198a1e2cd99443fbbd14a9b8"
     assert cluster["storage"] == {"storageClass": storage_class, "size": "20Gi"}
     assert cluster["postgresql"]["pg_hba"][:2] == ["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject"]
     assert cluster["postgresql"]["parameters"]["ssl_min_protocol_version"] == "TLSv1.3"
@@ -62,6 +67,9 @@ def test_cluster_spec(stack):
     assert store["destinationPath"] == f"s3://{bucket}/controlplane-pg"
     assert store["s3Credentials"] == {"inheritFromIAMRole": True}
     assert store["wal"]["encryption"] == store["data"]["encryption"] == "aws:kms"
+    # The bucket policy denies a PutObject without the platform key's id (components/aws_policies.py).
+    key_arg = f"--sse-kms-key-id=arn:aws:kms:{REGION_NAMES[stack]}:{account}:key/{stable_id('aws:kms/key:Key', f'platform-{stack}-key')}"
+    assert store["wal"]["archiveAdditionalCommandArgs"] == store["data"]["additionalCommandArgs"] == [key_arg]
     assert cluster["backup"]["retentionPolicy"] == "30d"
     role_arn = f"arn:aws:iam::{account}:role/dbaas-{stack}-controlplane-pg"
     assert cluster["serviceAccountTemplate"] == {"metadata": {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}}
