@@ -153,3 +153,26 @@ def test_missing_tools_fail_the_drill_with_exit_1(monkeypatch, tmp_path, capsys)
                                "seconds": json.loads(out)["seconds"]}
     assert err.startswith("dbaas drill controlplane-pitr: barman-cloud-wal-archive, barman-cloud-check-wal-archive, ")
     assert err.endswith(f"not in {tmp_path}: run `make install` (barman[cloud] is a dependency)\n")
+
+
+def test_the_readme_runbook_is_what_the_drill_runs(lagos):
+    """Every command of the runbook in components/controlplane_db/README.md, rebuilt from the plan."""
+    readme = (ROOT / "components/controlplane_db/README.md").read_text(encoding="utf-8")
+    runbook = readme.split("The runbook it runs, for lagos", 1)[1].split("`tests/controlplane/test_pitr_drill.py`")[0]
+
+    def shown(argv: list[str]) -> str:
+        return (" ".join(argv).replace(f"--endpoint-url {ENDPOINT}", "<endpoint>").replace(KEY, "<key>")
+                .replace("backup-20261207020000", "backup-<YYYYmmddHHMMSS>"))
+
+    store, recovery = lagos.store.with_endpoint(ENDPOINT), lagos.recovery_store.with_endpoint(ENDPOINT)
+    server = lagos.server_name
+    commands = [
+        shown(barman.check_wal_archive_argv(store, lagos.cluster_name)),
+        f"archive_command = '{shown(barman.wal_archive_argv(store, lagos.cluster_name, '%p'))}'",
+        shown(barman.backup_argv(store, "backup-20261207020000", lagos.cluster_name)),
+        shown(barman.backup_list_argv(recovery, server)),
+        shown(barman.check_first_wal_argv(recovery, server, "<begin_wal>", "<tmp>")),
+        shown(barman.restore_argv(recovery, server, "<backup_id>", "<new PGDATA>")),
+        f"restore_command = '{shown(barman.recovery_settings(recovery, server, '2026-12-07T10:15:00Z')['restore_command'].split())}'",
+    ]
+    assert [c for c in commands if f"`{c}`" not in runbook] == []
