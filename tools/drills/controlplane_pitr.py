@@ -7,7 +7,7 @@ time; the backup is restored into a fresh data directory and replayed to that ti
 CloudNativePG bootstraps a recovery; the drill passes when exactly the rows before the target are
 there. The runbook in components/controlplane_db/README.md is these steps.
 
-What a real cluster adds that this cannot show: components/controlplane_db/README.md, "Drill".
+What a real cluster adds that this cannot show: components/controlplane_db/README.md, "Restore drill".
 """
 
 from __future__ import annotations
