@@ -20,7 +20,10 @@ docker-bake.hcl had `barmanVersion = "3.19.1"` from 2026-05-28 (fe9c5dd9) to thi
 constraints.txt pins for `dbaas drill controlplane-pitr`. No `17.5-system-bookworm` was ever built: the bake
 `system` target starts at 17.6 (fdc80107, 2025-09-08). Deprecated upstream together with in-tree barman, which
 CloudNativePG removes in 1.31.0 (docs/src/release_notes/v1.29.md, 1.29.2): moving past 1.30 means the Barman Cloud
-plugin and a `standard` image (components/controlplane_db/README.md, Backups)."""
+plugin and a `standard` image (components/controlplane_db/README.md, Backups). `tag@digest` is accepted: the webhook
+strips the digest and reads the PostgreSQL version from the tag (cloudnative-pg v1.29.2
+internal/webhook/v1/cluster_webhook.go:770-795; machinery v0.5.0 pkg/image/reference/imagename.go:54-80,
+pkg/postgres/version/version.go:79)."""
 DEFAULT_CLUSTER_NAME = "controlplane-pg"
 
 
