@@ -151,11 +151,14 @@ class VitessInstance(EngineInstance):
                 "successfulJobsHistoryLimit": 3,
                 "failedJobsHistoryLimit": 3,
                 **self.NODES.affinity_fields(),
+                # No retention flags: at v2.17.0 nothing prunes Vitess backups (see BACKUP_RETENTION in
+                # declarations/engine_catalog.py). A strategy's `extraFlags` reach only the vtctldclient method's
+                # `BackupShard` (pkg/controller/vitessbackupschedule/vitessbackupschedule_controller.go:866-874), where
+                # `min_retention_time` is no flag at all; the default vtbackup method ignores them (:739-781).
                 "strategies": [{
                     "name": "keyspace",
                     "keyspace": keyspace_name(self.service.name),
                     "shard": "-",
-                    "extraFlags": {"min_retention_time": f"{b.retention_days * 24}h", "min_retention_count": "1"},
                 }],
             }]
         return backup
