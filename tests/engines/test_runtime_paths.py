@@ -1,0 +1,192 @@
+"""What the processes that move data need at the pins, for Aerospike, ScyllaDB and Vitess, built from one inline
+tenant through the offline runner: the Aerospike backup service speaks TLS to the cluster, Aerospike CDC ships over
+XDR to its connector, Scylla Manager holds each cluster's CQL credentials and reaches CQL where the operator
+registered it, and Vitess makes no retention claim the operator ignores."""
+
+from __future__ import annotations
+
+import pytest
+
+from declarations.engine_catalog import BACKUP_RETENTION, EngineName
+from tests.conftest import one, plan_with_tenants, resources
+
+TENANT = """\
+id: vsa
+name: VSA
+org: vsa
+plan: enterprise
+data_region: lagos
+owners: [vsa-admins]
+data_classes: [operational]
+services:
+  - {name: kv, engine: aerospike, version: "7.2", topology: single, replicas: 1, storage_gb: 50,
+     backups: {schedule: "0 2 * * *", retention_days: 30}, cdc: true}
+  - {name: kv2, engine: aerospike, version: "7.1", topology: single, replicas: 1, storage_gb: 50,
+     backups: {schedule: "0 2 * * *", retention_days: 30}}
+  - {name: wide, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
+     backups: {schedule: "0 2 * * *", retention_days: 30}}
+  - {name: wide-clone, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
+     restore_from: {service: wide}}
+  - {name: sql, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+     backups: {schedule: "0 2 * * *", retention_days: 30}}
+"""
+JOB = "kubernetes:batch/v1:Job"
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    tree = tmp_path_factory.mktemp("vsa") / "tenants"
+    (tree / "lagos").mkdir(parents=True)
+    (tree / "lagos" / "vsa.yaml").write_text(TENANT, encoding="utf-8")
+    return plan_with_tenants("lagos", tree)
+
+
+def _inputs(plan, type_: str, name: str) -> dict:
+    return one(plan, type_, "vsa", name).inputs
+
+
+# --- Aerospike: the backup service and the cluster. ---
+
+def test_aerospike_backup_service_connects_with_tls_to_the_only_port_the_cluster_listens_on(plan):
+    cluster = _inputs(plan, "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "vsa.kv2.aerospikecluster")
+    network = cluster["spec"]["aerospikeConfig"]["network"]
+    assert network["service"] == {"tls-name": "kv2-aerospike", "tls-port": 4333, "tls-authenticate-client": "false"}
+    backup = _inputs(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackup", "vsa.kv2.backup")
+    assert backup["spec"]["config"]["aerospike-cluster"] == {"t-vsa-kv2-aerospike-backup-cluster": {
+        "credentials": {"user": "admin", "password-path": "/etc/aerospike/credentials/password"},
+        "seed-nodes": [{"host-name": "kv2-aerospike.t-vsa.svc.cluster.local", "port": 4333,
+                        "tls-name": "kv2-aerospike"}],
+        "tls": {"ca-file": "/etc/aerospike/tls/ca.crt"},
+    }}
+    service = _inputs(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackupService", "vsa.kv2.backup-service")
+    # The CA file is the `ca.crt` of the cert-manager Secret whose certificate the cluster serves (tls-name kv2-aerospike).
+    assert service["spec"]["secrets"] == [
+        {"secretName": "kv2-aerospike-credentials",
+         "volumeMount": {"name": "credentials", "mountPath": "/etc/aerospike/credentials", "readOnly": True}},
+        {"secretName": "kv2-aerospike-tls",
+         "volumeMount": {"name": "tls", "mountPath": "/etc/aerospike/tls", "readOnly": True}}]
+    certificate = _inputs(plan, "kubernetes:cert-manager.io/v1:Certificate", "vsa.kv2.tls-certificate")
+    assert certificate["spec"]["secretName"] == "kv2-aerospike-tls"
+    assert "kv2-aerospike" in certificate["spec"]["dnsNames"]
+    assert network["tls"] == [{"name": "kv2-aerospike", "cert-file": "/etc/aerospike/tls/tls.crt",
+                               "key-file": "/etc/aerospike/tls/tls.key", "ca-file": "/etc/aerospike/tls/ca.crt"}]
+
+
+def test_aerospike_cdc_ships_its_namespace_over_xdr_to_its_outbound_connector(plan):
+    cluster = _inputs(plan, "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "vsa.kv.aerospikecluster")
+    connector = _inputs(plan, "kubernetes:core/v1:Service", "vsa.kv.xdr-service")
+    name, namespace = connector["metadata"]["name"], connector["metadata"]["namespace"]
+    assert (namespace, connector["spec"]["ports"]) == ("kafka", [{"name": "xdr", "port": 8080, "targetPort": "xdr"}])
+    assert cluster["spec"]["aerospikeConfig"]["xdr"] == {"dcs": [{
+        "name": "kafka",
+        "connector": True,
+        "node-address-ports": [f"{name}.kafka.svc 8080"],
+        "namespaces": [{"name": "kv"}],
+    }]}
+    assert name.startswith("xdr-vsa-kv-")
+    # The tenant namespace lets its pods push to exactly that connector on 8080.
+    egress = _inputs(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "vsa.netpol-allow-aerospike-xdr-egress")
+    assert egress["spec"]["egress"][0]["to"][0]["podSelector"]["matchExpressions"][0]["values"] == [name]
+    assert egress["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
+
+
+def test_aerospike_without_cdc_declares_no_xdr(plan):
+    cluster = _inputs(plan, "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "vsa.kv2.aerospikecluster")
+    assert "xdr" not in cluster["spec"]["aerospikeConfig"]
+
+
+# --- ScyllaDB: the admin password, Scylla Manager's CQL credentials, the restore after them. ---
+
+MANAGER_IMAGE = ("docker.io/scylladb/scylla-manager:3.4.0"
+                 "@sha256:6424c36929b39ef4e679ee7d61578b1070e28c186b23b278147fde8e391d9db1")
+
+
+def test_scylla_admin_password_job_waits_for_cql_and_verifies_with_the_operators_ca(plan):
+    from components.engines.scylla import ADMIN_PASSWORD_SCRIPT
+
+    job = one(plan, JOB, "vsa", "vsa.wide.set-admin-password")
+    pod = job.inputs["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["command"] == ["sh", "-c", ADMIN_PASSWORD_SCRIPT]
+    assert "until cqlsh" in ADMIN_PASSWORD_SCRIPT and "sleep 15" in ADMIN_PASSWORD_SCRIPT
+    assert container["env"] == [
+        {"name": "ADMIN_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "wide-scylla-credentials", "key": "password"}}},
+        {"name": "SSL_CERTFILE", "value": "/tls/ca.crt"},
+        {"name": "CQL_HOST", "value": "wide-scylla-client.t-vsa.svc.cluster.local"},
+        {"name": "CQL_PORT", "value": "9142"},
+    ]
+    # scylla-operator v1.15.0 publishes the serving CA as the ConfigMap <cluster>-local-serving-ca, key ca-bundle.crt
+    # (its Secret of that name holds tls.crt/tls.key, no ca.crt).
+    assert pod["volumes"] == [{"name": "tls", "configMap": {
+        "name": "wide-scylla-local-serving-ca", "items": [{"key": "ca-bundle.crt", "path": "ca.crt"}]}}]
+    assert job.inputs["spec"]["activeDeadlineSeconds"] == 21600  # the wait is bounded: the Job, and the up, fail
+    cluster = one(plan, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster", "vsa", "vsa.wide.scyllacluster")
+    assert cluster.urn in job.dependencies
+    # Not a waitFor on the ScyllaCluster: its conditions carry the ScyllaDBDatacenter's generation (see scylla.py).
+    assert "pulumi.com/waitFor" not in cluster.inputs["metadata"].get("annotations", {})
+
+
+def test_scylla_manager_gets_the_cql_credentials_from_a_job_beside_it(plan):
+    from components.engines.scylla import MANAGER_CQL_SCRIPT
+
+    name = "t-vsa-wide-scylla-manager-cql"
+    job = one(plan, JOB, "vsa", "vsa.wide.manager-cql")
+    assert (job.inputs["metadata"]["name"], job.inputs["metadata"]["namespace"]) == (name, "scylla-manager")
+    pod = job.inputs["spec"]["template"]["spec"]
+    assert (pod["serviceAccountName"], pod["automountServiceAccountToken"]) == (name, False)
+    assert "volumes" not in pod
+    container = pod["containers"][0]
+    assert (container["image"], container["command"]) == (MANAGER_IMAGE, ["sh", "-c", MANAGER_CQL_SCRIPT])
+    assert container["env"] == [
+        {"name": "SCYLLA_MANAGER_API_URL", "value": "http://scylla-manager.scylla-manager.svc/api/v1"},
+        {"name": "CLUSTER", "value": "t-vsa/wide-scylla"},
+        {"name": "CQL_USERNAME", "valueFrom": {"secretKeyRef": {"name": name, "key": "username"}}},
+        {"name": "CQL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
+        {"name": "HOME", "value": "/tmp"},
+    ]
+    secret = one(plan, "kubernetes:core/v1:Secret", "vsa", "vsa.wide.manager-cql-credentials")
+    assert (secret.inputs["metadata"]["name"], secret.inputs["metadata"]["namespace"]) == (name, "scylla-manager")
+    assert secret.inputs["stringData"] == "[secret]"  # the plan redacts the copy of the admin password
+    admin = one(plan, JOB, "vsa", "vsa.wide.set-admin-password")
+    policy = one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "vsa", "vsa.wide.manager-cql-netpol")
+    assert policy.inputs["spec"]["podSelector"] == {"matchLabels": {"batch.kubernetes.io/job-name": name}}
+    assert {admin.urn, secret.urn, policy.urn} <= set(job.dependencies)
+
+
+def test_scylla_restore_runs_after_the_manager_holds_the_new_clusters_credentials(plan):
+    restore = one(plan, JOB, "vsa", "vsa.wide-clone.restore")
+    credentials = one(plan, JOB, "vsa", "vsa.wide-clone.manager-cql")
+    assert credentials.urn in restore.dependencies
+    assert restore.retain_on_delete and not credentials.retain_on_delete
+
+
+def test_scylla_manager_reaches_cql_on_the_plain_port_the_operator_registers(plan):
+    """ForceTLSDisabled + ForceNonSslSessionPort (scylla-operator v1.15.0 sync_action.go:55-56): the manager dials 9042."""
+    manager = [r for r in resources(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+               if r.inputs["metadata"].get("namespace") == "scylla-manager"
+               and r.inputs["metadata"]["name"] == "allow-instances-egress"]
+    assert len(manager) == 1
+    assert manager[0].inputs["spec"]["egress"][0]["ports"] == [
+        {"protocol": "TCP", "port": 9042}, {"protocol": "TCP", "port": 10001}]
+
+
+# --- Vitess: retention. ---
+
+def test_vitess_claims_no_retention_the_operator_ignores(plan):
+    spec = _inputs(plan, "kubernetes:planetscale.com/v2:VitessCluster", "vsa.sql.vitesscluster")["spec"]
+    strategy = spec["backup"]["schedules"][0]["strategies"]
+    assert strategy == [{"name": "keyspace", "keyspace": "sql", "shard": "-"}]
+    pool = spec["keyspaces"][0]["partitionings"][0]["equal"]["shardTemplate"]["tabletPools"][0]
+    assert "vtbackupExtraFlags" not in pool["vttablet"]
+    assert BACKUP_RETENTION[EngineName.vitess].startswith("not enforced by the engine")
+    assert "--min_retention_time=0" in BACKUP_RETENTION[EngineName.vitess]
+
+
+def test_every_object_of_the_tenant_validates_strictly(plan):
+    from tools.kubernetes.validation import kubernetes_objects, validate_object
+
+    owner = plan.tenant_of()
+    objects = [(urn, obj) for urn, obj in kubernetes_objects(plan.registrations) if owner.get(urn) == "vsa"]
+    assert {"AerospikeCluster", "AerospikeBackupService", "AerospikeBackup", "ScyllaCluster", "VitessCluster", "Job",
+            "Secret", "ServiceAccount", "NetworkPolicy"} <= {obj["kind"] for _, obj in objects}
+    assert {urn: validate_object(obj) for urn, obj in objects if validate_object(obj)} == {}
