@@ -190,3 +190,37 @@ def test_every_object_of_the_tenant_validates_strictly(plan):
     assert {"AerospikeCluster", "AerospikeBackupService", "AerospikeBackup", "ScyllaCluster", "VitessCluster", "Job",
             "Secret", "ServiceAccount", "NetworkPolicy"} <= {obj["kind"] for _, obj in objects}
     assert {urn: validate_object(obj) for urn, obj in objects if validate_object(obj)} == {}
+
+
+def _run_admin_password(tmp_path, down: int, current: str):
+    from components.engines.scylla import ADMIN_PASSWORD_SCRIPT
+    import subprocess
+
+    from tests.fakes import fake_path
+
+    calls, password = tmp_path / "cqlsh-calls", tmp_path / "password"
+    password.write_text(current)
+    env = {"PATH": fake_path(), "FAKE_CQLSH_CALLS": str(calls), "FAKE_CQLSH_DOWN": str(down),
+           "FAKE_CQLSH_PASSWORD": str(password), "ADMIN_PASSWORD": "generated-pw", "SSL_CERTFILE": "/tls/ca.crt",
+           "CQL_HOST": "wide-scylla-client.t-vsa.svc.cluster.local", "CQL_PORT": "9142"}
+    result = subprocess.run(["sh", "-c", ADMIN_PASSWORD_SCRIPT], env=env, capture_output=True, text=True, timeout=20)
+    return result, calls.read_text().splitlines(), password.read_text()
+
+
+SELECT = "SELECT release_version FROM system.local"
+ALTER = "ALTER ROLE cassandra WITH PASSWORD = 'generated-pw'"
+
+
+def test_scylla_admin_password_script_waits_while_the_cluster_starts(tmp_path):
+    """The old Job gave up after four refused connections; this one polls until CQL answers, then sets the password."""
+    result, calls, password = _run_admin_password(tmp_path, down=6, current="cassandra")
+    assert result.returncode == 0, result.stderr
+    assert calls == [f"cassandra {SELECT}", f"cassandra {ALTER}"] * 3 + [f"cassandra {SELECT}", f"cassandra {ALTER}"]
+    assert password == "generated-pw"
+    assert result.stdout.count("waiting for wide-scylla-client.t-vsa.svc.cluster.local:9142 to accept CQL") == 3
+
+
+def test_scylla_admin_password_script_is_done_when_the_password_is_already_set(tmp_path):
+    """A re-run (the Job replaced, the cluster long up) changes nothing and succeeds."""
+    result, calls, password = _run_admin_password(tmp_path, down=0, current="generated-pw")
+    assert (result.returncode, calls, password) == (0, [f"cassandra {SELECT}"], "generated-pw")

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 FAKES_DIR = Path(__file__).resolve().parent
-COMMANDS = ("aws", "sctool", "sleep")
+COMMANDS = ("aws", "cqlsh", "sctool", "sleep")
 
 
 def fake_path() -> str:

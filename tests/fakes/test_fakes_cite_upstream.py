@@ -11,9 +11,11 @@ from tests.fakes import COMMANDS, FAKES_DIR
 
 CITATION = re.compile(r"#.*\b[\w./-]+\.(go|py):\d+")
 PRINTS = re.compile(r"^\s*(?:[*\w\"'|)( ]+\)\s*)?(printf|echo)\b")
-RECORDS = re.compile(r">>\s*\"\$FAKE_\w+\"")
+RECORDS = re.compile(r">>?\s*\"\$FAKE_\w+\"")
+"""Writing the fake's own state file is not printing."""
 HEADERS = {
     "aws": "aws/aws-cli tag 2.22.35",
+    "cqlsh": "scylladb/scylla-cqlsh tag v6.0.23-scylla",
     "sctool": "scylladb/scylla-manager tag v3.4.0",
     "sleep": "coreutils",
 }
