@@ -22,7 +22,14 @@ from declarations.tenant_model import RestoreFrom
 
 API = "planetscale.com/v2"
 CELL = "zone1"
-MYSQLD_IMAGE = "mysql:8.0.40"
+MYSQL80_TAG_SUFFIX = "-mysql80"
+"""The `vitess/lite:<version>-mysql80` variant carries mysqld and Percona XtraBackup beside the Vitess binaries
+(vitessio/vitess docker/utils/install_dependencies.sh, flavor mysql80: percona-xtrabackup-80). The backup engine is
+xtrabackup, and vitess-operator v2.17.0 runs vtbackup inside the mysqld image ("Use the mysqld container",
+pkg/operator/vttablet/vtbackup_pod.go:179-186) and restores in the vttablet container, so both need xtrabackup: the
+operator's own xtrabackup clusters use this variant for mysqld and vttablet
+(test/endtoend/operator/101_initial_cluster_backup.yaml:12-24). The plain `mysql:8.0.40` image the platform used
+before has no xtrabackup, so no backup, not even the shard's initial one, could run."""
 MYSQLD_EXPORTER_IMAGE = "prom/mysqld-exporter:v0.15.1"
 VITESS_UID = 999
 USERS_KEY = "users.json"
@@ -165,12 +172,14 @@ class VitessInstance(EngineInstance):
 
     def cluster_spec(self) -> dict:
         image = self.image
+        with_xtrabackup = f"{image}{MYSQL80_TAG_SUFFIX}"
         helper = self.sizing.helper_resources
         nodes = self.component()
         return {
             "images": {
-                "vtctld": image, "vtgate": image, "vttablet": image, "vtorc": image, "vtbackup": image,
-                "mysqld": {"mysql80Compatible": MYSQLD_IMAGE}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
+                "vtctld": image, "vtgate": image, "vtorc": image,
+                "vttablet": with_xtrabackup, "vtbackup": with_xtrabackup,
+                "mysqld": {"mysql80Compatible": with_xtrabackup}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
             },
             "backup": self.backup_spec(),
             "extraVitessFlags": {"s3_backup_server_side_encryption": "aws:kms"},

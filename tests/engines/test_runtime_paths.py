@@ -224,3 +224,15 @@ def test_scylla_admin_password_script_is_done_when_the_password_is_already_set(t
     """A re-run (the Job replaced, the cluster long up) changes nothing and succeeds."""
     result, calls, password = _run_admin_password(tmp_path, down=0, current="generated-pw")
     assert (result.returncode, calls, password) == (0, [f"cassandra {SELECT}"], "generated-pw")
+
+
+def test_vitess_runs_vtbackup_and_restores_in_images_that_carry_xtrabackup(plan):
+    """vtbackup runs inside the mysqld image and restores run in vttablet (vitess-operator v2.17.0
+    vtbackup_pod.go:179-186): with engine xtrabackup both are the `-mysql80` variant, as in the operator's own
+    xtrabackup clusters (test/endtoend/operator/101_initial_cluster_backup.yaml)."""
+    spec = _inputs(plan, "kubernetes:planetscale.com/v2:VitessCluster", "vsa.sql.vitesscluster")["spec"]
+    assert spec["backup"]["engine"] == "xtrabackup"
+    assert spec["images"] == {
+        "vtctld": "vitess/lite:v20.0.5", "vtgate": "vitess/lite:v20.0.5", "vtorc": "vitess/lite:v20.0.5",
+        "vttablet": "vitess/lite:v20.0.5-mysql80", "vtbackup": "vitess/lite:v20.0.5-mysql80",
+        "mysqld": {"mysql80Compatible": "vitess/lite:v20.0.5-mysql80"}, "mysqldExporter": "prom/mysqld-exporter:v0.15.1"}
