@@ -182,7 +182,10 @@ class VitessInstance(EngineInstance):
                 "mysqld": {"mysql80Compatible": with_xtrabackup}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
             },
             "backup": self.backup_spec(),
-            "extraVitessFlags": {"s3_backup_server_side_encryption": "aws:kms"},
+            # No `s3_backup_server_side_encryption`: it takes only an algorithm ("e.g., AES256, aws:kms", vitess
+            # go/vt/mysqlctl/s3backupstorage flag help), and S3 encrypts a PutObject that names `aws:kms` without a key
+            # id under the AWS managed key aws/s3 (S3 API PutObject, x-amz-server-side-encryption-aws-kms-key-id). With
+            # no header the bucket's default encryption applies: SSE-KMS under the tenant key (components/storage).
             "globalLockserver": {"etcd": {"resources": helper, **nodes, "dataVolumeClaimTemplate": {
                 "accessModes": ["ReadWriteOnce"], "storageClassName": self.sizing.storage_class,
                 "resources": {"requests": {"storage": "1Gi"}}}}},

@@ -236,3 +236,16 @@ def test_vitess_runs_vtbackup_and_restores_in_images_that_carry_xtrabackup(plan)
         "vtctld": "vitess/lite:v20.0.5", "vtgate": "vitess/lite:v20.0.5", "vtorc": "vitess/lite:v20.0.5",
         "vttablet": "vitess/lite:v20.0.5-mysql80", "vtbackup": "vitess/lite:v20.0.5-mysql80",
         "mysqld": {"mysql80Compatible": "vitess/lite:v20.0.5-mysql80"}, "mysqldExporter": "prom/mysqld-exporter:v0.15.1"}
+
+
+def test_vitess_backups_fall_to_the_buckets_tenant_key(plan):
+    """`--s3_backup_server_side_encryption=aws:kms` names no key, and S3 then uses the AWS managed aws/s3 key: the
+    cluster sends no encryption header, so the bucket's default (SSE-KMS, tenant key) applies."""
+    spec = _inputs(plan, "kubernetes:planetscale.com/v2:VitessCluster", "vsa.sql.vitesscluster")["spec"]
+    assert "extraVitessFlags" not in spec
+    encryption = _inputs(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                         "vsa.backups-encryption")
+    default = encryption["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert default["sseAlgorithm"] == "aws:kms"
+    assert default["kmsMasterKeyId"].startswith("arn:aws:kms:af-south-1:111122223333:key/")  # the tenant key, not aws/s3
+    assert encryption["bucket"] == spec["backup"]["locations"][0]["s3"]["bucket"]
