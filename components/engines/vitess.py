@@ -70,6 +70,11 @@ METRICS_PORT_NAME = "web"
 METRICS_PATH = "/metrics"
 
 
+def xtrabackup_image(image: str) -> str:
+    """The `-mysql80` variant of a vitess/lite image (MYSQL80_TAG_SUFFIX); an image that is one already stays."""
+    return image if image.endswith(MYSQL80_TAG_SUFFIX) else f"{image}{MYSQL80_TAG_SUFFIX}"
+
+
 def keyspace_name(service_name: str) -> str:
     """MySQL schema names cannot contain '-'."""
     return service_name.replace("-", "_")
@@ -172,7 +177,7 @@ class VitessInstance(EngineInstance):
 
     def cluster_spec(self) -> dict:
         image = self.image
-        with_xtrabackup = f"{image}{MYSQL80_TAG_SUFFIX}"
+        with_xtrabackup = xtrabackup_image(image)
         helper = self.sizing.helper_resources
         nodes = self.component()
         return {

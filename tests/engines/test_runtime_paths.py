@@ -249,3 +249,11 @@ def test_vitess_backups_fall_to_the_buckets_tenant_key(plan):
     assert default["sseAlgorithm"] == "aws:kms"
     assert default["kmsMasterKeyId"].startswith("arn:aws:kms:af-south-1:111122223333:key/")  # the tenant key, not aws/s3
     assert encryption["bucket"] == spec["backup"]["locations"][0]["s3"]["bucket"]
+
+
+def test_a_version_image_that_already_carries_xtrabackup_is_used_as_it_is():
+    """The catalog may pin the `-mysql80` variant itself (the operator's own default image is one): no double suffix."""
+    from components.engines.vitess import xtrabackup_image
+
+    assert xtrabackup_image("vitess/lite:v24.0.0-mysql80") == "vitess/lite:v24.0.0-mysql80"
+    assert xtrabackup_image("vitess/lite:v20.0.5") == "vitess/lite:v20.0.5-mysql80"
