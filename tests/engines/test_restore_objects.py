@@ -15,6 +15,7 @@ from components.engines.vitess import restore_copy_script as vitess_copy_script
 from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tests.conftest import one, plan_with_tenants, resources
 from tests.fakes import fake_path
+from declarations.engine_catalog import SUPPORTED_VERSIONS, EngineName
 
 SHOP = """\
 id: shop
@@ -53,13 +54,16 @@ services:
      restore_from: {service: wide}}
   - {name: wide-named, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: wide, backup: sm_20261120020000UTC}}
-  - {name: sql, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql, engine: vitess, version: "@VITESS_OLD@", topology: single, replicas: 1, storage_gb: 50,
      backups: {schedule: "0 2 * * *", retention_days: 30}}
-  - {name: sql-clone, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql-clone, engine: vitess, version: "@VITESS_OLD@", topology: single, replicas: 1, storage_gb: 50,
      restore_from: {service: sql}}
-  - {name: sql-named, engine: vitess, version: "21.0", topology: single, replicas: 1, storage_gb: 80,
+  - {name: sql-named, engine: vitess, version: "@VITESS_NEW@", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: sql, backup: 2026-11-20.020000.zone1-0000000101}}
 """
+SHOP = (SHOP.replace("@VITESS_OLD@", SUPPORTED_VERSIONS[EngineName.vitess][-2])
+        .replace("@VITESS_NEW@", SUPPORTED_VERSIONS[EngineName.vitess][-1]))
+"""Vitess versions from the catalog (they move with the operator pin): the named restore goes to the newer one."""
 AWAITED = "21600"
 """pulumi.com/timeoutSeconds of every one-shot object: six hours (ONE_SHOT_DEADLINE_SECONDS)."""
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from declarations.engine_catalog import BACKUP_RETENTION, EngineName
+from declarations.engine_catalog import BACKUP_RETENTION, ENGINE_SPECS, SUPPORTED_VERSIONS, EngineName
 from tests.conftest import one, plan_with_tenants, resources
 
-TENANT = """\
+VITESS = SUPPORTED_VERSIONS[EngineName.vitess][-1]
+"""The newest Vitess version the catalog supports (the pin moves with the operator)."""
+TENANT = f"""\
 id: vsa
 name: VSA
 org: vsa
@@ -19,16 +21,16 @@ data_region: lagos
 owners: [vsa-admins]
 data_classes: [operational]
 services:
-  - {name: kv, engine: aerospike, version: "7.2", topology: single, replicas: 1, storage_gb: 50,
-     backups: {schedule: "0 2 * * *", retention_days: 30}, cdc: true}
-  - {name: kv2, engine: aerospike, version: "7.1", topology: single, replicas: 1, storage_gb: 50,
-     backups: {schedule: "0 2 * * *", retention_days: 30}}
-  - {name: wide, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
-     backups: {schedule: "0 2 * * *", retention_days: 30}}
-  - {name: wide-clone, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
-     restore_from: {service: wide}}
-  - {name: sql, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
-     backups: {schedule: "0 2 * * *", retention_days: 30}}
+  - {{name: kv, engine: aerospike, version: "7.2", topology: single, replicas: 1, storage_gb: 50,
+     backups: {{schedule: "0 2 * * *", retention_days: 30}}, cdc: true}}
+  - {{name: kv2, engine: aerospike, version: "7.1", topology: single, replicas: 1, storage_gb: 50,
+     backups: {{schedule: "0 2 * * *", retention_days: 30}}}}
+  - {{name: wide, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
+     backups: {{schedule: "0 2 * * *", retention_days: 30}}}}
+  - {{name: wide-clone, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 50,
+     restore_from: {{service: wide}}}}
+  - {{name: sql, engine: vitess, version: "{VITESS}", topology: single, replicas: 1, storage_gb: 50,
+     backups: {{schedule: "0 2 * * *", retention_days: 30}}}}
 """
 JOB = "kubernetes:batch/v1:Job"
 
@@ -232,10 +234,12 @@ def test_vitess_runs_vtbackup_and_restores_in_images_that_carry_xtrabackup(plan)
     xtrabackup clusters (test/endtoend/operator/101_initial_cluster_backup.yaml)."""
     spec = _inputs(plan, "kubernetes:planetscale.com/v2:VitessCluster", "vsa.sql.vitesscluster")["spec"]
     assert spec["backup"]["engine"] == "xtrabackup"
+    image = ENGINE_SPECS[EngineName.vitess].images[VITESS]
+    with_xtrabackup = image if image.endswith("-mysql80") else f"{image}-mysql80"
     assert spec["images"] == {
-        "vtctld": "vitess/lite:v20.0.5", "vtgate": "vitess/lite:v20.0.5", "vtorc": "vitess/lite:v20.0.5",
-        "vttablet": "vitess/lite:v20.0.5-mysql80", "vtbackup": "vitess/lite:v20.0.5-mysql80",
-        "mysqld": {"mysql80Compatible": "vitess/lite:v20.0.5-mysql80"}, "mysqldExporter": "prom/mysqld-exporter:v0.15.1"}
+        "vtctld": image, "vtgate": image, "vtorc": image, "vttablet": with_xtrabackup, "vtbackup": with_xtrabackup,
+        "mysqld": {"mysql80Compatible": with_xtrabackup}, "mysqldExporter": "prom/mysqld-exporter:v0.15.1"}
+    assert with_xtrabackup.startswith("vitess/lite:v") and with_xtrabackup.endswith("-mysql80")
 
 
 def test_vitess_backups_fall_to_the_buckets_tenant_key(plan):
