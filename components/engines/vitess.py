@@ -18,6 +18,7 @@ from components.engines.backup_copy import copy_backup_script
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
 from declarations.engine_catalog import EngineName
+from declarations.naming import TENANT_WORKLOAD_SA
 from declarations.tenant_model import RestoreFrom
 
 API = "planetscale.com/v2"
@@ -62,6 +63,14 @@ RESET MASTER;
 SET GLOBAL super_read_only = 'ON';
 """
 """The shard's database init script (the operator requires one); it creates the users Vitess runs as."""
+POD_SERVICE_ACCOUNT = TENANT_WORKLOAD_SA
+"""What every Vitess pod that touches backups runs as: vitess-operator v2.17.0 gives vttablet pods, vtbackup pods and
+scheduled-backup Job pods the ServiceAccount of its `--default_vitess_service_account` flag
+(pkg/operator/vttablet/pod.go:410-412, vtbackup_pod.go:196-198, pkg/controller/vitessbackupschedule/
+vitessbackupschedule_controller.go:909-911; flag: pkg/operator/environment/environment.go:49), which the vendored
+operator Deployment sets to the tenant workload ServiceAccount: one per tenant namespace, annotated with the tenant's
+IRSA role, which trusts exactly that subject (components/tenant/environment.py). Without the flag they run as the
+namespace's `default` and reach no bucket. The backup subcontroller is named explicitly (`backup.subcontroller`)."""
 BACKUP_LOCATION = "tenant-s3"
 RESTART_PATH = "spec.keyspaces[0].partitionings[0].equal.shardTemplate.tabletPools[0].annotations"
 """Where the restart marker lives (see VitessInstance.tablet_pool)."""

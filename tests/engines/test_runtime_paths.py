@@ -261,3 +261,21 @@ def test_a_version_image_that_already_carries_xtrabackup_is_used_as_it_is():
 
     assert xtrabackup_image("vitess/lite:v24.0.0-mysql80") == "vitess/lite:v24.0.0-mysql80"
     assert xtrabackup_image("vitess/lite:v20.0.5") == "vitess/lite:v20.0.5-mysql80"
+
+
+def test_vitess_backup_pods_identity_is_the_tenants_irsa_service_account(plan):
+    """The ServiceAccount the vendored operator names for Vitess pods exists in the tenant namespace with the tenant
+    role, the role trusts exactly it, and the objects the platform itself names use it too."""
+    import json
+
+    from components.engines.vitess import POD_SERVICE_ACCOUNT
+
+    account = _inputs(plan, "kubernetes:core/v1:ServiceAccount", "vsa.workload-sa")
+    assert (account["metadata"]["name"], account["metadata"]["namespace"]) == (POD_SERVICE_ACCOUNT, "t-vsa")
+    role = one(plan, "aws:iam/role:Role", "vsa")
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(":role/" + role.inputs["name"])
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    subjects = next(v for k, v in trust["Condition"]["StringEquals"].items() if k.endswith(":sub"))
+    assert f"system:serviceaccount:t-vsa:{POD_SERVICE_ACCOUNT}" in (subjects if isinstance(subjects, list) else [subjects])
+    spec = _inputs(plan, "kubernetes:planetscale.com/v2:VitessCluster", "vsa.sql.vitesscluster")["spec"]
+    assert spec["backup"]["subcontroller"] == {"serviceAccountName": POD_SERVICE_ACCOUNT}
