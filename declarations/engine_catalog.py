@@ -365,3 +365,21 @@ RESTART_WAYS: dict[EngineName, RestartWay] = {
                 "YBA's rolling restart of the universe (Universe > Actions > Initiate Rolling Restart, or "
                 "POST /api/v1/customers/<c>/universes/<u>/upgrade/restart), and remove this entry"),
 }
+
+
+# --- What removes old backups, where it is not the engine honouring `backups.retention_days`. ---
+
+BACKUP_RETENTION: dict[EngineName, str] = {
+    EngineName.vitess: (
+        "not enforced by the engine: at vitess-operator v2.17.0 every vtbackup runs with `--min_retention_time=0` "
+        "(\"never delete any backups\") and `--min_retention_count=1`, set last among its flags "
+        "(pkg/controller/vitessshard/reconcile_backup_job.go:208-210, 244-248; pkg/operator/vttablet/flags.go:111-121 "
+        "is registered after backup.go's `vtbackupExtraFlags`, pkg/operator/lazy/vitess_flags.go:31-38: the later "
+        "provider wins), and a schedule strategy's `extraFlags` go only to `vtctldclient BackupShard`, which has no "
+        "retention flag (pkg/controller/vitessbackupschedule/vitessbackupschedule_controller.go:861-876). Vitess "
+        "backups are kept by the tenant bucket instead: Object Lock (governance) keeps every object for the "
+        "longest `retention_days` the tenant declares, and the bucket lifecycle expires objects after the "
+        "tenant's data-class retention (Tenant.backup_retention_days); `retention_days` itself is not applied"),
+}
+"""Engines whose backups are not pruned by `backups.retention_days`, and what keeps and removes them instead
+(engines README, "Backups and restore"). An engine absent here applies `retention_days` through its operator."""

@@ -5,7 +5,11 @@ client port with a platform-issued certificate; access control with a generated 
 Metrics: the Aerospike Prometheus exporter as a sidecar (the server itself serves no Prometheus
 endpoint), reading the node over TLS on localhost as the admin user, serving `exporter` (9145).
 Backups: a per-instance Aerospike Backup Service (tenant ServiceAccount, so IRSA) running a full
-backup routine on the service's cron into the tenant bucket (bucket-default SSE-KMS, tenant key).
+backup routine on the service's cron into the tenant bucket (bucket-default SSE-KMS, tenant key). The
+cluster listens on TLS only (4333), so every cluster entry the backup service gets (routine source,
+restore destination) carries a `tls` block with the instance's CA, mounted from the cert-manager Secret.
+CDC (`cdc: true`): an XDR datacenter with `connector: true` ships the namespace's changes to the
+service's Kafka outbound connector (components/kafka/outbound.py).
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from components.engines.base import EngineInstance
-from components.engines.connection import ADMIN_USERS, credentials_secret_name
+from components.engines.connection import ADMIN_USERS, credentials_secret_name, tls_secret_name
 from components.engines.pod_security import restricted_container, restricted_pod
+from components.kafka.outbound import xdr_destination
 from declarations.engine_catalog import EngineName, backups_retained
 from declarations.naming import service_instance
 from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
@@ -44,6 +49,13 @@ COMPLETED = "jsonpath={.status.phase}=Completed"
 """AerospikeRestore's phase: InProgress, Completed or Failed."""
 RESTORE_TARGETS_PATH = "/etc/aerospike/restore-targets"
 """Where a source's backup service mounts the credentials of the clusters that clone it (see `restore`)."""
+RESTORE_TARGETS_TLS_PATH = "/etc/aerospike/restore-targets-tls"
+"""Where a source's backup service mounts the CA (TLS Secret) of each cluster that clones it: every instance has its
+own self-signed issuer (components/engines/tls.py), so a clone's certificate verifies only against its own CA."""
+BACKUP_SERVICE_TLS_PATH = "/etc/aerospike/tls"
+"""Where the backup service mounts its own instance's TLS Secret (`ca.crt` verifies the cluster on 4333)."""
+XDR_DATACENTER = "kafka"
+"""The XDR datacenter that ships a CDC-enabled namespace to the Kafka outbound connector."""
 LATEST_TIME_MS = 4102444800000
 """2100-01-01T00:00:00Z in epoch milliseconds: a Timestamp restore applies the newest full backup of the routine
 taken before `time` (aerospike-backup-service dto.RestoreTimestampRequest; the service accepts any positive
@@ -68,6 +80,7 @@ class AerospikeInstance(EngineInstance):
     def aerospike_config(self) -> dict:
         name = self.instance_name
         return {
+            **self.xdr_config(),
             "service": {"feature-key-file": f"{FEATURES_PATH}/features.conf"},
             "security": {},
             "network": {
@@ -87,6 +100,28 @@ class AerospikeInstance(EngineInstance):
                 },
             }],
         }
+
+    def xdr_config(self) -> dict:
+        """`cdc: true`: one XDR datacenter that ships the service's namespace to its Kafka outbound connector.
+
+        The outbound connector (components/kafka/outbound.py, one Deployment and Service per CDC service in the Kafka
+        namespace) only receives: the database must push. An XDR datacenter with `connector: true` speaks the
+        connector protocol to `node-address-ports` entries `"<host> <port>"` (AerospikeCluster sample
+        config/samples/xdr_src_cluster_cr.yaml at AKO v4.5.0); `dcs[]` takes `name`, `connector`,
+        `node-address-ports` and `namespaces[].name` in the server 7.1.0 and 7.2.0 schemas AKO validates against
+        (aerospike/schemas json/aerospike/7.1.0.json, 7.2.0.json, `xdr.dcs.items`, the submodule at
+        pkg/configschema/schemas). The connector listens in plain HTTP on its XDR port (no `tls-name`), reached through
+        the tenant's `allow-aerospike-xdr-egress` and the Kafka namespace's `allow-aerospike-xdr` policies."""
+        if not self.service.cdc:
+            return {}
+        host, port = xdr_destination(self.args.tenant_id, self.service.name,
+                                     self.args.placement.kafka_namespace).rsplit(":", 1)
+        return {"xdr": {"dcs": [{
+            "name": XDR_DATACENTER,
+            "connector": True,
+            "node-address-ports": [f"{host} {port}"],
+            "namespaces": [{"name": self.service.name}],
+        }]}}
 
     def storage(self) -> dict:
         sc = self.sizing.storage_class
@@ -177,8 +212,13 @@ class AerospikeInstance(EngineInstance):
                 "backup-policies": {POLICY: policy},
                 "storage": {STORAGE: self.s3_storage(self.args.backup_prefix)},
             },
+            # AKO mounts each entry as a Secret volume at `volumeMount` (v4.5.0 internal/controller/backup-service/
+            # reconciler.go:539-556 getVolumeAndMounts). The whole TLS Secret, not a subPath: cert-manager renews the
+            # self-signed certificate (its own CA) and only a directory mount follows the renewal.
             "secrets": [{"secretName": self.credentials_secret,
                          "volumeMount": {"name": "credentials", "mountPath": CREDENTIALS_PATH, "readOnly": True}},
+                        {"secretName": self.tls_secret,
+                         "volumeMount": {"name": "tls", "mountPath": BACKUP_SERVICE_TLS_PATH, "readOnly": True}},
                         *self.clone_credentials()],
             "resources": self.sizing.helper_resources,
             "service": {"type": "ClusterIP"},
@@ -186,13 +226,25 @@ class AerospikeInstance(EngineInstance):
                         "serviceContainer": {"securityContext": restricted_container(AEROSPIKE_UID)}},
         }
 
-    def cluster_access(self, credentials_path: str = CREDENTIALS_PATH) -> dict:
-        """How a backup service reaches this cluster: seed node over TLS, admin user with the password from the
-        Secret it mounts at `credentials_path` (`password-path`: aerospike-backup-service dto.Credentials)."""
+    def cluster_access(self, credentials_path: str = CREDENTIALS_PATH, tls_path: str = BACKUP_SERVICE_TLS_PATH) -> dict:
+        """How a backup service reaches this cluster: seed node on the TLS service port (the only one the cluster
+        listens on, `network.service.tls-port`), verified against this instance's CA mounted at `tls_path`, as the
+        admin user with the password from the Secret mounted at `credentials_path`.
+
+        aerospike-backup-service: a cluster with a `tls` block gets a client TLS config (pkg/model/aerospike_cluster.go
+        ASClientPolicy: `if c.TLS != nil { policy.TlsConfig = initTLS(...) }`, RootCAs from `ca-file`), each seed
+        node's `tls-name` is the name the server certificate is verified against (ASClientHosts: Host.TLSName); without
+        the block the client speaks plain TCP to 4333 and no backup or restore ever connects. Only `ca-file`: the
+        server does not authenticate clients (`tls-authenticate-client: false`), and from 3.3.0 a `name`, `cert-file`
+        or `key-file` requires the other two (pkg/dto/client_tls.go Validate: "ca-file is optional and
+        independent"), so a CA alone is valid at the pinned 3.0.0 and in the 3.5.0 dto AKO 4.5.0's webhook decodes
+        it with (go.mod `aerospike-backup-service/v3 v3.5.0`; internal/webhook/v1beta1/aerospikebackup_webhook.go
+        validates with ValidationSkipTLSFiles, so the file need not exist in the operator's pod)."""
         return {
             "credentials": {"user": ADMIN_USERS[self.ENGINE], "password-path": f"{credentials_path}/password"},
             "seed-nodes": [{"host-name": self.connection.host, "port": self.spec.client_port,
                             "tls-name": self.instance_name}],
+            "tls": {"ca-file": f"{tls_path}/ca.crt"},
         }
 
     def backup_service_ref(self, instance: str | None = None) -> dict:
@@ -210,12 +262,19 @@ class AerospikeInstance(EngineInstance):
         return f"{self.namespace}-{instance or self.instance_name}-backup"
 
     def clone_credentials(self) -> list[dict]:
-        """The admin credentials of every cluster cloning this one, for the Timestamp restores this instance's
-        backup service runs into them (see `restore`)."""
-        return [{"secretName": credentials_secret_name(instance),
+        """The admin credentials and the CA of every cluster cloning this one, for the Timestamp restores this
+        instance's backup service runs into them (see `restore`)."""
+        mounts: list[dict] = []
+        for instance in (service_instance(name, self.ENGINE.value) for name in self.args.clones):
+            mounts += [
+                {"secretName": credentials_secret_name(instance),
                  "volumeMount": {"name": f"restore-{instance}", "mountPath": f"{RESTORE_TARGETS_PATH}/{instance}",
-                                 "readOnly": True}}
-                for instance in (service_instance(name, self.ENGINE.value) for name in self.args.clones)]
+                                 "readOnly": True}},
+                {"secretName": tls_secret_name(self.ENGINE, instance),
+                 "volumeMount": {"name": f"restore-tls-{instance}",
+                                 "mountPath": f"{RESTORE_TARGETS_TLS_PATH}/{instance}", "readOnly": True}},
+            ]
+        return mounts
 
     def backup_spec(self) -> dict:
         b = self.service.backups
@@ -281,7 +340,8 @@ class AerospikeInstance(EngineInstance):
                 "backupService": self.backup_service_ref(self.source_instance(source)),
                 "type": "Timestamp",
                 "config": {
-                    "destination": self.cluster_access(f"{RESTORE_TARGETS_PATH}/{self.instance_name}"),
+                    "destination": self.cluster_access(f"{RESTORE_TARGETS_PATH}/{self.instance_name}",
+                                                       f"{RESTORE_TARGETS_TLS_PATH}/{self.instance_name}"),
                     "policy": policy,
                     "routine": self.routine_name(self.source_instance(source)),
                     "time": LATEST_TIME_MS,

@@ -330,8 +330,7 @@ class EngineInstance(pulumi.ComponentResource, ABC):
         }
         if elsewhere is None:
             container["volumeMounts"] = [{"name": "tls", "mountPath": "/tls", "readOnly": True}]
-            pod["volumes"] = [{"name": "tls", "secret": {"secretName": self.tls_secret,
-                                                         "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]
+            pod["volumes"] = [{"name": "tls", **self.ca_volume_source()}]
         opts = self.child if before_instance else pulumi.ResourceOptions.merge(
             self.child, pulumi.ResourceOptions(depends_on=[self.instance]))
         if retain:
@@ -348,6 +347,11 @@ class EngineInstance(pulumi.ComponentResource, ABC):
             },
             opts=opts,
         )
+
+    def ca_volume_source(self) -> dict:
+        """The volume source that puts the instance's CA at `ca.crt` for one-off Jobs: the `ca.crt` key of its TLS
+        Secret. An operator that publishes its CA elsewhere (Scylla: a ConfigMap) overrides this."""
+        return {"secret": {"secretName": self.tls_secret, "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
 
     def backup_copy_job(self, script: str, uid: int) -> k8s.batch.v1.Job:
         """The restore copy Job `<instance>-restore` (components/engines/backup_copy.py): aws-cli as the tenant

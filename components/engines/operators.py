@@ -56,7 +56,12 @@ CONTROLLER_RUNTIME_SECURE_METRICS_PORT = 8443
 """kube-rbac-proxy / secure controller-runtime metrics (dragonfly-operator, AKO 4.x `metricsPort`)."""
 AEROSPIKE_WEBHOOK_PORT = 9443
 PSMDB_METRICS_PORT = 8080
-CQL_TLS_PORT = ENGINE_SPECS[EngineName.scylla].client_port
+SCYLLA_MANAGER_CQL_PORT = 9042
+"""Scylla Manager's CQL sessions (schema backup, restore, health checks) use the plain native transport port: the
+operator registers every cluster with `ForceTLSDisabled` and `ForceNonSslSessionPort` (scylla-operator v1.15.0
+pkg/controller/manager/sync_action.go:55-56), so the manager dials `NodeInfo.CQLPort()`, Scylla's
+`native_transport_port` 9042, not the TLS port 9142 (scylla-manager v3.4.0 pkg/service/cluster/service.go
+extendClusterConfigWithTLS)."""
 VITESS_ETCD_CLIENT_PORT = 2379
 """The operator-managed etcd lockserver (`globalLockserver.etcd`) of each VitessCluster."""
 DRAGONFLY_ADMIN_PORT = 9999
@@ -74,10 +79,10 @@ OPERATOR_TRAFFIC: dict[EngineName, OperatorTraffic] = {
     # vitess-operator reads and writes the topology (etcd lockserver) and calls vtctld.
     EngineName.vitess: OperatorTraffic(
         metrics_ports=(VITESS_OPERATOR_METRICS_PORT,), instance_ports=(VITESS_ETCD_CLIENT_PORT, VTCTLD_GRPC_PORT)),
-    # Scylla Manager drives backups and repairs through the agents and checks nodes over CQL (TLS).
+    # Scylla Manager drives backups and repairs through the agents and talks CQL (plain, see SCYLLA_MANAGER_CQL_PORT).
     EngineName.scylla: OperatorTraffic(
         metrics_ports=(SCYLLA_MANAGER_METRICS_PORT,), webhook_ports=(SCYLLA_WEBHOOK_PORT,),
-        instance_ports=(SCYLLA_MANAGER_AGENT_PORT, CQL_TLS_PORT)),
+        instance_ports=(SCYLLA_MANAGER_AGENT_PORT, SCYLLA_MANAGER_CQL_PORT)),
     # The operator configures replication (REPLICAOF/ROLE) over the admin port (plain, in-cluster).
     EngineName.dragonfly: OperatorTraffic(
         metrics_ports=(CONTROLLER_RUNTIME_SECURE_METRICS_PORT,), instance_ports=(DRAGONFLY_ADMIN_PORT,)),

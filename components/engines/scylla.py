@@ -30,6 +30,7 @@ from components.namespace_baseline import allow_egress, baseline_network_policie
 from declarations.engine_catalog import EngineName, backups_retained, first_fire, fixed_interval
 from declarations.naming import dns_label
 from declarations.tenant_model import RestoreFrom
+from components.engines.connection import ADMIN_USERS, PASSWORD_KEY, USERNAME_KEY
 from components.irsa import IRSA_ROLE_ANNOTATION
 
 API = "scylla.scylladb.com/v1"
@@ -80,7 +81,7 @@ run() {
   echo "$1 of $id into $TARGET_CLUSTER: $task"
   while :; do
     status=$(sctool progress -c "$TARGET_CLUSTER" "$task" | sed -n 's/^Status:[[:space:]]*//p' | head -n 1)
-    case "$status" in
+    case "${status%% *}" in
       DONE) return 0 ;;
       NEW|RUNNING|WAITING|STOPPING|"") sleep 30 ;;
       *) echo "$1 of $id into $TARGET_CLUSTER ended: $status (sctool progress -c $TARGET_CLUSTER $task)" >&2; exit 1 ;;
@@ -92,10 +93,40 @@ run --restore-tables"""
 """The restore, as the operator's docs describe it (docs/source/resources/scyllaclusters/nodeoperations/restore.md):
 wait until the operator has registered the new cluster with the manager, pick the snapshot, restore the schema,
 then the tables (`sctool restore`, pkg/command/restore/res.yaml). ScyllaDB 6.x with manager 3.4 restores the schema
-over CQL (DESCRIBE SCHEMA WITH INTERNALS), so no rolling restart is needed: a "restart required" status fails.
+over CQL (DESCRIBE SCHEMA WITH INTERNALS), with the CQL credentials the platform registers (MANAGER_CQL_SCRIPT).
 The manager restores every manifest of the snapshot tag in the location, from any cluster
 (pkg/service/restore/worker_manifest.go getManifestInfo), and all of a tenant's ScyllaDB services back up into the
-same bucket, so a tag that another cluster also has is refused rather than mixed in."""
+same bucket, so a tag that another cluster also has is refused rather than mixed in.
+
+`sctool progress` prints `Status:\t\t<status>` (scylla-manager v3.4.0 v3/pkg/managerclient/model.go:1009,
+restoreProgressTemplate), where <status> is the run's status (tasks.go:29-36: NEW, RUNNING, STOPPING, STOPPED,
+WAITING, DONE, ERROR, ABORTED) followed, except for NEW and DONE, by the restore stage in parentheses
+(model.go:1051-1061 status(), restore.go:17-26, e.g. `RUNNING (restoring backed-up data)`). The script matches the
+first word: NEW, RUNNING, WAITING (between retries) and STOPPING go on polling, DONE ends the step, and every other
+status (STOPPED, ERROR, ABORTED) fails the Job."""
+
+MANAGER_CQL_SCRIPT = r"""set -eu
+until sctool status -c "$CLUSTER" >/dev/null 2>&1; do
+  echo "waiting for Scylla Manager to register $CLUSTER"; sleep 15
+done
+sctool cluster update -c "$CLUSTER" --username "$CQL_USERNAME" --password "$CQL_PASSWORD"
+echo "CQL credentials of $CLUSTER registered with Scylla Manager"
+"""
+"""Give Scylla Manager the cluster's CQL credentials, which scylla-operator v1.15.0 never registers (its managed
+cluster has a name, host, auth token and labels only: pkg/controller/manager/sync_action.go:50-60; upstream
+scylla-operator#1896, #2548). With PasswordAuthenticator on, the manager cannot open a CQL session without them
+(scylla-manager v3.4.0 pkg/service/cluster/service.go:674 ErrNoCQLCredentials): the schema backup of ScyllaDB 6.x
+(DESCRIBE SCHEMA WITH INTERNALS, pkg/service/backup/worker_schema.go:48-53) and every restore
+(pkg/service/restore/service.go:196 newWorker) fail.
+
+Why the operator does not undo it: `sctool cluster update` reads the cluster, changes only the flags given and writes
+it back with its labels (pkg/command/cluster/clusterupdate/cmd.go:74-155), so the operator's managed-hash label still
+matches and its sync leaves the cluster alone (sync_action.go:93-96); and when the operator does rewrite the cluster
+(a changed auth token), PutCluster keeps the stored credentials, because it writes CQL credentials only when a
+username is given and never deletes them (service.go:439-448). Only a re-registration drops them: the operator deletes
+and re-adds a manager cluster whose owner UID is not the ScyllaCluster's (sync_action.go:84-91), i.e. after the
+ScyllaCluster was deleted and created again under the same name; the Job (immutable, already complete) must then be
+re-run by hand (`pulumi up --replace` on it; components/engines/README.md)."""
 
 
 def restore_script(backup: str) -> str:
@@ -108,6 +139,26 @@ def manager_cluster_name(namespace: str, instance: str) -> str:
     """The name scylla-operator registers a ScyllaCluster under in Scylla Manager (pkg/naming ManagerClusterName)."""
     return f"{namespace}/{instance}"
 
+
+ADMIN_PASSWORD_SCRIPT = r"""set -eu
+until cqlsh --ssl -u cassandra -p "$ADMIN_PASSWORD" "$CQL_HOST" "$CQL_PORT" -e "SELECT release_version FROM system.local" >/dev/null 2>&1; do
+  if cqlsh --ssl -u cassandra -p cassandra "$CQL_HOST" "$CQL_PORT" -e "ALTER ROLE cassandra WITH PASSWORD = '$ADMIN_PASSWORD'"; then
+    break
+  fi
+  echo "waiting for $CQL_HOST:$CQL_PORT to accept CQL"; sleep 15
+done"""
+"""Replace the default superuser's password once the cluster serves CQL. The Job is created right after the
+ScyllaCluster, while its pods are still starting; it waits here (until the admin password works, or the default one
+lets it set it), bounded by the Job's deadline, instead of failing its four tries in a minute.
+
+Why the wait is in the Job and not a `pulumi.com/waitFor` on the ScyllaCluster: scylla-operator v1.15.0 copies the
+ScyllaCluster's status, conditions included, from the ScyllaDBDatacenter it converts it to
+(pkg/controller/scyllacluster/status.go:50-60, migrate.go:342-345), so `Available` carries the datacenter's
+observedGeneration. A ScyllaCluster change that the datacenter does not carry (a backup task: migrate.go:443-444 sets
+no backups) bumps the ScyllaCluster's generation only, and pulumi-kubernetes treats a condition whose observedGeneration
+is below the object's generation as not met (provider/pkg/await/condition/kubectl.go checkCondition, jsonpath.go
+Satisfied): every later `up` that adds an on-demand backup would wait six hours and fail (upstream
+scylla-operator#2249, #2363)."""
 
 SCYLLA_CONFIG = {
     "authenticator": "PasswordAuthenticator",
@@ -222,39 +273,75 @@ class ScyllaInstance(EngineInstance):
                                        ignore_changes=self.restart_kept(RESTART_PATH))
         self.instance = cluster
         # Scylla Operator manages no users: replace the default superuser's password with the generated one.
-        self.one_off_job(
+        admin_password = self.one_off_job(
             "set-admin-password",
             f"docker.io/scylladb/scylla:{self.image}",
-            ["sh", "-c",
-             f"cqlsh --ssl -u cassandra -p cassandra {self.connection.host} {self.spec.client_port} "
-             "-e \"ALTER ROLE cassandra WITH PASSWORD = '$ADMIN_PASSWORD'\""],
-            [self.secret_env("ADMIN_PASSWORD", "password"), {"name": "SSL_CERTFILE", "value": "/tls/ca.crt"}],
+            ["sh", "-c", ADMIN_PASSWORD_SCRIPT],
+            [self.secret_env("ADMIN_PASSWORD", "password"), {"name": "SSL_CERTFILE", "value": "/tls/ca.crt"},
+             {"name": "CQL_HOST", "value": self.connection.host},
+             {"name": "CQL_PORT", "value": str(self.spec.client_port)}],
             SCYLLA_UID,
         )
+        self.manager_credentials = self.register_cql_credentials(admin_password)
         return cluster
+
+    def ca_volume_source(self) -> dict:
+        """scylla-operator v1.15.0 keeps the serving CA's key pair in the Secret `<cluster>-local-serving-ca` (keys
+        tls.crt/tls.key) and publishes the CA bundle in the ConfigMap of the same name, key `ca-bundle.crt`
+        (pkg/controller/scylladbdatacenter/sync_certs.go:356-369, pkg/kubecrypto/tlssecret.go:20, 349): the Secret has
+        no `ca.crt`, so a Job mounting it would never start."""
+        return {"configMap": {"name": self.tls_secret, "items": [{"key": "ca-bundle.crt", "path": "ca.crt"}]}}
+
+    def register_cql_credentials(self, admin_password: k8s.batch.v1.Job) -> k8s.batch.v1.Job:
+        """MANAGER_CQL_SCRIPT from a Job in the manager's namespace, once the admin password is set. The manager's
+        API has no per-tenant authorisation, so no tenant pod may reach it: the Job runs beside the manager, reads the
+        credentials from a Secret the platform writes there (the tenant's Secret cannot be mounted across
+        namespaces), and names only this tenant's cluster."""
+        name = dns_label(self.namespace, self.instance_name, "manager-cql")
+        secret = k8s.core.v1.Secret(
+            f"{self.logical_name}.manager-cql-credentials",
+            metadata={"name": name, "namespace": MANAGER_NAMESPACE, "labels": self.labels},
+            type="Opaque",
+            string_data={USERNAME_KEY: ADMIN_USERS[self.ENGINE], PASSWORD_KEY: self.admin_password},
+            opts=self.child,
+        )
+        env = [
+            {"name": "SCYLLA_MANAGER_API_URL", "value": MANAGER_API_URL},
+            {"name": "CLUSTER", "value": manager_cluster_name(self.namespace, self.instance_name)},
+            {"name": "CQL_USERNAME", "valueFrom": {"secretKeyRef": {"name": name, "key": USERNAME_KEY}}},
+            {"name": "CQL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": PASSWORD_KEY}}},
+            {"name": "HOME", "value": "/tmp"},
+        ]
+        return self.manager_job("manager-cql", name, MANAGER_CQL_SCRIPT, env, (secret, admin_password), retain=False)
+
+    def manager_job(self, purpose: str, name: str, script: str, env: list[dict], after: tuple[pulumi.Resource, ...],
+                    retain: bool) -> k8s.batch.v1.Job:
+        """A Job running `sctool` in the manager's namespace: its own ServiceAccount with no token and no role, and a
+        NetworkPolicy that lets its pod reach only the manager's API and DNS."""
+        meta = {"name": name, "namespace": MANAGER_NAMESPACE, "labels": self.labels}
+        account = k8s.core.v1.ServiceAccount(
+            f"{self.logical_name}.{purpose}-sa", metadata=meta, automount_service_account_token=False,
+            opts=self.child)
+        only_manager = allow_egress([{"podSelector": {"matchLabels": MANAGER_POD_LABELS}}], [MANAGER_API_PORT],
+                                    pods={"matchLabels": {JOB_NAME_LABEL: name}})
+        only_manager["egress"] += baseline_network_policies()["allow-dns"]["egress"]
+        policy = k8s.networking.v1.NetworkPolicy(f"{self.logical_name}.{purpose}-netpol", metadata=meta,
+                                                 spec=only_manager, opts=self.child)
+        return self.one_off_job(purpose, MANAGER_IMAGE, ["sh", "-c", script], env, SCYLLA_UID, retain=retain,
+                                elsewhere=JobPlacement(MANAGER_NAMESPACE, name, name, (account, policy, *after)))
 
     def backup_now(self, name: str) -> None:
         """On-demand backups are one-shot Scylla Manager tasks inside the cluster spec (see cluster_spec)."""
 
     def restore(self, source: RestoreFrom) -> None:
-        """`sctool restore` into this new cluster, from a one-shot Job in Scylla Manager's namespace.
+        """`sctool restore` into this new cluster, from a one-shot Job in Scylla Manager's namespace, after the
+        manager holds the new cluster's CQL credentials (the schema restore is CQL).
 
         The manager's API has no per-tenant authorisation, so the Job runs in the platform's manager namespace, not
         in the tenant's (no tenant pod ever reaches the manager), with a command the platform builds: it names only
         this tenant's two clusters and this tenant's bucket, and takes the snapshot from the env, never from the
-        tenant. Its own ServiceAccount has no token and no role; a NetworkPolicy lets its pod reach only the
-        manager's API and DNS. The data moves from the tenant bucket to the new cluster's nodes through their
-        manager agents, with the agents' credentials, as backups do; the Job holds no AWS credentials."""
-        name = dns_label(self.namespace, self.instance_name, "restore")
-        meta = {"name": name, "namespace": MANAGER_NAMESPACE, "labels": self.labels}
-        account = k8s.core.v1.ServiceAccount(
-            f"{self.logical_name}.restore-sa", metadata=meta, automount_service_account_token=False,
-            opts=self.child)
-        only_manager = allow_egress([{"podSelector": {"matchLabels": MANAGER_POD_LABELS}}], [MANAGER_API_PORT],
-                                    pods={"matchLabels": {JOB_NAME_LABEL: name}})
-        only_manager["egress"] += baseline_network_policies()["allow-dns"]["egress"]
-        policy = k8s.networking.v1.NetworkPolicy(f"{self.logical_name}.restore-netpol", metadata=meta,
-                                                 spec=only_manager, opts=self.child)
+        tenant. The data moves from the tenant bucket to the new cluster's nodes through their manager agents, with
+        the agents' credentials, as backups do; the Job holds no AWS credentials."""
         env = [
             {"name": "SCYLLA_MANAGER_API_URL", "value": MANAGER_API_URL},
             {"name": "SOURCE_CLUSTER", "value": manager_cluster_name(self.namespace, self.source_instance(source))},
@@ -262,5 +349,5 @@ class ScyllaInstance(EngineInstance):
             {"name": "LOCATION", "value": pulumi.Output.concat("s3:", self.args.bucket)},
             {"name": "HOME", "value": "/tmp"},
         ]
-        self.one_off_job("restore", MANAGER_IMAGE, ["sh", "-c", restore_script(source.backup)], env, SCYLLA_UID,
-                         retain=True, elsewhere=JobPlacement(MANAGER_NAMESPACE, name, name, (account, policy)))
+        self.manager_job("restore", dns_label(self.namespace, self.instance_name, "restore"), restore_script(source.backup),
+                         env, (self.manager_credentials,), retain=True)

@@ -18,11 +18,19 @@ from components.engines.backup_copy import copy_backup_script
 from components.engines.base import EngineInstance
 from components.engines.connection import ADMIN_USERS, client_service_name
 from declarations.engine_catalog import EngineName
+from declarations.naming import TENANT_WORKLOAD_SA
 from declarations.tenant_model import RestoreFrom
 
 API = "planetscale.com/v2"
 CELL = "zone1"
-MYSQLD_IMAGE = "mysql:8.0.40"
+MYSQL80_TAG_SUFFIX = "-mysql80"
+"""The `vitess/lite:<version>-mysql80` variant carries mysqld and Percona XtraBackup beside the Vitess binaries
+(vitessio/vitess docker/utils/install_dependencies.sh, flavor mysql80: percona-xtrabackup-80). The backup engine is
+xtrabackup, and vitess-operator v2.17.0 runs vtbackup inside the mysqld image ("Use the mysqld container",
+pkg/operator/vttablet/vtbackup_pod.go:179-186) and restores in the vttablet container, so both need xtrabackup: the
+operator's own xtrabackup clusters use this variant for mysqld and vttablet
+(test/endtoend/operator/101_initial_cluster_backup.yaml:12-24). The plain `mysql:8.0.40` image the platform used
+before has no xtrabackup, so no backup, not even the shard's initial one, could run."""
 MYSQLD_EXPORTER_IMAGE = "prom/mysqld-exporter:v0.15.1"
 VITESS_UID = 999
 USERS_KEY = "users.json"
@@ -55,12 +63,25 @@ RESET MASTER;
 SET GLOBAL super_read_only = 'ON';
 """
 """The shard's database init script (the operator requires one); it creates the users Vitess runs as."""
+POD_SERVICE_ACCOUNT = TENANT_WORKLOAD_SA
+"""What every Vitess pod that touches backups runs as: vitess-operator v2.17.0 gives vttablet pods, vtbackup pods and
+scheduled-backup Job pods the ServiceAccount of its `--default_vitess_service_account` flag
+(pkg/operator/vttablet/pod.go:410-412, vtbackup_pod.go:196-198, pkg/controller/vitessbackupschedule/
+vitessbackupschedule_controller.go:909-911; flag: pkg/operator/environment/environment.go:49), which the vendored
+operator Deployment sets to the tenant workload ServiceAccount: one per tenant namespace, annotated with the tenant's
+IRSA role, which trusts exactly that subject (components/tenant/environment.py). Without the flag they run as the
+namespace's `default` and reach no bucket. The backup subcontroller is named explicitly (`backup.subcontroller`)."""
 BACKUP_LOCATION = "tenant-s3"
 RESTART_PATH = "spec.keyspaces[0].partitionings[0].equal.shardTemplate.tabletPools[0].annotations"
 """Where the restart marker lives (see VitessInstance.tablet_pool)."""
 METRICS_PORT_NAME = "web"
 """The operator's name for every Vitess component's HTTP port (15000), which serves `/metrics`."""
 METRICS_PATH = "/metrics"
+
+
+def xtrabackup_image(image: str) -> str:
+    """The `-mysql80` variant of a vitess/lite image (MYSQL80_TAG_SUFFIX); an image that is one already stays."""
+    return image if image.endswith(MYSQL80_TAG_SUFFIX) else f"{image}{MYSQL80_TAG_SUFFIX}"
 
 
 def keyspace_name(service_name: str) -> str:
@@ -151,26 +172,34 @@ class VitessInstance(EngineInstance):
                 "successfulJobsHistoryLimit": 3,
                 "failedJobsHistoryLimit": 3,
                 **self.NODES.affinity_fields(),
+                # No retention flags: at v2.17.0 nothing prunes Vitess backups (see BACKUP_RETENTION in
+                # declarations/engine_catalog.py). A strategy's `extraFlags` reach only the vtctldclient method's
+                # `BackupShard` (pkg/controller/vitessbackupschedule/vitessbackupschedule_controller.go:866-874), where
+                # `min_retention_time` is no flag at all; the default vtbackup method ignores them (:739-781).
                 "strategies": [{
                     "name": "keyspace",
                     "keyspace": keyspace_name(self.service.name),
                     "shard": "-",
-                    "extraFlags": {"min_retention_time": f"{b.retention_days * 24}h", "min_retention_count": "1"},
                 }],
             }]
         return backup
 
     def cluster_spec(self) -> dict:
         image = self.image
+        with_xtrabackup = xtrabackup_image(image)
         helper = self.sizing.helper_resources
         nodes = self.component()
         return {
             "images": {
-                "vtctld": image, "vtgate": image, "vttablet": image, "vtorc": image, "vtbackup": image,
-                "mysqld": {"mysql80Compatible": MYSQLD_IMAGE}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
+                "vtctld": image, "vtgate": image, "vtorc": image,
+                "vttablet": with_xtrabackup, "vtbackup": with_xtrabackup,
+                "mysqld": {"mysql80Compatible": with_xtrabackup}, "mysqldExporter": MYSQLD_EXPORTER_IMAGE,
             },
             "backup": self.backup_spec(),
-            "extraVitessFlags": {"s3_backup_server_side_encryption": "aws:kms"},
+            # No `s3_backup_server_side_encryption`: it takes only an algorithm ("e.g., AES256, aws:kms", vitess
+            # go/vt/mysqlctl/s3backupstorage flag help), and S3 encrypts a PutObject that names `aws:kms` without a key
+            # id under the AWS managed key aws/s3 (S3 API PutObject, x-amz-server-side-encryption-aws-kms-key-id). With
+            # no header the bucket's default encryption applies: SSE-KMS under the tenant key (components/storage).
             "globalLockserver": {"etcd": {"resources": helper, **nodes, "dataVolumeClaimTemplate": {
                 "accessModes": ["ReadWriteOnce"], "storageClassName": self.sizing.storage_class,
                 "resources": {"requests": {"storage": "1Gi"}}}}},

@@ -4,18 +4,18 @@ tenant's own bucket and key, and is awaited so that a failure fails the `pulumi 
 
 from __future__ import annotations
 
-import os
-import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from components.engines.dragonfly import restore_copy_script
-from components.engines.scylla import restore_script
+from components.engines.scylla import MANAGER_CQL_SCRIPT, restore_script
 from components.engines.vitess import restore_copy_script as vitess_copy_script
 from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tests.conftest import one, plan_with_tenants, resources
+from tests.fakes import fake_path
+from declarations.engine_catalog import SUPPORTED_VERSIONS, EngineName
 
 SHOP = """\
 id: shop
@@ -54,13 +54,16 @@ services:
      restore_from: {service: wide}}
   - {name: wide-named, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: wide, backup: sm_20261120020000UTC}}
-  - {name: sql, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql, engine: vitess, version: "@VITESS_OLD@", topology: single, replicas: 1, storage_gb: 50,
      backups: {schedule: "0 2 * * *", retention_days: 30}}
-  - {name: sql-clone, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql-clone, engine: vitess, version: "@VITESS_OLD@", topology: single, replicas: 1, storage_gb: 50,
      restore_from: {service: sql}}
-  - {name: sql-named, engine: vitess, version: "21.0", topology: single, replicas: 1, storage_gb: 80,
+  - {name: sql-named, engine: vitess, version: "@VITESS_NEW@", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: sql, backup: 2026-11-20.020000.zone1-0000000101}}
 """
+SHOP = (SHOP.replace("@VITESS_OLD@", SUPPORTED_VERSIONS[EngineName.vitess][-2])
+        .replace("@VITESS_NEW@", SUPPORTED_VERSIONS[EngineName.vitess][-1]))
+"""Vitess versions from the catalog (they move with the operator pin): the named restore goes to the newer one."""
 AWAITED = "21600"
 """pulumi.com/timeoutSeconds of every one-shot object: six hours (ONE_SHOT_DEADLINE_SECONDS)."""
 
@@ -169,6 +172,8 @@ def test_aerospike_restore_goes_through_the_new_instances_backup_service(plan, b
                 "credentials": {"user": "admin", "password-path": "/etc/aerospike/credentials/password"},
                 "seed-nodes": [{"host-name": "kv-named-aerospike.t-shop.svc.cluster.local", "port": 4333,
                                 "tls-name": "kv-named-aerospike"}],
+                # The cluster listens on TLS 4333 only: the service verifies it with the instance's CA.
+                "tls": {"ca-file": "/etc/aerospike/tls/ca.crt"},
             },
             "source": {"s3-storage": {"bucket": bucket, "path": "aerospike/kv", "s3-region": "af-south-1"}},
             "backup-data-path": "t-shop-kv-aerospike-backup-full/backup/1732060800000/data/kv",
@@ -195,6 +200,8 @@ def test_aerospike_clone_is_a_timestamp_restore_through_the_sources_backup_servi
                                 "password-path": "/etc/aerospike/restore-targets/kv-clone-aerospike/password"},
                 "seed-nodes": [{"host-name": "kv-clone-aerospike.t-shop.svc.cluster.local", "port": 4333,
                                 "tls-name": "kv-clone-aerospike"}],
+                # The clone's own CA (each instance has its own issuer), mounted by the source's service.
+                "tls": {"ca-file": "/etc/aerospike/restore-targets-tls/kv-clone-aerospike/ca.crt"},
             },
             "policy": {"parallel": 4, "namespace": {"source": "kv", "destination": "kv-clone"}},
             "routine": "t-shop-kv-aerospike-backup-full",
@@ -211,9 +218,14 @@ def test_aerospike_clone_is_a_timestamp_restore_through_the_sources_backup_servi
     assert service["spec"]["secrets"] == [
         {"secretName": "kv-aerospike-credentials",
          "volumeMount": {"name": "credentials", "mountPath": "/etc/aerospike/credentials", "readOnly": True}},
+        {"secretName": "kv-aerospike-tls",
+         "volumeMount": {"name": "tls", "mountPath": "/etc/aerospike/tls", "readOnly": True}},
         {"secretName": "kv-clone-aerospike-credentials",
          "volumeMount": {"name": "restore-kv-clone-aerospike", "mountPath": "/etc/aerospike/restore-targets/kv-clone-aerospike",
-                         "readOnly": True}}]
+                         "readOnly": True}},
+        {"secretName": "kv-clone-aerospike-tls",
+         "volumeMount": {"name": "restore-tls-kv-clone-aerospike",
+                         "mountPath": "/etc/aerospike/restore-targets-tls/kv-clone-aerospike", "readOnly": True}}]
     # The restore waits for the source instance (the SDK expands it to its children, so the backup service with
     # the mount) and for the new cluster.
     source_service = one(plan, "kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackupService", "shop",
@@ -234,8 +246,10 @@ def test_aerospike_backup_names_carry_the_prefix_akos_webhook_requires(plan):
     assert list(config["aerospike-cluster"]) == [f"{prefix}-cluster"] == ["t-shop-kv-aerospike-backup-cluster"]
     assert list(config["backup-routines"]) == [f"{prefix}-full"]
     assert config["backup-routines"][f"{prefix}-full"]["source-cluster"] == f"{prefix}-cluster"
-    assert config["aerospike-cluster"][f"{prefix}-cluster"]["credentials"] == {
-        "user": "admin", "password-path": "/etc/aerospike/credentials/password"}
+    assert config["aerospike-cluster"][f"{prefix}-cluster"] == {
+        "credentials": {"user": "admin", "password-path": "/etc/aerospike/credentials/password"},
+        "seed-nodes": [{"host-name": "kv-aerospike.t-shop.svc.cluster.local", "port": 4333, "tls-name": "kv-aerospike"}],
+        "tls": {"ca-file": "/etc/aerospike/tls/ca.crt"}}
 
 
 def test_aerospike_storage_changes_go_through_a_rack_revision(plan):
@@ -255,17 +269,29 @@ def test_dragonfly_clone_copies_the_snapshot_before_the_instance_starts(plan, bu
     assert job.urn in dragonfly.dependencies
 
 
-FAKE_AWS = """#!/bin/sh
-# ls prints what `aws s3 ls` prints; cp records its arguments.
-case "$2" in
-  ls) printf '%s\\n' "2026-11-20 02:00:00 10 cache-dragonfly-2026-11-20T02:00:00-summary.dfs" \\
-        "2026-11-20 02:00:00 10 cache-dragonfly-2026-11-20T02:00:00-0000.dfs" \\
-        "2026-11-20 03:00:00 10 cache-dragonfly-2026-11-20T03:00:00-summary.dfs" \\
-        "2026-11-20 03:00:00 10 cache-dragonfly-2026-11-20T03:00:00-0000.dfs" \\
-        "2026-11-20 03:00:00 10 other-dragonfly-2026-11-21T00:00:00-summary.dfs" ;;
-  cp) echo "$4 $5" >> "$COPIED" ;;
-esac
-"""
+def _s3_objects(tmp_path: Path, lines: list[str]) -> Path:
+    """What ListObjectsV2 holds for the fake `aws` (tests/fakes/aws): "<date> <time> <size> <key>" per object."""
+    objects = tmp_path / "objects"
+    objects.write_text("".join(f"{line}\n" for line in lines))
+    return objects
+
+
+def _run_copy(tmp_path: Path, script: str, objects: list[str]) -> tuple[subprocess.CompletedProcess, list[str]]:
+    calls = tmp_path / "aws-calls"
+    env = {"PATH": fake_path(), "BUCKET": "dbaas-shop-1", "FAKE_S3_OBJECTS": str(_s3_objects(tmp_path, objects)),
+           "FAKE_AWS_CALLS": str(calls)}
+    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, timeout=20)
+    return result, (calls.read_text().splitlines() if calls.exists() else [])
+
+
+DRAGONFLY_OBJECTS = [
+    "2026-11-20 02:00:00 10 dragonfly/cache/cache-dragonfly-2026-11-20T02:00:00-summary.dfs",
+    "2026-11-20 02:00:00 10 dragonfly/cache/cache-dragonfly-2026-11-20T02:00:00-0000.dfs",
+    "2026-11-20 03:00:00 10 dragonfly/cache/cache-dragonfly-2026-11-20T03:00:00-summary.dfs",
+    "2026-11-20 03:00:00 10 dragonfly/cache/cache-dragonfly-2026-11-20T03:00:00-0000.dfs",
+    "2026-11-20 03:00:00 10 dragonfly/cache/other-dragonfly-2026-11-21T00:00:00-summary.dfs",
+    "2026-11-20 03:00:00 10 dragonfly/cache-clone/cache-clone-dragonfly-2026-11-19T00:00:00-summary.dfs",
+]
 
 
 @pytest.mark.parametrize(("backup", "copied"), [
@@ -274,23 +300,29 @@ esac
     ("2026-11-19T00:00:00", None),
 ])
 def test_dragonfly_copy_script_picks_the_snapshot_and_renames_it(tmp_path: Path, backup, copied):
-    aws = tmp_path / "aws"
-    aws.write_text(FAKE_AWS)
-    aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "copied"
     script = restore_copy_script("cache-dragonfly", "cache-clone-dragonfly", "dragonfly/cache",
                                  "dragonfly/cache-clone", backup)
-    env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "BUCKET": "dbaas-shop-1", "COPIED": str(log)}
-    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+    result, calls = _run_copy(tmp_path, script, DRAGONFLY_OBJECTS)
     if copied is None:
         assert result.returncode == 1
         assert result.stderr == ("snapshot 2026-11-19T00:00:00 of cache-dragonfly not found under "
                                  "s3://dbaas-shop-1/dragonfly/cache/\n")
+        assert calls == []
         return
     assert result.returncode == 0, result.stderr
-    assert log.read_text().splitlines() == [
-        f"s3://dbaas-shop-1/dragonfly/cache/cache-dragonfly-{name} "
+    assert calls == [
+        f"s3 cp --only-show-errors s3://dbaas-shop-1/dragonfly/cache/cache-dragonfly-{name} "
         f"s3://dbaas-shop-1/dragonfly/cache-clone/cache-clone-dragonfly-{name}" for name in copied]
+
+
+def test_dragonfly_copy_script_fails_on_an_empty_source(tmp_path: Path):
+    """`aws s3 ls` of a prefix with no objects prints nothing and exits 1 (aws-cli subcommands.py:574-577): the
+    script reports that no snapshot exists instead of copying nothing."""
+    script = restore_copy_script("cache-dragonfly", "cache-clone-dragonfly", "dragonfly/cache",
+                                 "dragonfly/cache-clone", "latest")
+    result, calls = _run_copy(tmp_path, script, [])
+    assert (result.returncode, result.stderr, calls) == (
+        1, "no snapshot of cache-dragonfly under s3://dbaas-shop-1/dragonfly/cache/\n", [])
 
 
 # --- ScyllaDB: `sctool restore` from a Job in Scylla Manager's namespace. ---
@@ -337,68 +369,96 @@ def test_scylla_restore_is_a_job_in_the_managers_namespace_naming_only_this_tena
     assert {cluster.urn, account.urn, policy.urn} <= set(job.dependencies)
 
 
-FAKE_SCTOOL = """#!/bin/sh
-# Records every call; answers like sctool 3.4 (pkg/managerclient table.go templates, progress "Status:").
-echo "$*" >> "$CALLS"
-case "$1" in
-  status) exit 0 ;;
-  backup)
-    case "$*" in
-      *--all-clusters*) printf '%s\\n' "Cluster: 11111111-aaaa" "" "backup/t1" "Snapshots:" \\
-          "  - sm_20261120020000UTC (1GiB, 1 nodes)" "  - sm_20261121020000UTC (1GiB, 1 nodes)" "Keyspaces:" \\
-          "  - shop (2 tables)" "" "Cluster: 22222222-bbbb" "" "backup/t2" "Snapshots:" \\
-          "  - sm_20261120020000UTC (5GiB, 1 nodes)" "Keyspaces:" "  - other (1 tables)" ;;
-      *) printf '%s\\n' "backup/t1" "Snapshots:" "  - sm_20261121020000UTC (1GiB, 1 nodes)" \\
-          "  - sm_20261120020000UTC (1GiB, 1 nodes)" "Keyspaces:" "  - shop (2 tables)" ;;
-    esac ;;
-  restore) echo "restore/task-$5" ;;
-  progress) printf 'Restore progress\\nRun:\\t\\tr1\\nStatus:\\t\\t%s\\n' "${STATUS:-DONE}" ;;
-esac
-"""
+TASK = "restore/8b2e6f0a-1d3c-4e5f-9a7b-6c5d4e3f2a10"
+"""What the fake sctool's `restore` prints: `restore/<task id>` (scylla-manager v3.4.0 pkg/command/restore/cmd.go:215)."""
+RUN_STATUSES = ("NEW", "RUNNING", "STOPPING", "STOPPED", "WAITING", "DONE", "ERROR", "ABORTED")
+"""Every run status sctool prints (scylla-manager v3.4.0 v3/pkg/managerclient/tasks.go:29-36)."""
+RESTORE_STAGES = ("initialising", "dropping restored views", "disabling restored tables tombstone_gc",
+                  "restoring backed-up data", "repairing restored tables", "enabling restored tables tombstone_gc",
+                  "recreating restored views")
+"""Every restore stage name sctool appends to a status (v3/pkg/managerclient/restore.go:17-26; DONE's is empty)."""
+PASSING = ("NEW", "RUNNING", "WAITING", "STOPPING")
+"""Statuses the script keeps polling through; DONE ends a step; STOPPED, ERROR and ABORTED fail the Job."""
 
 
-def _run_scylla(tmp_path: Path, backup: str, status: str = "DONE"):
-    tool = tmp_path / "sctool"
-    tool.write_text(FAKE_SCTOOL)
-    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
-    calls = tmp_path / "calls"
-    env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "CALLS": str(calls), "STATUS": status,
-           "SOURCE_CLUSTER": "t-shop/wide-scylla", "TARGET_CLUSTER": "t-shop/wide-clone-scylla",
-           "LOCATION": "s3:dbaas-shop-1"}
-    result = subprocess.run(["sh", "-c", restore_script(backup)], env=env, capture_output=True, text=True, timeout=20)
+def printed_statuses() -> list[str]:
+    """What `sctool progress` can print after `Status:` for a restore: the bare status (a run without progress, or
+    NEW and DONE), or the status and its stage in parentheses (v3/pkg/managerclient/model.go:1051-1061)."""
+    staged = [f"{status} ({stage})" for status in RUN_STATUSES if status not in ("NEW", "DONE")
+              for stage in RESTORE_STAGES]
+    return [*RUN_STATUSES, *staged]
+
+
+def _run_scylla(tmp_path: Path, script: str, statuses: list[str] = ("DONE", "DONE"), pending: int = 0, **env):
+    calls, states = tmp_path / "calls", tmp_path / "statuses"
+    states.write_text("".join(f"{s}\n" for s in statuses))
+    env = {"PATH": fake_path(), "FAKE_SCTOOL_CALLS": str(calls), "FAKE_SCTOOL_STATUSES": str(states),
+           "FAKE_SCTOOL_PENDING": str(pending), "SOURCE_CLUSTER": "t-shop/wide-scylla",
+           "TARGET_CLUSTER": "t-shop/wide-clone-scylla", "LOCATION": "s3:dbaas-shop-1", **env}
+    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, timeout=20)
     return result, (calls.read_text().splitlines() if calls.exists() else [])
 
 
 def test_scylla_script_restores_the_sources_latest_snapshot_schema_then_tables(tmp_path):
-    result, calls = _run_scylla(tmp_path, "latest")
+    result, calls = _run_scylla(tmp_path, restore_script("latest"), pending=2)
     assert result.returncode == 0, result.stderr
     assert calls == [
+        "status -c t-shop/wide-clone-scylla", "status -c t-shop/wide-clone-scylla",  # not registered yet
         "status -c t-shop/wide-clone-scylla",
         "backup list -c t-shop/wide-scylla -L s3:dbaas-shop-1",
         "backup list -c t-shop/wide-scylla --all-clusters -L s3:dbaas-shop-1",
         "restore -c t-shop/wide-clone-scylla -L s3:dbaas-shop-1 -T sm_20261121020000UTC --restore-schema",
-        "progress -c t-shop/wide-clone-scylla restore/task-s3:dbaas-shop-1",
+        f"progress -c t-shop/wide-clone-scylla {TASK}",
         "restore -c t-shop/wide-clone-scylla -L s3:dbaas-shop-1 -T sm_20261121020000UTC --restore-tables",
-        "progress -c t-shop/wide-clone-scylla restore/task-s3:dbaas-shop-1",
+        f"progress -c t-shop/wide-clone-scylla {TASK}",
     ]
 
 
-@pytest.mark.parametrize(("backup", "status", "stderr"), [
-    ("sm_20261119020000UTC", "DONE",
-     "snapshot sm_20261119020000UTC of t-shop/wide-scylla not found under s3:dbaas-shop-1\n"),
-    ("sm_20261120020000UTC", "DONE",
+@pytest.mark.parametrize("status", printed_statuses())
+def test_scylla_script_survives_every_status_sctool_prints(tmp_path, status):
+    """Each status sctool can print, met while the schema is restored: a passing one is polled through to DONE, and
+    the tables follow; a failing one (STOPPED, ERROR, ABORTED, with or without its stage) fails the Job at once,
+    naming the status, before the tables."""
+    result, calls = _run_scylla(tmp_path, restore_script("latest"), [status, "DONE", "DONE"])
+    progress = [c for c in calls if c.startswith("progress")]
+    if status.split(" ")[0] in PASSING:
+        assert result.returncode == 0, result.stderr
+        assert len(progress) == 3 and calls[-2].endswith("--restore-tables")
+    elif status == "DONE":
+        assert result.returncode == 0, result.stderr
+        assert len(progress) == 2
+    else:
+        assert (result.returncode, result.stderr) == (1, (
+            f"--restore-schema of sm_20261121020000UTC into t-shop/wide-clone-scylla ended: {status} "
+            f"(sctool progress -c t-shop/wide-clone-scylla {TASK})\n"))
+        assert not any("--restore-tables" in call for call in calls)
+
+
+def test_the_status_list_holds_the_one_the_old_match_missed():
+    """The old match took `RUNNING (restoring backed-up data)` for an end state and failed a running restore."""
+    assert "RUNNING (restoring backed-up data)" in printed_statuses()
+    assert {"STOPPED", "ERROR (restoring backed-up data)", "ABORTED (initialising)"} <= set(printed_statuses())
+
+
+@pytest.mark.parametrize(("backup", "stderr"), [
+    ("sm_20261119020000UTC", "snapshot sm_20261119020000UTC of t-shop/wide-scylla not found under s3:dbaas-shop-1\n"),
+    ("sm_20261120020000UTC",
      "snapshot sm_20261120020000UTC is in s3:dbaas-shop-1 for 2 clusters; Scylla Manager would restore all of them: "
      "name a snapshot only t-shop/wide-scylla has\n"),
-    ("latest", "DONE - restart required (see restore docs)",
-     "--restore-schema of sm_20261121020000UTC into t-shop/wide-clone-scylla ended: DONE - restart required (see "
-     "restore docs) (sctool progress -c t-shop/wide-clone-scylla restore/task-s3:dbaas-shop-1)\n"),
-    ("latest", "ERROR", "--restore-schema of sm_20261121020000UTC into t-shop/wide-clone-scylla ended: ERROR "
-                        "(sctool progress -c t-shop/wide-clone-scylla restore/task-s3:dbaas-shop-1)\n"),
 ])
-def test_scylla_script_fails_the_job_rather_than_restore_the_wrong_data(tmp_path, backup, status, stderr):
-    result, calls = _run_scylla(tmp_path, backup, status)
+def test_scylla_script_fails_the_job_rather_than_restore_the_wrong_data(tmp_path, backup, stderr):
+    result, calls = _run_scylla(tmp_path, restore_script(backup))
     assert (result.returncode, result.stderr) == (1, stderr)
-    assert not any("--restore-tables" in call for call in calls)
+    assert not any(call.startswith("restore") for call in calls)
+
+
+def test_scylla_manager_gets_the_clusters_cql_credentials_once_it_is_registered(tmp_path):
+    result, calls = _run_scylla(tmp_path, MANAGER_CQL_SCRIPT, pending=1, CLUSTER="t-shop/wide-scylla",
+                                CQL_USERNAME="cassandra", CQL_PASSWORD="pw-from-secret")
+    assert result.returncode == 0, result.stderr
+    assert calls == ["status -c t-shop/wide-scylla", "status -c t-shop/wide-scylla",
+                     "cluster update -c t-shop/wide-scylla --username cassandra --password pw-from-secret"]
+    assert "pw-from-secret" not in result.stdout + result.stderr
 
 
 # --- Vitess: the chosen backup copied into the new cluster's shard directory before its tablets start. ---
@@ -432,16 +492,13 @@ def test_vitess_clone_copies_the_backup_where_the_new_tablets_restore_from(plan,
         "2026-11-20.020000.zone1-0000000101")]
 
 
-FAKE_AWS_VITESS = """#!/bin/sh
-case "$2" in
-  ls) printf '%s\\n' \\
-      "2026-11-20 02:00:09 900 vitess/sql/sql-vitess/sql/-/2026-11-20.020000.zone1-0000000101/MANIFEST" \\
-      "2026-11-20 02:00:08 9000 vitess/sql/sql-vitess/sql/-/2026-11-20.020000.zone1-0000000101/0" \\
-      "2026-11-21 02:00:09 900 vitess/sql/sql-vitess/sql/-/2026-11-21.020000.zone1-0000000101/MANIFEST" \\
-      "2026-11-22 02:00:08 9000 vitess/sql/sql-vitess/sql/-/2026-11-22.020000.zone1-0000000101/0" ;;
-  cp) echo "$*" >> "$COPIED" ;;
-esac
-"""
+VITESS_OBJECTS = [
+    "2026-11-20 02:00:09 900 vitess/sql/sql-vitess/sql/-/2026-11-20.020000.zone1-0000000101/MANIFEST",
+    "2026-11-20 02:00:08 9000 vitess/sql/sql-vitess/sql/-/2026-11-20.020000.zone1-0000000101/0",
+    "2026-11-21 02:00:09 900 vitess/sql/sql-vitess/sql/-/2026-11-21.020000.zone1-0000000101/MANIFEST",
+    "2026-11-22 02:00:08 9000 vitess/sql/sql-vitess/sql/-/2026-11-22.020000.zone1-0000000101/0",
+    "2026-11-22 02:00:08 9000 vitess/sql-clone/sql-clone-vitess/sql_clone/-/2026-11-19.020000.zone1-0000000101/MANIFEST",
+]
 
 
 @pytest.mark.parametrize(("backup", "copied"), [
@@ -450,22 +507,25 @@ esac
     ("2026-11-22.020000.zone1-0000000101", None),
 ])
 def test_vitess_copy_script_copies_one_complete_backup(tmp_path: Path, backup, copied):
-    aws = tmp_path / "aws"
-    aws.write_text(FAKE_AWS_VITESS)
-    aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "copied"
     script = vitess_copy_script("vitess/sql/sql-vitess/sql/-", "vitess/sql-clone/sql-clone-vitess/sql_clone/-",
                                 "sql-vitess", backup)
-    env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "BUCKET": "dbaas-shop-1", "COPIED": str(log)}
-    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+    result, calls = _run_copy(tmp_path, script, VITESS_OBJECTS)
     if copied is None:
         assert (result.returncode, result.stderr) == (1, (
             "backup 2026-11-22.020000.zone1-0000000101 of sql-vitess not found under "
             "s3://dbaas-shop-1/vitess/sql/sql-vitess/sql/-/\n"))
-        assert not log.exists()
+        assert calls == []
         return
     assert result.returncode == 0, result.stderr
     src, dst = "s3://dbaas-shop-1/vitess/sql/sql-vitess/sql/-", "s3://dbaas-shop-1/vitess/sql-clone/sql-clone-vitess/sql_clone/-"
-    assert log.read_text().splitlines() == [  # the MANIFEST last, so a copy cut short is never a complete backup
+    assert calls == [  # the MANIFEST last, so a copy cut short is never a complete backup
         f"s3 cp --recursive --only-show-errors --exclude MANIFEST {src}/{copied}/ {dst}/{copied}/",
         f"s3 cp --only-show-errors {src}/{copied}/MANIFEST {dst}/{copied}/MANIFEST"]
+
+
+def test_vitess_copy_script_fails_when_the_source_has_no_backup(tmp_path: Path):
+    script = vitess_copy_script("vitess/sql/sql-vitess/sql/-", "vitess/sql-clone/sql-clone-vitess/sql_clone/-",
+                                "sql-vitess", "latest")
+    result, calls = _run_copy(tmp_path, script, [])
+    assert (result.returncode, result.stderr, calls) == (
+        1, "no backup of sql-vitess under s3://dbaas-shop-1/vitess/sql/sql-vitess/sql/-/\n", [])

@@ -145,7 +145,7 @@ def test_engine_operator_namespaces():
     scylla = operator_specs(EngineName.scylla, "monitoring")
     assert scylla["allow-webhook-from-apiserver"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 5000}]
     assert scylla["allow-instances-egress"]["egress"] == [
-        {"to": [TENANTS], "ports": [{"protocol": "TCP", "port": 9142}, {"protocol": "TCP", "port": 10001}]}]
+        {"to": [TENANTS], "ports": [{"protocol": "TCP", "port": 9042}, {"protocol": "TCP", "port": 10001}]}]
     mongodb = operator_specs(EngineName.mongodb, "monitoring")
     assert "allow-webhook-from-apiserver" not in mongodb
     assert mongodb["allow-instances-egress"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 27017}]
@@ -164,7 +164,7 @@ def test_scylla_manager_runs_in_the_namespace_its_chart_names_and_reaches_the_in
     manager = policies_by_namespace(lagos_plan)["scylla-manager"]
     assert "allow-webhook-from-apiserver" not in manager
     assert manager["allow-instances-egress"]["egress"] == [
-        {"to": [TENANTS], "ports": [{"protocol": "TCP", "port": 9142}, {"protocol": "TCP", "port": 10001}]}]
+        {"to": [TENANTS], "ports": [{"protocol": "TCP", "port": 9042}, {"protocol": "TCP", "port": 10001}]}]
     operator = next(r for r in lagos_plan.registrations
                     if r.type == NETWORK_POLICY and r.inputs["metadata"]["name"] == "events-scylla-allow-operator")
     assert operator.inputs["spec"]["ingress"] == [{"from": [
