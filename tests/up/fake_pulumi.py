@@ -84,6 +84,17 @@ elif args[:3] == ["stack", "output", "--json"]:
         fail("error: " + SCENARIO["output_fail"][name])
     # stack_output.go:147-161, 224-230: secrets already "[secret]" (display/json.go:67), ui.FprintJSON
     print(json.dumps(SCENARIO["outputs"].get(name, {}), indent=2))
+elif args[:3] == ["config", "set", "--secret"]:
+    # pkg/cmd/pulumi/config/config.go:817-825: the value is read from stdin when it is not a terminal; the CLI
+    # prints nothing on success. The fake keeps only the value's length, never the value.
+    value = sys.stdin.read()
+    locked(lambda state: state.setdefault("config", []).append([args[3], stack(), len(value)]))
+elif args[0] == "preview":
+    name = stack()
+    print("Previewing update (%s):" % name)  # pkg/backend/apply.go:58-65 ActionLabel; diy/backend.go:1329
+    if name in SCENARIO["fail"]:
+        fail("error: " + SCENARIO["fail"][name])
+    print("Resources:\n    5 unchanged")  # pkg/backend/display/diff.go:278, 323
 elif args[0] in ("up", "destroy"):
     name = stack()
     call = locked(count_call)
@@ -161,6 +172,11 @@ class FakePulumi:
         """The values the logged variable had across all calls."""
         log = self.state / "log.jsonl"
         return {entry[name] for entry in map(json.loads, log.read_text().splitlines())}
+
+    def config_set(self) -> list[list]:
+        """[key, stack, length of the value read from stdin] of every `config set --secret`."""
+        state = self.state / "state.json"
+        return json.loads(state.read_text()).get("config", []) if state.exists() else []
 
     def max_running(self) -> int:
         return json.loads((self.state / "state.json").read_text())["max_running"]
