@@ -100,12 +100,15 @@ elif args[0] in ("up", "destroy"):
     call = locked(count_call)
     print("%s (%s):" % ("Updating" if args[0] == "up" else "Destroying", name))  # pkg/backend/diy/backend.go:1329
     if call <= SCENARIO["conflicts"].get(name, 0):
+        # Pulumi Cloud's 409, "[%d] %s" (sdk/go/common/apitype/errors.go:73; pkg/backend/httpstate/backend.go)
         fail("error: [409] Conflict: Another update is currently in progress.\nTo learn more about possible "
              "reasons and resolution, visit https://www.pulumi.com/docs/support/troubleshooting/common-issues/update-conflicts/")
     if SCENARIO["locked"].get(name, 0) >= call:
+        # the self-managed backend's lock file of another process (pkg/backend/diy/lock.go:87)
         fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "
              "delete the lock file with `pulumi cancel`.\n  s3://state/.pulumi/locks/x.json: created by ci@host (pid 7) at 2026-11-30T01:00:00Z")
     if args[0] == "destroy" and name in SCENARIO["protected"]:
+        # the engine's deleteProtectedError (pkg/resource/deploy/step.go:620)
         urn = "urn:pulumi:%s::dbaas-tenant::dbaas:tenant:TenantEnvironment$kubernetes:core/v1:Namespace::ns" % name
         fail("error: resource \"%s\" cannot be deleted\nbecause it is protected. To unprotect the resource, either "
              "remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`, or use the "
