@@ -68,7 +68,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if stack not in existing:
         print(f"new stack {stack}: it does not exist yet, so there is nothing to preview; `dbaas up` creates it "
-              "(`pulumi stack init`, then `pulumi up`: every resource a create, as the offline plan in the diff shows)")
+              f"(`pulumi stack init`, then `pulumi up`): {_creates(project_dir, stack)}")
         return EXIT_OK
     for key, variable in needed.items():
         result = subprocess.run([binary, "config", "set", "--secret", key, "--stack", stack], cwd=cwd,
@@ -83,6 +83,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
     preview = subprocess.run([binary, "preview", "--stack", stack, "--policy-pack", policies, "--non-interactive"],
                              cwd=cwd, stdin=subprocess.DEVNULL, env=env, check=False)
     return EXIT_OK if preview.returncode == 0 else EXIT_INVALID
+
+
+def _creates(project_dir: Path, stack: str) -> str:
+    """What the first `up` of a new stack does: every resource of its offline plan is a create (a new tenant
+    stack is planned alone, against the platform's planned outputs: `dbaas plan <region>.<id>`)."""
+    from tools.offline.plan import build_plan
+
+    plan = build_plan(stack, project_dir)
+    own = [r for r in plan.registrations if r.urn.startswith(f"urn:pulumi:{stack}::")]
+    return f"{len(own)} resources to create (offline plan; the diff job lists them)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
