@@ -53,31 +53,46 @@ def key_policy(account_id: str, region: str, tenant_role_arn: str) -> dict:
     }
 
 
-def platform_key_policy(account_id: str) -> dict:
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+
+
+def autoscaling_service_role_arn(account_id: str) -> str:
+    """The EC2 Auto Scaling service-linked role, at the path and name IAM gives it
+    (`aws-service-role/<service>/AWSServiceRoleForAutoScaling`)."""
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/{AUTOSCALING_SERVICE}/AWSServiceRoleForAutoScaling"
+
+
+def platform_key_policy(account_id: str, autoscaling_node_volumes: bool) -> dict:
     """Platform keys (cluster secrets, volumes, platform buckets) are administered by the
-    account and used by the platform's own roles, which IAM policies in the account grant."""
+    account and used by the platform's own roles, which IAM policies in the account grant.
+
+    `autoscaling_node_volumes` (create mode: EKS node groups) adds EC2 Auto Scaling's service-linked
+    role. KMS refuses a key policy naming a principal that does not exist (MalformedPolicyDocumentException),
+    so the role is named only where the stack creates it first (components/storage/platform.py): an
+    adopted cluster launches no node through Auto Scaling and never needs it."""
     root = f"arn:aws:iam::{account_id}:root"
-    autoscaling = f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
-             "Action": KEY_ADMIN_ACTIONS, "Resource": "*"},
-            {"Sid": "AccountRolesUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
-             "Action": KEY_USE_ACTIONS, "Resource": "*",
-             "Condition": {"StringEquals": {"kms:CallerAccount": account_id}}},
-            # EKS managed node groups launch through EC2 Auto Scaling, whose service-linked role
-            # creates the nodes' encrypted root volumes. Its own IAM policy grants no KMS access, so
-            # only the key policy can: without these two statements the node groups never launch
-            # (EC2 Auto Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes").
+    statements: list[dict] = [
+        {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": KEY_ADMIN_ACTIONS, "Resource": "*"},
+        {"Sid": "AccountRolesUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": KEY_USE_ACTIONS, "Resource": "*",
+         "Condition": {"StringEquals": {"kms:CallerAccount": account_id}}},
+    ]
+    if autoscaling_node_volumes:
+        autoscaling = autoscaling_service_role_arn(account_id)
+        # EKS managed node groups launch through EC2 Auto Scaling, whose service-linked role
+        # creates the nodes' encrypted root volumes. Its own IAM policy grants no KMS access, so
+        # only the key policy can: without these two statements the node groups never launch
+        # (EC2 Auto Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes").
+        statements += [
             {"Sid": "AutoScalingUsesKeyForNodeVolumes", "Effect": "Allow", "Principal": {"AWS": autoscaling},
              "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
              "Resource": "*"},
             {"Sid": "AutoScalingGrantsForNodeVolumes", "Effect": "Allow", "Principal": {"AWS": autoscaling},
              "Action": "kms:CreateGrant", "Resource": "*",
              "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}}},
-        ],
-    }
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def bucket_policy(bucket_arn: str, key_arn: str) -> dict:

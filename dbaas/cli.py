@@ -124,6 +124,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "stacks": "tools.deploy.affected_stacks",
     "up": "tools.deploy.up_command",
     "drill": "tools.drills.controlplane_pitr",
+    "preview": "tools.deploy.preview_command",
 }
 """Subcommand -> the module whose `register` adds it. Only the module of the command being run is
 imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,

@@ -85,6 +85,7 @@ def foundation_of(platform: RegionPlatform) -> TenantFoundation:
             connect_role_arn=platform.kafka.connect_role.arn,
         ),
         endpoints=platform.observability.endpoints,
+        collector_uid=platform.observability.collector_uid,
         engine_placement=platform.engine_placement,
         observability_ready=(platform.observability,),
         operators_ready=(platform.engine_operators,),

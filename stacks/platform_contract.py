@@ -61,6 +61,10 @@ class ObservabilityFacts(_Facts):
     """The monitoring namespace; service endpoints are a function of it (components/observability/endpoints.py)."""
 
     namespace: str
+    collector_uid: str
+    """The region's OpenTelemetryCollector object's uid. Tenant stacks patch their pipelines into that
+    object; when the platform replaces it, the new object has none of them and a new uid, and every
+    tenant stack's patch (which carries the uid) shows an update that applies its pipelines again."""
 
 
 class PlatformContract(_Facts):
@@ -129,7 +133,8 @@ def contract_outputs(platform: RegionPlatform) -> dict[str, pulumi.Input[Any]]:
             "connectServiceAccount": kafka.connect_service_account,
             "connectRoleArn": kafka.connect_role.arn,
         },
-        "observability": {"namespace": config.monitoring_namespace},
+        "observability": {"namespace": config.monitoring_namespace,
+                          "collectorUid": platform.observability.collector_uid},
     }
 
 

@@ -77,3 +77,6 @@ class TenantObservabilityArgs(BaseModel):
     tenant: Tenant = Field(description="The tenant declaration: its services get monitors, rules and dashboards.")
     endpoints: Endpoints = Field(description="The region's observability services (in the monitoring namespace).")
     kafka_namespace: str = Field(description="The Kafka namespace, where the tenant's Kafka alert rule lives.")
+    collector_uid: StrInput = Field(description="uid of the region's collector object (platform contract): the "
+                                                "tenant's telemetry-routes patch carries it, so a new collector object "
+                                                "is a change of the patch, which applies the routes again.")

@@ -4,6 +4,8 @@ tenant metrics proxy and the OpenTelemetry collector that routes every tenant to
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
@@ -44,6 +46,8 @@ class RegionalObservability(pulumi.ComponentResource):
     releases: dict[str, k8s.helm.v3.Release]
     collector_config: dict
     collector: k8s.apiextensions.CustomResource
+    collector_uid: pulumi.Output[str]
+    """The collector object's uid: a new one whenever the object is replaced (and tenants' routes with it)."""
     tempo: k8s.apiextensions.CustomResource
     grafana: k8s.apiextensions.CustomResource
     kafka_monitor: k8s.apiextensions.CustomResource
@@ -188,6 +192,11 @@ class RegionalObservability(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.releases["opentelemetry-operator"], binding]),
         )
+        self.collector_uid = self.collector.metadata.apply(_uid)
+
+
+def _uid(metadata: Any) -> str:
+    return metadata["uid"] if isinstance(metadata, dict) else metadata.uid
 
 
 def collector_volumes() -> dict:

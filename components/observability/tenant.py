@@ -31,7 +31,14 @@ TYPE = "dbaas:observability:TenantObservability"
 MONITORING_API = "monitoring.coreos.com/v1"
 GRAFANA_API = "grafana.integreatly.org/v1beta1"
 COLLECTOR_API = "opentelemetry.io/v1beta1"
-PATCH_FIELD_MANAGER = "pulumi.com/patchFieldManager"
+COLLECTOR_UID_ANNOTATION_PREFIX = "collector.dbaas.io/routes-"
+"""`collector.dbaas.io/routes-<tenant>`: the uid of the collector object the tenant's routes were applied to."""
+
+
+def collector_uid_annotation(tenant_id: str) -> str:
+    """One key per tenant (a DNS-1123 prefix and a name of at most 47 characters), so each tenant's patch
+    owns its own annotation and no two field managers ever set one field."""
+    return f"{COLLECTOR_UID_ANNOTATION_PREFIX}{tenant_id}"
 
 
 def monitor_spec(namespace: str, instance: str, service: Service) -> dict:
@@ -115,13 +122,23 @@ class TenantObservability(pulumi.ComponentResource):
             for d in engine_dashboards(route, tenant)
         ]
         # This tenant's pipelines in the region's collector (collector_config.py): a server-side-apply
-        # patch under a field manager of the tenant's own, so tenants' and the platform's keys merge.
-        # pulumi-kubernetes: `<Kind>Patch` resources and the pulumi.com/patchFieldManager annotation
-        # (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go, patch resources; docs "Server-Side Apply").
+        # patch (pulumi-kubernetes `<Kind>Patch`) of the platform stack's object. Its field manager is the
+        # one pulumi-kubernetes generates for this resource and keeps in its state ("pulumi-kubernetes-"
+        # and 8 random hex digits), because the only way to name one, the `pulumi.com/patchFieldManager`
+        # annotation, is sent in the applied body (pulumi/pulumi-kubernetes v4.32.0
+        # provider/pkg/provider/provider.go:2878-2907 fieldManagerName; await/await.go:190-207 applies
+        # `c.Inputs.Object`): every tenant naming its own manager there set one annotation to different
+        # values, and the second tenant's apply was refused with a conflict. Now each tenant's patch sets
+        # only keys of its own (its pipelines, and its own annotation below), so no two managers share a
+        # field (tools/kubernetes/field_ownership.py checks it across the region's stacks).
+        # The annotation holds the uid of the collector object from the platform contract: if the
+        # platform replaces the collector, the new object lacks every tenant's pipelines and has a new
+        # uid, so each tenant stack's next preview shows this patch changed and its `up` applies the
+        # pipelines again (`dbaas up` runs the tenant stacks after the platform stack).
         self.telemetry_routes = k8s.apiextensions.CustomResourcePatch(
             f"{tenant.id}.telemetry-routes", api_version=COLLECTOR_API, kind="OpenTelemetryCollector",
             metadata={"name": COLLECTOR_NAME, "namespace": mon_ns,
-                      "annotations": {PATCH_FIELD_MANAGER: f"dbaas-tenant-{tenant.id}"}},
+                      "annotations": {collector_uid_annotation(tenant.id): args.collector_uid}},
             spec={"config": tenant_routes(route, args.endpoints.loki_otlp, args.endpoints.tempo_otlp_grpc)},
             opts=child)
         self.register_outputs({"namespace": ns, "folder": folder_uid(route)})

@@ -14,6 +14,10 @@ class PlatformKeyArgs(BaseModel):
     region: str = Field(description="Platform region: names the key's alias and tags.")
     aws_account_id: AwsAccountId = Field(description="The account whose root administers the key.")
     deletion_window_days: int = Field(default=30, ge=7, le=30, description="KMS waiting period before deletion.")
+    autoscaling_node_volumes: bool = Field(
+        default=False,
+        description="EC2 Auto Scaling encrypts node volumes with the key (create mode, EKS node groups): the key "
+                    "creates Auto Scaling's service-linked role first and names it in its policy; never in adopt mode.")
 
 
 class PlatformBucketArgs(BaseModel):

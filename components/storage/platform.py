@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aws_policies import dumps, platform_key_policy
+from components.aws_policies import AUTOSCALING_SERVICE, dumps, platform_key_policy
 from components.storage.args import PlatformBucketArgs, PlatformKeyArgs
 from components.protection import stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
@@ -22,18 +22,34 @@ class PlatformKey(pulumi.ComponentResource):
 
     key: aws.kms.Key
     arn: pulumi.Output[str]
+    autoscaling_role: aws.iam.ServiceLinkedRole | None
+    """Create mode only: EC2 Auto Scaling's service-linked role, which the key policy names."""
 
     def __init__(self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("dbaas:storage:PlatformKey", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        key_opts = stateful(child, True)
+        self.autoscaling_role = None
+        if args.autoscaling_node_volumes:
+            # KMS refuses a key policy whose principal does not exist yet, and a new account has no
+            # Auto Scaling service-linked role until something creates it: create it, and make the key
+            # wait for it. Retained on delete: other Auto Scaling groups of the account use the same role.
+            # An account that already has the role imports it instead (README "Running it for real";
+            # `pulumi import aws:iam/serviceLinkedRole:ServiceLinkedRole <name> <role ARN>`, pulumi-aws
+            # v7.51.1 sdk/python/pulumi_aws/iam/service_linked_role.py:291-294).
+            self.autoscaling_role = aws.iam.ServiceLinkedRole(
+                f"{name}-autoscaling-role", aws_service_name=AUTOSCALING_SERVICE,
+                description="EC2 Auto Scaling: launches the EKS node groups with volumes under the platform key",
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+            key_opts = pulumi.ResourceOptions.merge(key_opts, pulumi.ResourceOptions(depends_on=[self.autoscaling_role]))
         self.key, _ = create_kms_key(
             f"{name}-key",
             alias=platform_key_alias(args.region),
             description=f"dbaas platform key for region {args.region}",
-            policy=dumps(platform_key_policy(args.aws_account_id)),
+            policy=dumps(platform_key_policy(args.aws_account_id, args.autoscaling_node_volumes)),
             deletion_window_days=args.deletion_window_days,
             tags={"dbaas:region": args.region, "dbaas:purpose": "platform", "managed-by": "pulumi"},
-            opts=stateful(child, True),
+            opts=key_opts,
             alias_opts=child,
         )
         self.arn = self.key.arn

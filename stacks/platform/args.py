@@ -33,7 +33,8 @@ def _double_heap(heap: str) -> str:
 
 def platform_key_args(config: StackConfig) -> PlatformKeyArgs:
     return PlatformKeyArgs(region=config.region, aws_account_id=config.aws_account_id,
-                           deletion_window_days=config.kms_deletion_window_days)
+                           deletion_window_days=config.kms_deletion_window_days,
+                           autoscaling_node_volumes=config.cluster_mode == "create")
 
 
 def pop_cluster_args(

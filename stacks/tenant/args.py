@@ -68,4 +68,4 @@ def tenant_streams_args(tenant: Tenant, env: TenantEnvironment, kafka: KafkaLoca
 
 def tenant_observability_args(tenant: Tenant, foundation: TenantFoundation) -> TenantObservabilityArgs:
     return TenantObservabilityArgs(tenant=tenant, endpoints=foundation.endpoints,
-                                   kafka_namespace=foundation.kafka.namespace)
+                                   kafka_namespace=foundation.kafka.namespace, collector_uid=foundation.collector_uid)

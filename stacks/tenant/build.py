@@ -37,6 +37,8 @@ class TenantFoundation:
     network_peers: NetworkPeers
     kafka: KafkaLocation
     endpoints: Endpoints
+    collector_uid: pulumi.Input[str]
+    """The uid of the region's collector object, which the tenant's telemetry routes patch."""
     engine_placement: EnginePlacement
     observability_ready: tuple[pulumi.Resource, ...] = ()
     operators_ready: tuple[pulumi.Resource, ...] = ()

@@ -52,6 +52,7 @@ def foundation_from_contract(contract: PlatformContract) -> TenantFoundation:
         ),
         kafka=KafkaLocation(**contract.kafka.model_dump()),
         endpoints=Endpoints(namespace=contract.observability.namespace),
+        collector_uid=contract.observability.collector_uid,
         engine_placement=EnginePlacement(
             aws_region=contract.aws_region, storage_class=contract.storage_class,
             kafka_namespace=contract.kafka.namespace,

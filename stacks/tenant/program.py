@@ -14,7 +14,7 @@ from stacks.platform_contract import PlatformContractError, platform_stack_name,
 from stacks.stack_names import TENANTS_DIR
 from stacks.tenant.build import TenantStack, build_tenant
 from stacks.tenant.outputs import tenant_outputs
-from stacks.tenant.foundation import DEFAULT_ORGANIZATION, TENANT_PROJECT, foundation_from_contract, parse_tenant_stack_name
+from stacks.tenant.foundation import foundation_from_contract, parse_tenant_stack_name
 
 
 def run(tenants_dir: Path = TENANTS_DIR, tenant: Tenant | None = None) -> TenantStack:
@@ -27,8 +27,11 @@ def run(tenants_dir: Path = TENANTS_DIR, tenant: Tenant | None = None) -> Tenant
     if tenant is None:
         tenant = _load_tenant(tenants_dir, region, tenant_id)
     order_kubernetes_objects()
-    organization = pulumi.Config(TENANT_PROJECT).get("organization") or DEFAULT_ORGANIZATION
-    platform_name = platform_stack_name(organization, region)
+    # The platform stack lives in the tenant stack's own organization, which the engine passes to every
+    # program: the self-managed backend's fixed "organization" (pulumi/pulumi v3.259.0
+    # pkg/backend/diy/state.go:104), or the Pulumi Cloud stack's owner (pkg/backend/httpstate/state.go:277),
+    # sent as RunRequest.organization (pkg/resource/deploy/source_eval.go:592).
+    platform_name = platform_stack_name(pulumi.get_organization(), region)
     reference = pulumi.StackReference(f"platform-{region}", stack_name=platform_name)
     try:
         contract = read_contract(reference, platform_name)

@@ -206,8 +206,7 @@ def test_tenant_project_declares_no_key_every_tenant_stack_would_miss(tmp_path):
     """Tenant stacks have no stack file: the CLI's merge would find a key without default missing on all of them."""
     from stacks.stack_names import TENANT_PROJECT_DIR, tenant_stack_config
 
-    assert tenant_stack_config() == {"dbaas-tenant:organization": "organization",
-                                     "pulumi:disable-default-providers": '["*"]'}
+    assert tenant_stack_config() == {"pulumi:disable-default-providers": '["*"]'}
     text = (TENANT_PROJECT_DIR / "Pulumi.yaml").read_text()
     (tmp_path / "Pulumi.yaml").write_text(text.replace("config:\n", "config:\n  dbaas-tenant:tier:\n    type: string\n", 1))
     with pytest.raises(InputError) as exc:

@@ -48,7 +48,7 @@ def test_vitess_operator_comes_from_its_public_release_tag(lagos_plan):
 
 def test_autoscaling_may_use_the_platform_key_for_node_volumes(frankfurt_plan):
     autoscaling = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-    statements = {s["Sid"]: s for s in platform_key_policy(ACCOUNT)["Statement"]}
+    statements = {s["Sid"]: s for s in platform_key_policy(ACCOUNT, autoscaling_node_volumes=True)["Statement"]}
     assert statements["AutoScalingUsesKeyForNodeVolumes"] == {
         "Sid": "AutoScalingUsesKeyForNodeVolumes", "Effect": "Allow", "Principal": {"AWS": autoscaling},
         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],

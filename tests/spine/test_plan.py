@@ -148,8 +148,7 @@ def test_one_tenant_stack_is_planned_against_the_platforms_planned_outputs(lagos
     assert {stack_of(r.urn) for r in one_stack.registrations} == {"lagos.acme"}
     by_urn = sorted((r for r in lagos_plan.registrations if stack_of(r.urn) == "lagos.acme"), key=lambda r: r.urn)
     assert sorted(one_stack.registrations, key=lambda r: r.urn) == by_urn
-    assert one_stack.to_preview_json()["config"] == {"dbaas-tenant:organization": "organization",
-                                                     "pulumi:disable-default-providers": '["*"]'}
+    assert one_stack.to_preview_json()["config"] == {"pulumi:disable-default-providers": '["*"]'}
 
 
 def test_the_platform_stack_plan_does_not_change_with_the_tenants(tenants_copy, lagos_plan):

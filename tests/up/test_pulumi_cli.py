@@ -39,3 +39,20 @@ def test_only_the_two_concurrent_update_errors_are_conflicts():
                        "or delete the lock file with `pulumi cancel`.")
     assert not is_conflict("error: [409] Conflict: stack 'lagos.acme' already exists")
     assert not is_conflict("error: update failed")
+
+
+@pytest.mark.parametrize(("output", "meanwhile"), [
+    # the self-managed backend names a project-scoped stack organization/<project>/<stack>
+    # (pulumi/pulumi v3.259.0 pkg/backend/diy/backend.go:190-195, 881-882)
+    ("error: stack 'organization/dbaas-tenant/lagos.kudi-pay' already exists", True),
+    # Pulumi Cloud names it <owner>/<project>/<stack> (pkg/backend/httpstate/backend.go:1329-1330)
+    ("error: stack 'dbaas-cloud/dbaas-tenant/lagos.kudi-pay' already exists", True),
+    ("error: stack 'lagos.kudi-pay' already exists", True),  # a legacy, unscoped diy stack
+    ("error: stack 'organization/dbaas-tenant/lagos.acme' already exists", False),  # another stack
+    ("error: stack 'organization/dbaas-tenant/xlagos.kudi-pay' already exists", False),
+    ("error: a stack named organization/dbaas-tenant/lagos.kudi-pay already exists", False),  # a rename's message
+])
+def test_stack_init_already_exists_is_matched_in_the_names_the_backends_print(output, meanwhile):
+    from tools.deploy.pulumi_cli import created_meanwhile, tenant_init
+
+    assert created_meanwhile(tenant_init("lagos.kudi-pay", "awskms://alias/x"), output) is meanwhile

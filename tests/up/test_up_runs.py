@@ -201,3 +201,13 @@ def test_a_cli_that_cannot_start_fails_its_stack_not_the_run(tmp_path):
         Selection("lagos", None, [StackJob("lagos.acme", (tenant_up("lagos.acme"),))]), parallel=1)
     assert [(o.stack, o.status, o.detail) for o in outcomes] == [("lagos.acme", "failed", "up exited 127")]
     assert plain(out.getvalue())[-1] == f"    | cannot run {broken}: Permission denied"
+
+
+def test_the_stack_listing_is_read_from_stdout_while_the_cli_warns_on_stderr(tmp_path, capsys):
+    # The CLI's upgrade notice goes to stderr (pulumi/pulumi pkg/cmd/pulumi/pulumi.go:688 through
+    # cmdutil.Diag(), sdk/go/common/util/cmdutil/diag.go:89); mixed into stdout it is not JSON.
+    status, fake = run(tmp_path, Scenario(stacks=["lagos", "lagos.acme", "lagos.kudi-pay", "lagos.naija-stream"],
+                                          upgrade_warning=True))
+    assert status == 0
+    assert calls(fake)[:2] == [LS, PLATFORM_UP]
+    assert [argv[0] for _, argv in calls(fake)[2:]] == ["up", "up", "up"]  # every tenant stack listed: no init

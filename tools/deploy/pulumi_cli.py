@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 from dataclasses import dataclass
@@ -36,15 +37,19 @@ CONFLICT_MARKERS = (
 )
 
 
-ALREADY_EXISTS_MARKER = "already exists"
-"""`stack init` of a stack another run created after our `stack ls`: backenderr.StackAlreadyExistsError,
-"stack '<name>' already exists", returned by CreateStack of both backends (pkg/backend/backenderr/
-backenderr.go; pkg/backend/diy/backend.go, pkg/backend/httpstate/backend.go)."""
+def _already_exists(stack: str) -> "re.Pattern[str]":
+    """`stack init` of a stack another run created after our `stack ls`: backenderr.StackAlreadyExistsError,
+    "stack '%v' already exists" (pulumi/pulumi v3.259.0 pkg/backend/backenderr/backenderr.go:79-85). The name
+    it prints is the backend's qualified one: Pulumi Cloud passes `stackID.String()`, "<owner>/<project>/<stack>"
+    (pkg/backend/httpstate/backend.go:1329-1330, client/api.go:145-147); the self-managed backend passes
+    `FullyQualifiedName()`, "organization/<project>/<stack>" for a project-scoped stack and the bare name only
+    for a legacy unscoped one (pkg/backend/diy/backend.go:190-195, 881-882). Only this stack's name matches."""
+    return re.compile(rf"stack '(?:[^'/]+/[^'/]+/)?{re.escape(stack)}' already exists")
 
 
 def created_meanwhile(command: "Command", output: str) -> bool:
     """Did `stack init` fail only because the stack exists now? Then the stack is there, as wanted."""
-    return command.verb == "stack init" and f"stack '{command.argv[3]}' {ALREADY_EXISTS_MARKER}" in output
+    return command.verb == "stack init" and _already_exists(command.argv[3]).search(output) is not None
 
 
 CLI_ENVIRONMENT = {"PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true"}
@@ -101,6 +106,15 @@ def tenant_destroy(stack: str) -> Command:
 def stack_ls() -> Command:
     """The tenant project's stacks (`stack ls` lists the current project's stacks by default)."""
     return Command(TENANT_DIR, ("pulumi", "stack", "ls", "--json"))
+
+
+def stack_output(stack: str) -> Command:
+    """A stack's outputs after its `up`, as JSON on stdout (ui.FprintJSON, pulumi/pulumi v3.259.0
+    pkg/cmd/pulumi/stack/stack_output.go:224-230, pkg/cmd/pulumi/ui/json.go:54), every secret printed as
+    "[secret]" unless --show-secrets is given (display.MassageSecrets, stack_output.go:147-161;
+    pkg/backend/display/json.go:67). Run from the stack's own project directory."""
+    return Command(PLATFORM_DIR if "." not in stack else TENANT_DIR,
+                   ("pulumi", "stack", "output", "--json", "--stack", stack))
 
 
 def stack_names(ls_json: str) -> set[str]:

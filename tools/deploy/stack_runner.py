@@ -45,15 +45,20 @@ class Outcome:
     detail: str
     seconds: float = 0.0
     retained: tuple[str, ...] | None = ()
+    error: str = ""
+    """A failure's CLI output (stdout and stderr as the terminal shows them): the reason is at its end."""
 
 
 class StackRunner:
     """Runs StackJobs with `binary` in place of `pulumi`, from the project root `root`."""
 
     def __init__(self, binary: str, root: Path, out: TextIO, retry: RetryPolicy = RetryPolicy(),
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 after_job: Callable[[StackJob, Outcome], None] | None = None):
         self.binary, self.root, self.out, self.retry = binary, root, out, retry
         self.sleep, self.clock = sleep, clock
+        self.after_job = after_job
+        """Called in the job's thread once a stack is done (`dbaas up --database-url` records it there)."""
         self.started = clock()
         self._lock = threading.Lock()
 
@@ -62,16 +67,20 @@ class StackRunner:
             self.out.write(f"[{self.clock() - self.started:6.1f}s] {line}\n")
             self.out.flush()
 
-    def capture(self, command: Command) -> subprocess.CompletedProcess[str]:
-        """One CLI invocation, output kept (stdout and stderr interleaved, as a terminal shows them); a
-        binary that cannot be started fails this stack like an exit 127, not the whole run."""
+    def capture(self, command: Command, *, separate_stderr: bool = False) -> subprocess.CompletedProcess[str]:
+        """One CLI invocation, output kept: stdout and stderr interleaved, as a terminal shows them, or
+        apart (`separate_stderr`) for a command whose stdout is data (`stack ls --json`, `stack output
+        --json`): the CLI writes warnings and errors to stderr, and they must not be parsed as JSON. A
+        binary that cannot be started fails like an exit 127, not the whole run."""
         argv = [self.binary, *command.argv[1:]]
         try:
             return subprocess.run(argv, cwd=self.root / command.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace", check=False,
-                                  env={**os.environ, **CLI_ENVIRONMENT})
+                                  stderr=subprocess.PIPE if separate_stderr else subprocess.STDOUT, text=True,
+                                  errors="replace", check=False, env={**os.environ, **CLI_ENVIRONMENT})
         except OSError as exc:
-            return subprocess.CompletedProcess(argv, 127, f"cannot run {self.binary}: {exc.strerror or exc}\n")
+            message = f"cannot run {self.binary}: {exc.strerror or exc}\n"
+            return subprocess.CompletedProcess(argv, 127, "" if separate_stderr else message,
+                                               message if separate_stderr else None)
 
     def run_with_retries(self, stack: str, command: Command) -> subprocess.CompletedProcess[str]:
         """Run `command`; again after a doubling delay while it fails on a concurrent-update conflict."""
@@ -86,6 +95,12 @@ class StackRunner:
         return result
 
     def run_job(self, job: StackJob) -> Outcome:
+        outcome = self._run_commands(job)
+        if self.after_job is not None:
+            self.after_job(job, outcome)
+        return outcome
+
+    def _run_commands(self, job: StackJob) -> Outcome:
         verbs = ", ".join(c.verb for c in job.commands)
         self.say(f"start     {job.stack}: {verbs}")
         begun = self.clock()
@@ -111,7 +126,7 @@ class StackRunner:
             detail = f"{command.verb} exited {result.returncode}"
         tail = output.rstrip("\n").splitlines()[-TAIL_LINES:]
         self.say(f"{FAILED:<9} {job.stack}: {detail} ({seconds:.1f}s)" + "".join(f"\n    | {line}" for line in tail))
-        return Outcome(job.stack, FAILED, detail, seconds)
+        return Outcome(job.stack, FAILED, detail, seconds, error=output)
 
     def run(self, selection: Selection, parallel: int) -> list[Outcome]:
         """The platform stack, then (if it succeeded) the tenant stacks, `parallel` at a time."""

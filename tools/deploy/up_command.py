@@ -3,6 +3,9 @@ region: its platform stack first (tenant stacks read its outputs), then its tena
 at a time, through the Pulumi CLI (tools/deploy/pulumi_cli.py says why the CLI and not the Automation
 API). Which stacks: tools/deploy/up_selection.py; running them: tools/deploy/stack_runner.py.
 
+`--database-url URL` (or $DBAAS_DATABASE_URL) records each stack's outcome in the control plane as
+`dbaas record-apply` does, right after the stack (tools/deploy/apply_recording.py).
+
 `--dry-run` prints the commands in order instead. Which tenant stacks exist is read from
 `pulumi stack ls --json`; a dry run, which needs no CLI, reads them from `--existing FILE` (one
 stack name a line), or takes every tenant stack to be missing.
@@ -11,15 +14,20 @@ stack name a line), or takes every tenant stack to be missing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from tools.cli_io import UsageError, positive_int
 from declarations.errors import InputError, Problem
+from tools.controlplane.app_connection import ControlPlaneUnavailable
+from tools.deploy.apply_recording import ApplyRecorder, NotRecorded, open_recorder
 from tools.deploy.pulumi_cli import find_pulumi, region_secrets_provider, stack_ls, stack_names
 from declarations.regions import KNOWN_REGIONS
 from tools.deploy.stack_runner import RetryPolicy, StackRunner, all_ok, retained_lines, summary
 from tools.deploy.up_selection import Selection, select
+
+DATABASE_URL_ENV = "DBAAS_DATABASE_URL"
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -38,20 +46,42 @@ def cmd_up(args: argparse.Namespace) -> int:
         return EXIT_OK
     runner = StackRunner(find_pulumi(args.pulumi), project_dir, sys.stdout,
                          RetryPolicy(attempts=args.retries, first_delay=args.retry_delay))
-    listed = runner.capture(stack_ls())
+    listed = runner.capture(stack_ls(), separate_stderr=True)
     try:
         if listed.returncode != 0:
-            raise ValueError(listed.stdout.strip().splitlines()[-1] if listed.stdout.strip() else f"exit {listed.returncode}")
+            raise ValueError(_last_line(listed.stderr) or f"exit {listed.returncode}")
         existing = stack_names(listed.stdout)
     except ValueError as exc:
         print(f"dbaas up: cannot list the tenant stacks (`pulumi stack ls --json` in tenant_project): {exc}", file=sys.stderr)
         return EXIT_INVALID
     selection = select(project_dir, args.region, secrets_provider, existing, args.tenant, args.affected_since)
-    if selection.platform is None:
-        runner.say(f"skipped   {args.region}: platform stack {selection.why_no_platform}")
-    outcomes = runner.run(selection, args.parallel)
+    recorder: ApplyRecorder | None = None
+    dsn = args.database_url or os.environ.get(DATABASE_URL_ENV, "")
+    if dsn:
+        try:
+            recorder = open_recorder(dsn, project_dir, lambda c: runner.capture(c, separate_stderr=True), runner.say)
+        except (ControlPlaneUnavailable, NotRecorded) as exc:
+            print(f"dbaas up: nothing run: the control plane cannot record the applies: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        runner.after_job = recorder
+    try:
+        if selection.platform is None:
+            runner.say(f"skipped   {args.region}: platform stack {selection.why_no_platform}")
+        outcomes = runner.run(selection, args.parallel)
+    finally:
+        if recorder is not None:
+            recorder.conn.close()
     sys.stdout.write(summary(outcomes, selection.kept, runner.clock() - runner.started))
-    return EXIT_OK if all_ok(outcomes) else EXIT_INVALID
+    if recorder is not None and recorder.unrecorded:
+        sys.stdout.write(f"not recorded in the control plane: {len(recorder.unrecorded)} stack(s)\n"
+                         + "".join(f"  {line}\n" for line in recorder.unrecorded))
+    recorded_all = recorder is None or not recorder.unrecorded
+    return EXIT_OK if all_ok(outcomes) and recorded_all else EXIT_INVALID
+
+
+def _last_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def dry_run_text(selection: Selection, parallel: int, affected_since: str | None) -> str:
@@ -108,5 +138,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--retry-delay", type=_non_negative_float, default=RetryPolicy.first_delay, metavar="S",
                    help=f"seconds before the second try, doubled after each (default {RetryPolicy.first_delay:g})")
     p.add_argument("--existing", metavar="FILE", help="with --dry-run: tenant stacks that exist already, one per line (default: none)")
+    p.add_argument("--database-url", metavar="URL",
+                   help=f"record each stack's outcome in the control plane as `dbaas record-apply` does (DSN of the "
+                        f"dbaas_app role; default: ${DATABASE_URL_ENV}, else nothing is recorded); prefer PGPASSWORD")
     p.add_argument("--dry-run", action="store_true", help="print the commands in order instead of running them")
     p.set_defaults(func=cmd_up)

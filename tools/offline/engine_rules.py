@@ -20,6 +20,11 @@ Ordering rules the engine does not know but the cluster enforces on the first `u
 
 Physical names: two resources of one stack that claim the same Kubernetes object or the same
 AWS name make the second create fail (AlreadyExists) or, worse, fight over one object.
+
+Field ownership: resources that apply parts of one Kubernetes object (a `<Kind>Patch` of another
+stack's object) are refused by the API server when they set a field another field manager owns to a
+different value (tools/kubernetes/field_ownership.py). Patch creates are not previewed
+(pulumi-kubernetes v4.32.0 provider/pkg/provider/provider.go:1722-1735), so only `up` would tell.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 from declarations.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
 from declarations.kubernetes_types import KubernetesType, is_patch_type, kubernetes_type
+from tools.kubernetes.field_ownership import Apply, conflicts
 from tools.offline.runtime import STACK_TYPE, Registration
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
@@ -198,6 +204,26 @@ def physical_name_problems(registrations: Iterable[Registration]) -> list[str]:
     return problems
 
 
+def field_ownership_problems(registrations: Iterable[Registration]) -> list[str]:
+    """Server-side apply conflicts between the resources (of any stacks) that apply one object's fields."""
+    by_object: dict[str, list[Registration]] = {}
+    for reg in registrations:
+        k8s_type = kubernetes_type(reg.type)
+        if k8s_type is None or not reg.custom or reg.type.startswith("pulumi:providers:") or reg.type == HELM_RELEASE_TYPE:
+            continue
+        metadata = reg.inputs.get("metadata") or {}
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not name:
+            continue
+        kind = k8s_type.kind.removesuffix("Patch") if is_patch_type(reg.type) else k8s_type.kind
+        by_object.setdefault(f"{k8s_type.group} {kind} {metadata.get('namespace') or ''}/{name}", []).append(reg)
+    problems = []
+    for regs in by_object.values():
+        if any(is_patch_type(r.type) for r in regs):
+            problems += conflicts(Apply(r.urn, r.inputs) for r in sorted(regs, key=lambda r: is_patch_type(r.type)))
+    return problems
+
+
 def engine_problems(registrations: list[Registration], default_providers_disabled: bool,
                     crds_installed_elsewhere: frozenset[str] = frozenset()) -> list[str]:
     """Everything above, for one stack's registrations in registration order."""
@@ -207,5 +233,5 @@ def engine_problems(registrations: list[Registration], default_providers_disable
     return ordering_problems(registrations, crds_installed_elsewhere) + physical_name_problems(registrations)
 
 
-__all__ = ["EngineRefusal", "engine_problems", "physical_name_problems", "ordering_problems", "registration_problems",
+__all__ = ["EngineRefusal", "engine_problems", "field_ownership_problems", "physical_name_problems", "ordering_problems", "registration_problems",
            "STACK_TYPE"]

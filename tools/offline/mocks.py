@@ -114,6 +114,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
             meta = inputs.get("metadata") or {}
             ns = meta.get("namespace")
             ident = f"{ns}/{meta.get('name', name)}" if ns else meta.get("name", name)
+            if isinstance(inputs.get("metadata"), dict):
+                # The API server gives every object a uid when it is created (metadata.uid); here a
+                # stable one per object, so a plan that reads it is deterministic.
+                kind = typ.removesuffix("Patch")
+                uid = str(uuid.UUID(hashlib.sha256(f"{kind}/{ident}".encode()).hexdigest()[:32]))
+                return ident, {**inputs, "metadata": {**meta, "uid": uid}}
             return ident, inputs
         if typ.startswith("random:"):
             return stable_id(typ, name), {**inputs, "result": "offline-" + hashlib.sha256(name.encode()).hexdigest()[:24]}

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, TextIO
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.errors import InputError, Problem
 from tools.offline import platform_cache
-from tools.offline.engine_rules import EngineRefusal, engine_problems, physical_name_problems
+from tools.offline.engine_rules import EngineRefusal, engine_problems, field_ownership_problems, physical_name_problems
 from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
 from tools.offline.runtime import Read, Registration, run_program_capturing
 from declarations.stack_config import PROJECT, StackFile, load_stack_file
@@ -168,7 +168,7 @@ def plan_engine_problems(plan: OfflinePlan) -> dict[str, list[str]]:
             problems = engine_problems(regs, plan.stack_file.default_providers_disabled)
         if problems:
             found[stack] = problems
-    across = physical_name_problems(plan.registrations)
+    across = physical_name_problems(plan.registrations) + field_ownership_problems(plan.registrations)
     if across:
         found["(across stacks)"] = across
     return found
@@ -242,8 +242,10 @@ def build_plan(
     tenant_plans = plan_tenant_stacks(platform, selected, workers)
     tenant_registrations = tenant_plans.registrations
     registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
-    # One physical name, one owner, across every stack of the region (each stack checked only its own).
-    problems = physical_name_problems([*platform.registrations, *tenant_registrations])
+    # One physical name, one owner, across every stack of the region (each stack checked only its own);
+    # the fields several stacks apply to one object, without a server-side apply conflict.
+    region_registrations = [*platform.registrations, *tenant_registrations]
+    problems = physical_name_problems(region_registrations) + field_ownership_problems(region_registrations)
     if problems:
         raise EngineRefusal(stack, problems)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file, reads=tenant_plans.reads)
