@@ -36,6 +36,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def check_revision(revision: str, option: str) -> str:
+    """Refuse a git revision that git would read as an option (`--output=FILE` makes `git diff`
+    write a file). Callers also put `--end-of-options` before every revision they pass to git
+    (git v2.24.0 on, commit 51b4594b "parse-options: allow --end-of-options as a synonym for --";
+    git 2.39 here honours it in rev-parse, diff, log, show, ls-tree, cat-file and archive), so this check is the clear message, not the only fence."""
+    if revision.startswith("-"):
+        raise UsageError(f"{option} {revision!r}: a git revision cannot start with '-'")
+    if not revision or any(ch in revision for ch in "\0\n\r"):
+        raise UsageError(f"{option} {revision!r}: not a git revision")
+    return revision
+
+
 def check_output(path: str | None, option: str) -> None:
     """Refuse an output path that cannot be written, before any work is done."""
     if path is None or path == STDOUT:

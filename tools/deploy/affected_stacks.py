@@ -64,10 +64,14 @@ def _tenant_stack(path: str) -> str | None:
 
 def affected_between(repo: Path, base: str, head: str, option: str) -> tuple[list[str], list[str]]:
     """(affected stacks, changed paths) between two git revisions of `repo`; a located error naming
-    `option` when git cannot compare them."""
+    `option` when git cannot compare them, a usage error when a revision looks like an option."""
+    from tools.cli_io import check_revision
+
+    check_revision(base, option)
+    check_revision(head, option)
     try:
-        changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
-        tenant_files = git(repo, "ls-tree", "-r", "--name-only", head, "--", "tenants").split()
+        changed = git(repo, "diff", "--name-only", "--no-renames", "--end-of-options", f"{base}...{head}").split()
+        tenant_files = git(repo, "ls-tree", "-r", "--name-only", "--end-of-options", head, "--", "tenants").split()
     except RuntimeError as exc:
         raise InputError([Problem("(git)", 1, 1, option, str(exc))]) from None
     return affected_stacks(changed, tenant_files), changed
