@@ -58,7 +58,7 @@ def base_revision(repo: Path, path: str, base: str | None) -> str | None:
     if _exists(repo, "HEAD", path):
         return git(repo, "rev-parse", "HEAD").strip()
     removed_by = git(repo, "log", "-1", "--format=%H", "HEAD", "--", path).strip()
-    return git(repo, "rev-parse", "--end-of-options", f"{removed_by}^").strip() if removed_by else None
+    return git(repo, "rev-parse", "--verify", "--end-of-options", f"{removed_by}^").strip() if removed_by else None
 
 
 def verdict(repo: Path, stack: str, region: str, tenant_id: str, base: str | None) -> Verdict:
