@@ -97,7 +97,8 @@ class Checkout:
             if not specs:
                 dest.mkdir(parents=True, exist_ok=True)
                 return
-        data = git(self.root, "archive", "--format=tar", "--end-of-options", commit, "--", *specs, binary=True)
+        # archive takes no `--` here: after --end-of-options it would be read as a pathspec
+        data = git(self.root, "archive", "--format=tar", "--end-of-options", commit, *specs, binary=True)
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             for member in archive.getmembers():
                 if self.prefix:
