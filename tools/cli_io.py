@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -82,6 +83,19 @@ def _kind(mode: int) -> str:
         if test(mode):
             return name
     return "not a file"
+
+
+def organization_name(text: str) -> str:
+    """argparse type: a backend organization name. It is printed into a runbook of shell commands
+    and comments, so only letters, digits, '.', '_' and '-' (no space, quote, newline or other
+    control character that could start a line of its own)."""
+    if not ORGANIZATION.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an organization name: letters, digits, '.', '_' and '-', "
+                                         "starting with a letter or digit, at most 100")
+    return text
+
+
+ORGANIZATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def check_output(path: str | None, option: str) -> None:

@@ -52,3 +52,15 @@ def test_an_ordinary_revision_still_works(repo):  # noqa: F811
     stacks, changed = affected_between(Path(repo["project"]), repo["deployed"], "HEAD", option="--affected")
     assert changed == ["tenants/lagos/kudi-pay.yaml", "tenants/lagos/naija-stream.yaml"]
     assert stacks == []
+
+
+@pytest.mark.parametrize("organization", ["acme\nrm -rf ~", "acme corp", "-x", "acme\u202e"])
+def test_an_organization_printed_into_the_runbook_is_one_plain_word(capsys, organization):
+    """`dbaas stacks --migration-plan` prints shell commands and comments naming the organization: a
+    newline would start a command of its own (issue 22, item 11: free-text CLI fields)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["stacks", "--migration-plan", "lagos", f"--organization={organization}"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"dbaas stacks: error: argument --organization: {organization!r} is not an organization name: letters, "
+        "digits, '.', '_' and '-', starting with a letter or digit, at most 100")

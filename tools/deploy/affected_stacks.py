@@ -94,6 +94,8 @@ def cmd_stacks(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from tools.cli_io import organization_name
+
     p = subparsers.add_parser("stacks", help="the stacks a change affects (platform stacks, then tenant stacks)")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--affected", nargs=2, metavar=("BASE", "HEAD"),
@@ -102,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="print the pulumi state move runbook that splits the one-stack REGION into its platform "
                            "stack and one stack per tenant (docs/migrating-to-tenant-stacks.md)")
     p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
-    p.add_argument("--organization", default=DEFAULT_ORGANIZATION, metavar="ORG",
+    p.add_argument("--organization", default=DEFAULT_ORGANIZATION, metavar="ORG", type=organization_name,
                    help=f"with --migration-plan: the backend's organization (default {DEFAULT_ORGANIZATION!r}, "
                         "the self-managed backends' name)")
     p.set_defaults(func=cmd_stacks)
