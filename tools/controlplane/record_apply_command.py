@@ -16,7 +16,6 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import ValidationError
 
 from tools.controlplane.app_connection import ControlPlaneUnavailable, connect_as_recorder
 from tools.controlplane.apply_records import (COMMIT_SHA, ApplyRecord, ApplyResult, StackName, TenantKeyConflict,
