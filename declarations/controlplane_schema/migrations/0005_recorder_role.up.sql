@@ -1,5 +1,5 @@
 -- Issue 22, item 5: recording applies is a role of its own, and every recorded apply is audited.
--- dbaas_app (the API) reads applies but can no longer write them: a leaked API login cannot forge a
+-- dbaas_app (the API) reads applies but can no longer write them: a stolen API login cannot forge a
 -- tenant's connection details. dbaas_recorder (`dbaas record-apply`, `dbaas up --database-url`)
 -- writes them, and a trigger appends the audit event in the same transaction, so no apply is
 -- recorded without one, whoever inserts it. Decisions: README "What the recorder and the CLI promise".
