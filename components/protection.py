@@ -24,3 +24,16 @@ def retained_after_decommission(opts: pulumi.ResourceOptions, protected: bool) -
     if not protected:
         return opts
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True))
+
+
+def backup_store(opts: pulumi.ResourceOptions, protected: bool) -> pulumi.ResourceOptions:
+    """A tenant's backup bucket and the key that reads it: retained on delete for every tenant,
+    protected or not, decommissioned or not, and `protect`ed while the tenant's protection holds.
+
+    Decommissioning writes a final backup into the bucket just before the tenant's stack is
+    destroyed, and the README promises that backups outlive the tenant for their retention; without
+    retainOnDelete an unprotected tenant's destroy would delete both right after (issue 22, item 10).
+    The bucket is emptied and removed by hand once the retention has passed (force_destroy is off)."""
+    retained = pulumi.ResourceOptions(protect=True, retain_on_delete=True) if protected else \
+        pulumi.ResourceOptions(retain_on_delete=True)
+    return pulumi.ResourceOptions.merge(opts, retained)

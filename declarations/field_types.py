@@ -39,3 +39,12 @@ WebhookUrl = _matching(
     "an http(s) URL without user-info, query or fragment (it is rendered into the plan in clear text; "
     "authenticate the receiver another way)",
     "http://alert-router.monitoring.svc:8080/alerts")
+DnsName = _matching(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
+    "a lowercase DNS name (RFC 1123 labels of at most 63 characters, 253 in all; no user, port or scheme)",
+    "ledger-vitess-vtgate.t-kudi-pay.svc.cluster.local")
+KubernetesObjectName = _matching(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*",
+    "a Kubernetes object name (a DNS-1123 subdomain)", "ledger-vitess-credentials")
+S3BucketName = _matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name (3 to 63 lowercase characters)",
+                         "dbaas-kudi-pay-3c5aea6d")

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from declarations.engine_catalog import EngineName
+from declarations.field_types import DnsName, KubernetesObjectName, S3BucketName
 from declarations.tenant_model import ServiceName
 
 TENANT_OUTPUTS_EXPORT = "tenant_outputs"
@@ -24,13 +25,12 @@ class ServiceConnection(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     engine: EngineName
-    host: str = Field(min_length=1, max_length=253, description="In-cluster DNS name of the client endpoint.")
+    host: DnsName = Field(description="In-cluster DNS name of the client endpoint: a name only, never `user:pw@host`.")
     port: int = Field(ge=1, le=65535)
     tls_required: bool = Field(description="The server refuses clients that do not use TLS.")
-    ca_secret: str = Field(min_length=1, max_length=253,
-                           description="Secret in the tenant namespace whose `ca.crt` verifies the server.")
-    credentials_secret: str = Field(min_length=1, max_length=253,
-                                    description="Secret in the tenant namespace with the keys `username` and `password`.")
+    ca_secret: KubernetesObjectName = Field(description="Secret in the tenant namespace whose `ca.crt` verifies the server.")
+    credentials_secret: KubernetesObjectName = Field(
+        description="Secret in the tenant namespace with the keys `username` and `password`.")
 
 
 class TenantOutputs(BaseModel):
@@ -39,7 +39,8 @@ class TenantOutputs(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     services: dict[ServiceName, ServiceConnection]
-    bucket: str = Field(min_length=3, max_length=63)
+    """A recorded apply keeps only these three fields (tools/controlplane/recorded_outputs.py)."""
+    bucket: S3BucketName
     kms_key_arn: str = Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$")
 
 

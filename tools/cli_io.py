@@ -2,7 +2,8 @@
 
 A wrong output path or stack name is a usage error (exit 2, one line on stderr), found before a
 long run starts, not an exception after it. Output files are written whole or not at all (a
-temporary file in the same folder, renamed into place); `-` means standard output. Progress goes
+temporary file beside the final target, renamed into place; a symlink is written through, anything
+but a regular file or a new name is refused); `-` means standard output. Progress goes
 to stderr only when stderr is a terminal, so CI logs stay quiet.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
+import stat
 import sys
 import tempfile
 import time
@@ -36,18 +39,70 @@ def positive_int(text: str) -> int:
     return value
 
 
+def check_revision(revision: str, option: str) -> str:
+    """Refuse a git revision that git would read as an option (`--output=FILE` makes `git diff`
+    write a file). Callers also put `--end-of-options` before every revision they pass to git
+    (git v2.24.0 on, commit 51b4594b "parse-options: allow --end-of-options as a synonym for --";
+    git 2.39 here honours it in rev-parse, diff, log, show, ls-tree, cat-file and archive), so this check is the clear message, not the only fence."""
+    if revision.startswith("-"):
+        raise UsageError(f"{option} {revision!r}: a git revision cannot start with '-'")
+    if not revision or any(ch in revision for ch in "\0\n\r"):
+        raise UsageError(f"{option} {revision!r}: not a git revision")
+    return revision
+
+
+def output_target(path: str, option: str) -> Path:
+    """Where an output path really lands: the final target of a symlink chain, checked like any
+    path. Only a regular file (replaced whole) or a new name in an existing folder is an output;
+    a FIFO, a device node (/dev/full), a socket or a folder is refused, so writing a report never
+    turns one of them into a regular file (issue 22, item 9)."""
+    given = Path(path)
+    target = Path(os.path.realpath(given))  # follows every link; a dangling one ends at its new name
+    shown = f"{option} {path}" + (f" (-> {target})" if given.is_symlink() else "")
+    folder = target.parent
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot write: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"{shown}: is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UsageError(f"{shown}: not a regular file ({_kind(mode)}); write to a regular file or a new name")
+    if not folder.is_dir():
+        raise UsageError(f"{shown}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (mode is not None and not os.access(target, os.W_OK)):
+        raise UsageError(f"{shown}: permission denied")
+    return target
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def organization_name(text: str) -> str:
+    """argparse type: a backend organization name. It is printed into a runbook of shell commands
+    and comments, so only letters, digits, '.', '_' and '-' (no space, quote, newline or other
+    control character that could start a line of its own)."""
+    if not ORGANIZATION.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an organization name: letters, digits, '.', '_' and '-', "
+                                         "starting with a letter or digit, at most 100")
+    return text
+
+
+ORGANIZATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
 def check_output(path: str | None, option: str) -> None:
     """Refuse an output path that cannot be written, before any work is done."""
     if path is None or path == STDOUT:
         return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"{option} {path}: is a directory")
-    if not folder.is_dir():
-        raise UsageError(f"{option} {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UsageError(f"{option} {path}: permission denied")
+    output_target(path, option)
 
 
 def to_stdout(*paths: str | None) -> bool:
@@ -57,21 +112,23 @@ def to_stdout(*paths: str | None) -> bool:
 
 @contextlib.contextmanager
 def open_output(path: str, option: str) -> Iterator[TextIO]:
-    """A text stream for `path` (stdout for `-`) that lands whole or not at all."""
+    """A text stream for `path` (stdout for `-`) that lands whole or not at all: a temporary file
+    beside the final target (through any symlink), renamed over it. The one way every `dbaas`
+    command writes an output file."""
     if path == STDOUT:
         yield sys.stdout
         sys.stdout.flush()
         return
-    check_output(path, option)
-    target = Path(path)
+    target = output_target(path, option)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as exc:
         raise UsageError(f"{option} {path}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             yield out
         os.chmod(temp_name, 0o644)
+        output_target(path, option)  # still a regular file or a new name just before the rename
         os.replace(temp_name, target)
     except OSError as exc:
         raise UsageError(f"{option} {path}: cannot write: {exc.strerror}") from None

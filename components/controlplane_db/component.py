@@ -26,7 +26,7 @@ from components.protection import stateful
 from components.storage.args import PlatformBucketArgs
 from components.storage.platform import PlatformBucket
 from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
-from declarations.controlplane_schema.roles import APP, MIGRATOR
+from declarations.controlplane_schema.roles import APP, MIGRATOR, RECORDER
 from declarations.naming import dns_label
 
 TYPE = "dbaas:controlplane:ControlPlaneDatabase"
@@ -51,6 +51,8 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
     """`<pooler>.<namespace>.svc`: where the application connects (as dbaas_app)."""
     app_secret_name: str
     migrator_secret_name: str
+    recorder_secret_name: str
+    """Password of dbaas_recorder, the role CI records applies as (`dbaas record-apply`)."""
 
     def __init__(self, name: str, args: ControlPlaneDatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -106,14 +108,17 @@ class ControlPlaneDatabase(pulumi.ComponentResource):
 
         self.migrator_secret_name = f"{args.cluster_name}-{MIGRATOR.replace('_', '-')}"
         self.app_secret_name = f"{args.cluster_name}-{APP.replace('_', '-')}"
+        self.recorder_secret_name = f"{args.cluster_name}-{RECORDER.replace('_', '-')}"
         secrets = [self._role_secret(f"{name}-{role.replace('_', '-')}", role, secret, ns, labels, on_ns)
-                   for role, secret in ((MIGRATOR, self.migrator_secret_name), (APP, self.app_secret_name))]
+                   for role, secret in ((MIGRATOR, self.migrator_secret_name), (APP, self.app_secret_name),
+                                        (RECORDER, self.recorder_secret_name))]
 
         settings = ClusterSettings(
             name=args.cluster_name, namespace=ns, image=args.postgres_image, instances=args.instances,
             storage_class=args.storage_class, storage_size=args.storage_size, bucket_name=bucket_name,
             backup_retention_days=args.backup_retention_days,
             migrator_secret=self.migrator_secret_name, app_secret=self.app_secret_name,
+            recorder_secret=self.recorder_secret_name,
             recovery=Recovery(args.recover_from, args.recovery_target_time) if args.recover_from else None,
         )
         # A cluster of another name is another resource: the old one leaves the stack (retained on delete, after

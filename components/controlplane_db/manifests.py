@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
+from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER, RECORDER
 from components.irsa import IRSA_ROLE_ANNOTATION
 
 DATABASE = "controlplane"
@@ -43,12 +43,13 @@ class ClusterSettings:
     backup_retention_days: int
     migrator_secret: str
     app_secret: str
+    recorder_secret: str
     app_connection_limit: int = 200
     recovery: Recovery | None = None
 
 
 def managed_roles(s: ClusterSettings) -> list[dict]:
-    """The three contract roles; every attribute spelt out so drift is reconciled back."""
+    """The four contract roles; every attribute spelt out so drift is reconciled back."""
     locked = {"ensure": "present", "superuser": False, "bypassrls": False, "createdb": False,
               "createrole": False, "replication": False, "inherit": True}
     return [
@@ -58,6 +59,9 @@ def managed_roles(s: ClusterSettings) -> list[dict]:
          "passwordSecret": {"name": s.migrator_secret}, "comment": "runs dbaas migrate"},
         {**locked, "name": APP, "login": True, "connectionLimit": s.app_connection_limit,
          "passwordSecret": {"name": s.app_secret}, "comment": "the application; row-level security applies"},
+        {**locked, "name": RECORDER, "login": True, "connectionLimit": 20,
+         "passwordSecret": {"name": s.recorder_secret},
+         "comment": "records applies (dbaas record-apply); row-level security applies"},
     ]
 
 

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.protection import retained_after_decommission, stateful
+from components.protection import backup_store, stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
 from components.aws_policies import dumps, key_policy
 from components.storage.kms_key import create_kms_key
@@ -43,9 +43,9 @@ class TenantEnvironment(pulumi.ComponentResource):
         plan = plan_for(tenant.plan)
         protected = tenant.deletion_protection
         # A tenant-level `decommission:` marker lifts protection so the tenant can leave the
-        # stack; its bucket and key stay retained, because its backups must outlive it.
+        # stack; its bucket and key are retained on delete for every tenant (backup_store),
+        # because its backups, the final one included, must outlive it.
         decommissioning = tenant.decommission is not None
-        holds_data = retained_after_decommission if decommissioning else stateful
         child = pulumi.ResourceOptions(parent=self)
         labels = tenant_labels(tenant)
         tags = {"dbaas:tenant": tenant.id, "dbaas:org": tenant.org, "dbaas:plan": tenant.plan.value,
@@ -82,7 +82,7 @@ class TenantEnvironment(pulumi.ComponentResource):
             policy=self.role.arn.apply(lambda arn: dumps(key_policy(args.aws_account_id, args.aws_region, arn))),
             deletion_window_days=args.kms_deletion_window_days,
             tags=tags,
-            opts=holds_data(child, protected),
+            opts=backup_store(child, protected and not decommissioning),
             alias_opts=child,
         )
         lock_days = max((s.backups.retention_days for s in tenant.services if s.backups), default=7)
@@ -95,7 +95,7 @@ class TenantEnvironment(pulumi.ComponentResource):
         # Object Lock keeps each backup immutable for the longest retention the tenant declared,
         # so a leaked credential cannot erase history.
         backups = create_encrypted_bucket(
-            f"{tenant.id}.backups", settings, self.key.arn, tags, holds_data(child, protected), child
+            f"{tenant.id}.backups", settings, self.key.arn, tags, backup_store(child, protected and not decommissioning), child
         )
         self.bucket = backups.bucket
         grant_bucket_access(f"{tenant.id}.role-access", self.role, self.bucket.arn, self.key.arn, child)

@@ -1,4 +1,4 @@
-"""The three database roles. Their names are a contract that tools outside the project use.
+"""The four database roles. Their names are a contract that tools outside the project use.
 
 In the cluster, CloudNativePG's managed roles create them; on a bare server, `dbaas migrate`
 run as a superuser ensures them here, with the same attributes.
@@ -16,7 +16,14 @@ OWNER = "dbaas_owner"
 MIGRATOR = "dbaas_migrator"
 """Logs in to run migrations; a member of the owner, so it can act as the owner."""
 APP = "dbaas_app"
-"""The application: logs in, no superuser, no BYPASSRLS, member of nothing, owns nothing."""
+"""The application (the API): logs in, no superuser, no BYPASSRLS, member of nothing, owns nothing.
+Reads recorded applies; may not write them (migration 0005)."""
+RECORDER = "dbaas_recorder"
+"""Records applies (`dbaas record-apply`, `dbaas up --database-url`): the same attributes as the
+application, and the only role that may insert into `stack_applies` and `platform_applies`; every
+insert appends its audit event in the same transaction (a trigger, migration 0005). A leaked API
+login therefore cannot forge a tenant's connection details, and a recorder login cannot write
+an apply without leaving an audit event."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ ROLES = (
     RoleSpec(OWNER, login=False),
     RoleSpec(MIGRATOR, login=True, member_of=(OWNER,)),
     RoleSpec(APP, login=True),
+    RoleSpec(RECORDER, login=True),
 )
 
 

@@ -12,7 +12,7 @@ Two options guard them, and they are checked in two places:
 
 Both honour the decommission markers (declarations/decommission.py): a deployed tenant-level marker lifts
 protection from everything the tenant holds but keeps its bucket, key and Kafka topics retained (the
-backups must outlive the tenant); a service-level marker lifts both from that service's engine
+backups must outlive the tenant; every tenant's bucket and key are retained, protected or not); a service-level marker lifts both from that service's engine
 instance, and protect (not retainOnDelete) from its CDC topic.
 """
 
@@ -23,7 +23,7 @@ from typing import Iterable
 from pulumi_policy import Severity
 
 from policies.rules.model import SERVICE_LABEL, Resource, Rule, RuleContext
-from policies.rules.stateful import RETAINED_AFTER_DECOMMISSION, stateful_label
+from policies.rules.stateful import BACKUP_STORE, RETAINED_AFTER_DECOMMISSION, stateful_label
 
 
 def _service_decommissioned(resource: Resource, ctx: RuleContext) -> bool:
@@ -52,8 +52,10 @@ def must_protect(resource: Resource, ctx: RuleContext) -> bool:
 
 
 def must_retain(resource: Resource, ctx: RuleContext) -> bool:
-    """What must outlive a removal: everything protected, plus, once decommissioned, the tenant's
-    bucket and key and its Kafka topics."""
+    """What must outlive a removal: every tenant's bucket and key (its backups), everything
+    protected, plus, once decommissioned, a protected tenant's Kafka topics."""
+    if resource.tenant is not None and resource.type in BACKUP_STORE:
+        return True
     if must_protect(resource, ctx):
         return True
     return is_protected_tenant(resource, ctx) and resource.type in RETAINED_AFTER_DECOMMISSION
@@ -68,7 +70,8 @@ def check_protected_stateful(resource: Resource, ctx: RuleContext) -> Iterable[s
 def check_retained_stateful(resource: Resource, ctx: RuleContext) -> Iterable[str]:
     label = stateful_label(resource.type)
     if label is not None and resource.retain_on_delete is False and must_retain(resource, ctx):
-        yield f"{label} of protected tenant {resource.tenant} lacks retainOnDelete"
+        who = "protected tenant" if is_protected_tenant(resource, ctx) else "tenant"
+        yield f"{label} of {who} {resource.tenant} lacks retainOnDelete"
 
 
 RULES = [
@@ -86,11 +89,11 @@ OFFLINE_CHECKS = [
     Rule(
         name="deletion-retained-stateful",
         description="Offline only (the analyzer never receives retainOnDelete): buckets, keys, namespaces, engine "
-                    "instances, volumes and Kafka topics of protected tenants carry retainOnDelete; a decommissioned "
-                    "tenant's bucket and key keep it.",
+                    "instances, volumes and Kafka topics of protected tenants carry retainOnDelete, and every "
+                    "tenant's bucket and key carry it (the backups outlive the tenant).",
         severity=Severity.CRITICAL,
-        fix_hint="Pass opts through components.protection.stateful (or retained_after_decommission for a "
-                 "decommissioned tenant's bucket and key).",
+        fix_hint="Pass opts through components.protection.stateful (components.protection.backup_store for "
+                 "a tenant's bucket and key).",
         check_resource=check_retained_stateful,
     ),
 ]

@@ -34,6 +34,10 @@ STATEFUL_KINDS: dict[str, str] = {
 generic kind names such as CloudNativePG's `Cluster`."""
 
 
+BACKUP_STORE = frozenset({"aws:s3/bucket:Bucket", "aws:kms/key:Key"})
+"""A tenant's backup bucket and its key: retained on delete for every tenant, protected or not
+(components.protection.backup_store), because the backups, the final one included, outlive it."""
+
 RETAINED_AFTER_DECOMMISSION = frozenset({"aws:s3/bucket:Bucket", "aws:kms/key:Key",
                                          "kubernetes:kafka.strimzi.io/v1beta2:KafkaTopic"})
 """What outlives a decommission: the tenant's backups (its bucket, and the key that reads them) and

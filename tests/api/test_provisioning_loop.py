@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import ApiSettings
-from declarations.controlplane_schema.roles import APP
+from declarations.controlplane_schema.roles import APP, RECORDER
 from tools.controlplane.tenant_identity import tenant_key
 from tools.controlplane.tenant_scope import tenant_transaction
 from dbaas.cli import main
@@ -46,7 +46,7 @@ def merge(repo: Path, branch: str) -> str:
 
 
 def record(capsys, db, repo: Path, stack: str, commit: str, *argv: str) -> str:  # noqa: F811
-    code = main(["record-apply", "--database-url", db.dsn(APP), "--tenants-dir", str(repo / "tenants"),
+    code = main(["record-apply", "--database-url", db.dsn(RECORDER), "--tenants-dir", str(repo / "tenants"),
                  "--actor", "ci-apply", "--stack", stack, "--commit", commit, *argv])
     out, err = capsys.readouterr()
     assert (code, err) == (0, ""), out + err

@@ -37,7 +37,7 @@ TENANT_A = _rows("aaaaaaaa", "acme")
 TENANT_B = _rows("bbbbbbbb", "globex")
 TENANTS = (TENANT_A, TENANT_B)
 
-ROWS_PER_TENANT = {"tenants": 1, "users": 1, "api_keys": 1, "services": 1, "backups": 1, "audit_events": 1,
+ROWS_PER_TENANT = {"tenants": 1, "users": 1, "api_keys": 1, "services": 1, "backups": 1, "audit_events": 2,
                    "service_backup_status": 1, "stack_applies": 1}
 """What one tenant sees in each relation the application can read (plans: the whole catalog)."""
 
@@ -57,5 +57,7 @@ def seed(conn: psycopg.Connection) -> None:
                      "VALUES (%s, %s, %s, 'full', 'completed', now(), 1024)", (t.tenant_id, t.backup_id, t.service_id))
         conn.execute("INSERT INTO dbaas.audit_events (tenant_id, id, actor_user_id, action) "
                      "VALUES (%s, %s, %s, 'service.created')", (t.tenant_id, t.audit_id, t.user_id))
+        # the apply's audit trigger writes as dbaas_owner, under RLS: it needs the tenant in scope
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(t.tenant_id),))
         conn.execute("INSERT INTO dbaas.stack_applies (tenant_id, stack, commit_sha, result, applied_at, recorded_by) "
                      "VALUES (%s, %s, %s, 'succeeded', now(), 'seed')", (t.tenant_id, f"lagos.{t.slug}", APPLIED_COMMIT))

@@ -21,11 +21,11 @@ def test_migrates_a_bare_database_then_reports_nothing_to_do(capsys, bare_db):
     lines = out.splitlines()
     assert [line.split(" (")[0].strip() for line in lines if line.strip().startswith("up")] == [
         "up 0001_schema_and_catalog", "up 0002_tenant_tables", "up 0003_audit_events",
-        "up 0004_apply_records"]
-    assert lines[-1] == "schema moved from version 0 to 4"
-    assert run(capsys, "--dsn", bare_db.dsn()) == (0, "already at version 4: nothing to do\n", "")
+        "up 0004_apply_records", "up 0005_recorder_role"]
+    assert lines[-1] == "schema moved from version 0 to 5"
+    assert run(capsys, "--dsn", bare_db.dsn()) == (0, "already at version 5: nothing to do\n", "")
     code, out, _ = run(capsys, "--dsn", bare_db.dsn(), "--to", "2")
-    assert (code, out.splitlines()[-1]) == (0, "schema moved from version 4 to 2")
+    assert (code, out.splitlines()[-1]) == (0, "schema moved from version 5 to 2")
 
 
 @pytest.mark.parametrize("dsn, expected", [
@@ -50,6 +50,6 @@ def test_wrong_password_is_reported_without_echoing_it(capsys, bare_db):
 
 
 def test_out_of_range_target_and_missing_directory(capsys, bare_db, tmp_path):
-    assert run(capsys, "--dsn", bare_db.dsn(), "--to", "9")[2] == "dbaas migrate: --to 9 is out of range: versions run 0..4\n"
+    assert run(capsys, "--dsn", bare_db.dsn(), "--to", "9")[2] == "dbaas migrate: --to 9 is out of range: versions run 0..5\n"
     code, _, err = run(capsys, "--dsn", bare_db.dsn(), "--migrations-dir", str(tmp_path / "nope"))
     assert (code, err) == (1, f"dbaas migrate: {tmp_path / 'nope'}: migrations directory not found\n")

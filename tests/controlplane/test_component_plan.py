@@ -7,7 +7,7 @@ import json
 import pytest
 
 from declarations.controlplane_schema.migration_files import load_migrations, migrations_digest
-from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER
+from declarations.controlplane_schema.roles import APP, MIGRATOR, OWNER, RECORDER
 from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tools.offline.mocks import stable_id
 from tests.conftest import shipped_plan
@@ -41,7 +41,7 @@ def test_one_component_per_region_and_every_object_validates_strictly(stack):
     # The control-plane namespace and its 6 policies, plus the CloudNativePG operator's namespace and its 7.
     assert sorted(o["kind"] for _, o in objects) == ["Cluster", "ConfigMap", "Job", "Namespace", "Namespace",
                                                      *["NetworkPolicy"] * 13, "Pooler", "ScheduledBackup",
-                                                     "Secret", "Secret"]
+                                                     "Secret", "Secret", "Secret"]
     assert {urn: validate_object(o) for urn, o in objects} == {urn: [] for urn, _ in objects}
 
 
@@ -94,7 +94,7 @@ def test_backup_bucket_uses_the_platform_key_and_irsa_trusts_only_the_cluster_sa
 
 def test_managed_roles_match_the_contract(stack):
     roles = {r["name"]: r for r in only(component_regs(stack), f"{CNPG}Cluster")["spec"]["managed"]["roles"]}
-    assert sorted(roles) == [APP, MIGRATOR, OWNER]
+    assert sorted(roles) == [APP, MIGRATOR, OWNER, RECORDER]
     for role in roles.values():
         assert (role["superuser"], role["bypassrls"], role["createrole"], role["createdb"], role["replication"]) == (
             False, False, False, False, False)
@@ -102,16 +102,19 @@ def test_managed_roles_match_the_contract(stack):
     assert (roles[MIGRATOR]["login"], roles[MIGRATOR]["inRoles"]) == (True, [OWNER])
     assert roles[APP]["login"] is True and "inRoles" not in roles[APP]
     assert roles[APP]["passwordSecret"] == {"name": "controlplane-pg-dbaas-app"}
+    assert roles[RECORDER]["login"] is True and "inRoles" not in roles[RECORDER]
+    assert roles[RECORDER]["passwordSecret"] == {"name": "controlplane-pg-dbaas-recorder"}
 
 
 def test_passwords_are_secret_in_the_plan(stack):
     regs = component_regs(stack)
     secrets = [r.inputs for r in regs if r.type == "kubernetes:core/v1:Secret"]
-    assert sorted(s["metadata"]["name"] for s in secrets) == ["controlplane-pg-dbaas-app", "controlplane-pg-dbaas-migrator"]
+    assert sorted(s["metadata"]["name"] for s in secrets) == ["controlplane-pg-dbaas-app", "controlplane-pg-dbaas-migrator",
+                                                               "controlplane-pg-dbaas-recorder"]
     assert all(s["stringData"] == "[secret]" and s["type"] == "kubernetes.io/basic-auth" for s in secrets)
     text = shipped_plan(stack).to_json_text()
     generated = [r for r in regs if r.type == "random:index/randomPassword:RandomPassword"]
-    assert len(generated) == 2 and "offline-" not in json.dumps([s["stringData"] for s in secrets])
+    assert len(generated) == 3 and "offline-" not in json.dumps([s["stringData"] for s in secrets])
     assert "PGPASSWORD" in text and "password=" not in text
 
 

@@ -14,7 +14,7 @@ from declarations.controlplane_schema.migration_files import (MIGRATIONS_DIR, Mi
                                           migrations_digest)
 from declarations.controlplane_schema.roles import MIGRATOR, OWNER
 
-LATEST = 4
+LATEST = 5
 
 
 def catalog_fingerprint(conn: psycopg.Connection) -> list[tuple]:
@@ -44,18 +44,18 @@ def test_up_down_up_is_clean_and_identical(bare_db):
     migrations = load_migrations()
     with bare_db.connect(autocommit=True) as conn:
         first = migrate(conn, migrations)
-        assert [(s.version, s.direction) for s in first.steps] == [(1, "up"), (2, "up"), (3, "up"), (4, "up")]
+        assert [(s.version, s.direction) for s in first.steps] == [(1, "up"), (2, "up"), (3, "up"), (4, "up"), (5, "up")]
         fingerprint = catalog_fingerprint(conn)
         assert len(fingerprint) > 60
         down = migrate(conn, migrations, target=0)
-        assert [(s.version, s.direction) for s in down.steps] == [(4, "down"), (3, "down"), (2, "down"), (1, "down")]
+        assert [(s.version, s.direction) for s in down.steps] == [(5, "down"), (4, "down"), (3, "down"), (2, "down"), (1, "down")]
         assert (has_schema(conn), history(conn)) == (False, [])
         assert conn.execute("SELECT count(*) FROM pg_policy").fetchone()[0] == 0
         migrate(conn, migrations, target=1)
         assert history(conn) == [(1, "schema_and_catalog")]
         migrate(conn, migrations)
         assert catalog_fingerprint(conn) == fingerprint
-        assert [v for v, _ in history(conn)] == [1, 2, 3, 4]
+        assert [v for v, _ in history(conn)] == [1, 2, 3, 4, 5]
 
 
 def test_second_run_is_a_no_op(db):
@@ -84,20 +84,20 @@ def test_edited_applied_migration_is_refused(db, tmp_path):
 
 def test_applied_migration_missing_from_files_is_refused(db, tmp_path):
     fewer = copy_migrations(tmp_path)
-    for half in fewer.glob("0004_*"):
+    for half in fewer.glob("0005_*"):
         half.unlink()
-    with db.connect(autocommit=True) as conn, pytest.raises(MigrationError, match=r"0004_apply_records applied, which is not in"):
+    with db.connect(autocommit=True) as conn, pytest.raises(MigrationError, match=r"0005_recorder_role applied, which is not in"):
         migrate(conn, load_migrations(fewer))
 
 
 def test_a_failing_migration_rolls_back_the_whole_run(bare_db, tmp_path):
     broken = copy_migrations(tmp_path)
-    (broken / "0005_broken.up.sql").write_text("CREATE TABLE dbaas.ok (id uuid PRIMARY KEY);\nSELECT * FROM dbaas.missing;\n")
-    (broken / "0005_broken.down.sql").write_text("DROP TABLE dbaas.ok;\n")
+    (broken / "0006_broken.up.sql").write_text("CREATE TABLE dbaas.ok (id uuid PRIMARY KEY);\nSELECT * FROM dbaas.missing;\n")
+    (broken / "0006_broken.down.sql").write_text("DROP TABLE dbaas.ok;\n")
     with bare_db.connect(autocommit=True) as conn:
         with pytest.raises(MigrationError) as exc:
             migrate(conn, load_migrations(broken))
-        assert str(exc.value) == ('0005_broken (up) failed: SQLSTATE 42P01: relation "dbaas.missing" does not exist')
+        assert str(exc.value) == ('0006_broken (up) failed: SQLSTATE 42P01: relation "dbaas.missing" does not exist')
         assert has_schema(conn) is False
         assert conn.execute("SELECT to_regclass('dbaas_migrations.applied')").fetchone()[0] is None
 
@@ -128,7 +128,7 @@ def test_concurrent_runners_apply_each_migration_once(bare_db):
     assert failures == []
     assert sorted(results) == [0, 0, LATEST]
     with bare_db.connect() as conn:
-        assert [v for v, _ in history(conn)] == [1, 2, 3, 4]
+        assert [v for v, _ in history(conn)] == [1, 2, 3, 4, 5]
 
 
 def test_roles_are_ensured_with_exact_attributes_and_repaired(bare_db):
@@ -141,7 +141,8 @@ def test_roles_are_ensured_with_exact_attributes_and_repaired(bare_db):
               FROM pg_roles WHERE rolname LIKE 'dbaas\\_%' ORDER BY 1""").fetchall()
         assert attributes == [("dbaas_app", True, False, False, False, False, False),
                               ("dbaas_migrator", True, False, False, False, False, False),
-                              ("dbaas_owner", False, False, False, False, False, False)]
+                              ("dbaas_owner", False, False, False, False, False, False),
+                              ("dbaas_recorder", True, False, False, False, False, False)]
         memberships = conn.execute("""SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid
                                        JOIN pg_roles m ON m.oid = a.member WHERE m.rolname LIKE 'dbaas\\_%'""").fetchall()
         assert memberships == [(OWNER, MIGRATOR)]
@@ -160,7 +161,7 @@ def test_the_migrator_role_migrates_and_the_owner_owns_everything(bare_db):
 
 
 def test_target_out_of_range_is_refused(db):
-    with db.connect(autocommit=True) as conn, pytest.raises(MigrationError, match=r"--to 7 is out of range: versions run 0..4"):
+    with db.connect(autocommit=True) as conn, pytest.raises(MigrationError, match=r"--to 7 is out of range: versions run 0..5"):
         migrate(conn, load_migrations(), target=7)
 
 

@@ -1,4 +1,4 @@
-"""`dbaas record-apply` against a real PostgreSQL, as the application role under RLS."""
+"""`dbaas record-apply` against a real PostgreSQL, as the recorder role under RLS."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from declarations.controlplane_schema.roles import APP
+from declarations.controlplane_schema.roles import RECORDER
 from tools.controlplane.tenant_identity import tenant_key
 from tools.controlplane.tenant_scope import platform_transaction, tenant_transaction
 from dbaas.cli import main
@@ -42,7 +42,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def record(capsys, db, tenants: Path, *argv: str, user: str = APP) -> tuple[int, str, str]:
+def record(capsys, db, tenants: Path, *argv: str, user: str = RECORDER) -> tuple[int, str, str]:
     code = main(["record-apply", "--database-url", db.dsn(user), "--tenants-dir", str(tenants), "--actor", "ci-apply", *argv])
     out, err = capsys.readouterr()
     return code, out, err
@@ -142,7 +142,10 @@ def test_a_platform_apply_is_visible_only_in_the_platform_scope(capsys, db, tena
     assert record(capsys, db, tenants, "--stack", "lagos", "--commit", COMMIT_1, "--result", "succeeded",
                   "--outputs", str(outputs)) == (
         0, f"dropped secret output kubeconfig\nrecorded lagos at {COMMIT_1}: succeeded\n", "")
-    with db.app() as conn:
+    with db.app() as api:  # the API's role cannot even read them
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for table platform_applies"):
+            api.execute("SELECT count(*) FROM dbaas.platform_applies")
+    with db.connect(RECORDER) as conn:
         assert conn.execute("SELECT count(*) FROM dbaas.platform_applies").fetchone() == (0,)
         conn.rollback()
         for key in (TENANT_A.tenant_id, TENANT_B.tenant_id, KUDI):
@@ -175,15 +178,16 @@ def test_register_tenant_only_registers_the_tenant_in_scope(db):
             assert conn.execute("SELECT display_name, plan_id FROM dbaas.tenants").fetchall() == [("K", "starter")]
 
 
-def test_only_the_application_role_may_record(capsys, db, tenants):
+@pytest.mark.parametrize("user", ["postgres", "dbaas_app"])
+def test_only_the_recorder_role_may_record(capsys, db, tenants, user):
     code, out, err = record(capsys, db, tenants, "--stack", "lagos.kudi-pay", "--commit", COMMIT_1, "--result", "failed",
-                            "--error", "boom", user="postgres")
-    assert (code, out, err) == (1, "", "dbaas record-apply: connected as 'postgres': connect as 'dbaas_app', the "
-                                       "application role that row-level security applies to\n")
+                            "--error", "boom", user=user)
+    assert (code, out, err) == (1, "", f"dbaas record-apply: connected as {user!r}: connect as 'dbaas_recorder', the "
+                                       "role that records applies, under row-level security\n")
 
 
 def test_the_password_of_the_database_url_is_never_printed(capsys, db, tenants):
-    dsn = f"postgresql://dbaas_app:Sup3rSecret-pw@127.0.0.1:{db.server.port}/{db.name}?connect_timeout=3"
+    dsn = f"postgresql://dbaas_recorder:Sup3rSecret-pw@127.0.0.1:{db.server.port}/{db.name}?connect_timeout=3"
     code = main(["record-apply", "--database-url", dsn, "--tenants-dir", str(tenants), "--stack", "lagos.kudi-pay",
                  "--commit", COMMIT_1, "--result", "failed", "--error", "boom"])
     out, err = capsys.readouterr()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from declarations.controlplane_schema.roles import APP, OWNER
+from declarations.controlplane_schema.roles import APP, OWNER, RECORDER
 from tools.controlplane.tenant_scope import tenant_transaction
 from tests.controlplane.seed import TENANT_A
 
@@ -55,7 +55,7 @@ def test_no_permissive_policy_is_true(db):
         SELECT c.relname, p.polname, coalesce(pg_get_expr(p.polqual, p.polrelid), 'true'),
                coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')
           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polpermissive""")
-    assert len(policies) == len(TENANT_OWNED) + 1 + AUDIT_PARTITIONS + 2  # + plans, platform_applies
+    assert len(policies) == len(TENANT_OWNED) + 1 + AUDIT_PARTITIONS + 3  # + plans, platform_applies, platform_audit_events
     assert [p for p in policies if p[2] == "true" or p[3] == "true"] == []
 
 
@@ -85,8 +85,8 @@ def test_app_role_holds_exactly_the_intended_privileges(db):
         "plans": {"SELECT"}, "tenants": {"SELECT"}, "service_backup_status": {"SELECT"},
         "users": {"SELECT", "INSERT", "DELETE"}, "api_keys": {"SELECT", "INSERT", "DELETE"},
         "services": {"SELECT", "INSERT", "DELETE"}, "backups": {"SELECT", "INSERT", "DELETE"},
-        "audit_events": {"SELECT", "INSERT"}, "stack_applies": {"SELECT", "INSERT"},
-        "platform_applies": {"SELECT", "INSERT"},
+        # applies are read, never written, by the API's role (migration 0005: dbaas_recorder writes them)
+        "audit_events": {"SELECT", "INSERT"}, "stack_applies": {"SELECT"},
     }
     updatable = rows(db, """
         SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attname)
@@ -105,10 +105,15 @@ def test_only_the_definer_functions_are_executable_by_the_app_and_they_are_pinne
     assert executable == [("register_tenant",), ("touch_api_key",)]
     definers = rows(db, """SELECT proname, proconfig, prosrc FROM pg_proc WHERE prosecdef
                             AND pronamespace = 'dbaas'::regnamespace ORDER BY 1""")
+    pinned = ["search_path=pg_catalog, pg_temp"]
     assert [(name, config) for name, config, _ in definers] == [
-        ("register_tenant", ["search_path=pg_catalog, pg_temp"]), ("touch_api_key", ["search_path=pg_catalog, pg_temp"])]
-    assert "IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[0][2]
-    assert "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[1][2]
+        ("audit_platform_apply", pinned), ("audit_stack_apply", pinned), ("register_tenant", pinned), ("touch_api_key", pinned)]
+    assert "IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[2][2]
+    assert "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid" in definers[3][2]
+    # the audit triggers are nobody's to call: they run only as the triggers of the applies tables
+    assert rows(db, """SELECT count(*) FROM pg_proc WHERE proname LIKE 'audit\\_%%apply' AND
+                         (has_function_privilege(%s, oid, 'EXECUTE') OR has_function_privilege(%s, oid, 'EXECUTE'))""",
+                APP, RECORDER) == [(0,)]
 
 
 def test_platform_applies_are_forced_and_visible_only_in_platform_scope_without_a_tenant(db):
@@ -164,3 +169,32 @@ def test_explain_as_the_app_uses_an_index_condition_on_tenant_id(db):
         node = node["Plans"][0]
     assert node["Node Type"] in {"Index Scan", "Bitmap Index Scan", "Index Only Scan"}, text
     assert node["Index Cond"] == f"(tenant_id = ({GUARD})", text
+
+
+def test_the_recorder_role_holds_exactly_what_recording_an_apply_needs(db):
+    """Issue 22, item 5: a role of its own for recording applies; like the app it is no superuser,
+    bypasses no RLS, owns nothing and is a member of nothing."""
+    assert rows(db, """SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication, rolcanlogin, rolinherit
+                         FROM pg_roles WHERE rolname = %s""", RECORDER) == [(False, False, False, False, False, True, True)]
+    assert rows(db, "SELECT count(*) FROM pg_auth_members WHERE member = %s::regrole", RECORDER) == [(0,)]
+    assert rows(db, "SELECT count(*) FROM pg_shdepend WHERE refobjid = %s::regrole AND deptype = 'o'", RECORDER) == [(0,)]
+    privileges = rows(db, """
+        SELECT c.relname, string_agg(p.privilege, ',' ORDER BY p.privilege)
+          FROM pg_class c CROSS JOIN unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) p(privilege)
+         WHERE c.relnamespace IN ('dbaas'::regnamespace, 'dbaas_migrations'::regnamespace)
+           AND c.relkind IN ('r', 'p', 'v') AND has_table_privilege(%s, c.oid, p.privilege)
+         GROUP BY 1 ORDER BY 1""", RECORDER)
+    assert privileges == [("platform_applies", "INSERT,SELECT"), ("platform_audit_events", "SELECT"),
+                          ("stack_applies", "INSERT,SELECT")]
+    assert rows(db, """SELECT proname FROM pg_proc WHERE pronamespace = 'dbaas'::regnamespace
+                         AND has_function_privilege(%s, oid, 'EXECUTE') ORDER BY 1""", RECORDER) == [("register_tenant",)]
+    assert rows(db, "SELECT has_schema_privilege(%s, 'dbaas', 'CREATE')", RECORDER) == [(False,)]
+
+
+def test_platform_audit_events_are_forced_and_visible_only_in_platform_scope(db):
+    assert rows(db, "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+                    "WHERE oid = 'dbaas.platform_audit_events'::regclass") == [(True, True)]
+    policies = rows(db, """SELECT p.polname, pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p
+                            WHERE p.polrelid = 'dbaas.platform_audit_events'::regclass""")
+    assert [name for name, _ in policies] == ["platform_scope"]
+    assert "current_setting('app.scope'::text, true) = 'platform'::text" in policies[0][1]

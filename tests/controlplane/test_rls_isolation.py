@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from declarations.controlplane_schema.roles import MIGRATOR
+from declarations.controlplane_schema.roles import APP, MIGRATOR, RECORDER
 from tools.controlplane.tenant_scope import tenant_transaction
 from tests.controlplane.seed import ROWS_PER_TENANT, TENANT_A, TENANT_B
 
@@ -107,7 +107,7 @@ def test_updates_and_deletes_of_other_tenants_rows_touch_nothing(db):
 @pytest.mark.parametrize("table", sorted(insert_statements(TENANT_B)))
 def test_inserting_rows_for_another_tenant_is_refused(db, table):
     statement, params = insert_statements(TENANT_B)[table]
-    with db.app() as conn:
+    with db.connect(RECORDER if table == "stack_applies" else APP) as conn:  # only the recorder writes applies
         with pytest.raises(errors.InsufficientPrivilege) as exc, tenant_transaction(conn, TENANT_A.tenant_id):
             conn.execute(statement, params)
         assert exc.value.sqlstate == "42501"
@@ -203,7 +203,7 @@ def test_partitions_are_guarded_when_read_directly(db):
     with db.connect() as admin:
         partition = admin.execute(
             "SELECT tableoid::regclass::text FROM dbaas.audit_events WHERE id = %s", (TENANT_A.audit_id,)).fetchone()[0]
-        assert admin.execute(f"SELECT count(*) FROM {partition}").fetchone()[0] == 2
+        assert admin.execute(f"SELECT count(*) FROM {partition}").fetchone()[0] == 4  # seeded event + apply's, each
     with db.app() as conn:
         with pytest.raises(errors.InsufficientPrivilege) as exc:
             conn.execute(f"SELECT count(*) FROM {partition}")
@@ -212,7 +212,9 @@ def test_partitions_are_guarded_when_read_directly(db):
         assert conn.execute(f"SELECT count(*) FROM {partition}").fetchone()[0] == 0
         conn.rollback()
         with tenant_transaction(conn, TENANT_B.tenant_id):
-            assert conn.execute(f"SELECT id FROM {partition}").fetchall() == [(TENANT_B.audit_id,)]
+            assert conn.execute(f"SELECT count(*) FROM {partition} WHERE tenant_id = %s", (TENANT_B.tenant_id,)
+                                ).fetchone() == (2,)
+            assert conn.execute(f"SELECT count(*) FROM {partition} WHERE id = %s", (TENANT_B.audit_id,)).fetchone() == (1,)
 
 
 def test_security_invoker_view_applies_the_callers_rls(db):

@@ -64,11 +64,17 @@ def test_removing_a_tenant_is_flagged_destructive_and_fails_with_fail_on_destroy
     monkeypatch.chdir(repo)
     markdown = tmp_path / "comment.md"
     assert main(["diff", "lagos", "--base", "HEAD", "--markdown", str(markdown), "--fail-on-destroy"]) == 1
-    destructive = {next(t for t in line.split() if t.startswith("urn:")).rsplit("::", 1)[-1] for line in capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    destructive = {next(t for t in line.split() if t.startswith("urn:")).rsplit("::", 1)[-1] for line in lines
                    if line.startswith("!!! DELETE")}
-    assert destructive >= {"naija-stream.namespace", "naija-stream.backups", "naija-stream.key"}
+    assert "naija-stream.namespace" in destructive
+    # issue 22, item 10: the bucket and the key outlive even an unprotected tenant (retainOnDelete)
+    assert {"naija-stream.backups", "naija-stream.key"}.isdisjoint(destructive)
+    retained = {next(t for t in line.split() if t.startswith("urn:")).rsplit("::", 1)[-1] for line in lines
+                if "RETAINED" in line and "urn:" in line}
+    assert retained >= {"naija-stream.backups", "naija-stream.key"}
     comment = markdown.read_text(encoding="utf-8")
-    assert "> [!CAUTION]" in comment and "**DELETE bucket urn:pulumi:lagos.naija-stream::dbaas-tenant::" in comment
+    assert "> [!CAUTION]" in comment and "**DELETE namespace urn:pulumi:lagos.naija-stream::dbaas-tenant::" in comment
 
 
 def test_component_change_renders_fully_and_says_why(repo: Path):

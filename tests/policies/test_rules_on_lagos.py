@@ -194,6 +194,15 @@ def test_retain_on_delete_is_checked_offline_only_and_labelled_so(lagos_plan, fa
     assert report.to_json()["offlineOnly"] == ["deletion-retained-stateful"]
 
 
+@pytest.mark.parametrize("name, label", [("naija-stream.backups", "bucket"), ("naija-stream.key", "key")])
+def test_an_unprotected_tenants_bucket_and_key_must_be_retained_too(lagos_plan, facts, name, label):
+    """naija-stream has no deletion protection, yet its backups outlive it (issue 22, item 10)."""
+    assert facts["naija-stream"].deletion_protection is False
+    report = evaluate_plan(with_resource(lagos_plan, name, retain_on_delete=False), facts)
+    assert [(v.policy, v.urn.rsplit("::", 1)[-1], v.message) for v in report.violations] == [
+        ("deletion-retained-stateful", name, f"{label} of tenant naija-stream lacks retainOnDelete")]
+
+
 def test_decommission_markers_lift_protect_but_not_the_retention_of_backups_and_topics(lagos_plan, facts):
     """A deployed tenant-level marker: namespace released, bucket and key (and topics) unprotected
     but retained. The pack accepts that; without retainOnDelete the offline check still refuses."""

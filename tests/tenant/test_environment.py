@@ -221,12 +221,30 @@ def test_the_role_also_trusts_the_service_account_scylla_pods_run_under(lagos_pl
 
 @pytest.mark.parametrize("tenant, protected", [("acme", True), ("kudi-pay", True), ("naija-stream", False)])
 def test_deletion_protection_on_data_holders(lagos_plan, tenant, protected):
-    for type_ in ("kubernetes:core/v1:Namespace", "aws:s3/bucket:Bucket", "aws:kms/key:Key"):
+    ns = one(lagos_plan, "kubernetes:core/v1:Namespace", tenant)
+    assert (ns.protect, ns.retain_on_delete) == (protected, protected), ns.urn
+    # the backups outlive every tenant, protected or not (issue 22, item 10): bucket and key are always retained
+    for type_ in ("aws:s3/bucket:Bucket", "aws:kms/key:Key"):
         reg = one(lagos_plan, type_, tenant)
-        assert (reg.protect, reg.retain_on_delete) == (protected, protected), reg.urn
+        assert (reg.protect, reg.retain_on_delete) == (protected, True), reg.urn
     # configuration children are not data: they stay replaceable
     policy = one(lagos_plan, "aws:s3/bucketPolicy:BucketPolicy", tenant)
     assert (policy.protect, policy.retain_on_delete) == (False, False)
+
+
+def test_an_unprotected_tenants_decommission_keeps_its_bucket_and_key(tenants_copy):
+    """naija-stream has no deletion protection: its final backup still lands in a bucket that
+    outlives the destroy, readable with a key that outlives it too (issue 22, item 10)."""
+    from tests.conftest import plan_with_tenants
+
+    path = tenants_copy / "lagos" / "naija-stream.yaml"
+    path.write_text(path.read_text() + "decommission: {requested_by: ops-oncall}\n")
+    plan = plan_with_tenants("lagos", tenants_copy)
+    for type_ in ("aws:s3/bucket:Bucket", "aws:kms/key:Key"):
+        reg = one(plan, type_, "naija-stream")
+        assert (reg.protect, reg.retain_on_delete) == (False, True), reg.urn
+    ns = one(plan, "kubernetes:core/v1:Namespace", "naija-stream")
+    assert (ns.protect, ns.retain_on_delete) == (False, False)
 
 
 def test_tenant_level_decommission_releases_the_namespace_and_keeps_the_backups(tenants_copy):

@@ -147,3 +147,24 @@ def test_a_file_removed_only_in_the_working_tree_is_judged_by_head(tmp_path, rep
     assert status == 0
     assert calls(fake, Path(repo["project"])) == [LS, PLATFORM_UP]
     assert plain(capsys.readouterr().out)[-1].startswith("  kept      lagos.acme  no tenant file, and ")
+
+
+def test_an_unprotected_tenants_destroy_leaves_its_bucket_and_key(repo, capsys):
+    """naija-stream has no deletion protection; decommissioned and removed, its destroy still leaves
+    the bucket holding its final backups and the key that reads them (issue 22, item 10)."""
+    project = Path(repo["project"])
+    naija = project / "tenants" / "lagos" / "naija-stream.yaml"
+    _git(project, "checkout", repo["deployed"], "--", "tenants/lagos/naija-stream.yaml")
+    naija.write_text(naija.read_text() + MARKER)
+    _git(project, "commit", "-q", "-am", "naija-stream: decommission")
+    naija.unlink()
+    _git(project, "commit", "-q", "-am", "remove naija-stream")
+    existing = project / ".." / "stacks.txt"
+    existing.write_text("\n".join(STACKS) + "\n")
+    assert main(["up", "lagos", "--dry-run", "--existing", str(existing), "--tenant", "naija-stream"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[lines.index("(cd tenant_project && pulumi destroy --yes --stack lagos.naija-stream --remove)") + 1:] == [
+        "#      stays in AWS/Kubernetes (retainOnDelete):",
+        "#        aws:kms/key:Key naija-stream.key",
+        "#        aws:s3/bucket:Bucket naija-stream.backups",
+    ]

@@ -1,8 +1,9 @@
-"""Connections of the application role: the only role that reads or writes tenant data.
+"""Connections of the two roles that work under row-level security: the application (the API,
+`dbaas_app`) and the recorder (`dbaas record-apply`, `dbaas up`, `dbaas_recorder`).
 
-Tools and the API refuse any other login (an owner, a superuser, a role that bypasses RLS),
-so a misconfigured DSN cannot quietly write around row-level security. Messages never carry
-the password of the DSN.
+Each refuses any other login (an owner, a superuser, a role that bypasses RLS, or the other of
+the two), so a misconfigured DSN cannot quietly write around row-level security or with another
+role's grants. Messages never carry the password of the DSN.
 """
 
 from __future__ import annotations
@@ -11,14 +12,28 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from tools.controlplane.cli import redact
-from declarations.controlplane_schema.roles import APP
+from declarations.controlplane_schema.roles import APP, RECORDER
 
 
 class ControlPlaneUnavailable(RuntimeError):
     """The control-plane database cannot be reached, or not as the application role."""
 
 
+ROLE_PURPOSE = {APP: "the application role that row-level security applies to",
+                RECORDER: "the role that records applies, under row-level security"}
+
+
 def connect_as_app(dsn: str, application_name: str, connect_timeout: int = 10) -> psycopg.Connection:
+    """A connection as dbaas_app (the API): reads applies, writes the API's own audit events."""
+    return connect_as(APP, dsn, application_name, connect_timeout)
+
+
+def connect_as_recorder(dsn: str, application_name: str, connect_timeout: int = 10) -> psycopg.Connection:
+    """A connection as dbaas_recorder: what `record_tenant_apply` and `record_platform_apply` need."""
+    return connect_as(RECORDER, dsn, application_name, connect_timeout)
+
+
+def connect_as(role: str, dsn: str, application_name: str, connect_timeout: int = 10) -> psycopg.Connection:
     try:
         conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
@@ -30,8 +45,7 @@ def connect_as_app(dsn: str, application_name: str, connect_timeout: int = 10) -
     user, superuser, bypass = conn.execute(
         "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone()
     conn.rollback()
-    if user != APP or superuser or bypass:
+    if user != role or superuser or bypass:
         conn.close()
-        raise ControlPlaneUnavailable(f"connected as {user!r}: connect as {APP!r}, the application role that "
-                                      "row-level security applies to")
+        raise ControlPlaneUnavailable(f"connected as {user!r}: connect as {role!r}, {ROLE_PURPOSE[role]}")
     return conn

@@ -1,30 +1,47 @@
-"""Recorded applies of stacks, written and read by the application role under RLS.
+"""Recorded applies of stacks, written by the recorder role (dbaas_recorder) under RLS and read by
+the application role (dbaas_app), which may no longer write them (migration 0005).
 
 A tenant stack's apply goes to `dbaas.stack_applies` inside the tenant's own scope
-(`tenant_transaction`), and appends an audit event in the same transaction; a platform stack's
-apply goes to `dbaas.platform_applies` inside the platform scope. "The same apply" is the same
-stack, commit and result: recording it again changes nothing and reports the first record.
+(`tenant_transaction`); a platform stack's apply goes to `dbaas.platform_applies` inside the
+platform scope. Either insert appends its audit event in the same transaction (a database trigger,
+so no caller can skip it). "The same apply" is the same stack, commit and result: recording it
+again changes nothing and reports the first record.
+
+What is stored is checked here, for every caller (`dbaas record-apply`, `dbaas up`): outputs are
+cut to the declared contract (tools/controlplane/recorded_outputs.py), error text is plain text
+with every credential redacted (tools/controlplane/credentials.py), the actor is one line, and the
+apply's time is no later than now plus MAX_CLOCK_SKEW.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tools.controlplane.credentials import control_characters, plain_text, redact_credentials
+from tools.controlplane.recorded_outputs import platform_record, tenant_record
 from tools.controlplane.tenant_identity import tenant_key
 from tools.controlplane.tenant_scope import platform_transaction, tenant_transaction
+from declarations.outputs_contract import tenant_contract
 from declarations.regions import KNOWN_REGIONS
 from declarations.tenant_model import Tenant
 
 STACK_NAME = re.compile(r"^(?P<region>[a-z]{2,20})(\.(?P<tenant>[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?))?$")
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 MAX_ERROR_CHARS = 4000
+MAX_ACTOR_CHARS = 200
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future an apply's time may be. A CI runner's clock is NTP-synchronised and off by
+well under a second; 5 minutes is the tolerance Kerberos uses by default (MIT krb5 `clockskew`,
+300 s). A later time would make the record "the latest apply" until then, hiding every real one
+(the API orders applies by this time); migration 0005 enforces the same bound in the database."""
 
 
 class ApplyResult(str, Enum):
@@ -67,8 +84,28 @@ class ApplyRecord:
             raise ValueError(f"commit {self.commit!r} must be a full 40-character lowercase hex SHA")
         if (self.result is ApplyResult.failed) != (self.error is not None):
             raise ValueError("a failed apply needs its error, and only a failed apply has one")
-        if self.applied_at.tzinfo is None:
-            raise ValueError("applied_at must carry a time zone")
+        check_applied_at(self.applied_at)
+        check_actor(self.recorded_by)
+
+
+def check_applied_at(applied_at: datetime) -> None:
+    """A time with a zone, no later than now plus MAX_CLOCK_SKEW."""
+    if applied_at.tzinfo is None:
+        raise ValueError("applied_at must carry a time zone")
+    latest = datetime.now(timezone.utc) + MAX_CLOCK_SKEW
+    if applied_at > latest:
+        raise ValueError(f"{applied_at.isoformat()} is in the future (more than {int(MAX_CLOCK_SKEW.total_seconds() // 60)} "
+                         "minutes of clock skew ahead of now); record the time the apply finished")
+
+
+def check_actor(actor: str) -> None:
+    """One line of 1 to MAX_ACTOR_CHARS characters: no newline, control or bidi character that could
+    fake a second audit line or hide what follows."""
+    if not 1 <= len(actor) <= MAX_ACTOR_CHARS:
+        raise ValueError(f"the actor must have 1 to {MAX_ACTOR_CHARS} characters, not {len(actor)}")
+    found = control_characters(actor)
+    if found:
+        raise ValueError(f"the actor must be one line of text; it holds control or format characters ({', '.join(found)})")
 
 
 @dataclass(frozen=True)
@@ -122,28 +159,41 @@ def truncate_error(text: str) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else "…" + text[-(MAX_ERROR_CHARS - 1):]
 
 
+def stored_error(text: str) -> str:
+    """Error text as it is stored and audited: plain text, every credential redacted (before it is
+    cut, so a PEM block or a URI is never half-kept), the last MAX_ERROR_CHARS characters."""
+    return truncate_error(redact_credentials(plain_text(text)))
+
+
+def _as_stored(record: ApplyRecord, outputs: dict[str, Any]) -> ApplyRecord:
+    error = stored_error(record.error) if record.error is not None else None
+    return dataclasses.replace(record, outputs=outputs, error=error)
+
+
 def record_tenant_apply(conn: psycopg.Connection, tenant: Tenant, record: ApplyRecord) -> RecordOutcome:
-    """Register the tenant (idempotent), insert the apply unless it is already there, and audit it."""
+    """Register the tenant (idempotent) and insert the apply unless it is already there; the
+    database appends its audit event. `tenant` is the declaration at the applied commit: the
+    outputs keep only the contract's fields, for services it declares (OutputsRefused otherwise);
+    a succeeded apply must carry the contract, a failed one keeps it only if it has one."""
     if record.stack.tenant_id != tenant.id or record.stack.region != tenant.data_region:
         raise ValueError(f"stack {record.stack} does not belong to tenant {tenant.id!r} of region {tenant.data_region!r}")
+    keep = record.result is ApplyResult.succeeded or tenant_contract(record.outputs, tenant.id) is not None
+    record = _as_stored(record, tenant_record(record.outputs, tenant) if keep else {})
     with tenant_transaction(conn, tenant_key(tenant.id)):
         register_tenant(conn, tenant)
         inserted, stored = _insert_once(conn, "dbaas.stack_applies", record, in_tenant_scope=True)
-        if not inserted:
-            return RecordOutcome(inserted=False, stored=stored)
-        detail = {"result": record.result.value} | ({"error": record.error} if record.error else {})
-        append_audit_event(conn, f"stack.apply_{record.result.value}", str(record.stack), record.recorded_by,
-                           record.commit, detail)
-        return RecordOutcome(inserted=True, stored=stored, audit_events=1)
+        return RecordOutcome(inserted=inserted, stored=stored, audit_events=1 if inserted else 0)
 
 
 def record_platform_apply(conn: psycopg.Connection, record: ApplyRecord) -> RecordOutcome:
-    """A platform stack's apply, in the platform scope (no tenant, no tenant audit trail)."""
+    """A platform stack's apply, in the platform scope (no tenant): only the platform contract's
+    declared, non-secret outputs are kept; the database appends a platform audit event."""
     if record.stack.tenant_id is not None:
         raise ValueError(f"{record.stack} is a tenant stack")
+    record = _as_stored(record, platform_record(record.outputs))
     with platform_transaction(conn):
         inserted, stored = _insert_once(conn, "dbaas.platform_applies", record, in_tenant_scope=False)
-        return RecordOutcome(inserted=inserted, stored=stored)
+        return RecordOutcome(inserted=inserted, stored=stored, audit_events=1 if inserted else 0)
 
 
 def _insert_once(conn: psycopg.Connection, table: str, record: ApplyRecord, *, in_tenant_scope: bool) -> tuple[bool, StoredApply]:

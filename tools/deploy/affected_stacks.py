@@ -64,10 +64,14 @@ def _tenant_stack(path: str) -> str | None:
 
 def affected_between(repo: Path, base: str, head: str, option: str) -> tuple[list[str], list[str]]:
     """(affected stacks, changed paths) between two git revisions of `repo`; a located error naming
-    `option` when git cannot compare them."""
+    `option` when git cannot compare them, a usage error when a revision looks like an option."""
+    from tools.cli_io import check_revision
+
+    check_revision(base, option)
+    check_revision(head, option)
     try:
-        changed = git(repo, "diff", "--name-only", "--no-renames", f"{base}...{head}").split()
-        tenant_files = git(repo, "ls-tree", "-r", "--name-only", head, "--", "tenants").split()
+        changed = git(repo, "diff", "--name-only", "--no-renames", "--end-of-options", f"{base}...{head}").split()
+        tenant_files = git(repo, "ls-tree", "-r", "--name-only", "--end-of-options", head, "--", "tenants").split()
     except RuntimeError as exc:
         raise InputError([Problem("(git)", 1, 1, option, str(exc))]) from None
     return affected_stacks(changed, tenant_files), changed
@@ -90,6 +94,8 @@ def cmd_stacks(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from tools.cli_io import organization_name
+
     p = subparsers.add_parser("stacks", help="the stacks a change affects (platform stacks, then tenant stacks)")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--affected", nargs=2, metavar=("BASE", "HEAD"),
@@ -98,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="print the pulumi state move runbook that splits the one-stack REGION into its platform "
                            "stack and one stack per tenant (docs/migrating-to-tenant-stacks.md)")
     p.add_argument("--json", action="store_true", help="print a JSON list (for a CI matrix)")
-    p.add_argument("--organization", default=DEFAULT_ORGANIZATION, metavar="ORG",
+    p.add_argument("--organization", default=DEFAULT_ORGANIZATION, metavar="ORG", type=organization_name,
                    help=f"with --migration-plan: the backend's organization (default {DEFAULT_ORGANIZATION!r}, "
                         "the self-managed backends' name)")
     p.set_defaults(func=cmd_stacks)

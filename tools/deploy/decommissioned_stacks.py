@@ -51,11 +51,14 @@ def tenant_path(region: str, tenant_id: str) -> str:
 def base_revision(repo: Path, path: str, base: str | None) -> str | None:
     """The commit whose version of `path` decides: `base`, else the file's last committed version."""
     if base is not None:
-        return git(repo, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").strip()
+        from tools.cli_io import check_revision
+
+        check_revision(base, "--affected-since")
+        return git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}").strip()
     if _exists(repo, "HEAD", path):
         return git(repo, "rev-parse", "HEAD").strip()
     removed_by = git(repo, "log", "-1", "--format=%H", "HEAD", "--", path).strip()
-    return git(repo, "rev-parse", f"{removed_by}^").strip() if removed_by else None
+    return git(repo, "rev-parse", "--verify", "--end-of-options", f"{removed_by}^").strip() if removed_by else None
 
 
 def verdict(repo: Path, stack: str, region: str, tenant_id: str, base: str | None) -> Verdict:
@@ -70,7 +73,7 @@ def verdict(repo: Path, stack: str, region: str, tenant_id: str, base: str | Non
         return Verdict(stack, None, f"no tenant file and no {path} {where} to show it was decommissioned")
     shown = f"{revision[:12]}:{path}"
     try:
-        tenant = parse_tenant(load_bytes(git(repo, "show", f"{revision}:{path}", binary=True), shown))
+        tenant = parse_tenant(load_bytes(git(repo, "show", "--end-of-options", f"{revision}:{path}", binary=True), shown))
     except InputError as exc:
         return Verdict(stack, None, f"{shown} does not parse, so it shows no decommission ({exc.problems[0]})")
     if tenant.decommission is None:
@@ -81,7 +84,7 @@ def verdict(repo: Path, stack: str, region: str, tenant_id: str, base: str | Non
 
 def _exists(repo: Path, revision: str, path: str) -> bool:
     try:
-        git(repo, "cat-file", "-e", f"{revision}:{path}")
+        git(repo, "cat-file", "-e", "--end-of-options", f"{revision}:{path}")
     except RuntimeError:
         return False
     return True

@@ -56,15 +56,19 @@ class Checkout:
         return cls(root, "" if rel == "." else rel + "/")
 
     def resolve(self, revision: str) -> str:
+        from tools.cli_io import check_revision
+
+        check_revision(revision, "--base")
         try:
-            return str(git(self.root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")).strip()
+            return str(git(self.root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{revision}^{{commit}}")).strip()
         except RuntimeError:
             raise _revision_problem(revision, "not a commit in this repository") from None
 
     def changed_paths(self, commit: str) -> list[str]:
         """Project-relative paths that differ between `commit` and the working tree, untracked included."""
         scope = self.prefix or "."
-        tracked = str(git(self.root, "diff", "--name-only", "--no-renames", commit, "--", scope)).splitlines()
+        tracked = str(git(self.root, "diff", "--name-only", "--no-renames", "--end-of-options", commit, "--", scope)).splitlines()
         untracked = str(git(self.root, "ls-files", "--others", "--exclude-standard", "--", scope)).splitlines()
         return sorted({p[len(self.prefix):] for p in tracked + untracked if p.startswith(self.prefix)})
 
@@ -73,9 +77,9 @@ class Checkout:
         be in the tenant bucket under `<engine>/<name>` (the lifecycle guards refuse reusing such a name)."""
         path = self.prefix + tenant_path
         names: set[str] = set()
-        for rev in str(git(self.root, "log", "--format=%H", commit, "--", path)).split():
+        for rev in str(git(self.root, "log", "--format=%H", "--end-of-options", commit, "--", path)).split():
             try:
-                document = yaml.safe_load(str(git(self.root, "show", f"{rev}:{path}")))
+                document = yaml.safe_load(str(git(self.root, "show", "--end-of-options", f"{rev}:{path}")))
             except (RuntimeError, yaml.YAMLError):
                 continue  # deleted in that revision, or not valid YAML then: it declared nothing usable
             services = document.get("services") if isinstance(document, dict) else None
@@ -87,13 +91,14 @@ class Checkout:
         if paths is None:
             specs = [self.prefix or "."]
         else:
-            listed = str(git(self.root, "ls-tree", "-r", "--name-only", commit, "--",
+            listed = str(git(self.root, "ls-tree", "-r", "--name-only", "--end-of-options", commit, "--",
                              *[self.prefix + p for p in paths])).splitlines() if paths else []
             specs = listed
             if not specs:
                 dest.mkdir(parents=True, exist_ok=True)
                 return
-        data = git(self.root, "archive", "--format=tar", commit, "--", *specs, binary=True)
+        # archive takes no `--` here: after --end-of-options it would be read as a pathspec
+        data = git(self.root, "archive", "--format=tar", "--end-of-options", commit, *specs, binary=True)
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             for member in archive.getmembers():
                 if self.prefix:

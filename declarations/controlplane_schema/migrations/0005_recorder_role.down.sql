@@ -1,0 +1,15 @@
+DROP TRIGGER platform_applies_audit ON dbaas.platform_applies;
+DROP FUNCTION dbaas.audit_platform_apply();
+DROP TRIGGER stack_applies_audit ON dbaas.stack_applies;
+DROP FUNCTION dbaas.audit_stack_apply();
+DROP TABLE dbaas.platform_audit_events;
+ALTER TABLE dbaas.platform_applies DROP CONSTRAINT platform_applies_recorded_by_one_line;
+ALTER TABLE dbaas.stack_applies DROP CONSTRAINT stack_applies_recorded_by_one_line;
+ALTER TABLE dbaas.platform_applies DROP CONSTRAINT platform_applies_not_in_future;
+ALTER TABLE dbaas.stack_applies DROP CONSTRAINT stack_applies_not_in_future;
+REVOKE ALL ON FUNCTION dbaas.register_tenant(text, text, text, text) FROM dbaas_recorder;
+REVOKE ALL ON dbaas.platform_applies FROM dbaas_recorder;
+REVOKE ALL ON dbaas.stack_applies FROM dbaas_recorder;
+GRANT SELECT, INSERT ON dbaas.platform_applies TO dbaas_app;
+GRANT INSERT ON dbaas.stack_applies TO dbaas_app;
+REVOKE USAGE ON SCHEMA dbaas FROM dbaas_recorder;
