@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from declarations.controlplane_schema.roles import APP
+from declarations.controlplane_schema.roles import APP, RECORDER
 from declarations.stack_config import load_stack_file
 from dbaas.cli import main
 from declarations.controlplane_schema.migration_files import load_migrations
@@ -89,7 +89,7 @@ def test_one_record_per_stack_failed_for_the_failed_one_succeeded_with_outputs_f
     scenario = Scenario(stacks=STACKS, fail={"lagos.kudi-pay": KUDI_ERROR.removeprefix("error: ")},
                         outputs={"lagos": printed, "lagos.acme": ACME, "lagos.naija-stream": NAIJA},
                         upgrade_warning=True)
-    code, fake = run_up(tmp_path, scenario, db.dsn(APP))
+    code, fake = run_up(tmp_path, scenario, db.dsn(RECORDER))
     assert code == 1  # one stack failed
     output = capsys.readouterr().out
     # the outputs were read after each stack's up, from its own project, and never for the failed stack
@@ -101,12 +101,14 @@ def test_one_record_per_stack_failed_for_the_failed_one_succeeded_with_outputs_f
         assert grouped[stack] == [up(stack), ("tenant_project", ["stack", "output", "--json", "--stack", stack])]
     assert grouped["lagos.kudi-pay"] == [up("lagos.kudi-pay")]
 
-    with db.app() as conn, platform_transaction(conn):
+    with db.connect(RECORDER) as conn, platform_transaction(conn):  # the API role reads no platform applies
         assert conn.execute("SELECT stack, commit_sha, result, error, outputs, recorded_by FROM dbaas.platform_applies"
                             ).fetchall() == [("lagos", HEAD, "succeeded", None, kept, "ci/deploy#42")]
     assert "offline-placeholder-secret" not in json.dumps(kept) and "[secret]" not in json.dumps(kept)
-    assert tenant_rows(db, "acme") == [("lagos.acme", HEAD, "succeeded", None, ACME, "ci/deploy#42")]
-    assert tenant_rows(db, "naija-stream") == [("lagos.naija-stream", HEAD, "succeeded", None, NAIJA, "ci/deploy#42")]
+    # a record keeps the outputs contract of its tenant (tools/controlplane/recorded_outputs.py), unwrapped
+    assert tenant_rows(db, "acme") == [("lagos.acme", HEAD, "succeeded", None, ACME["tenant_outputs"]["acme"], "ci/deploy#42")]
+    assert tenant_rows(db, "naija-stream") == [
+        ("lagos.naija-stream", HEAD, "succeeded", None, NAIJA["tenant_outputs"]["naija-stream"], "ci/deploy#42")]
     [(stack, commit, result, error, outputs, _)] = tenant_rows(db, "kudi-pay")
     assert (stack, commit, result, outputs) == ("lagos.kudi-pay", HEAD, "failed", {})
     assert error == f"Updating (lagos.kudi-pay):\n{KUDI_ERROR}"  # the CLI's output, the reason at its end
@@ -122,9 +124,9 @@ def test_one_record_per_stack_failed_for_the_failed_one_succeeded_with_outputs_f
 
 
 def test_a_failed_platform_stack_is_recorded_and_its_tenant_stacks_are_not_run_nor_recorded(tmp_path, capsys, db):
-    code, _ = run_up(tmp_path, Scenario(stacks=STACKS, fail={"lagos": "preview failed: 1 policy violation"}), db.dsn(APP))
+    code, _ = run_up(tmp_path, Scenario(stacks=STACKS, fail={"lagos": "preview failed: 1 policy violation"}), db.dsn(RECORDER))
     assert code == 1
-    with db.app() as conn, platform_transaction(conn):
+    with db.connect(RECORDER) as conn, platform_transaction(conn):  # the API role reads no platform applies
         assert conn.execute("SELECT stack, result, error FROM dbaas.platform_applies").fetchall() == [
             ("lagos", "failed", "Updating (lagos):\nerror: preview failed: 1 policy violation")]
     with db.connect() as admin:
@@ -135,7 +137,7 @@ def test_outputs_that_miss_the_contract_leave_the_stack_unrecorded_and_fail_the_
     broken = {"tenant_outputs": {"acme": {"bucket": "dbaas-acme-0a1b2c3d"}}}
     code, _ = run_up(tmp_path, Scenario(stacks=STACKS, outputs={"lagos.acme": broken, "lagos.naija-stream": NAIJA,
                                                                 "lagos.kudi-pay": tenant_stack_outputs("kudi-pay", {})}),
-                     db.dsn(APP), "--tenant", "acme", "--tenant", "naija-stream")
+                     db.dsn(RECORDER), "--tenant", "acme", "--tenant", "naija-stream")
     assert code == 1
     out = capsys.readouterr().out
     assert "unrecorded lagos.acme: its outputs miss the tenant outputs contract: services: Field required" in plain(out)
@@ -151,4 +153,11 @@ def test_a_control_plane_it_cannot_write_to_runs_nothing(tmp_path, capsys, db):
     assert calls(fake) == [("tenant_project", ["stack", "ls", "--json"])]
     assert capsys.readouterr().err == (
         "dbaas up: nothing run: the control plane cannot record the applies: connected as 'postgres': connect as "
-        "'dbaas_app', the application role that row-level security applies to\n")
+        "'dbaas_recorder', the role that records applies, under row-level security\n")
+
+
+def test_the_api_role_cannot_record_so_nothing_runs(tmp_path, capsys, db):
+    code, fake = run_up(tmp_path, Scenario(stacks=STACKS), db.dsn(APP))
+    assert code == 1
+    assert calls(fake) == [("tenant_project", ["stack", "ls", "--json"])]
+    assert "connected as 'dbaas_app': connect as 'dbaas_recorder'" in capsys.readouterr().err

@@ -4,8 +4,8 @@ After each stack's `up` the stack's outputs are read with `pulumi stack output -
 (stdout only: the CLI's warnings go to stderr) and the apply is recorded as succeeded with them; a
 failed `up` is recorded as failed with the end of the CLI's output. The writing itself is the
 recorder's (tools/controlplane/apply_records.py: `StackName`, `ApplyRecord`, `truncate_error`,
-`record_tenant_apply`, `record_platform_apply`), over one application-role connection
-(`connect_as_app`), so whatever the recorder keeps or refuses holds for this path too. Secret outputs
+`record_tenant_apply`, `record_platform_apply`), over one connection as the recorder role
+(`connect_as_recorder`: the API's role may not write applies), so whatever the recorder keeps or refuses holds for this path too. Secret outputs
 are dropped by the same reader `record-apply --outputs` uses (`load_plain_outputs`).
 
 Only what was applied is recorded: a stack that did not run (its platform stack failed) has no
@@ -31,7 +31,7 @@ from declarations.errors import InputError
 from declarations.outputs_contract import TenantOutputs, tenant_contract
 from declarations.tenant_loader import load_tenant_file
 from declarations.tenant_model import Tenant
-from tools.controlplane.app_connection import connect_as_app
+from tools.controlplane.app_connection import connect_as_recorder
 from tools.controlplane.apply_records import (
     ApplyRecord, ApplyResult, StackName, TenantKeyConflict, record_platform_apply, record_tenant_apply, truncate_error,
 )
@@ -130,9 +130,9 @@ class ApplyRecorder:
 
 
 def open_recorder(dsn: str, project_dir: Path, capture: Capture, say: Callable[[str], None]) -> ApplyRecorder:
-    """Connect as the application role and name the commit being applied, before any stack runs:
+    """Connect as the recorder role and name the commit being applied, before any stack runs:
     ControlPlaneUnavailable or NotRecorded here means nothing was run and nothing written."""
-    conn = connect_as_app(dsn, APPLICATION_NAME)
+    conn = connect_as_recorder(dsn, APPLICATION_NAME)
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_dir, capture_output=True, text=True,
                                 check=True).stdout.strip()
