@@ -49,6 +49,25 @@ class OperatorRelease:
 
 
 @dataclass(frozen=True)
+class OperatorBackupAccess:
+    """Backup objects an engine's operator process (not the database pods) reads or deletes itself, with the
+    cloud identity of its own pod: the platform gives that pod an IRSA role limited to these actions on
+    `<engine>/...` of the region's tenant buckets, and each tenant key admits that role for `key_actions`
+    (components/aws_policies.py operator_backup_policy, key_policy)."""
+
+    service_account: str
+    """The operator pod's ServiceAccount in the engine's operator namespace, as its chart names it."""
+    annotations_value: tuple[str, ...]
+    """Where the chart takes that ServiceAccount's annotations (the IRSA role ARN goes there)."""
+    object_actions: tuple[str, ...]
+    """S3 actions on objects under the engine's prefix; listing is allowed under that prefix only."""
+    key_actions: tuple[str, ...]
+    """KMS actions on each tenant key, through S3 only (objects are SSE-KMS under the tenant key)."""
+    why: str
+    """What the operator does with them, with the upstream source."""
+
+
+@dataclass(frozen=True)
 class EngineSpec:
     """Platform facts about one engine that tenants cannot choose."""
 
@@ -69,6 +88,9 @@ class EngineSpec:
     """When the operator runs the data pods under a ServiceAccount of its own, named `<instance><suffix>`,
     rather than the tenant's workload ServiceAccount: whatever in those pods reaches the tenant bucket
     (ScyllaDB's manager agent, for backups and restores) needs the tenant role to trust it too."""
+    operator_backup_access: OperatorBackupAccess | None = None
+    """Set when the operator's own pod reads the tenant's backups (restore validation, retention): see
+    OperatorBackupAccess."""
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -109,6 +131,21 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         tls=True,
         pitr=True,
         backup_mechanism="YBA scheduled full + incremental backups (YBC) via StorageConfig + BackupSchedule",
+        operator_backup_access=OperatorBackupAccess(
+            # yugaware chart 2025.1.4 (yugabyte/charts 48a34d0): the ServiceAccount is the release name
+            # (stable/yugaware/templates/rbac.yaml:20, statefulset.yaml:39), annotated from
+            # `yugaware.serviceAccountAnnotations` (rbac.yaml:28-31).
+            service_account="yugaware",
+            annotations_value=("yugaware", "serviceAccountAnnotations"),
+            object_actions=("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
+            key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+            why="a StorageConfig with USE_IAM is validated by YBA itself when the operator creates it "
+                "(StorageConfigReconciler.onAdd -> CustomerConfigService.create -> CustomerConfigStorageS3Validator, "
+                "AWSUtil.validateOnBucket: put, read, list and delete a test object under BACKUP_LOCATION), with "
+                "YBA's own credentials (IAMTemporaryCredentialsProvider: AssumeRoleWithWebIdentity from "
+                "AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE first); YBA also lists a backup's location before a "
+                "restore and deletes expired backups",
+        ),
     ),
     EngineName.vitess: EngineSpec(
         engine=EngineName.vitess,
@@ -194,7 +231,10 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="psmdb-operator",
         charts=(OperatorRelease(
             release="psmdb-operator",
-            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
+            # Chart 1.21.3 installs operator 1.21.2 (percona-helm-charts charts/psmdb-operator/Chart.yaml appVersion):
+            # storages' `main` (1.20) and tasks' `retention` (honoured from crVersion 1.21.0, psmdb v1.21.2
+            # pkg/apis/psmdb/v1/psmdb_types.go GetRetention) exist there; 1.19.1 pruned both.
+            chart=PinnedChart("psmdb-operator", "1.21.3", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
         images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
                 "7.0": "percona/percona-server-mongodb:7.0.15-9",
                 "8.0": "percona/percona-server-mongodb:8.0.4-1"},
@@ -202,6 +242,21 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         tls=True,
         pitr=True,
         backup_mechanism="Percona Backup for MongoDB: scheduled physical backups plus continuous oplog (PITR)",
+        operator_backup_access=OperatorBackupAccess(
+            # psmdb-operator chart 1.21.3: release `psmdb-operator` contains the chart name, so the fullname and the
+            # ServiceAccount are `psmdb-operator` (templates/_helpers.tpl:14-25, role-binding.yaml:1-10), annotated
+            # from `serviceAccount.annotations`.
+            service_account="psmdb-operator",
+            annotations_value=("serviceAccount", "annotations"),
+            object_actions=("s3:GetObject", "s3:DeleteObject"),
+            key_actions=("kms:Decrypt",),
+            why="the operator validates every restore in its own process before the agents run it "
+                "(psmdb v1.21.2 pkg/controller/perconaservermongodbrestore/validate.go:61 -> pkg/psmdb/backup/pbm.go:716 "
+                "ValidateBackupInStorage: GetMetaFromStore reads <backup>.pbm.json, CheckBackupFiles stats the files), "
+                "and deletes backups and oplog chunks for retention (pkg/controller/perconaservermongodbbackup/"
+                "psmdb_backup_controller.go:584-615); PBM there takes IRSA credentials before any node role "
+                "(percona-backup-mongodb 2f499a6a31c8, the operator's go.mod pin, pbm/storage/s3/s3.go:667-677)",
+        ),
     ),
 }
 
@@ -282,13 +337,17 @@ class RestoreWay:
     keeps_source_names: str = ""
     """Non-empty when the restored service keeps naming the source's data after the restore (Vitess: the MySQL
     database), and why: `restore_from` must then stay in the file, and its source may not itself be restored."""
+    same_version_only: str = ""
+    """Non-empty when a backup restores only into the source's own version (not a newer one), and why."""
 
 
 RESTORE_WAYS: dict[EngineName, RestoreWay] = {
     EngineName.mongodb: RestoreWay(
         how="PerconaServerMongoDBRestore: a clone restores a fresh PerconaServerMongoDBBackup of the source; a named "
             "backup (or the base of a point in time, with `pitr.date`) through `backupSource` at the source's prefix",
-        clone=True, named=True, point_in_time=True),
+        clone=True, named=True, point_in_time=True,
+        same_version_only="Percona Backup for MongoDB restores a backup only into the MongoDB major.minor it was "
+                          "taken from (percona-backup-mongodb v2.11.0 pbm/restore/physical.go:2616, logical.go:843)"),
     EngineName.yugabyte: RestoreWay(
         how="RestoreJob naming a Backup: a clone restores a fresh Backup of the source universe; a named backup is "
             "the name of a Backup object of the source",
