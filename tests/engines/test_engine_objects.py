@@ -77,6 +77,19 @@ def test_mongodb_sizing_backups_and_pitr(lagos_plan):
     assert backup["tasks"][0]["retention"] == {"type": "count", "count": 90, "deleteFromStorage": True}
 
 
+def test_mongodb_runs_the_pinned_operator_and_raises_the_fcv_after_an_upgrade(lagos_plan):
+    """psmdb-operator chart 1.21.3 runs operator 1.21.2: `crVersion` names it, PBM is its release's 2.11.0, and
+    `setFCV` makes it raise featureCompatibilityVersion once every pod runs a new major (psmdb v1.21.2
+    psmdb_controller.go:1018-1047); without it the next major upgrade is refused by mongod."""
+    spec = one(lagos_plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "kudi-pay").inputs["spec"]
+    assert spec["crVersion"] == "1.21.2"
+    assert spec["upgradeOptions"] == {"apply": "disabled", "setFCV": True}
+    assert spec["backup"]["image"] == "percona/percona-backup-mongodb:2.11.0"
+    # `retention` is honoured from crVersion 1.21.0 on (psmdb v1.21.2 psmdb_types.go GetRetention)
+    [task] = spec["backup"]["tasks"]
+    assert task["retention"] == {"type": "count", "count": task["retention"]["count"], "deleteFromStorage": True}
+
+
 def test_scylla_interval_retention_and_racks(frankfurt_plan):
     spec = one(frankfurt_plan, "kubernetes:scylla.scylladb.com/v1:ScyllaCluster", "hanse-ledger").inputs["spec"]
     assert [(r["name"], r["members"]) for r in spec["datacenter"]["racks"]] == [("a", 1), ("b", 1), ("c", 1)]
