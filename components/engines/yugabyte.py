@@ -7,8 +7,11 @@ StorageConfig (a test object under the prefix) and deletes expired backups with 
 identity: the platform's yugaware IRSA role (components/engines/operator_identity.py).
 
 What the operator writes into each object's status, and so what is awaited, is read from
-yugabyte/yugabyte-db (managed/src/main/java/com/yugabyte/yw/...; the versions read are in
-/work/wt/PINS.md and the engines README): the operator handles a Backup, RestoreJob or
+yugabyte/yugabyte-db, managed/src/main/java/com/yugabyte/yw/: common/operator/RestoreJobReconciler.java
+(stored version 1087dc8b643b and an earlier one matching the 2025.1.4 RestoreJob CRD), BackupReconciler.java
+(0567a9e954d2), StorageConfigReconciler.java (174746d2589e), KubernetesOperatorStatusUpdater.java and
+OperatorStatusUpdater.java (0a61b1bd9e1b), commissioner/tasks/CreateBackup.java and RestoreBackup.java; the
+2025.1.4.0-b103 tag itself could not be fetched here (engines README, known gaps). The operator handles a Backup, RestoreJob or
 StorageConfig only when it is first added (`onAdd`; `onUpdate` only logs), never retries, and
 resolves the universe, storage config and backup named in the spec at that moment. So each object
 waits, through `dependsOn`, for what it names to have reached the state the operator checks.
