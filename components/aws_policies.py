@@ -71,13 +71,18 @@ def key_policy(account_id: str, region: str, tenant_role_arn: str,
     }
 
 
-def operator_backup_policy(account_id: str, prefix: str, object_actions: Sequence[str]) -> dict:
+def operator_backup_policy(account_id: str, prefix: str, object_actions: Sequence[str],
+                           bucket_actions: Sequence[str] = ()) -> dict:
     """An engine operator's platform role: `object_actions` on keys under `<prefix>/` of this account's tenant
-    buckets, and listing only under that prefix; nothing else (no bucket configuration, no other engine's keys)."""
+    buckets, listing only under that prefix, and `bucket_actions` (reads of bucket facts) on the buckets; nothing else
+    (no bucket configuration, no other engine's keys)."""
     in_account = {"s3:ResourceAccount": account_id}
+    locate = [{"Sid": "ReadTenantBucketFacts", "Effect": "Allow", "Action": list(bucket_actions),
+               "Resource": TENANT_BUCKETS_ARN, "Condition": {"StringEquals": in_account}}] if bucket_actions else []
     return {
         "Version": "2012-10-17",
         "Statement": [
+            *locate,
             {"Sid": "ListEngineBackupPrefix", "Effect": "Allow", "Action": "s3:ListBucket",
              "Resource": TENANT_BUCKETS_ARN,
              "Condition": {"StringLike": {"s3:prefix": f"{prefix}/*"}, "StringEquals": in_account}},

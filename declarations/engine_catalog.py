@@ -63,7 +63,9 @@ class OperatorBackupAccess:
     """S3 actions on objects under the engine's prefix; listing is allowed under that prefix only."""
     key_actions: tuple[str, ...]
     """KMS actions on each tenant key, through S3 only (objects are SSE-KMS under the tenant key)."""
-    why: str
+    bucket_actions: tuple[str, ...] = ()
+    """S3 actions on the tenant buckets themselves, besides listing the prefix."""
+    why: str = ""
     """What the operator does with them, with the upstream source."""
 
 
@@ -115,6 +117,15 @@ private mirror that CI runners cannot reach, at 2.14.0, older than the v2.17.0 C
 objects are validated against). The platform applies the release tag's own deploy/ kustomization,
 pinned to v2.17.0 with the image tag fixed, from an overlay in this repository."""
 
+YBA_APP_CONF = {"yb.backup.s3.use_db_nodes_iam_role_for_backup": True}
+"""YBA configuration the yugaware chart writes into application.conf (`additionalAppConf.nonStringConf`, chart
+2025.1.4 templates/configs.yaml:169-172). With a `USE_IAM` StorageConfig YBA by default hands its own temporary
+credentials to YBC in the tserver pods (AWSUtil.createCredsMapYbc -> fillMapWithIAMCreds), so every tenant's data
+would move under YBA's role; with this key it passes `USE_AWS_IAM=true` and YBC uses the pod's own IAM, the tenant
+role on `tenant-workload` (the `useDBNodesIAMRoleForBackup` branch of AWSUtil.createCredsMapYbc; the key arrived in
+yugabyte/yugabyte-db 2.25.1.0-b85, "ability to use IAM role attached on the DB node itself", default false; YBA
+still needs its own role for validation and deletion, as that release note says)."""
+
 ENGINE_SPECS: dict[EngineName, EngineSpec] = {
     EngineName.yugabyte: EngineSpec(
         engine=EngineName.yugabyte,
@@ -124,7 +135,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(
             OperatorRelease(
             release="yugaware",
-            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
+            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}, "additionalAppConf": {"nonStringConf": YBA_APP_CONF}}),
         ),
         images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
         client_port=5433,
@@ -139,12 +150,17 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
             annotations_value=("yugaware", "serviceAccountAnnotations"),
             object_actions=("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
             key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+            # AWSUtil.createCredsMapYbc asks the bucket's Region (GetBucketLocation) with YBA's credentials before
+            # every YBC backup or restore, and fails it when that is refused ("Failed to retrieve region of Bucket").
+            bucket_actions=("s3:GetBucketLocation",),
             why="a StorageConfig with USE_IAM is validated by YBA itself when the operator creates it "
                 "(StorageConfigReconciler.onAdd -> CustomerConfigService.create -> CustomerConfigStorageS3Validator, "
                 "AWSUtil.validateOnBucket: put, read, list and delete a test object under BACKUP_LOCATION), with "
                 "YBA's own credentials (IAMTemporaryCredentialsProvider: AssumeRoleWithWebIdentity from "
                 "AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE first); YBA also lists a backup's location before a "
-                "restore and deletes expired backups",
+                "restore, asks the bucket's Region for YBC, and deletes expired backups. The data itself moves with "
+                "the tserver pods' tenant role: YBA_APP_CONF below makes YBC use the DB pods' IAM instead of YBA's "
+                "credentials",
         ),
     ),
     EngineName.vitess: EngineSpec(

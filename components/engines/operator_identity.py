@@ -1,6 +1,7 @@
 """Cloud identities of the engine operators whose own pod reads tenant backups (restore validation, retention).
 
-The data pods reach the tenant bucket with the tenant role (IRSA on the tenant ServiceAccount). Two operators also
+The data pods reach the tenant bucket with the tenant role (IRSA on the tenant ServiceAccount; for YugabyteDB
+because YBA is told to let YBC use the pods' IAM, declarations/engine_catalog.py YBA_APP_CONF). Two operators also
 touch backups in their own process, in their own namespace, where no tenant role applies and the node role is
 out of reach (IMDS hop limit 1): the Percona operator validates every MongoDB restore and deletes backups for
 retention, and YugabyteDB Anywhere validates every `USE_IAM` StorageConfig and deletes expired backups
@@ -47,7 +48,8 @@ def create_operator_backup_role(
     )
     aws.iam.RolePolicy(
         f"{logical_name}-backup-access", name="tenant-backups", role=role.name,
-        policy=dumps(operator_backup_policy(account_id, spec.engine.value, access.object_actions)), opts=opts,
+        policy=dumps(operator_backup_policy(account_id, spec.engine.value, access.object_actions,
+                                            access.bucket_actions)), opts=opts,
     )
     return role
 

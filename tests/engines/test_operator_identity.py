@@ -34,9 +34,12 @@ def _platform_role(plan, name: str):
     return role, policy
 
 
-def _operator_policy(prefix: str, actions: list[str]) -> dict:
+def _operator_policy(prefix: str, actions: list[str], bucket_actions: list[str]) -> dict:
     in_account = {"s3:ResourceAccount": ACCOUNT}
+    locate = [{"Sid": "ReadTenantBucketFacts", "Effect": "Allow", "Action": bucket_actions,
+               "Resource": "arn:aws:s3:::dbaas-*", "Condition": {"StringEquals": in_account}}] if bucket_actions else []
     return {"Version": "2012-10-17", "Statement": [
+        *locate,
         {"Sid": "ListEngineBackupPrefix", "Effect": "Allow", "Action": "s3:ListBucket",
          "Resource": "arn:aws:s3:::dbaas-*",
          "Condition": {"StringLike": {"s3:prefix": f"{prefix}/*"}, "StringEquals": in_account}},
@@ -45,12 +48,14 @@ def _operator_policy(prefix: str, actions: list[str]) -> dict:
     ]}
 
 
-@pytest.mark.parametrize(("engine", "namespace", "service_account", "actions"), [
-    ("mongodb", "psmdb-operator", "psmdb-operator", ["s3:GetObject", "s3:DeleteObject"]),
-    ("yugabyte", "yb-operator", "yugaware", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]),
+@pytest.mark.parametrize(("engine", "namespace", "service_account", "actions", "bucket_actions"), [
+    ("mongodb", "psmdb-operator", "psmdb-operator", ["s3:GetObject", "s3:DeleteObject"], []),
+    # YBA asks each bucket's Region before a YBC backup or restore (AWSUtil.createCredsMapYbc -> getBucketRegion).
+    ("yugabyte", "yb-operator", "yugaware", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+     ["s3:GetBucketLocation"]),
 ])
 def test_operator_role_is_trusted_by_its_pod_and_reaches_only_its_prefix(lagos_plan, engine, namespace,
-                                                                         service_account, actions):
+                                                                         service_account, actions, bucket_actions):
     role, policy = _platform_role(lagos_plan, f"dbaas-p-lagos-{engine}-operator")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     [statement] = trust["Statement"]
@@ -59,7 +64,7 @@ def test_operator_role_is_trusted_by_its_pod_and_reaches_only_its_prefix(lagos_p
     assert statement["Condition"] == {"StringEquals": {
         f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}", f"{issuer}:aud": "sts.amazonaws.com"}}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert json.loads(policy.inputs["policy"]) == _operator_policy(engine, actions)
+    assert json.loads(policy.inputs["policy"]) == _operator_policy(engine, actions, bucket_actions)
 
 
 def test_operator_pods_carry_their_role_through_their_charts(lagos_plan):
@@ -67,10 +72,13 @@ def test_operator_pods_carry_their_role_through_their_charts(lagos_plan):
     # psmdb-operator chart 1.21.3 templates/role-binding.yaml: the ServiceAccount takes `serviceAccount.annotations`.
     assert releases["psmdb-operator"] == {
         "watchAllNamespaces": True, "serviceAccount": {"annotations": {IRSA_ROLE_ANNOTATION: ROLES["mongodb"]}}}
-    # yugaware chart 2025.1.4 templates/rbac.yaml: the ServiceAccount takes `yugaware.serviceAccountAnnotations`.
-    assert releases["yugaware"] == {"yugaware": {
-        "kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": "",
-        "serviceAccountAnnotations": {IRSA_ROLE_ANNOTATION: ROLES["yugabyte"]}}}
+    # yugaware chart 2025.1.4 templates/rbac.yaml: the ServiceAccount takes `yugaware.serviceAccountAnnotations`;
+    # templates/configs.yaml writes `additionalAppConf` into application.conf: YBC then backs up and restores with
+    # the tserver pods' own IAM (the tenant role), not with YBA's credentials (AWSUtil.createCredsMapYbc).
+    assert releases["yugaware"] == {
+        "yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": "",
+                     "serviceAccountAnnotations": {IRSA_ROLE_ANNOTATION: ROLES["yugabyte"]}},
+        "additionalAppConf": {"nonStringConf": {"yb.backup.s3.use_db_nodes_iam_role_for_backup": True}}}
     others = {name: values for name, values in releases.items() if name not in ("psmdb-operator", "yugaware")}
     assert not [name for name, values in others.items() if IRSA_ROLE_ANNOTATION in json.dumps(values)]
 
@@ -143,5 +151,17 @@ def test_operator_roles_reach_their_engines_backups_in_aws(aws, lagos_plan):
         assert yba.get_object(Bucket=ledger, Key=probe)["Body"].read() == b"dummy"
         assert yba.list_objects_v2(Bucket=ledger, Prefix=probe)["KeyCount"] == 1
         yba.delete_object(Bucket=ledger, Key=probe)
+        assert yba.get_bucket_location(Bucket=ledger)["LocationConstraint"] == REGION
         _denied(lambda: yba.put_object(Bucket=ledger, Key="dragonfly/cache/x", Body=b"x"))
         _denied(lambda: yba.get_object(Bucket=wallets, Key="mongodb/wallets/x"))
+
+
+def test_yugabyte_data_moves_with_the_tenant_role_of_the_tserver_pods(lagos_plan):
+    """With `yb.backup.s3.use_db_nodes_iam_role_for_backup` YBC uses the pods' own IAM: the universe's pods run as the
+    tenant ServiceAccount, which carries the tenant role that reaches the tenant's bucket and key."""
+    universe = one(lagos_plan, "kubernetes:operator.yugabyte.io/v1alpha1:YBUniverse", "acme").inputs["spec"]
+    assert universe["kubernetesOverrides"]["serviceAccount"] == "tenant-workload"
+    sa = one(lagos_plan, "kubernetes:core/v1:ServiceAccount", "acme", "acme.workload-sa").inputs
+    assert sa["metadata"]["annotations"] == {IRSA_ROLE_ANNOTATION: f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-acme"}
+    storage = one(lagos_plan, "kubernetes:operator.yugabyte.io/v1alpha1:StorageConfig", "acme").inputs["spec"]
+    assert storage["data"]["USE_IAM"] is True and storage["data"]["BACKUP_LOCATION"] == "s3://dbaas-acme-0d37ebf7/yugabyte/orders"
