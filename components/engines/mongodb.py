@@ -189,8 +189,10 @@ class MongodbInstance(EngineInstance):
             "enableVolumeExpansion": True,
             "updateStrategy": "SmartUpdate",
             # The version is the declared image (`apply: disabled`, no version service). `setFCV`: once every replset
-            # pod runs the new image, the operator raises featureCompatibilityVersion to its major.minor (psmdb v1.21.2
-            # pkg/controller/perconaservermongodb/psmdb_controller.go:433 upgradeFCVIfNeeded, :1018-1047, fcv.go:29-58);
+            # pod runs the new image, the operator reads the running version from mongod (psmdb v1.21.2
+            # pkg/controller/perconaservermongodb/version.go:584-617 fetchVersionFromMongo, with `apply: disabled` too)
+            # and raises featureCompatibilityVersion to its major.minor (psmdb_controller.go:433 upgradeFCVIfNeeded,
+            # :1018-1047, fcv.go:29-58);
             # without it the FCV stays at the old major and mongod refuses the next major upgrade.
             "upgradeOptions": {"apply": "disabled", "setFCV": True},
             "secrets": {"users": self.credentials_secret},
