@@ -6,6 +6,10 @@ Kept apart from the resources so tests, the policy pack and moto can check the e
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from declarations.naming import TENANT_BUCKET_PREFIX
 
 KEY_ADMIN_ACTIONS = [
     "kms:CancelKeyDeletion", "kms:Create*", "kms:Delete*", "kms:Describe*", "kms:Disable*",
@@ -23,9 +27,26 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-def key_policy(account_id: str, region: str, tenant_role_arn: str) -> dict:
+TENANT_BUCKETS_ARN = f"arn:aws:s3:::{TENANT_BUCKET_PREFIX}*"
+"""Every tenant backup bucket (declarations/naming.py backup_bucket); platform buckets share the prefix but never
+hold an engine's `<engine>/` keys, and their key admits no operator role."""
+
+
+@dataclass(frozen=True)
+class OperatorKeyGrant:
+    """An engine operator's platform role and the key actions it needs on a tenant key (through S3 only)."""
+
+    sid: str
+    role_arn: str
+    actions: tuple[str, ...]
+
+
+def key_policy(account_id: str, region: str, tenant_role_arn: str,
+               operator_grants: Sequence[OperatorKeyGrant] = ()) -> dict:
     """Account administrators manage the key but cannot use it; only the tenant role uses it,
-    and only through S3 in this region."""
+    and only through S3 in this region; engine operators that read the tenant's backups themselves
+    (declarations/engine_catalog.py OperatorBackupAccess) use it for exactly their actions, through S3."""
+    via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com", "kms:CallerAccount": account_id}}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -42,13 +63,31 @@ def key_policy(account_id: str, region: str, tenant_role_arn: str) -> dict:
                 "Principal": {"AWS": tenant_role_arn},
                 "Action": KEY_USE_ACTIONS,
                 "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:ViaService": f"s3.{region}.amazonaws.com",
-                        "kms:CallerAccount": account_id,
-                    }
-                },
+                "Condition": via_s3,
             },
+            *({"Sid": grant.sid, "Effect": "Allow", "Principal": {"AWS": grant.role_arn},
+               "Action": list(grant.actions), "Resource": "*", "Condition": via_s3} for grant in operator_grants),
+        ],
+    }
+
+
+def operator_backup_policy(account_id: str, prefix: str, object_actions: Sequence[str],
+                           bucket_actions: Sequence[str] = ()) -> dict:
+    """An engine operator's platform role: `object_actions` on keys under `<prefix>/` of this account's tenant
+    buckets, listing only under that prefix, and `bucket_actions` (reads of bucket facts) on the buckets; nothing else
+    (no bucket configuration, no other engine's keys)."""
+    in_account = {"s3:ResourceAccount": account_id}
+    locate = [{"Sid": "ReadTenantBucketFacts", "Effect": "Allow", "Action": list(bucket_actions),
+               "Resource": TENANT_BUCKETS_ARN, "Condition": {"StringEquals": in_account}}] if bucket_actions else []
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *locate,
+            {"Sid": "ListEngineBackupPrefix", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": TENANT_BUCKETS_ARN,
+             "Condition": {"StringLike": {"s3:prefix": f"{prefix}/*"}, "StringEquals": in_account}},
+            {"Sid": "EngineBackupObjects", "Effect": "Allow", "Action": list(object_actions),
+             "Resource": f"{TENANT_BUCKETS_ARN}/{prefix}/*", "Condition": {"StringEquals": in_account}},
         ],
     }
 

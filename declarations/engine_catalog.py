@@ -49,6 +49,27 @@ class OperatorRelease:
 
 
 @dataclass(frozen=True)
+class OperatorBackupAccess:
+    """Backup objects an engine's operator process (not the database pods) reads or deletes itself, with the
+    cloud identity of its own pod: the platform gives that pod an IRSA role limited to these actions on
+    `<engine>/...` of the region's tenant buckets, and each tenant key admits that role for `key_actions`
+    (components/aws_policies.py operator_backup_policy, key_policy)."""
+
+    service_account: str
+    """The operator pod's ServiceAccount in the engine's operator namespace, as its chart names it."""
+    annotations_value: tuple[str, ...]
+    """Where the chart takes that ServiceAccount's annotations (the IRSA role ARN goes there)."""
+    object_actions: tuple[str, ...]
+    """S3 actions on objects under the engine's prefix; listing is allowed under that prefix only."""
+    key_actions: tuple[str, ...]
+    """KMS actions on each tenant key, through S3 only (objects are SSE-KMS under the tenant key)."""
+    bucket_actions: tuple[str, ...] = ()
+    """S3 actions on the tenant buckets themselves, besides listing the prefix."""
+    why: str = ""
+    """What the operator does with them, with the upstream source."""
+
+
+@dataclass(frozen=True)
 class EngineSpec:
     """Platform facts about one engine that tenants cannot choose."""
 
@@ -69,6 +90,9 @@ class EngineSpec:
     """When the operator runs the data pods under a ServiceAccount of its own, named `<instance><suffix>`,
     rather than the tenant's workload ServiceAccount: whatever in those pods reaches the tenant bucket
     (ScyllaDB's manager agent, for backups and restores) needs the tenant role to trust it too."""
+    operator_backup_access: OperatorBackupAccess | None = None
+    """Set when the operator's own pod reads the tenant's backups (restore validation, retention): see
+    OperatorBackupAccess."""
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -93,6 +117,15 @@ private mirror that CI runners cannot reach, at 2.14.0, older than the v2.17.0 C
 objects are validated against). The platform applies the release tag's own deploy/ kustomization,
 pinned to v2.17.0 with the image tag fixed, from an overlay in this repository."""
 
+YBA_APP_CONF = {"yb.backup.s3.use_db_nodes_iam_role_for_backup": True}
+"""YBA configuration the yugaware chart writes into application.conf (`additionalAppConf.nonStringConf`, chart
+2025.1.4 templates/configs.yaml:169-172). With a `USE_IAM` StorageConfig YBA by default hands its own temporary
+credentials to YBC in the tserver pods (AWSUtil.createCredsMapYbc -> fillMapWithIAMCreds), so every tenant's data
+would move under YBA's role; with this key it passes `USE_AWS_IAM=true` and YBC uses the pod's own IAM, the tenant
+role on `tenant-workload` (the `useDBNodesIAMRoleForBackup` branch of AWSUtil.createCredsMapYbc; the key arrived in
+yugabyte/yugabyte-db 2.25.1.0-b85, "ability to use IAM role attached on the DB node itself", default false; YBA
+still needs its own role for validation and deletion, as that release note says)."""
+
 ENGINE_SPECS: dict[EngineName, EngineSpec] = {
     EngineName.yugabyte: EngineSpec(
         engine=EngineName.yugabyte,
@@ -102,13 +135,33 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(
             OperatorRelease(
             release="yugaware",
-            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}}),
+            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}, "additionalAppConf": {"nonStringConf": YBA_APP_CONF}}),
         ),
         images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
         client_port=5433,
         tls=True,
         pitr=True,
         backup_mechanism="YBA scheduled full + incremental backups (YBC) via StorageConfig + BackupSchedule",
+        operator_backup_access=OperatorBackupAccess(
+            # yugaware chart 2025.1.4 (yugabyte/charts 48a34d0): the ServiceAccount is the release name
+            # (stable/yugaware/templates/rbac.yaml:20, statefulset.yaml:39), annotated from
+            # `yugaware.serviceAccountAnnotations` (rbac.yaml:28-31).
+            service_account="yugaware",
+            annotations_value=("yugaware", "serviceAccountAnnotations"),
+            object_actions=("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
+            key_actions=("kms:Decrypt", "kms:GenerateDataKey"),
+            # AWSUtil.createCredsMapYbc asks the bucket's Region (GetBucketLocation) with YBA's credentials before
+            # every YBC backup or restore, and fails it when that is refused ("Failed to retrieve region of Bucket").
+            bucket_actions=("s3:GetBucketLocation",),
+            why="a StorageConfig with USE_IAM is validated by YBA itself when the operator creates it "
+                "(StorageConfigReconciler.onAdd -> CustomerConfigService.create -> CustomerConfigStorageS3Validator, "
+                "AWSUtil.validateOnBucket: put, read, list and delete a test object under BACKUP_LOCATION), with "
+                "YBA's own credentials (IAMTemporaryCredentialsProvider: AssumeRoleWithWebIdentity from "
+                "AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE first); YBA also lists a backup's location before a "
+                "restore, asks the bucket's Region for YBC, and deletes expired backups. The data itself moves with "
+                "the tserver pods' tenant role: YBA_APP_CONF below makes YBC use the DB pods' IAM instead of YBA's "
+                "credentials",
+        ),
     ),
     EngineName.vitess: EngineSpec(
         engine=EngineName.vitess,
@@ -194,7 +247,10 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="psmdb-operator",
         charts=(OperatorRelease(
             release="psmdb-operator",
-            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
+            # Chart 1.21.3 installs operator 1.21.2 (percona-helm-charts charts/psmdb-operator/Chart.yaml appVersion):
+            # storages' `main` (1.20) and tasks' `retention` (honoured from crVersion 1.21.0, psmdb v1.21.2
+            # pkg/apis/psmdb/v1/psmdb_types.go GetRetention) exist there; 1.19.1 pruned both.
+            chart=PinnedChart("psmdb-operator", "1.21.3", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
         images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
                 "7.0": "percona/percona-server-mongodb:7.0.15-9",
                 "8.0": "percona/percona-server-mongodb:8.0.4-1"},
@@ -202,6 +258,21 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         tls=True,
         pitr=True,
         backup_mechanism="Percona Backup for MongoDB: scheduled physical backups plus continuous oplog (PITR)",
+        operator_backup_access=OperatorBackupAccess(
+            # psmdb-operator chart 1.21.3: release `psmdb-operator` contains the chart name, so the fullname and the
+            # ServiceAccount are `psmdb-operator` (templates/_helpers.tpl:14-25, role-binding.yaml:1-10), annotated
+            # from `serviceAccount.annotations`.
+            service_account="psmdb-operator",
+            annotations_value=("serviceAccount", "annotations"),
+            object_actions=("s3:GetObject", "s3:DeleteObject"),
+            key_actions=("kms:Decrypt",),
+            why="the operator validates every restore in its own process before the agents run it "
+                "(psmdb v1.21.2 pkg/controller/perconaservermongodbrestore/validate.go:61 -> pkg/psmdb/backup/pbm.go:716 "
+                "ValidateBackupInStorage: GetMetaFromStore reads <backup>.pbm.json, CheckBackupFiles stats the files), "
+                "and deletes backups and oplog chunks for retention (pkg/controller/perconaservermongodbbackup/"
+                "psmdb_backup_controller.go:584-615); PBM there takes IRSA credentials before any node role "
+                "(percona-backup-mongodb 2f499a6a31c8, the operator's go.mod pin, pbm/storage/s3/s3.go:667-677)",
+        ),
     ),
 }
 
@@ -282,13 +353,17 @@ class RestoreWay:
     keeps_source_names: str = ""
     """Non-empty when the restored service keeps naming the source's data after the restore (Vitess: the MySQL
     database), and why: `restore_from` must then stay in the file, and its source may not itself be restored."""
+    same_version_only: str = ""
+    """Non-empty when a backup restores only into the source's own version (not a newer one), and why."""
 
 
 RESTORE_WAYS: dict[EngineName, RestoreWay] = {
     EngineName.mongodb: RestoreWay(
         how="PerconaServerMongoDBRestore: a clone restores a fresh PerconaServerMongoDBBackup of the source; a named "
             "backup (or the base of a point in time, with `pitr.date`) through `backupSource` at the source's prefix",
-        clone=True, named=True, point_in_time=True),
+        clone=True, named=True, point_in_time=True,
+        same_version_only="Percona Backup for MongoDB restores a backup only into the MongoDB major.minor it was "
+                          "taken from (percona-backup-mongodb v2.11.0 pbm/restore/physical.go:2616, logical.go:843)"),
     EngineName.yugabyte: RestoreWay(
         how="RestoreJob naming a Backup: a clone restores a fresh Backup of the source universe; a named backup is "
             "the name of a Backup object of the source",

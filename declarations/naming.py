@@ -42,6 +42,10 @@ def tenant_namespace(tenant_id: str) -> str:
     return dns_label("t", tenant_id)
 
 
+TENANT_BUCKET_PREFIX = "dbaas-"
+"""Every tenant bucket name starts with it (backup_bucket); so do platform buckets (`dbaas-p-`, platform_bucket)."""
+
+
 def backup_bucket(tenant_id: str, aws_account_id: str) -> str:
     """`dbaas-<id>-<hash8>`, at most 55 characters.
 
@@ -49,7 +53,7 @@ def backup_bucket(tenant_id: str, aws_account_id: str) -> str:
     has a fixed length, so the id is recoverable); the hash of account and id makes the name
     unique in S3's global namespace without depending on luck.
     """
-    return f"dbaas-{tenant_id}-{_short_hash(aws_account_id, tenant_id)}"
+    return f"{TENANT_BUCKET_PREFIX}{tenant_id}-{_short_hash(aws_account_id, tenant_id)}"
 
 
 def kms_alias(tenant_id: str) -> str:

@@ -77,6 +77,7 @@ def foundation_of(platform: RegionPlatform) -> TenantFoundation:
         kms_deletion_window_days=config.kms_deletion_window_days,
         noncurrent_version_days=config.backup_noncurrent_version_days,
         oidc_issuer=platform.pop.oidc_issuer,
+        operator_role_arns={engine: role.arn for engine, role in platform.engine_operators.backup_roles.items()},
         network_peers=platform.network_peers,
         kafka=KafkaLocation(
             namespace=platform.kafka.namespace, cluster_name=platform.kafka.cluster_name,

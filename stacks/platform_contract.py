@@ -80,6 +80,9 @@ class PlatformContract(_Facts):
     kms_deletion_window_days: int
     backup_noncurrent_version_days: int
     oidc_issuer: str = Field(description="host/path of the cluster's service-account issuer (IRSA trust)")
+    engine_operator_role_arns: dict[str, str] = Field(
+        description="engine -> IRSA role of its operator's pod, for operators that read tenant backups themselves "
+                    "(MongoDB, YugabyteDB): each tenant key admits it through S3 (components/engines/operator_identity.py)")
     kubeconfig: SecretStr
     aerospike_feature_key: SecretStr
     network: NetworkFacts
@@ -113,6 +116,7 @@ def contract_outputs(platform: RegionPlatform) -> dict[str, pulumi.Input[Any]]:
         "kmsDeletionWindowDays": config.kms_deletion_window_days,
         "backupNoncurrentVersionDays": config.backup_noncurrent_version_days,
         "oidcIssuer": platform.pop.oidc_issuer,
+        "engineOperatorRoleArns": {engine.value: role.arn for engine, role in platform.engine_operators.backup_roles.items()},
         "kubeconfig": pulumi.Output.secret(platform.pop.kubeconfig),
         "aerospikeFeatureKey": pulumi.Output.secret(platform.engine_placement.aerospike_feature_key),
         "network": {

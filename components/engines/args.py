@@ -8,18 +8,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
 from declarations.engine_catalog import EngineName, EngineSpec, engine_spec
-from declarations.field_types import StorageClassName
+from declarations.field_types import AwsAccountId, StorageClassName
 from declarations.naming import service_instance
 from declarations.plans import Plan
 from declarations.tenant_model import Service
 
 
 class EngineOperatorsArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     engines: tuple[EngineName, ...] = Field(default=tuple(EngineName), description="Engines whose operators to install.")
     monitoring_namespace: str = Field(
         default="monitoring", description="Scrapes the operators (stack config `monitoringNamespace`; its default).")
+    region: str = Field(description="The platform region: names the operators' IAM roles.")
+    aws_account_id: AwsAccountId = Field(description="Account of the operators' roles and the tenant buckets.")
+    oidc_issuer: StrInput = Field(
+        description="Host/path of the cluster's service-account issuer: the operators' roles trust their "
+                    "ServiceAccounts through it (an output when the PoP cluster is created in this stack).")
 
 
 class EnginePlacement(BaseModel):

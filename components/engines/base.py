@@ -242,9 +242,9 @@ class EngineInstance(pulumi.ComponentResource, ABC):
                                     annotations=self.awaited(condition), retain=True)
 
     @staticmethod
-    def awaited(*conditions: str) -> dict[str, str]:
+    def awaited(*conditions: str, timeout_seconds: int = ONE_SHOT_DEADLINE_SECONDS) -> dict[str, str]:
         """Annotations that make pulumi-kubernetes wait for `conditions` (or, for a Job, its completion)."""
-        annotations = {TIMEOUT_SECONDS: str(ONE_SHOT_DEADLINE_SECONDS)}
+        annotations = {TIMEOUT_SECONDS: str(timeout_seconds)}
         if len(conditions) == 1:
             annotations[WAIT_FOR] = conditions[0]
         elif conditions:

@@ -1,8 +1,12 @@
 """MongoDB through the Percona Operator: one PerconaServerMongoDB replica set per service.
 
 Percona Backup for MongoDB runs as a sidecar in the replica-set pods (tenant ServiceAccount, so
-IRSA), takes physical backups on the service's cron, streams the oplog for point-in-time
-recovery, and writes with SSE-KMS under the tenant key explicitly.
+IRSA), takes physical backups on the service's cron and streams the oplog for point-in-time
+recovery. Its objects are SSE-KMS under the tenant key by the bucket's default encryption: the
+operator copies a storage's `serverSideEncryption` into the PBM config only together with a
+`credentialsSecret` (psmdb v1.21.2 pkg/psmdb/backup/pbm.go:357-404), which the platform does not use.
+The operator's own pod reads and deletes backups too (restore validation, retention) with the
+platform's psmdb-operator IRSA role (components/engines/operator_identity.py).
 
 Metrics: Percona's mongodb_exporter as a `replsets[].sidecars` container. It reads its own mongod
 (localhost) as the operator's `clustermonitor` system user (credentials from the users Secret, never
@@ -23,8 +27,10 @@ from declarations.engine_catalog import EngineName, backups_retained
 from declarations.tenant_model import LATEST_BACKUP, RestoreFrom
 
 API = "psmdb.percona.com/v1"
-CR_VERSION = "1.19.1"
-BACKUP_IMAGE = "percona/percona-backup-mongodb:2.8.0"
+CR_VERSION = "1.21.2"
+"""The operator the pinned chart (psmdb-operator 1.21.3) installs; `retention` of backup tasks needs at least 1.21.0."""
+BACKUP_IMAGE = "percona/percona-backup-mongodb:2.11.0"
+"""The PBM release of operator 1.21.2 (psmdb v1.21.2 e2e-tests/release_versions IMAGE_BACKUP)."""
 MONGO_UID = 1001
 READY = "jsonpath={.status.state}=ready"
 """Both PerconaServerMongoDBBackup and PerconaServerMongoDBRestore end in state `ready` (or `error`)."""
@@ -43,7 +49,7 @@ METRICS_PORT_NAME = "metrics"
 METRICS_PORT = 9216
 METRICS_PATH = "/metrics"
 SSL_VOLUME = "ssl"
-"""The operator's volume of the `<name>-ssl` Secret in every replset pod (psmdb 1.19.1 pkg/psmdb/statefulset.go)."""
+"""The operator's volume of the `<name>-ssl` Secret in every replset pod (psmdb v1.21.2 pkg/psmdb/statefulset.go:220)."""
 SSL_DIR = "/etc/mongodb-ssl"
 MONGOD_PORT = 27017
 EXPORTER_URI = (
@@ -73,7 +79,8 @@ SYSTEM_USERS = {
 def storage_name(service_name: str) -> str:
     """A PBM storage is named after the service whose backups it holds, so a restored cluster can declare its
     source's storage under the same name: a restore by `backupName` looks up the backup's `storageName` among the
-    restoring cluster's own storages (psmdb v1.19.1 pkg/controller/perconaservermongodbrestore/physical.go)."""
+    restoring cluster's own storages (psmdb v1.21.2 pkg/controller/perconaservermongodbrestore/
+    psmdb_restore_controller.go:275 getStorage)."""
     return f"s3-{service_name}"
 
 
@@ -127,7 +134,7 @@ class MongodbInstance(EngineInstance):
             **self.NODES.pod_fields(),
             "affinity": {"antiAffinityTopologyKey": "kubernetes.io/hostname" if self.sizing.clustered else "none"},
             "podDisruptionBudget": {"maxUnavailable": 1},
-            # The replset pods' template annotations (psmdb v1.19.1 pkg/psmdb/statefulset.go, MultiAZ.Annotations).
+            # The replset pods' template annotations (psmdb v1.21.2 pkg/psmdb/statefulset.go:204, MultiAZ.Annotations).
             **self.restart_annotations(),
         }
 
@@ -178,10 +185,16 @@ class MongodbInstance(EngineInstance):
             "crVersion": CR_VERSION,
             "image": self.image,
             # Grow the replset PVCs in place when storage_gb grows: from crVersion 1.18 the operator resizes them
-            # only with this set (psmdb v1.19.1 pkg/controller/perconaservermongodb/volumes.go).
+            # only with this set (psmdb v1.21.2 pkg/controller/perconaservermongodb/volumes.go:230).
             "enableVolumeExpansion": True,
             "updateStrategy": "SmartUpdate",
-            "upgradeOptions": {"apply": "disabled"},
+            # The version is the declared image (`apply: disabled`, no version service). `setFCV`: once every replset
+            # pod runs the new image, the operator reads the running version from mongod (psmdb v1.21.2
+            # pkg/controller/perconaservermongodb/version.go:584-617 fetchVersionFromMongo, with `apply: disabled` too)
+            # and raises featureCompatibilityVersion to its major.minor (psmdb_controller.go:433 upgradeFCVIfNeeded,
+            # :1018-1047, fcv.go:29-58);
+            # without it the FCV stays at the old major and mongod refuses the next major upgrade.
+            "upgradeOptions": {"apply": "disabled", "setFCV": True},
             "secrets": {"users": self.credentials_secret},
             "tls": {"mode": "requireTLS"},
             "initContainerSecurityContext": restricted_container(MONGO_UID),

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.engines.args import EngineOperatorsArgs
+from components.engines.operator_identity import create_operator_backup_role, with_role_annotation
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
 from declarations.chart_pins import PinnedKustomization
@@ -108,20 +110,31 @@ def policy_specs(engine: EngineName, monitoring_namespace: str, serves_webhooks:
 
 
 class EngineOperators(pulumi.ComponentResource):
-    """Typed handles: the namespace and Helm releases of each engine's operator."""
+    """Typed handles: the namespace and Helm releases of each engine's operator, and the IRSA roles of the
+    operators that read tenant backups themselves (components/engines/operator_identity.py)."""
 
     namespaces: dict[str, k8s.core.v1.Namespace]
     releases: dict[str, k8s.helm.v3.Release | k8s.kustomize.v2.Directory]
+    backup_roles: dict[EngineName, aws.iam.Role]
 
     def __init__(self, name: str, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         self.logical_name = name
         self.namespaces = {}
         self.releases = {}
+        self.backup_roles = {}
         for engine in args.engines:
             spec = ENGINE_SPECS[engine]
+            if spec.operator_backup_access is not None:
+                self.backup_roles[engine] = create_operator_backup_role(
+                    f"{name}-{engine.value}-operator", spec, args.region, args.aws_account_id, args.oidc_issuer,
+                    pulumi.ResourceOptions(parent=self))
             for chart in spec.charts:
-                self._install(engine.value, chart.namespace or spec.operator_namespace, chart)
+                namespace = chart.namespace or spec.operator_namespace
+                values = chart.values
+                if engine in self.backup_roles and namespace == spec.operator_namespace:
+                    values = with_role_annotation(values, spec, self.backup_roles[engine].arn)
+                self._install(engine.value, namespace, chart, values)
             # Every namespace of the engine (the operator's; Scylla Manager's own) reaches the instances alike.
             for namespace in spec.namespaces:
                 create_network_policies(
@@ -129,9 +142,10 @@ class EngineOperators(pulumi.ComponentResource):
                     policy_specs(engine, args.monitoring_namespace, serves_webhooks=namespace == spec.operator_namespace),
                     OPERATOR_LABELS,
                     pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]]))
-        self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases)})
+        self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases),
+                               "backupRoleArns": {e.value: r.arn for e, r in self.backup_roles.items()}})
 
-    def _install(self, area: str, namespace: str, release: OperatorRelease) -> None:
+    def _install(self, area: str, namespace: str, release: OperatorRelease, values: dict) -> None:
         if namespace not in self.namespaces:
             self.namespaces[namespace] = k8s.core.v1.Namespace(
                 f"{self.logical_name}-{namespace}-namespace",
@@ -144,4 +158,4 @@ class EngineOperators(pulumi.ComponentResource):
                 f"{self.logical_name}-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
             return
         self.releases[release.release] = helm_release(
-            f"{self.logical_name}-{release.release}", release.release, release.chart, namespace, release.values, after_namespace)
+            f"{self.logical_name}-{release.release}", release.release, release.chart, namespace, values, after_namespace)

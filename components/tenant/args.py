@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.input_types import StrInput
+from declarations.engine_catalog import EngineName
 from declarations.field_types import AwsAccountId, KubernetesMinorVersion
 from declarations.tenant_model import Tenant
 
@@ -40,6 +41,10 @@ class TenantEnvironmentArgs(BaseModel):
     network_peers: NetworkPeers = Field(description="Platform namespaces the tenant's NetworkPolicies admit.")
     kms_deletion_window_days: int = Field(default=30, ge=7, le=30, description="KMS waiting period before deletion.")
     noncurrent_version_days: int = Field(default=30, description="Superseded backup versions expire after this.")
+    operator_role_arns: dict[EngineName, StrInput] = Field(
+        default_factory=dict,
+        description="IRSA roles of the engine operators that read tenant backups themselves (platform contract "
+                    "`engineOperatorRoleArns`); the key admits those of the engines the tenant runs.")
     delegate_role_arns: tuple[StrInput, ...] = Field(
         default=(), description="Platform roles that may assume the tenant role with the tenant id as external id "
                                 "(the Kafka Connect audit archive); never another tenant's.")

@@ -13,13 +13,13 @@ import pulumi_kubernetes as k8s
 
 from components.protection import backup_store, stateful
 from components.storage.encrypted_bucket import BucketSettings, create_encrypted_bucket
-from components.aws_policies import dumps, key_policy
+from components.aws_policies import OperatorKeyGrant, dumps, key_policy
 from components.storage.kms_key import create_kms_key
 from components.tenant.args import TenantEnvironmentArgs
 from components.tenant.namespace import create_namespace, create_quota_and_limits, tenant_labels
 from components.tenant.network_policies import create_network_policies
 from components.tenant.rbac import create_owner_access
-from declarations.engine_catalog import operator_service_accounts
+from declarations.engine_catalog import ENGINE_SPECS, operator_service_accounts
 from components.irsa import create_irsa_role, create_service_account, grant_bucket_access
 from declarations.naming import TENANT_WORKLOAD_SA, backup_bucket, kms_alias, tenant_namespace, tenant_role
 from declarations.plans import plan_for
@@ -79,7 +79,7 @@ class TenantEnvironment(pulumi.ComponentResource):
             f"{tenant.id}.key",
             alias=kms_alias(tenant.id),
             description=f"dbaas tenant {tenant.id}: backups and tenant data",
-            policy=self.role.arn.apply(lambda arn: dumps(key_policy(args.aws_account_id, args.aws_region, arn))),
+            policy=tenant_key_policy(args, self.role.arn),
             deletion_window_days=args.kms_deletion_window_days,
             tags=tags,
             opts=backup_store(child, protected and not decommissioning),
@@ -104,3 +104,19 @@ class TenantEnvironment(pulumi.ComponentResource):
         self.register_outputs(
             {"namespace": self.namespace_name, "bucket": self.bucket.bucket, "keyArn": self.key.arn, "roleArn": self.role.arn}
         )
+
+
+def tenant_key_policy(args: TenantEnvironmentArgs, role_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The tenant key's policy: the tenant role, plus the operator roles of the engines this tenant runs that read
+    its backups in the operator's own pod (declarations/engine_catalog.py OperatorBackupAccess), for their actions."""
+    engines = sorted({s.engine for s in args.tenant.services if s.engine in args.operator_role_arns}, key=lambda e: e.value)
+    arns = [args.operator_role_arns[e] for e in engines]
+
+    def render(values: list[str]) -> str:
+        grants = [OperatorKeyGrant(f"{ENGINE_SPECS[e].title.replace(' ', '')}OperatorUsesKeyViaS3", arn,
+                                   ENGINE_SPECS[e].operator_backup_access.key_actions)
+                  for e, arn in zip(engines, values[1:])]
+        return dumps(key_policy(args.aws_account_id, args.aws_region, values[0], grants))
+
+    return pulumi.Output.all(role_arn, *arns).apply(render)
+

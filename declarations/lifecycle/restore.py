@@ -1,7 +1,8 @@
 """Guards on `restore_from`, checked when the service first appears (the only time it is read).
 
 The source must be a deployed service of the same tenant (same bucket, key and region) and engine that has
-backups; the new service must be at least the source's version and size; a point in time must lie inside the
+backups; the new service must be at least the source's version (exactly it where the engine's restore demands it,
+RestoreWay.same_version_only) and size; a point in time must lie inside the
 source's retention window (which engines restore to a time at all, the tenant model checks); a new service may not take
 the name of one whose backups may still sit under the same `<engine>/<service>` prefix; and where the restored service
 keeps naming the source's data (Vitess: the MySQL database), its source may not itself be a restored service.
@@ -44,7 +45,12 @@ def _source_problem(service: Service, base: Tenant | None) -> tuple[Service | No
 def _shape_problems(service: Service, source: Service) -> list[Finding]:
     found = []
     order = SUPPORTED_VERSIONS[service.engine]
-    if order.index(service.version) < order.index(source.version):
+    same_only = RESTORE_WAYS[service.engine].same_version_only
+    if same_only and service.version != source.version:
+        found.append(refuse(("version",), (
+            f"{service.version} is not the source's {source.version}; {same_only}: use version {source.version!r}, "
+            "and upgrade the restored service afterwards")))
+    elif order.index(service.version) < order.index(source.version):
         found.append(refuse(("version",), (
             f"{service.version} is older than the source's {source.version}; a backup restores only into the same "
             f"or a newer version: use version {source.version!r}")))

@@ -127,8 +127,9 @@ def observability_args(config: StackConfig, oidc_issuer: pulumi.Input[str], plat
     )
 
 
-def engine_operators_args(config: StackConfig) -> EngineOperatorsArgs:
-    return EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace)
+def engine_operators_args(config: StackConfig, oidc_issuer: pulumi.Input[str]) -> EngineOperatorsArgs:
+    return EngineOperatorsArgs(monitoring_namespace=config.monitoring_namespace, region=config.region,
+                               aws_account_id=config.aws_account_id, oidc_issuer=oidc_issuer)
 
 
 def control_plane_db_args(config: StackConfig, oidc_issuer: pulumi.Input[str],

@@ -71,7 +71,7 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) ->
     )
     # Engine instances take certificates from the baseline's cert-manager: install operators after it.
     engine_operators = EngineOperators(
-        "engines", engine_operators_args(config),
+        "engines", engine_operators_args(config, pop.oidc_issuer),
         opts=pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[pop])),
     )
     return RegionPlatform(

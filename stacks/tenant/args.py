@@ -44,6 +44,7 @@ def tenant_environment_args(tenant: Tenant, foundation: TenantFoundation) -> Ten
         kubernetes_version=foundation.kubernetes_version,
         network_peers=foundation.network_peers,
         delegate_role_arns=(foundation.kafka.connect_role_arn,),
+        operator_role_arns=dict(foundation.operator_role_arns),
         kms_deletion_window_days=foundation.kms_deletion_window_days,
         noncurrent_version_days=foundation.noncurrent_version_days,
     )

@@ -5,6 +5,7 @@ platform built in the same program, stacks/one_stack_region.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -16,6 +17,7 @@ from components.kafka import TenantStreams
 from components.observability import TenantObservability
 from components.observability.endpoints import Endpoints
 from components.tenant import NetworkPeers, TenantEnvironment
+from declarations.engine_catalog import EngineName
 from declarations.naming import LOGICAL_NAME_SEPARATOR
 from declarations.tenant_model import Tenant
 from stacks.tenant.args import KafkaLocation, tenant_environment_args, tenant_observability_args, tenant_streams_args
@@ -34,6 +36,8 @@ class TenantFoundation:
     kms_deletion_window_days: int
     noncurrent_version_days: int
     oidc_issuer: pulumi.Input[str]
+    operator_role_arns: Mapping[EngineName, pulumi.Input[str]]
+    """IRSA roles of the engine operators that read tenant backups themselves; the tenant key admits them."""
     network_peers: NetworkPeers
     kafka: KafkaLocation
     endpoints: Endpoints

@@ -16,6 +16,7 @@ from components.observability.endpoints import Endpoints
 from components.engines.args import EnginePlacement
 from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
 from components.tenant import NetworkPeers
+from declarations.engine_catalog import EngineName
 from stacks.platform_contract import PlatformContract
 from stacks.providers import regional_aws_provider, regional_random_provider
 from stacks.tenant.build import TenantFoundation
@@ -43,6 +44,7 @@ def foundation_from_contract(contract: PlatformContract) -> TenantFoundation:
         kms_deletion_window_days=contract.kms_deletion_window_days,
         noncurrent_version_days=contract.backup_noncurrent_version_days,
         oidc_issuer=contract.oidc_issuer,
+        operator_role_arns={EngineName(engine): arn for engine, arn in contract.engine_operator_role_arns.items()},
         network_peers=NetworkPeers(
             ingress_namespace=network.ingress_namespace, monitoring_namespace=network.monitoring_namespace,
             kafka_namespace=network.kafka_namespace, kafka_cluster_name=network.kafka_cluster_name,

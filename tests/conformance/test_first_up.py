@@ -20,12 +20,20 @@ def _schema_releases() -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r"^\| ([a-z0-9.-]+) \| .*?\bv(\d+\.\d+\.\d+)\b", text, re.M)}
 
 
+PINS_AHEAD_OF_SHARED_SCHEMAS = {"psmdb.percona.com": "1.21.3"}
+"""Pins moved past the release the shared schemas name (/work/wt/PINS.md): psmdb-operator chart 1.21.3 runs operator
+1.21.2, whose storages' `main` and tasks' `retention` the shared PerconaServerMongoDB schema already has (it is newer
+than 1.19.1, see its README); the Backup and Restore schemas are 1.19.1's and the platform's objects of those kinds
+use no field 1.21.2 changed. The CRDs of the pinned release are vendored with the pin move."""
+
+
 def test_every_operator_pin_is_the_release_its_schemas_describe():
     releases = _schema_releases()
     assert releases == {"psmdb.percona.com": "1.19.1", "scylla.scylladb.com": "1.15.0", "planetscale.com": "2.17.0"}
     pins_by_group = {group: pin for pin in _PINS.values() for group in pin.crd_groups}
     for group, version in releases.items():
-        assert pins_by_group[group].version.lstrip("v") == version, group
+        expected = PINS_AHEAD_OF_SHARED_SCHEMAS.get(group, version)
+        assert pins_by_group[group].version.lstrip("v") == expected, group
 
 
 def test_vitess_operator_comes_from_its_public_release_tag(lagos_plan):

@@ -47,7 +47,7 @@ def test_operators_installed_once_per_region_pinned(lagos_plan):
                              "dragonfly-operator", "aerospike-kubernetes-operator", "psmdb-operator"}
     # vitess-operator: no chart repository; its release kustomization (tests/conformance/test_first_up.py)
     assert releases["psmdb-operator"]["namespace"] == "psmdb-operator"
-    assert releases["psmdb-operator"]["version"] == "1.19.1"
+    assert releases["psmdb-operator"]["version"] == "1.21.3"  # operator 1.21.2 (/work/wt/PINS.md)
     assert releases["psmdb-operator"]["repositoryOpts"] == {"repo": "https://percona.github.io/percona-helm-charts/"}
     assert releases["dragonfly-operator"]["chart"] == "oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator"
     assert "repositoryOpts" not in releases["dragonfly-operator"]
@@ -75,6 +75,19 @@ def test_mongodb_sizing_backups_and_pitr(lagos_plan):
     assert backup["pitr"]["enabled"] is True
     assert backup["tasks"][0]["schedule"] == "15 1 * * *"
     assert backup["tasks"][0]["retention"] == {"type": "count", "count": 90, "deleteFromStorage": True}
+
+
+def test_mongodb_runs_the_pinned_operator_and_raises_the_fcv_after_an_upgrade(lagos_plan):
+    """psmdb-operator chart 1.21.3 runs operator 1.21.2: `crVersion` names it, PBM is its release's 2.11.0, and
+    `setFCV` makes it raise featureCompatibilityVersion once every pod runs a new major (psmdb v1.21.2
+    psmdb_controller.go:1018-1047); without it the next major upgrade is refused by mongod."""
+    spec = one(lagos_plan, "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "kudi-pay").inputs["spec"]
+    assert spec["crVersion"] == "1.21.2"
+    assert spec["upgradeOptions"] == {"apply": "disabled", "setFCV": True}
+    assert spec["backup"]["image"] == "percona/percona-backup-mongodb:2.11.0"
+    # `retention` is honoured from crVersion 1.21.0 on (psmdb v1.21.2 psmdb_types.go GetRetention)
+    [task] = spec["backup"]["tasks"]
+    assert task["retention"] == {"type": "count", "count": task["retention"]["count"], "deleteFromStorage": True}
 
 
 def test_scylla_interval_retention_and_racks(frankfurt_plan):

@@ -30,7 +30,7 @@ services:
      backups: {schedule: "0 2 * * *", retention_days: 30}, operations: [{id: pre-upgrade, action: backup}]}
   - {name: docs-clone, engine: mongodb, version: "7.0", topology: single, replicas: 1, storage_gb: 50,
      restore_from: {service: docs}}
-  - {name: docs-pitr, engine: mongodb, version: "8.0", topology: single, replicas: 1, storage_gb: 80,
+  - {name: docs-pitr, engine: mongodb, version: "7.0", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: docs, backup: "2026-11-20T02:00:21Z", point_in_time: "2026-11-20T10:15:00Z"}}
   - {name: ledger, engine: yugabyte, version: "2024.1", topology: single, replicas: 1, storage_gb: 50,
      backups: {schedule: "0 2 * * *", retention_days: 30}}
@@ -148,17 +148,57 @@ def test_backup_operation_is_one_awaited_object_named_after_its_id(plan):
     assert backup["spec"] == {"clusterName": "docs-mongodb", "storageName": "s3-docs", "type": "physical"}
 
 
+YB = "kubernetes:operator.yugabyte.io/v1alpha1"
+
+
+def _yb(plan, kind: str, name: str):
+    return one(plan, f"{YB}:{kind}", "shop", name)
+
+
 def test_yugabyte_clone_and_named_restore_are_restore_jobs(plan):
-    seed = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:Backup", "shop.ledger-clone.restore-seed")
+    seed = _spec(plan, f"{YB}:Backup", "shop.ledger-clone.restore-seed")
     assert seed["spec"] == {"backupType": "PGSQL_TABLE_TYPE", "storageConfig": "ledger-yugabyte-s3",
                             "universe": "ledger-yugabyte", "keyspace": "yugabyte", "sse": True}
-    clone = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop.ledger-clone.restore")
+    clone = _spec(plan, f"{YB}:RestoreJob", "shop.ledger-clone.restore")
     assert clone["spec"] == {"actionType": "RESTORE", "universe": "ledger-clone-yugabyte",
                              "backup": "ledger-clone-yugabyte-seed", "keyspace": "yugabyte"}
-    assert clone["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.resourceUUID}",
-                                                "pulumi.com/timeoutSeconds": AWAITED}
-    named = _spec(plan, "kubernetes:operator.yugabyte.io/v1alpha1:RestoreJob", "shop.ledger-named.restore")
+    named = _spec(plan, f"{YB}:RestoreJob", "shop.ledger-named.restore")
     assert named["spec"]["backup"] == "ledger-yugabyte-nightly"
+
+
+def test_yugabyte_objects_await_what_the_operator_writes_into_their_status(plan):
+    """The operator never sets a RestoreJob's resourceUUID and sets a Backup's to "" at once (RestoreJobReconciler,
+    BackupReconciler.updateStatus): each object waits for the message the task writes when it ends
+    (KubernetesOperatorStatusUpdater), the universe for `universeState: Ready`, the StorageConfig for `success`."""
+    def awaited(condition: str, seconds: str = AWAITED) -> dict:
+        return {"pulumi.com/waitFor": condition, "pulumi.com/timeoutSeconds": seconds}
+
+    finished = awaited("jsonpath={.status.message}=Finished Restore")
+    completed = awaited("jsonpath={.status.message}=Backup State: Completed")
+    for name in ("shop.ledger-clone.restore", "shop.ledger-named.restore"):
+        assert _spec(plan, f"{YB}:RestoreJob", name)["metadata"]["annotations"] == finished
+    assert _spec(plan, f"{YB}:Backup", "shop.ledger-clone.restore-seed")["metadata"]["annotations"] == completed
+    for service in ("ledger", "ledger-clone", "ledger-named"):
+        universe = _spec(plan, f"{YB}:YBUniverse", f"shop.{service}.ybuniverse")
+        assert universe["metadata"]["annotations"] == awaited("jsonpath={.status.universeState}=Ready", "7200")
+        storage = _spec(plan, f"{YB}:StorageConfig", f"shop.{service}.storageconfig")
+        assert storage["metadata"]["annotations"] == awaited("jsonpath={.status.success}=true", "600")
+
+
+def test_yugabyte_restore_waits_for_its_universe_and_its_seed(plan):
+    """The operator handles a RestoreJob once, when it is added: a universe not yet Ready fails it for good with
+    "No universe found with name", and so does a seed Backup whose status has no backup UUID yet."""
+    restore = _yb(plan, "RestoreJob", "shop.ledger-clone.restore")
+    universe = _yb(plan, "YBUniverse", "shop.ledger-clone.ybuniverse")
+    seed = _yb(plan, "Backup", "shop.ledger-clone.restore-seed")
+    source_universe = _yb(plan, "YBUniverse", "shop.ledger.ybuniverse")
+    assert {universe.urn, seed.urn} <= set(restore.dependencies)
+    assert source_universe.urn in seed.dependencies
+    named = _yb(plan, "RestoreJob", "shop.ledger-named.restore")
+    assert _yb(plan, "YBUniverse", "shop.ledger-named.ybuniverse").urn in named.dependencies
+    schedule = _yb(plan, "BackupSchedule", "shop.ledger.backupschedule")
+    assert {_yb(plan, "YBUniverse", "shop.ledger.ybuniverse").urn,
+            _yb(plan, "StorageConfig", "shop.ledger.storageconfig").urn} <= set(schedule.dependencies)
 
 
 def test_aerospike_restore_goes_through_the_new_instances_backup_service(plan, bucket):

@@ -92,7 +92,14 @@ def test_source_must_have_backups(tmp_path, engine):
         "restore; add backups to 'orders', let a backup run, then add this service"]
 
 
-@pytest.mark.parametrize("engine", RESTORABLE)
+NEWER_VERSION_RESTORES = tuple(e for e in RESTORABLE if e != "mongodb")
+"""Engines whose backups restore into the same or a newer version; MongoDB's only into the same major.minor."""
+PBM_SAME_VERSION = (
+    "Percona Backup for MongoDB restores a backup only into the MongoDB major.minor it was taken from "
+    "(percona-backup-mongodb v2.11.0 pbm/restore/physical.go:2616, logical.go:843)")
+
+
+@pytest.mark.parametrize("engine", NEWER_VERSION_RESTORES)
 def test_target_version_and_storage_are_at_least_the_sources(tmp_path, engine):
     old, new = VERSIONS[engine]
     result = _restored(tmp_path, engine, source_kwargs={"version": new},
@@ -104,10 +111,28 @@ def test_target_version_and_storage_are_at_least_the_sources(tmp_path, engine):
         "fit: use storage_gb: 100 or more"]
 
 
-@pytest.mark.parametrize("engine", RESTORABLE)
+@pytest.mark.parametrize("engine", NEWER_VERSION_RESTORES)
 def test_newer_and_bigger_target_is_allowed(tmp_path, engine):
     old, new = VERSIONS[engine]
     result = _restored(tmp_path, engine, target_kwargs={"version": new, "storage_gb": 200})
+    assert (result.refused, result.attention) == ([], [])
+
+
+@pytest.mark.parametrize(("source", "target"), [("7.0", "8.0"), ("8.0", "7.0")])
+def test_mongodb_restores_only_into_the_sources_major_minor(tmp_path, source, target):
+    """PBM refuses a physical restore into another major.minor (and a logical one too), so a restore into a newer
+    version would fail on the cluster after the apply: the model refuses it, naming the version line."""
+    result = _restored(tmp_path, "mongodb", source_kwargs={"version": source},
+                       target_kwargs={"version": target, "storage_gb": 200})
+    assert lines(result.refused) == [
+        f"{PATH}:18:14: services[1].version: {target} is not the source's {source}; {PBM_SAME_VERSION}: use version "
+        f"{source!r}, and upgrade the restored service afterwards"]
+
+
+def test_mongodb_restore_into_the_sources_version_and_more_storage_is_allowed(tmp_path):
+    result = _restored(tmp_path, "mongodb", source_kwargs={"version": "8.0"},
+                       target_kwargs={"version": "8.0", "storage_gb": 200}, backup=NAMED["mongodb"],
+                       point_in_time=None)
     assert (result.refused, result.attention) == ([], [])
 
 

@@ -29,7 +29,8 @@ def test_every_output_the_tenant_stack_reads_is_in_the_platform_plan(region):
 def test_the_contract_names_what_build_tenant_used_to_take_from_the_region():
     assert OUTPUT_NAMES == (
         "contractVersion", "region", "popName", "awsRegion", "awsAccountId", "kubernetesVersion", "storageClass",
-        "kmsDeletionWindowDays", "backupNoncurrentVersionDays", "oidcIssuer", "kubeconfig", "aerospikeFeatureKey",
+        "kmsDeletionWindowDays", "backupNoncurrentVersionDays", "oidcIssuer", "engineOperatorRoleArns", "kubeconfig",
+        "aerospikeFeatureKey",
         "network", "kafka", "observability")
 
 

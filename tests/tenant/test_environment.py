@@ -119,12 +119,19 @@ def test_kms_key(lagos_plan):
     key = one(lagos_plan, "aws:kms/key:Key", "acme").inputs
     assert (key["enableKeyRotation"], key["deletionWindowInDays"]) == (True, 30)
     policy = json.loads(key["policy"])
-    admin, use = policy["Statement"]
+    admin, use, yba = policy["Statement"]
     assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert not {"kms:Decrypt", "kms:Encrypt", "kms:*"} & set(admin["Action"])
     assert use["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/dbaas-tenant-acme"}
     assert use["Action"] == KEY_USE_ACTIONS
-    assert use["Condition"] == {"StringEquals": {"kms:ViaService": "s3.af-south-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}}
+    via_s3 = {"StringEquals": {"kms:ViaService": "s3.af-south-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}}
+    assert use["Condition"] == via_s3
+    # acme runs YugabyteDB: YBA validates its USE_IAM StorageConfig and deletes expired backups with its own role,
+    # writing and reading SSE-KMS objects under this key (components/engines/operator_identity.py). acme runs no
+    # MongoDB, so the Percona operator's role gets nothing.
+    assert yba == {"Sid": "YugabyteDBOperatorUsesKeyViaS3", "Effect": "Allow",
+                   "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/dbaas-p-lagos-yugabyte-operator"},
+                   "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*", "Condition": via_s3}
     alias = one(lagos_plan, "aws:kms/alias:Alias", "acme").inputs
     assert alias["name"] == "alias/dbaas/tenant/acme"
 
