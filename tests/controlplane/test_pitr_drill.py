@@ -60,7 +60,7 @@ def test_recovery_arguments_are_the_ones_cnpg_builds_from_the_recovery_spec(lago
     (manifests.bootstrap), with cloudnative-pg v1.29.2 restore.go:431-452 and 631-653."""
     settings = ClusterSettings(name="controlplane-pg-2", namespace="dbaas-controlplane", image="i", instances=3,
                                storage_class="s", storage_size="20Gi", bucket_name=BUCKET, backup_retention_days=30,
-                               migrator_secret="m", app_secret="a",
+                               migrator_secret="m", app_secret="a", recorder_secret="r",
                                recovery=Recovery("controlplane-pg", "2026-12-07T10:15:00Z"))
     external = bootstrap(settings)["externalClusters"][0]["barmanObjectStore"]
     declared = barman.ObjectStore.from_spec(external, "externalClusters[0]").with_endpoint(ENDPOINT)
