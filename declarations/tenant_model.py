@@ -44,6 +44,27 @@ def _printable(value: str) -> str:
 
 FreeText = Annotated[str, AfterValidator(_printable)]
 
+CLUSTER_WIDE_PREFIX = "system:"
+"""Kubernetes reserves `system:` names for itself, and its groups span the cluster: every authenticated identity
+is in `system:authenticated`, every ServiceAccount in `system:serviceaccounts`, anonymous requests in
+`system:unauthenticated`, cluster admins in `system:masters` (kubernetes/kubernetes v1.33.0
+staging/src/k8s.io/apiserver/pkg/authentication/user/user.go, "well-known user and group names";
+staging/src/k8s.io/apiserver/pkg/authentication/serviceaccount/util.go for `system:serviceaccounts[:<ns>]`)."""
+
+
+def _tenant_scoped_group(value: str) -> str:
+    """An owner group is bound to the tenant namespace's admin role (Secret reads included): a `system:` group would
+    grant that to identities of the whole cluster (issue 22, 8). Refused in any letter case, so no look-alike passes
+    review either."""
+    if value.lower().startswith(CLUSTER_WIDE_PREFIX):
+        raise ValueError(f"{value!r} is a Kubernetes system group, which spans the cluster (e.g. system:authenticated "
+                         "is every identity); owners must be the tenant's own groups")
+    return value
+
+
+OwnerGroup = Annotated[GroupName, AfterValidator(_tenant_scoped_group),
+                       Field(json_schema_extra={"not": {"pattern": "^[sS][yY][sS][tT][eE][mM]:"}})]
+
 
 class DataClass(str, Enum):
     """What kind of data a tenant keeps; the strictest class sets how long backups are kept."""
@@ -250,7 +271,8 @@ class Tenant(_Strict):
     org: OrgName
     plan: PlanName
     data_region: str = Field(description="Equals the folder name; only this region's stack deploys the tenant.")
-    owners: list[GroupName] = Field(min_length=1, description="Groups bound to the namespace admin role.")
+    owners: list[OwnerGroup] = Field(min_length=1, description=(
+        "Groups bound to the namespace admin role: the tenant's own groups, never a Kubernetes `system:` group."))
     deletion_protection: StrictBool = True
     data_classes: list[DataClass] = Field(min_length=1)
     services: list[Service] = Field(default_factory=list)
