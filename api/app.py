@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, Caller, TokenVerifier
+from api.authenticate_first import CALLER_STATE, AuthenticateFirst
 from api.body_limit import BodySizeLimit
 from api.errors import ApiError, FieldError, TooManyRequests, Unauthorized, Unprocessable
 from api.field_errors import field_errors
@@ -75,16 +76,21 @@ def create_app(settings: ApiSettings) -> FastAPI:
                   description="Self-service tenant changes, committed on review branches with their plan diff.")
     app.add_middleware(StrictJsonBody)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirst, verifier=verifier)  # outside the body guards: no body read before a token
     app.add_middleware(HeaderSizeLimit)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
-    def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthorized("missing 'Authorization: Bearer <token>' header")
-        try:
-            who = verifier.verify(credentials.credentials)
-        except AuthError as exc:
-            raise Unauthorized(str(exc)) from None
+    def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        """The caller AuthenticateFirst verified for this request (the token is verified here only for a route
+        outside its prefix); `bearer` documents the scheme in OpenAPI."""
+        who = request.scope.get("state", {}).get(CALLER_STATE)
+        if who is None:
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise Unauthorized("missing 'Authorization: Bearer <token>' header")
+            try:
+                who = verifier.verify(credentials.credentials)
+            except AuthError as exc:
+                raise Unauthorized(str(exc)) from None
         retry_after = limiter.acquire(who.org)
         if retry_after is not None:
             metrics.throttled.labels(who.org).inc()
