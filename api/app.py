@@ -23,6 +23,7 @@ from api.header_limit import HeaderSizeLimit
 from api.idempotency import IdempotencyStore
 from api.json_body import StrictJsonBody
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
+from api.permissions import Action, authorize_create
 from api.rate_limit import OrgRateLimiter
 from api.schemas import (
     BackupRequest, ChangeResult, ErrorResponse, Health, RestartRequest, RestoreRequest, ScaleRequest, TenantList,
@@ -149,7 +150,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def create_tenant(request: Request, tenant: Tenant, who: Who, key: IdempotencyKey = None) -> JSONResponse:
         body = await request.body()
         scope = (who.org, who.sub, "POST /v1/tenants")
-        result, replayed = await run_in_threadpool(idempotency.run, scope, key, body, lambda: service.create(who, tenant))
+        result, replayed = await run_in_threadpool(idempotency.run, scope, key, body, lambda: service.create(who, tenant),
+                                                   lambda: authorize_create(who))
         return accepted(result, replayed)
 
     @app.get("/v1/tenants/{tenant_id}", response_model=TenantView, responses=_READ, tags=["tenants"])
@@ -182,7 +184,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         raw = await request.body()
         scope = (who.org, who.sub, f"POST /v1/tenants/{tenant_id}/services")
         result, replayed = await run_in_threadpool(idempotency.run, scope, key, raw,
-                                                   lambda: service.add_service(who, tenant_id, body, if_match))
+                                                   lambda: service.add_service(who, tenant_id, body, if_match),
+                                                   lambda: service.visible(who, tenant_id, Action.manage_services))
         return accepted(result, replayed)
 
     @app.delete("/v1/tenants/{tenant_id}/services/{name}", status_code=202, response_model=ChangeResult,

@@ -314,6 +314,33 @@ class GitRepository:
             found.append((commit, path, content))
         return found
 
+    def read_at(self, names: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+        """Contents of `path` at `commit` for each (commit, path), None where the commit or the file is missing;
+        those not remembered are read with one `git cat-file --batch` (remembered per commit id)."""
+        found: dict[tuple[str, str], bytes | None] = {}
+        missing = []
+        for commit, path in dict.fromkeys(names):
+            cached = self._blobs.get(("at", commit, path)) if _FULL_OID.match(commit) else None
+            if cached is None:
+                missing.append((commit, path))
+            else:
+                found[(commit, path)] = cached or None
+        if missing:
+            batch = self._run(["cat-file", "--batch"], stdin="".join(f"{c}:{p}\n" for c, p in missing).encode())
+            stream = io.BytesIO(batch)
+            for commit, path in missing:
+                header = stream.readline().decode(errors="replace").split()
+                content = b""
+                if len(header) == 3 and header[1] == "blob":
+                    content = stream.read(int(header[2]))
+                    stream.read(1)
+                elif len(header) == 3:  # not a blob (a tree at that path): skip its bytes
+                    stream.read(int(header[2]) + 1)
+                found[(commit, path)] = content or None
+                if _FULL_OID.match(commit):
+                    self._blobs.put(("at", commit, path), content)
+        return found
+
     def tree_oid(self, commit: str, path: str) -> str | None:
         """The object id at `path` in `commit`, None if absent (remembered per commit id, like ls_tree)."""
         key = ("oid", commit, path) if _FULL_OID.match(commit) else None

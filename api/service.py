@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from api.auth import Caller
+from api.auth import Caller, Role
 from api.control_plane import ControlPlane
 from api.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
 from api.field_errors import Loc, field_errors, parse_path
@@ -30,6 +30,7 @@ from api.schemas import (
 from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_locks import TenantLocks
+from tools.controlplane.apply_records import AuditEvent
 from api.tenant_store import TenantRecord, TenantStore
 from declarations.lifecycle.review import transition_review
 from declarations.decommission import removal_problems
@@ -69,6 +70,7 @@ class ProvisioningService:
             if existing is not None:
                 where = f"pending branch {existing.pending_branch}" if existing.pending_branch else existing.path
                 raise Conflict(f"tenant id {tenant.id!r} is already used by {where}")
+            self._refuse_reuse_by_another_org(tenant)
             attention = self._check_transitions(tenant, lambda loc: ("body", *loc))
             tracking = self.store.tracking_value(tenant.id)
             return self._commit(caller, Operation.create, None, tenant, tracking,
@@ -251,6 +253,26 @@ class ProvisioningService:
         result = self._guard(write)
         self.metrics.changes.labels(operation.value).inc()
         return result
+
+    def _refuse_reuse_by_another_org(self, tenant: Tenant) -> None:
+        """An id once declared on the base branch (in any revision, any region) belongs to that org for good: the
+        control-plane database keys a tenant's rows (applies, connection details, audit trail) by a key derived from
+        the id alone (tools/controlplane/tenant_identity.py), so a new org under a retired id would inherit them."""
+        for revision in self.store.history_on_base(tenant.id):
+            if revision.org != tenant.org:
+                raise Conflict(f"tenant id {tenant.id!r} was used on {self.store.base_name} by another org "
+                               f"({revision.path} in commit {revision.commit[:12]}); an id is never handed to another "
+                               "org, because the control-plane records are keyed by it: choose another id")
+
+    def audit(self, caller: Caller, tenant_id: str, limit: int) -> list[AuditEvent]:
+        """The tenant's audit trail, newest first; only its current owner's events unless the caller is
+        platform-admin (an event belongs to the org the tenant file declared at the event's commit)."""
+        record = self._visible(caller, tenant_id, Action.read)
+        events = self.control_plane.audit(tenant_id, limit)
+        if caller.has(Role.platform_admin):
+            return events
+        owners = self._guard(lambda: self.store.owners_at(record.path, [e.commit for e in events if e.commit]))
+        return [e for e in events if e.commit and owners.get(e.commit) == record.tenant.org]
 
     def _check_transitions(self, new: Tenant, relocate: Callable[[Loc], Loc]) -> list[str]:
         """The same lifecycle guards as `dbaas diff` (declarations/lifecycle), against the tenant as the base branch

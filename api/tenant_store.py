@@ -157,6 +157,20 @@ class TenantStore:
         self._history.put(key, tuple(revisions))
         return revisions
 
+    def owners_at(self, path: str, commits: list[str]) -> dict[str, str | None]:
+        """commit -> the org the tenant file at `path` declared at that commit (None: no such commit or file here,
+        or no readable org): who a control-plane record made at that commit belongs to."""
+        contents = self.repo.read_at([(c, path) for c in commits])
+        owners: dict[str, str | None] = {}
+        for (commit, _), raw in contents.items():
+            try:
+                document = yaml.safe_load(raw) if raw else None
+            except yaml.YAMLError:
+                document = None
+            org = document.get("org") if isinstance(document, dict) else None
+            owners[commit] = org if isinstance(org, str) else None
+        return owners
+
     def earlier_service_names(self, tenant: Tenant) -> set[str]:
         """Service names the tenant's file declared in any revision on the base branch (their backups may still be
         in the tenant bucket; the lifecycle guards refuse reusing one), as `dbaas diff` reads them from git."""
