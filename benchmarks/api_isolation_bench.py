@@ -118,7 +118,11 @@ def one_run(args: argparse.Namespace, run: int) -> RunResult:
                     thread.join()
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave the server behind
+                proc.kill()
+                proc.wait(timeout=30)
     result.load_after = os.getloadavg()[0]
     return result
 
