@@ -1,6 +1,6 @@
 """One org's reads (and one write) while another org sends a burst of writes, against a real `dbaas serve`.
 
-Run: `python benchmarks/api_isolation_bench.py [--runs 3] [--readers 4] [--writers 4] [--writes 12]`.
+Run: `python benchmarks/api_isolation_bench.py [--runs 3] [--readers 4] [--writers 4] [--writes 12] [--serve-from DIR]`.
 
 Each run starts `dbaas serve` in its own process on a loopback port, over a fresh temporary repository seeded
 with the shipped tenants, and drives it from this process:
@@ -54,16 +54,18 @@ class RunResult:
     load_after: float = 0.0
 
 
-def start_serve(repo: Path, secret: str) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "DBAAS_API_JWT_SECRET": secret}
+def start_serve(repo: Path, secret: str, project: Path) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "DBAAS_API_JWT_SECRET": secret, "PYTHONPATH": str(project)}
     proc = subprocess.Popen([sys.executable, "-m", "dbaas.cli", "serve", "--repo", str(repo), "--port", "0",
-                             "--rate-limit", "1000000000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             "--rate-limit", "1000000000"], cwd=project, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     match = re.match(r"dbaas serve: listening on (http://[\d.]+:\d+) ", line)
     if not match:
         proc.kill()
         raise RuntimeError(f"dbaas serve did not start: {line!r}")
+    # uvicorn's access log goes to stdout: keep reading it, or the full pipe stops the server on its next line
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     return proc, match.group(1)
 
 
@@ -74,7 +76,7 @@ def one_run(args: argparse.Namespace, run: int) -> RunResult:
     result = RunResult(load_before=os.getloadavg()[0])
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_repo(Path(tmp) / "repo")
-        proc, url = start_serve(repo, secret)
+        proc, url = start_serve(repo, secret, args.serve_from.resolve())
         try:
             with httpx.Client(base_url=url, timeout=300) as client:
                 client.get("/v1/tenants/acme", headers=reader)  # warm-up: imports, caches, the platform plan
@@ -138,8 +140,10 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--writes", type=int, default=12)
     parser.add_argument("--quiet-seconds", type=float, default=10.0)
+    parser.add_argument("--serve-from", type=Path, default=ROOT, metavar="DIR",
+                        help="project checkout whose `dbaas serve` runs (default: this one; another to compare)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; readers {args.readers} (acme), writers {args.writers} (kudi), "
+    print(f"server from {args.serve_from}; machine: {os.cpu_count()} cores; readers {args.readers} (acme), writers {args.writers} (kudi), "
           f"{args.writes} writes per burst, {args.quiet_seconds:.0f} s quiet phase")
     results = []
     for run in range(1, args.runs + 1):
