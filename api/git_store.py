@@ -293,9 +293,10 @@ class GitRepository:
 
     def path_history(self, rev: str, pathspec: str) -> list[tuple[str, str, bytes]]:
         """(commit, path, content) of every revision reachable from `rev` that changed a file matching
-        `pathspec` (a git glob pathspec), newest first; a commit that deleted the file is left out. One `git log`
+        `pathspec` (a git glob pathspec), newest first, side branches included (`--full-history`: a revision
+        merged and later overwritten still counts); a commit that deleted the file is left out. One `git log`
         and one `git cat-file --batch` (which reads `<commit>:<path>` names) whatever the history's length."""
-        out = self._run(["log", "--format=%x00%H", "--name-only", "--no-renames", rev, "--", pathspec])
+        out = self._run(["log", "--full-history", "--format=%x00%H", "--name-only", "--no-renames", rev, "--", pathspec])
         changed: list[tuple[str, str]] = []
         for chunk in out.decode("utf-8", errors="surrogateescape").split("\0")[1:]:
             commit, *paths = [line for line in chunk.splitlines() if line]
