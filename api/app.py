@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, Caller, TokenVerifier
+from api.authenticate_first import CALLER_STATE, AuthenticateFirst
 from api.body_limit import BodySizeLimit
 from api.errors import ApiError, FieldError, TooManyRequests, Unauthorized, Unprocessable
 from api.field_errors import field_errors
@@ -22,6 +23,7 @@ from api.header_limit import HeaderSizeLimit
 from api.idempotency import IdempotencyStore
 from api.json_body import StrictJsonBody
 from api.metrics import CONTENT_TYPE_LATEST, ApiMetrics, MetricsMiddleware
+from api.permissions import Action, authorize_create
 from api.rate_limit import OrgRateLimiter
 from api.schemas import (
     BackupRequest, ChangeResult, ErrorResponse, Health, RestartRequest, RestoreRequest, ScaleRequest, TenantList,
@@ -75,16 +77,21 @@ def create_app(settings: ApiSettings) -> FastAPI:
                   description="Self-service tenant changes, committed on review branches with their plan diff.")
     app.add_middleware(StrictJsonBody)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirst, verifier=verifier)  # outside the body guards: no body read before a token
     app.add_middleware(HeaderSizeLimit)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
-    def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Unauthorized("missing 'Authorization: Bearer <token>' header")
-        try:
-            who = verifier.verify(credentials.credentials)
-        except AuthError as exc:
-            raise Unauthorized(str(exc)) from None
+    def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+        """The caller AuthenticateFirst verified for this request (the token is verified here only for a route
+        outside its prefix); `bearer` documents the scheme in OpenAPI."""
+        who = request.scope.get("state", {}).get(CALLER_STATE)
+        if who is None:
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise Unauthorized("missing 'Authorization: Bearer <token>' header")
+            try:
+                who = verifier.verify(credentials.credentials)
+            except AuthError as exc:
+                raise Unauthorized(str(exc)) from None
         retry_after = limiter.acquire(who.org)
         if retry_after is not None:
             metrics.throttled.labels(who.org).inc()
@@ -143,7 +150,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def create_tenant(request: Request, tenant: Tenant, who: Who, key: IdempotencyKey = None) -> JSONResponse:
         body = await request.body()
         scope = (who.org, who.sub, "POST /v1/tenants")
-        result, replayed = await run_in_threadpool(idempotency.run, scope, key, body, lambda: service.create(who, tenant))
+        result, replayed = await run_in_threadpool(idempotency.run, scope, key, body, lambda: service.create(who, tenant),
+                                                   lambda: authorize_create(who))
         return accepted(result, replayed)
 
     @app.get("/v1/tenants/{tenant_id}", response_model=TenantView, responses=_READ, tags=["tenants"])
@@ -176,7 +184,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         raw = await request.body()
         scope = (who.org, who.sub, f"POST /v1/tenants/{tenant_id}/services")
         result, replayed = await run_in_threadpool(idempotency.run, scope, key, raw,
-                                                   lambda: service.add_service(who, tenant_id, body, if_match))
+                                                   lambda: service.add_service(who, tenant_id, body, if_match),
+                                                   lambda: service.visible(who, tenant_id, Action.manage_services))
         return accepted(result, replayed)
 
     @app.delete("/v1/tenants/{tenant_id}/services/{name}", status_code=202, response_model=ChangeResult,

@@ -11,16 +11,19 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import json
 import time
 
 import jwt
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-from api.settings import ApiSettings
-from declarations.tenant_model import OrgName
+from api.settings import JWKS_ENV, ApiSettings, SettingsError
+from declarations.tenant_model import OrgName, printable
 
-GitIdentity = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>\x00-\x1f\x7f]+$")]
-"""Claims that end up in a commit author line: no angle brackets or control characters."""
+GitIdentity = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^<>\x00-\x1f\x7f]+$"),
+                        AfterValidator(printable)]
+"""Claims that end up in a commit author line, the audit trail and logs: no angle brackets, control or
+bidirectional control characters."""
 
 
 class Role(str, Enum):
@@ -63,8 +66,27 @@ class Caller(BaseModel):
         return self.name or self.sub, self.email or self.sub
 
 
+class JwksFileError(SettingsError):
+    """The JWKS file named by the settings cannot be used; the server cannot start (exit 2)."""
+
+
 class AuthError(Exception):
     """The request is not authenticated; the message is safe to show to the caller."""
+
+
+TIME_CLAIMS = ("exp", "nbf", "iat")
+
+
+def _check_numeric_dates(claims: dict) -> None:
+    """RFC 7519 section 2: a NumericDate is a JSON number. PyJWT 2.x converts these claims with `int()`
+    (jwt/api_jwt.py `_validate_exp`, `_validate_nbf`, `_validate_iat`), so `"exp": "9999999999"` passed, and it
+    has no option to refuse a string; an issuer that writes one is misconfigured, and the token is refused."""
+    for claim in TIME_CLAIMS:
+        value = claims.get(claim)
+        if claim in claims and (isinstance(value, bool) or not isinstance(value, (int, float)) or value != value
+                                or value in (float("inf"), float("-inf"))):
+            raise AuthError(f"token claim {claim!r} must be a NumericDate: a JSON number of seconds since the epoch, "
+                            f"not {type(value).__name__ if not isinstance(value, float) else 'a non-finite number'}")
 
 
 class TokenVerifier:
@@ -80,7 +102,7 @@ class TokenVerifier:
         if settings.jwks and settings.jwks.startswith(("https://", "http://")):
             self._jwks_client = jwt.PyJWKClient(settings.jwks, cache_keys=True, lifespan=300)
         elif settings.jwks:
-            self._jwks_set = jwt.PyJWKSet.from_json(Path(settings.jwks).read_text(encoding="utf-8"))
+            self._jwks_set = _jwks_file(Path(settings.jwks))
 
     def verify(self, token: str) -> Caller:
         try:
@@ -114,6 +136,7 @@ class TokenVerifier:
             raise AuthError(f"token has no {exc.claim!r} claim") from None
         except jwt.PyJWTError:
             raise AuthError("token signature or claims are invalid") from None
+        _check_numeric_dates(claims)
         self._check_lifetime(claims)
         try:
             return Caller.model_validate({k: claims.get(k) for k in ("sub", "org", "roles", "name", "email")})
@@ -154,3 +177,20 @@ class TokenVerifier:
             if k.key_id == kid:
                 return k.key
         raise AuthError("no JWKS key matches the token's 'kid'")
+
+
+def _jwks_file(path: Path) -> jwt.PyJWKSet:
+    """The JWKS document at `path`, or JwksFileError saying in one line what is wrong with the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JwksFileError(f"{JWKS_ENV}: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise JwksFileError(f"{JWKS_ENV}: {path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return jwt.PyJWKSet.from_json(text)
+    except json.JSONDecodeError as exc:
+        raise JwksFileError(f"{JWKS_ENV}: {path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise JwksFileError(f"{JWKS_ENV}: {path} is not a usable JWKS document ({{\"keys\": [...]}} with RSA keys): "
+                            f"{str(exc) or type(exc).__name__}") from None

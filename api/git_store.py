@@ -291,6 +291,57 @@ class GitRepository:
             self._trailers.put((commit, key), value)
         return value
 
+    def path_history(self, rev: str, pathspec: str) -> list[tuple[str, str, bytes]]:
+        """(commit, path, content) of every revision reachable from `rev` that changed a file matching
+        `pathspec` (a git glob pathspec), newest first, side branches included (`--full-history`: a revision
+        merged and later overwritten still counts); a commit that deleted the file is left out. One `git log`
+        and one `git cat-file --batch` (which reads `<commit>:<path>` names) whatever the history's length."""
+        out = self._run(["log", "--full-history", "--format=%x00%H", "--name-only", "--no-renames", rev, "--", pathspec])
+        changed: list[tuple[str, str]] = []
+        for chunk in out.decode("utf-8", errors="surrogateescape").split("\0")[1:]:
+            commit, *paths = [line for line in chunk.splitlines() if line]
+            changed.extend((commit, path) for path in paths)
+        if not changed:
+            return []
+        batch = self._run(["cat-file", "--batch"], stdin="".join(f"{c}:{p}\n" for c, p in changed).encode())
+        stream = io.BytesIO(batch)
+        found = []
+        for commit, path in changed:
+            header = stream.readline().decode(errors="replace").split()
+            if len(header) != 3:  # "<name> missing": the commit deleted the file
+                continue
+            content = stream.read(int(header[2]))
+            stream.read(1)
+            found.append((commit, path, content))
+        return found
+
+    def read_at(self, names: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+        """Contents of `path` at `commit` for each (commit, path), None where the commit or the file is missing;
+        those not remembered are read with one `git cat-file --batch` (remembered per commit id)."""
+        found: dict[tuple[str, str], bytes | None] = {}
+        missing = []
+        for commit, path in dict.fromkeys(names):
+            cached = self._blobs.get(("at", commit, path)) if _FULL_OID.match(commit) else None
+            if cached is None:
+                missing.append((commit, path))
+            else:
+                found[(commit, path)] = cached or None
+        if missing:
+            batch = self._run(["cat-file", "--batch"], stdin="".join(f"{c}:{p}\n" for c, p in missing).encode())
+            stream = io.BytesIO(batch)
+            for commit, path in missing:
+                header = stream.readline().decode(errors="replace").split()
+                content = b""
+                if len(header) == 3 and header[1] == "blob":
+                    content = stream.read(int(header[2]))
+                    stream.read(1)
+                elif len(header) == 3:  # not a blob (a tree at that path): skip its bytes
+                    stream.read(int(header[2]) + 1)
+                found[(commit, path)] = content or None
+                if _FULL_OID.match(commit):
+                    self._blobs.put(("at", commit, path), content)
+        return found
+
     def tree_oid(self, commit: str, path: str) -> str | None:
         """The object id at `path` in `commit`, None if absent (remembered per commit id, like ls_tree)."""
         key = ("oid", commit, path) if _FULL_OID.match(commit) else None

@@ -4,7 +4,9 @@ Keys are scoped to the caller (org and subject), remembered for 24 hours in this
 process, and bound to the request they were first used with: reusing a key for a different
 request is refused, and a retry that arrives while the first attempt is still running is
 told so instead of racing it. Only accepted changes are remembered, so a failed attempt can
-simply be retried.
+simply be retried. A replay is authorised again, as the first attempt was: the same subject may
+come back with a token whose roles were taken away, or after the tenant moved to another org
+(issue 22, 11), and then gets the refusal a new request would get, not the stored answer.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ class IdempotencyStore(Generic[T]):
         self._running: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()
 
-    def run(self, scope: tuple[str, ...], key: str | None, request: bytes, action: Callable[[], T]) -> tuple[T, bool]:
-        """Run `action` once per (scope, key); returns (result, replayed)."""
+    def run(self, scope: tuple[str, ...], key: str | None, request: bytes, action: Callable[[], T],
+            authorize: Callable[[], object]) -> tuple[T, bool]:
+        """Run `action` once per (scope, key); returns (result, replayed). `authorize` raises when the caller may
+        not make this request now; it runs before a replay too (`action` authorises itself)."""
         if key is None:
             return action(), False
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
@@ -58,10 +62,13 @@ class IdempotencyStore(Generic[T]):
                     raise Unprocessable([FieldError(loc=["header", "idempotency-key"], field="header idempotency-key",
                                                     msg="this key was already used for a different request",
                                                     type="idempotency_key_reused")])
-                return entry.result, True
-            if slot in self._running:
+            elif slot in self._running:
                 raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
-            self._running.add(slot)
+            else:
+                self._running.add(slot)
+        if entry is not None:
+            authorize()
+            return entry.result, True
         try:
             result = action()
         finally:

@@ -70,6 +70,24 @@ def _nesting_depth_exceeded(text: str, limit: int) -> int | None:
     return None
 
 
+MAX_INTEGER_DIGITS = 32
+"""No field of the API holds a number near this long; Python's `int()` refuses above 4,300 digits with a
+ValueError the JSON parser does not turn into a decode error (CPython Lib/json/scanner.py calls `parse_int`,
+`int` by default), so a long integer was a 500, and below that limit it costs quadratic time."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise BodyError(422, f"request body has an integer of {len(text.lstrip('-'))} digits; at most "
+                             f"{MAX_INTEGER_DIGITS} are accepted", type_="json_number_too_long")
+    return int(text)
+
+
+def _no_constant(name: str) -> float:
+    """JSON (RFC 8259 section 6) has no NaN or Infinity, which Python's parser accepts by default."""
+    raise BodyError(422, f"request body is not valid JSON: {name} is not a JSON number")
+
+
 class _Pairs(list):
     """A JSON object as parsed, before duplicates are checked with their paths."""
 
@@ -99,7 +117,7 @@ def parse_strict_json(body: bytes) -> Any:
         raise BodyError(422, f"request body is nested deeper than {MAX_DEPTH} levels (at character {deep})",
                         type_="json_too_deep")
     try:
-        parsed = json.loads(text, object_pairs_hook=_Pairs)
+        parsed = json.loads(text, object_pairs_hook=_Pairs, parse_int=_bounded_int, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BodyError(422, f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     return _strict(parsed, ())

@@ -1,12 +1,16 @@
-"""The plan diff of one change, and the policy results for it.
+"""The plan diff of a change's whole branch against the base branch, and whether CI would accept it.
 
 `change_report` is the single entry point the rest of the API uses. A change to one tenant's
 file changes one stack, the tenant's own (`<region>.<tenant-id>`; the platform stack reads no
-tenant file), so it plans that stack before and after the change, against the platform's cached
-plan, compares them with the platform's own `dbaas diff` engine (`tools.offline.diff.diff_plans`)
-and runs the policy pack on the result (`tools.policy.runner.evaluate_plan`): reviewers see in the
-API's answer what CI's preview of that stack will show, and its cost does not grow with the region.
-Invariants across stacks (ids, physical names, Kafka prefixes) are CI's `dbaas policy --all`.
+tenant file), so it plans that stack at the base branch (main) and at the change's commit, against
+the platform's cached plan, and judges the pair with `dbaas diff`'s own review
+(`tools.offline.diff_review.review_plans`: removal safety, protected deletes, destroyed data,
+the CRDs' transition rules, the lifecycle guards and the policy pack on the new state). The base
+is always the base branch, never the tenant's pending change: a stacked change is judged as the
+whole branch CI will see (`dbaas diff <region> --base main --fail-on-destroy`), so protection
+turned off in one change and a service dropped in the next is the removal of a protected service.
+Its cost does not grow with the region. Invariants across stacks (ids, physical names, Kafka
+prefixes) are CI's `dbaas policy --all`.
 
 Pulumi's mock runtime is process-global and not thread-safe, so every plan is built on one
 dedicated worker thread (which also owns the event loop the runtime needs).
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +29,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from api.git_store import BoundedMemo, GitRepository
-from tools.offline.diff import diff_plans
+from api.tenant_file import parse_tenant_bytes
+from declarations.tenant_model import Tenant
+from tools.offline.diff_render import refusal_lines
+from tools.offline.diff_review import review_plans
 from declarations.stack_config import load_stack_file
 from stacks.stack_names import parse_tenant_stack_name, tenant_stack_name
 from tools.offline.plan import OfflinePlan, build_plan
@@ -68,6 +76,8 @@ class ChangeReport(BaseModel):
     plan: PlanDiffSummary
     policies: list[PolicyResult]
     policies_passed: bool = Field(description="The change introduces no mandatory violation.")
+    refusals: list[str] = Field(default_factory=list, exclude=True, description=(
+        "Why `dbaas diff --fail-on-destroy` would fail the branch, in its words; empty when it passes."))
 
 
 @dataclass(frozen=True)
@@ -80,12 +90,20 @@ _CACHE = BoundedMemo(16)
 """Evaluated plans keyed by (region, tenant, blob and tree ids): content-addressed, so never stale."""
 
 
-def change_report(repo: GitRepository, region: str, tenant_id: str, before: str, after: str) -> ChangeReport:
-    """Plan diff and policy results of the tenant's stack between two commits."""
+def change_report(repo: GitRepository, region: str, tenant_id: str, base: str, head: str,
+                  earlier_names: Callable[[Tenant], set[str]] | None = None) -> ChangeReport:
+    """Plan diff, policy results and `dbaas diff`'s refusals of the tenant's stack from `base` (the base branch's
+    commit) to `head` (the change's commit). `earlier_names` gives the service names of the tenant file's history."""
     stack = tenant_stack_name(region, tenant_id)
-    old = _evaluated_plan(repo, region, tenant_id, before)
-    new = _evaluated_plan(repo, region, tenant_id, after)
-    diff = diff_plans(old.plan, new.plan)
+    old = _evaluated_plan(repo, region, tenant_id, base)
+    new = _evaluated_plan(repo, region, tenant_id, head)
+    with tempfile.TemporaryDirectory(prefix="dbaas-api-review-") as tmp:
+        base_dir, head_dir = Path(tmp) / "base", Path(tmp) / "head"
+        base_tenants = _export_tenant(repo, base, region, tenant_id, base_dir)
+        head_tenants = _export_tenant(repo, head, region, tenant_id, head_dir)
+        review = review_plans(stack, base, old.plan, new.plan, base_tenants, head_tenants, base_dir / "tenants",
+                              head_dir / "tenants", head_dir, earlier_names, policy=new.policies)
+    diff = review.diff
     by_op = {op: [c.urn for c in diff.changes if c.op == op] for op in ("create", "update", "replace", "delete")}
     summary = PlanDiffSummary(
         stack=stack, add=len(by_op["create"]), change=len(by_op["update"]), replace=len(by_op["replace"]),
@@ -97,7 +115,19 @@ def change_report(repo: GitRepository, region: str, tenant_id: str, before: str,
     policies = [PolicyResult(**dataclasses.asdict(v), introduced=(v.policy, v.urn, v.message) not in existing)
                 for v in new.policies.violations]
     passed = not any(p.introduced and p.enforcement == "mandatory" for p in policies)
-    return ChangeReport(plan=summary, policies=policies, policies_passed=passed)
+    return ChangeReport(plan=summary, policies=policies, policies_passed=passed,
+                        refusals=refusal_lines(review, fail_on_destroy=True))
+
+
+def _export_tenant(repo: GitRepository, commit: str, region: str, tenant_id: str, root: Path) -> list[Tenant]:
+    """The project files a tenant stack's review reads, at `commit`, under `root`; the tenant as declared there."""
+    tenant_path = f"tenants/{region}/{tenant_id}.yaml"
+    present = [p for p in ("Pulumi.yaml", f"Pulumi.{region}.yaml", tenant_path) if repo.tree_oid(commit, p)]
+    (root / "tenants").mkdir(parents=True)
+    repo.export(commit, present, root)
+    if tenant_path not in present:
+        return []
+    return [parse_tenant_bytes((root / tenant_path).read_bytes(), tenant_path)]
 
 
 def _evaluated_plan(repo: GitRepository, region: str, tenant_id: str, commit: str) -> _EvaluatedPlan:

@@ -35,6 +35,9 @@ class ChangeResult(BaseModel):
     branch: str = Field(description="New branch holding the change, `provision/<id>-<change>`.")
     commit: str
     base: str = Field(description="The commit the change was made on (base branch or the tenant's pending change).")
+    compared_with: str = Field(description=(
+        "The base branch's commit the whole branch was judged against: `plan`, `policies` and the refusals are "
+        "this branch against it, what CI's `dbaas diff --base <base branch>` sees."))
     path: str = Field(description="The tenant file, `tenants/<region>/<id>.yaml`.")
     etag: str = Field(description="ETag of the tenant after this change, for a following If-Match.")
     plan: PlanDiffSummary

@@ -47,12 +47,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {"base_branch": args.base_branch, "rate_limit_per_minute": args.rate_limit}
     if args.database_url:
         overrides["database_url"] = SecretStr(args.database_url)
+    from api.auth import JwksFileError
+
     try:
         settings = ApiSettings.from_env(Path(args.repo), **overrides)
         app = create_app(settings)
         app.state.service.store.base_commit()
         if settings.database_url:
             app.state.service.control_plane.check()
+    except JwksFileError as exc:  # a path that cannot be read or is not a JWKS: a usage error, like a bad port
+        print(f"dbaas serve: {exc}", file=sys.stderr)
+        return 2
     except (SettingsError, GitError, ApiError, OSError) as exc:
         print(f"dbaas serve: {exc}", file=sys.stderr)
         return 1

@@ -8,13 +8,17 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
+from api import access_log as access_log_filter
 from api.header_limit import SERVER_HEADER_BUFFER
 
 
 def server_config(app: FastAPI, log_level: str = "info", access_log: bool = True) -> uvicorn.Config:
-    """h11 with a buffer large enough that oversized heads reach HeaderSizeLimit (431), not a reset."""
-    return uvicorn.Config(app, http="h11", h11_max_incomplete_event_size=SERVER_HEADER_BUFFER,
-                          log_level=log_level, access_log=access_log)
+    """h11 with a buffer large enough that oversized heads reach HeaderSizeLimit (431), not a reset; the access
+    log without query values (api/access_log.py; installed after uvicorn.Config, which configures logging)."""
+    config = uvicorn.Config(app, http="h11", h11_max_incomplete_event_size=SERVER_HEADER_BUFFER,
+                            log_level=log_level, access_log=access_log)
+    access_log_filter.install()
+    return config
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

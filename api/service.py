@@ -1,21 +1,22 @@
-"""The provisioning operations: authorise, build the new declaration, commit it, report the diff.
+"""The provisioning operations: authorise, build the new declaration, commit it, judge the branch, publish it.
 
-Writes are serialised by one lock per server (read-modify-write of a tenant, the commit, the
-plan diff and the ref update happen as one step), and between servers by the tracking ref's
-compare-and-swap in `TenantStore.publish`.
+Writes to one tenant are serialised by that tenant's lock (read-modify-write of the tenant, the
+commit, the plan diff and the ref update happen as one step; api/tenant_locks.py), and between
+servers by the tracking ref's compare-and-swap in `TenantStore.publish`. Every change is judged as
+its whole branch against the base branch, with `dbaas diff`'s own review (api/plan_diff.py): a
+change CI would refuse is refused here, before any ref moves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from api.auth import Caller
+from api.auth import Caller, Role
 from api.control_plane import ControlPlane
 from api.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, RepositoryUnavailable, Unprocessable
 from api.field_errors import Loc, field_errors, parse_path
@@ -28,6 +29,8 @@ from api.schemas import (
 )
 from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
+from api.tenant_locks import TenantLocks
+from tools.controlplane.apply_records import AuditEvent
 from api.tenant_store import TenantRecord, TenantStore
 from declarations.lifecycle.review import transition_review
 from declarations.decommission import removal_problems
@@ -40,7 +43,7 @@ class ProvisioningService:
         self.store = TenantStore(self.repo, settings.base_branch)
         self.committer = Author(settings.committer_name, settings.committer_email)
         self.metrics = metrics
-        self._write_lock = threading.Lock()
+        self._locks = TenantLocks()
         self.control_plane = ControlPlane(settings.database_url)
         self.status = StatusReader(self.repo, self.store, self.control_plane)
 
@@ -62,12 +65,13 @@ class ProvisioningService:
 
     def create(self, caller: Caller, tenant: Tenant) -> ChangeResult:
         authorize_create(caller)
-        with self._write_lock:
+        with self._locks.hold(tenant.id):
             existing = self._guard(lambda: self.store.get(tenant.id))
             if existing is not None:
                 where = f"pending branch {existing.pending_branch}" if existing.pending_branch else existing.path
                 raise Conflict(f"tenant id {tenant.id!r} is already used by {where}")
-            attention = _check_transitions(None, tenant, lambda loc: ("body", *loc))
+            self._refuse_reuse_by_another_org(tenant)
+            attention = self._check_transitions(tenant, lambda loc: ("body", *loc))
             tracking = self.store.tracking_value(tenant.id)
             return self._commit(caller, Operation.create, None, tenant, tracking,
                                 f"create tenant {tenant.id} ({tenant.data_region})", attention)
@@ -75,7 +79,7 @@ class ProvisioningService:
     def replace(self, caller: Caller, tenant_id: str, tenant: Tenant, if_match: str | None) -> ChangeResult:
         if tenant.id != tenant_id:
             raise _field_error(("body", "id"), f"must equal the tenant id in the path, {tenant_id!r}")
-        with self._write_lock:
+        with self._locks.hold(tenant_id):
             record = self._visible(caller, tenant_id, Action.replace)
             _check_if_match(record, if_match, required=True)
             old = record.tenant
@@ -88,13 +92,13 @@ class ProvisioningService:
             _refuse_protected_removal(old, tenant)
             if tenant == old:
                 raise Conflict(f"the request does not change tenant {tenant_id!r}")
-            attention = _check_transitions(old, tenant, lambda loc: ("body", *loc))
+            attention = self._check_transitions(tenant, lambda loc: ("body", *loc))
             return self._commit(caller, Operation.replace, record, tenant, self.store.tracking_value(tenant_id),
                                 f"update tenant {tenant_id}", attention)
 
     def add_service(self, caller: Caller, tenant_id: str, service: Service | dict[str, Any], if_match: str | None,
                     operation: Operation = Operation.add_service) -> ChangeResult:
-        with self._write_lock:
+        with self._locks.hold(tenant_id):
             record = self._visible(caller, tenant_id, Action.manage_services)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
@@ -104,7 +108,7 @@ class ProvisioningService:
             services = [*(s.model_dump() for s in old.services),
                         service.model_dump() if isinstance(service, Service) else service]
             new = _revalidated(old, {"services": services}, new_service_index=len(services) - 1)
-            attention = _check_transitions(old, new, _new_service_relocation(len(services) - 1))
+            attention = self._check_transitions(new, _new_service_relocation(len(services) - 1))
             added = new.services[-1]
             verb = "restore" if operation is Operation.restore_service else "add"
             return self._commit(caller, operation, record, new, self.store.tracking_value(tenant_id),
@@ -155,7 +159,7 @@ class ProvisioningService:
     def _change_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None, operation: Operation,
                         change: Callable[[dict[str, Any]], dict[str, Any]], subject: str) -> ChangeResult:
         """Apply `change` to one service; the service's earlier `operations` ran already, so they go."""
-        with self._write_lock:
+        with self._locks.hold(tenant_id):
             record = self._visible(caller, tenant_id, Action.manage_services)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
@@ -167,22 +171,27 @@ class ProvisioningService:
             new = _revalidated(old, {"services": services}, new_service_index=index)
             if new == old:
                 raise Conflict(f"the request does not change service {name!r}")
-            attention = _check_transitions(old, new, _new_service_relocation(index))
+            attention = self._check_transitions(new, _new_service_relocation(index))
             return self._commit(caller, operation, record, new, self.store.tracking_value(tenant_id), subject, attention)
 
     def remove_service(self, caller: Caller, tenant_id: str, name: str, if_match: str | None) -> ChangeResult:
-        """Protected tenants keep the service with a decommission marker; others drop it."""
-        with self._write_lock:
+        """A service that holds data on the base branch is decommissioned first (a marker: final backup, protection
+        lifted), whether or not the tenant is protected, because dropping it would destroy its data and CI's
+        `dbaas diff --fail-on-destroy` refuses that; once the marker is on the base branch (deployed), or when the
+        service was never merged, the entry is dropped."""
+        with self._locks.hold(tenant_id):
             record = self._visible(caller, tenant_id, Action.remove_data)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
             target = next((s for s in old.services if s.name == name), None)
             if target is None:
                 raise NotFound(f"tenant {tenant_id!r} has no service named {name!r}")
-            if old.deletion_protection:
+            base = self.store.at_base(tenant_id)
+            merged = next((s for s in base.tenant.services if s.name == name), None) if base else None
+            if merged is not None and merged.decommission is None and base.tenant.decommission is None:
                 if target.decommission is not None:
                     raise Conflict(f"decommissioning of service {name!r} was already requested by "
-                                   f"{target.decommission.requested_by}")
+                                   f"{target.decommission.requested_by}; remove it once that has merged and deployed")
                 marker = {"requested_by": caller.sub, "final_backup": target.backups is not None}
                 services = [s.model_dump() | ({"decommission": marker} if s.name == name else {}) for s in old.services]
                 operation, subject = Operation.decommission_service, f"request decommissioning of service {name} of tenant {tenant_id}"
@@ -194,7 +203,7 @@ class ProvisioningService:
 
     def decommission(self, caller: Caller, tenant_id: str, if_match: str | None) -> ChangeResult:
         """Mark the tenant for removal; the file stays and deletion protection is left as it is."""
-        with self._write_lock:
+        with self._locks.hold(tenant_id):
             record = self._visible(caller, tenant_id, Action.decommission)
             _check_if_match(record, if_match, required=False)
             old = record.tenant
@@ -225,20 +234,58 @@ class ProvisioningService:
 
         def write() -> ChangeResult:
             change = self.store.prepare(previous, tenant, Author(name, email), self.committer, f"provision: {subject}", body)
+            main = self.store.base_commit()
             started = time.perf_counter()
-            report = change_report(self.repo, change.region, change.tenant_id, change.base, change.written.commit)
+            report = change_report(self.repo, change.region, change.tenant_id, main, change.written.commit,
+                                   self.store.earlier_service_names)
             self.metrics.plan_seconds.observe(time.perf_counter() - started)
+            if report.refusals:
+                raise Conflict(f"refused: the branch would fail `dbaas diff {change.region} --base {self.store.base_name} "
+                               f"--fail-on-destroy` (nothing was published):\n" + "\n".join(report.refusals))
             audit = {"operation": operation.value, "branch": change.branch, "org": caller.org}
             with self.control_plane.recording_change(tenant, caller.sub, f"tenant.{operation.name}",
                                                      change.written.commit, audit):
                 self.store.publish(change, tracking_old)
             return ChangeResult(tenant_id=tenant.id, operation=operation, branch=change.branch,
-                                commit=change.written.commit, base=change.base, path=change.path,
+                                commit=change.written.commit, base=change.base, compared_with=main, path=change.path,
                                 etag=f'"{change.written.blob}"', attention=attention or [], **report.model_dump())
 
         result = self._guard(write)
         self.metrics.changes.labels(operation.value).inc()
         return result
+
+    def _refuse_reuse_by_another_org(self, tenant: Tenant) -> None:
+        """An id once declared on the base branch (in any revision, any region) belongs to that org for good: the
+        control-plane database keys a tenant's rows (applies, connection details, audit trail) by a key derived from
+        the id alone (tools/controlplane/tenant_identity.py), so a new org under a retired id would inherit them."""
+        for revision in self.store.history_on_base(tenant.id):
+            if revision.org != tenant.org:
+                raise Conflict(f"tenant id {tenant.id!r} was used on {self.store.base_name} by another org "
+                               f"({revision.path} in commit {revision.commit[:12]}); an id is never handed to another "
+                               "org, because the control-plane records are keyed by it: choose another id")
+
+    def audit(self, caller: Caller, tenant_id: str, limit: int) -> list[AuditEvent]:
+        """The tenant's audit trail, newest first; only its current owner's events unless the caller is
+        platform-admin (an event belongs to the org the tenant file declared at the event's commit)."""
+        record = self._visible(caller, tenant_id, Action.read)
+        events = self.control_plane.audit(tenant_id, limit)
+        if caller.has(Role.platform_admin):
+            return events
+        owners = self._guard(lambda: self.store.owners_at(record.path, [e.commit for e in events if e.commit]))
+        return [e for e in events if e.commit and owners.get(e.commit) == record.tenant.org]
+
+    def _check_transitions(self, new: Tenant, relocate: Callable[[Loc], Loc]) -> list[str]:
+        """The same lifecycle guards as `dbaas diff` (declarations/lifecycle), against the tenant as the base branch
+        declares it (what the branch will be merged into, not the pending change): a restore must name a service of
+        this tenant that has backups, a change must not shrink storage, a new service must not reuse a name from
+        the file's history, etc. Refusals are 422 field errors; the attention items are returned as `field: message`."""
+        base = self.store.at_base(new.id)
+        review = transition_review([base.tenant] if base else [], [new], None, dt.datetime.now(dt.timezone.utc),
+                                   self.store.earlier_service_names)
+        if review.refused:
+            raise Unprocessable(field_errors(
+                [{"loc": parse_path(p.field), "msg": p.message, "type": "value_error"} for p in review.refused], relocate))
+        return [f"{p.field}: {p.message}" for p in review.attention]
 
     @staticmethod
     def _guard(action: Callable[[], Any]) -> Any:
@@ -304,17 +351,6 @@ def _revalidated(old: Tenant, update: dict[str, Any], new_service_index: int | N
             return ("tenant", *loc)
 
         raise Unprocessable(field_errors(exc.errors(include_url=False), relocate)) from None
-
-
-def _check_transitions(old: Tenant | None, new: Tenant, relocate: Callable[[Loc], Loc]) -> list[str]:
-    """The same lifecycle guards as `dbaas diff` (dbaas/lifecycle), against the declaration the change applies to:
-    a restore must name a service of this tenant that has backups, a change must not shrink storage, etc.
-    Refusals are 422 field errors; the attention items are returned as `field: message`."""
-    review = transition_review([old] if old else [], [new], None, dt.datetime.now(dt.timezone.utc))
-    if review.refused:
-        raise Unprocessable(field_errors(
-            [{"loc": parse_path(p.field), "msg": p.message, "type": "value_error"} for p in review.refused], relocate))
-    return [f"{p.field}: {p.message}" for p in review.attention]
 
 
 def _describe(changes: dict[str, Any]) -> str:

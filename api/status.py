@@ -121,5 +121,8 @@ class StatusReader:
             return service_statuses(record.tenant, None, [], lambda _: False)
         declared_at = self.repo.last_commit_touching(base.head, base.path)
         applies = self.control_plane.applies(base.tenant.id, stack_name(base.tenant))
+        if applies:  # only the current owner's: an apply belongs to the org the file declared at its commit
+            owners = self.store.owners_at(base.path, [a.commit for a in applies])
+            applies = [a for a in applies if owners.get(a.commit) == record.tenant.org]
         return service_statuses(record.tenant, base.tenant, applies,
                                 lambda commit: declared_at is not None and self.repo.is_ancestor(declared_at, commit))

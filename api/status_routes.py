@@ -7,7 +7,6 @@ from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel, Field
 
 from api.errors import NotFound
-from api.permissions import Action
 from api.service import ProvisioningService
 from api.status import ServiceStatus
 from declarations.tenant_model import Service, ServiceName, TenantId
@@ -61,7 +60,6 @@ def add_status_routes(app: FastAPI, service: ProvisioningService, who: Any, resp
     @app.get("/v1/tenants/{tenant_id}/audit", response_model=AuditTrail, responses=responses, tags=["tenants"])
     def get_audit(tenant_id: TenantIdPath, caller: who,
                   limit: Annotated[int, Query(ge=1, le=1000, description="Newest first.")] = 100) -> AuditTrail:
-        service.visible(caller, tenant_id, Action.read)
-        events = service.control_plane.audit(tenant_id, limit)
+        events = service.audit(caller, tenant_id, limit)
         return AuditTrail(items=[AuditEntry(occurred_at=e.occurred_at, action=e.action, target=e.target, actor=e.actor,
                                             commit=e.commit, detail=e.detail) for e in events])

@@ -13,17 +13,20 @@ with its expected old value in the same transaction that creates the branch.
 from __future__ import annotations
 
 import secrets
+
+import yaml
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from api.errors import Conflict, RepositoryUnavailable
-from api.git_store import ZERO_OID, Author, GitRepository, RefUpdate, TreeEntry, WrittenCommit
+from api.git_store import ZERO_OID, Author, BoundedMemo, GitRepository, RefUpdate, TreeEntry, WrittenCommit
 from api.tenant_file import parse_tenant_bytes, render_tenant, tenant_path
 from declarations.errors import InputError
 from declarations.tenant_model import Tenant
 
 TRACKING_PREFIX = "refs/dbaas/tenants/"
+TENANTS_DIR = "tenants"
 BRANCH_PREFIX = "provision/"
 BRANCH_TRAILER = "Provision-Branch"
 
@@ -45,6 +48,26 @@ class TenantRecord:
 
 
 @dataclass(frozen=True)
+class DeclaredRevision:
+    """One revision of a tenant file in the base branch's history, as YAML (not validated: history is history)."""
+
+    commit: str
+    path: str
+    document: dict
+
+    @property
+    def org(self) -> str | None:
+        org = self.document.get("org")
+        return org if isinstance(org, str) else None
+
+    @property
+    def services(self) -> list[dict]:
+        services = self.document.get("services")
+        return [s for s in services if isinstance(s, dict) and isinstance(s.get("name"), str)] \
+            if isinstance(services, list) else []
+
+
+@dataclass(frozen=True)
 class PreparedChange:
     """A written but unpublished commit: nothing points at it until `publish`."""
 
@@ -60,6 +83,8 @@ class TenantStore:
     def __init__(self, repo: GitRepository, base_branch: str):
         self.repo = repo
         self.base_ref = f"refs/heads/{base_branch}"
+        self.base_name = base_branch
+        self._history = BoundedMemo(1024)
         self._parsed: OrderedDict[str, Tenant] = OrderedDict()
         self._parsed_lock = threading.Lock()
 
@@ -111,6 +136,45 @@ class TenantStore:
             except Conflict:
                 continue
         return records
+
+    def history_on_base(self, tenant_id: str) -> list[DeclaredRevision]:
+        """Every revision of the tenant's file (any region) in the base branch's history, newest first, read
+        leniently: an old revision need not pass today's model. Remembered per base commit."""
+        base = self.base_commit()
+        key = (base, tenant_id)
+        cached = self._history.get(key)
+        if cached is not None:
+            return list(cached)
+        revisions = []
+        for commit, path, raw in self.repo.path_history(base, f"{TENANTS_DIR}/*/{tenant_id}.yaml"):
+            if _tenant_id_of(path) != tenant_id:
+                continue
+            try:
+                document = yaml.safe_load(raw)
+            except yaml.YAMLError:
+                document = None
+            revisions.append(DeclaredRevision(commit, path, document if isinstance(document, dict) else {}))
+        self._history.put(key, tuple(revisions))
+        return revisions
+
+    def owners_at(self, path: str, commits: list[str]) -> dict[str, str | None]:
+        """commit -> the org the tenant file at `path` declared at that commit (None: no such commit or file here,
+        or no readable org): who a control-plane record made at that commit belongs to."""
+        contents = self.repo.read_at([(c, path) for c in commits])
+        owners: dict[str, str | None] = {}
+        for (commit, _), raw in contents.items():
+            try:
+                document = yaml.safe_load(raw) if raw else None
+            except yaml.YAMLError:
+                document = None
+            org = document.get("org") if isinstance(document, dict) else None
+            owners[commit] = org if isinstance(org, str) else None
+        return owners
+
+    def earlier_service_names(self, tenant: Tenant) -> set[str]:
+        """Service names the tenant's file declared in any revision on the base branch (their backups may still be
+        in the tenant bucket; the lifecycle guards refuse reusing one), as `dbaas diff` reads them from git."""
+        return {s["name"] for rev in self.history_on_base(tenant.id) for s in rev.services}
 
     def prepare(self, previous: TenantRecord | None, tenant: Tenant, author: Author, committer: Author,
                 subject: str, body: str) -> PreparedChange:

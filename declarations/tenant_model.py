@@ -33,16 +33,44 @@ OrgName = Annotated[str, StringConstraints(min_length=2, max_length=63, pattern=
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")]
 
 
-def _printable(value: str) -> str:
-    """Free text ends up in labels, commit messages and terminals: no control characters or
-    lone surrogates (which no UTF-8 file can hold)."""
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Unicode's explicit directional marks, embeddings, overrides and isolates (UAX #9, table 4): they reorder what a
+reviewer sees in a diff, a log or a terminal without changing the bytes ("Trojan Source", CVE-2021-42574)."""
+
+
+def printable(value: str) -> str:
+    """Free text ends up in labels, commit messages, logs and terminals: no control characters (C0, DEL, C1), line
+    or paragraph separators, bidirectional controls, or lone surrogates (which no UTF-8 file can hold)."""
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs"):
+        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
             raise ValueError(f"control character U+{ord(char):04X} is not allowed")
+        if char in BIDI_CONTROLS:
+            raise ValueError(f"bidirectional control character U+{ord(char):04X} is not allowed")
     return value
 
 
-FreeText = Annotated[str, AfterValidator(_printable)]
+FreeText = Annotated[str, AfterValidator(printable)]
+
+CLUSTER_WIDE_PREFIX = "system:"
+"""Kubernetes reserves `system:` names for itself, and its groups span the cluster: every authenticated identity
+is in `system:authenticated`, every ServiceAccount in `system:serviceaccounts`, anonymous requests in
+`system:unauthenticated`, cluster admins in `system:masters` (kubernetes/kubernetes v1.33.0
+staging/src/k8s.io/apiserver/pkg/authentication/user/user.go, "well-known user and group names";
+staging/src/k8s.io/apiserver/pkg/authentication/serviceaccount/util.go for `system:serviceaccounts[:<ns>]`)."""
+
+
+def _tenant_scoped_group(value: str) -> str:
+    """An owner group is bound to the tenant namespace's admin role (Secret reads included): a `system:` group would
+    grant that to identities of the whole cluster (issue 22, 8). Refused in any letter case, so no look-alike passes
+    review either."""
+    if value.lower().startswith(CLUSTER_WIDE_PREFIX):
+        raise ValueError(f"{value!r} is a Kubernetes system group, which spans the cluster (e.g. system:authenticated "
+                         "is every identity); owners must be the tenant's own groups")
+    return value
+
+
+OwnerGroup = Annotated[GroupName, AfterValidator(_tenant_scoped_group),
+                       Field(json_schema_extra={"not": {"pattern": "^[sS][yY][sS][tT][eE][mM]:"}})]
 
 
 class DataClass(str, Enum):
@@ -133,7 +161,14 @@ class RestoreFrom(_Strict):
     @field_validator("point_in_time")
     @classmethod
     def _utc(cls, value: AwareDatetime | None) -> AwareDatetime | None:
-        return value.astimezone(timezone.utc) if value is not None else None
+        """In UTC; an instant a UTC datetime cannot hold (0001-01-01T00:00:00+14:00 is in year 0) is refused
+        instead of overflowing."""
+        if value is None:
+            return None
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError(f"{value.isoformat()} is outside the years 1-9999 in UTC") from None
 
     @model_validator(mode="after")
     def _pitr_from_a_base(self) -> "RestoreFrom":
@@ -250,7 +285,8 @@ class Tenant(_Strict):
     org: OrgName
     plan: PlanName
     data_region: str = Field(description="Equals the folder name; only this region's stack deploys the tenant.")
-    owners: list[GroupName] = Field(min_length=1, description="Groups bound to the namespace admin role.")
+    owners: list[OwnerGroup] = Field(min_length=1, description=(
+        "Groups bound to the namespace admin role: the tenant's own groups, never a Kubernetes `system:` group."))
     deletion_protection: StrictBool = True
     data_classes: list[DataClass] = Field(min_length=1)
     services: list[Service] = Field(default_factory=list)

@@ -17,6 +17,10 @@ SERVICE = "kubernetes:core/v1:Service"
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
 CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 ROLE_TYPES = ("kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+SYSTEM_PREFIX = "system:"
+"""Kubernetes' own names (kubernetes/kubernetes v1.33.0 staging/src/k8s.io/apiserver/pkg/authentication/user/user.go):
+`system:authenticated` holds every authenticated identity, `system:serviceaccounts` every ServiceAccount."""
 PSA_MODES = ("enforce", "audit", "warn")
 HOST_NAMESPACE_FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
@@ -75,6 +79,18 @@ def check_no_tenant_cluster_role_binding(resource: Resource, ctx: RuleContext) -
         tenant = tenant_from_namespace(subject.get("namespace")) if kind == "ServiceAccount" else owner_groups.get(name)
         if tenant is not None:
             yield f"subjects[{i}] ({kind} {name}) belongs to tenant {tenant}"
+
+
+def check_no_cluster_wide_tenant_subjects(resource: Resource, ctx: RuleContext) -> Iterable[str]:
+    """A tenant's RoleBinding binds the tenant's own groups and ServiceAccounts; a `system:` group or user would
+    hand the tenant namespace's role (Secret reads included) to identities across the cluster. The tenant model
+    refuses such owners (declarations/tenant_model.py); this rule is the second line, on what the plan binds."""
+    if resource.type != ROLE_BINDING or resource.tenant is None:
+        return
+    for i, subject in enumerate(resource.props.get("subjects") or []):
+        kind, name = subject.get("kind"), str(subject.get("name") or "")
+        if kind in ("Group", "User") and name.lower().startswith(SYSTEM_PREFIX):
+            yield f"subjects[{i}] ({kind} {name}) is a Kubernetes system identity that spans the cluster"
 
 
 def check_no_wildcard_rbac(resource: Resource, ctx: RuleContext) -> Iterable[str]:
@@ -202,6 +218,13 @@ RULES = [
         severity=Severity.CRITICAL,
         fix_hint="Grant tenants a namespaced Role and RoleBinding in their own namespace instead.",
         check_resource=check_no_tenant_cluster_role_binding,
+    ),
+    Rule(
+        name="k8s-no-cluster-wide-tenant-subjects",
+        description="A tenant's RoleBindings bind no Kubernetes `system:` group or user (e.g. system:authenticated).",
+        severity=Severity.CRITICAL,
+        fix_hint="List the tenant's own groups in owners: in its tenant file; never a system: group.",
+        check_resource=check_no_cluster_wide_tenant_subjects,
     ),
     Rule(
         name="k8s-no-wildcard-tenant-rbac",

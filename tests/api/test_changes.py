@@ -213,12 +213,24 @@ def test_removing_a_service_of_a_protected_tenant_only_marks_it(client, repo):
     assert again.status_code == 409
 
 
-def test_removing_a_service_of_an_unprotected_tenant_drops_it(client, repo):
+def test_removing_a_live_service_of_an_unprotected_tenant_decommissions_it_first(client, repo):
+    """Dropping a deployed service destroys its data, which CI's `dbaas diff --fail-on-destroy` refuses even
+    without deletion protection; so DELETE writes the marker first, and drops the entry once that has merged."""
+    marked = client.delete("/v1/tenants/naija-stream/services/cache", headers=auth(**ADMIN))
+    assert marked.status_code == 202, marked.text
+    assert marked.json()["operation"] == "decommission-service"
+    text = git_bytes(repo, "show", f"{marked.json()['commit']}:tenants/lagos/naija-stream.yaml").decode()
+    assert "  - name: cache\n" in text and "    decommission: {requested_by: pat, final_backup: false}\n" in text  # cache has no backups
+    assert marked.json()["plan"]["destructive"] == []
+    git(repo, "merge", "-q", "--ff-only", marked.json()["branch"])
+
     response = client.delete("/v1/tenants/naija-stream/services/cache", headers=auth(**ADMIN))
 
     assert response.status_code == 202, response.text
+    assert response.json()["operation"] == "remove-service"
     text = git_bytes(repo, "show", f"{response.json()['commit']}:tenants/lagos/naija-stream.yaml").decode()
     assert "cache" not in text and "  - name: events\n" in text
+    assert response.json()["plan"]["delete"] > 0 and response.json()["plan"]["destructive"] == []
     assert client.delete("/v1/tenants/naija-stream/services/nope", headers=auth(**ADMIN)).status_code == 404
 
 
@@ -238,25 +250,71 @@ def test_decommission_keeps_the_file_and_its_protection(client, repo):
     assert client.delete("/v1/tenants/kudi-pay", headers=auth(**owner)).status_code == 409
 
 
-def test_dropping_a_service_after_lowering_protection(client):
-    """A protected service is never deleted by an edit (issue 15): protection is lowered first, in
-    its own change, and the service is dropped in the next one (stacked on the pending change)."""
+def test_dropping_a_service_after_lowering_protection_is_judged_against_main(client, repo):
+    """Issue 22 (1): each change is judged as the whole branch against main, as CI will see it. Protection lowered
+    in one change and the service dropped in the next (stacked) is the removal of a protected service: 409 with
+    `dbaas diff`'s own located lines, and nothing published."""
     get = client.get("/v1/tenants/acme", headers=auth(**ADMIN))
     tenant = {**get.json()["tenant"], "deletion_protection": False}
     lowered = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": get.headers["etag"]})
     assert lowered.status_code == 202, lowered.text
+    assert lowered.json()["compared_with"] == git(repo, "rev-parse", "main").strip()
     tenant["services"] = [s for s in tenant["services"] if s["name"] != "sessions"]
+    refs_before = git(repo, "for-each-ref")
 
     response = client.put("/v1/tenants/acme", json=tenant, headers={**auth(**ADMIN), "If-Match": lowered.json()["etag"]})
 
-    assert response.status_code == 202, response.text
-    plan = response.json()["plan"]
-    assert plan["delete"] == len(plan["deleted"]) > 0 and plan["add"] == 0
-    # Protection lowered: the instance is neither protected nor retained, so its data would go.
-    assert plan["destructive"] and set(plan["destructive"]) <= set(plan["deleted"]) | set(plan["replaced"])
-    assert any("sessions" in urn for urn in plan["destructive"])
-    assert plan["refused"] == [] and not any("sessions" in urn for urn in plan["retained"])
-    assert not any("orders" in urn for urn in plan["deleted"])  # the other service stays
+    assert response.status_code == 409, response.text
+    lines = response.json()["detail"].splitlines()
+    assert lines[0] == "refused: the branch would fail `dbaas diff lagos --base main --fail-on-destroy` " \
+                       "(nothing was published):"
+    assert lines[1] == (
+        "removal blocked: tenants/lagos/acme.yaml:10:1: services: removing the service would delete the dragonfly "
+        "instance of service 'sessions' of protected tenant 'acme'; to decommission it, first merge a change that "
+        "adds `decommission: {requested_by: <you>, final_backup: true}` to services[1] ('sessions') and let it deploy "
+        "(it takes a final backup and lifts the protection); remove the service in a later change")
+    assert "removal refused: engine instance urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$" \
+           "dbaas:engines:DragonflyInstance$kubernetes:dragonflydb.io/v1alpha1:Dragonfly::acme.sessions.dragonfly is " \
+           "protected; `pulumi up` would refuse to delete it" in lines
+    assert git(repo, "for-each-ref") == refs_before  # no branch, the tracking ref unmoved
+
+
+def test_marking_then_dropping_on_one_branch_is_refused(client, repo):
+    """Issue 22 (1): a decommission marker that is only on the pending branch has not deployed: no final backup was
+    taken, so dropping the entry on top of it is refused as `dbaas diff` against main refuses it."""
+    owner = {"sub": "kemi", "org": "kudi", "roles": ("org-owner",)}
+    marked = client.delete("/v1/tenants/kudi-pay/services/wallets", headers=auth(**owner))
+    assert marked.status_code == 202, marked.text
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**owner))
+    tenant = view.json()["tenant"]
+    tenant["services"] = [s for s in tenant["services"] if s["name"] != "wallets"]
+    refs_before = git(repo, "for-each-ref")
+
+    response = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**owner), "If-Match": view.headers["etag"]})
+
+    assert response.status_code == 409, response.text
+    assert "removal blocked: tenants/lagos/kudi-pay.yaml:10:1: services: removing the service would delete the " \
+           "mongodb instance of service 'wallets' of protected tenant 'kudi-pay'" in response.json()["detail"]
+    assert git(repo, "for-each-ref") == refs_before
+
+
+def test_protection_off_delete_protection_on_is_refused(client, repo):
+    """Issue 22 (1): protection off, the service dropped, protection on again: the last step alone looks harmless
+    against the pending branch; against main it deletes a protected MongoDB."""
+    owner = {"sub": "kemi", "org": "kudi", "roles": ("org-owner",)}
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**owner))
+    tenant = {**view.json()["tenant"], "deletion_protection": False}
+    off = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**owner), "If-Match": view.headers["etag"]})
+    assert off.status_code == 202, off.text
+    tenant["services"] = [s for s in tenant["services"] if s["name"] != "wallets"]
+    tenant["deletion_protection"] = True
+
+    response = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**owner), "If-Match": off.json()["etag"]})
+
+    assert response.status_code == 409, response.text
+    assert "would delete the mongodb instance of service 'wallets' of protected tenant 'kudi-pay'" in \
+           response.json()["detail"]
+    assert git(repo, "rev-parse", "refs/dbaas/tenants/kudi-pay").strip() == off.json()["commit"]
 
 
 def test_idempotency_key_replays_the_first_answer(client, repo):
@@ -297,7 +355,8 @@ def test_health_and_metrics(client, repo):
 
 
 WALLETS_COPY = {"name": "wallets-copy", "engine": "mongodb", "version": "7.0", "topology": "clustered", "replicas": 3,
-                "storage_gb": 250, "restore_from": {"service": "wallets"}}
+                "storage_gb": 250, "backups": {"schedule": "15 1 * * *", "retention_days": 90},
+                "restore_from": {"service": "wallets"}}
 
 
 def test_restore_is_a_new_service_written_on_a_branch_with_its_diff(client, repo):
@@ -403,3 +462,49 @@ def test_restore_endpoint_creates_a_service_shaped_like_its_source(client, repo)
     assert text.endswith("  - name: wallets-clone\n    engine: mongodb\n    version: \"7.0\"\n    topology: clustered\n"
                          "    replicas: 3\n    storage_gb: 250\n    backups: {schedule: \"15 1 * * *\", retention_days: 90}\n"
                          "    cdc: true\n    restore_from: {service: wallets, backup: latest}\n")
+
+
+YB_SINGLE = {"name": "ledger", "engine": "yugabyte", "version": "2.20", "topology": "single", "replicas": 1,
+             "storage_gb": 20, "backups": {"schedule": "0 2 * * *", "retention_days": 30}}
+
+
+def test_a_change_the_api_server_would_refuse_leaves_nothing_on_a_branch(client, repo):
+    """Issue 22 (2): YBUniverse's replicationFactor is immutable (its CRD's transition rule); `dbaas diff` refuses
+    single -> clustered, so the API does too, in the diff's words, and the next change is not stacked on it."""
+    added = client.post("/v1/tenants/acme/services", json=YB_SINGLE, headers=auth(**ADMIN))
+    assert added.status_code == 202, added.text
+    git(repo, "merge", "-q", "--ff-only", added.json()["branch"])
+    refs_before = git(repo, "for-each-ref")
+
+    response = client.post("/v1/tenants/acme/services/ledger/scale", json={"topology": "clustered", "replicas": 3},
+                           headers=auth(**ADMIN))
+
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"].splitlines()[1:] == [
+        "update refused by the API server: urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment$"
+        "dbaas:engines:YugabyteInstance$kubernetes:operator.yugabyte.io/v1alpha1:YBUniverse::acme.ledger.ybuniverse: "
+        "spec.replicationFactor: Invalid value: \"integer\": Replication Factor is cannot be changed"]
+    assert git(repo, "for-each-ref") == refs_before
+    following = client.post("/v1/tenants/acme/services/ledger/backups", json={"id": "pre"}, headers=auth(**ADMIN))
+    assert following.status_code == 202, following.text
+    assert following.json()["base"] == git(repo, "rev-parse", "main").strip()  # not stacked on a refused change
+
+
+def test_dropping_every_backup_of_an_enterprise_tenant_is_refused_by_the_policy_pack(client, repo):
+    """Issue 22 (2): an org-admin drops every backup of protected enterprise tenant kudi-pay; the mandatory
+    `plan-enterprise-backups` rule fails CI's diff, so the API refuses it with the pack's own lines."""
+    org_admin = {"sub": "ada", "org": "kudi", "roles": ("org-admin",)}
+    view = client.get("/v1/tenants/kudi-pay", headers=auth(**org_admin))
+    tenant = view.json()["tenant"]
+    for service in tenant["services"]:
+        service["backups"] = None
+    refs_before = git(repo, "for-each-ref")
+
+    response = client.put("/v1/tenants/kudi-pay", json=tenant, headers={**auth(**org_admin), "If-Match": view.headers["etag"]})
+
+    assert response.status_code == 409, response.text
+    lines = response.json()["detail"].splitlines()
+    assert "[mandatory/critical] plan-enterprise-backups" in lines
+    assert "  enterprise service kudi-pay/wallets (mongodb) must have scheduled backups: spec.backup.enabled is True " \
+           "with 0 enabled scheduled task(s)" in lines
+    assert git(repo, "for-each-ref") == refs_before

@@ -89,7 +89,8 @@ def test_parallel_updates_with_one_etag_admit_exactly_one(api_server, repo):
 
 
 def test_parallel_service_additions_are_all_kept(api_server, repo):
-    services = [{"name": f"svc-{i}", "engine": "dragonfly", "version": "1.25", "topology": "single", "replicas": 1,
+    # kudi-pay is enterprise: its mandatory policies want clustered services (plan-enterprise-clustered)
+    services = [{"name": f"svc-{i}", "engine": "dragonfly", "version": "1.25", "topology": "clustered", "replicas": 3,
                  "storage_gb": 5, "backups": {"schedule": "0 3 * * *", "retention_days": 7}} for i in range(N)]
     with api_server.client() as client:
         responses = _parallel([lambda s=s: client.post("/v1/tenants/kudi-pay/services", json=s, headers=ADMIN)

@@ -124,8 +124,8 @@ def test_dbaas_policy_without_a_stack_runs_every_region_and_the_cross_stack_chec
     code, out, err = _run("policy", "--json", str(tmp_path / "policy.json"))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "Policy pack dbaas-platform on stack lagos: 27 policies, 0 mandatory and 0 advisory violation(s) - all passed",
-        "Policy pack dbaas-platform on stack frankfurt: 27 policies, 0 mandatory and 0 advisory violation(s) - all passed",
+        "Policy pack dbaas-platform on stack lagos: 28 policies, 0 mandatory and 0 advisory violation(s) - all passed",
+        "Policy pack dbaas-platform on stack frankfurt: 28 policies, 0 mandatory and 0 advisory violation(s) - all passed",
         "Cross-stack checks over stacks frankfurt, lagos, frankfurt.bergbahn, frankfurt.hanse-ledger, "
         "frankfurt.rhein-analytics, lagos.acme, lagos.kudi-pay, lagos.naija-stream: 4 policies, 0 mandatory and "
         "0 advisory violation(s) - all passed",
@@ -173,7 +173,7 @@ def test_dbaas_policy_with_a_stack_keeps_its_report(monkeypatch, stack, tmp_path
     monkeypatch.chdir(PROJECT_DIR)
     code, out, _ = _run("policy", stack, "--json", str(tmp_path / "p.json"))
     assert code == 0
-    assert out == f"Policy pack dbaas-platform on stack {stack}: 27 policies, 0 mandatory and 0 advisory violation(s) - all passed\n"
+    assert out == f"Policy pack dbaas-platform on stack {stack}: 28 policies, 0 mandatory and 0 advisory violation(s) - all passed\n"
     assert json.loads((tmp_path / "p.json").read_text())["stack"] == stack
 
 

@@ -141,7 +141,7 @@ def test_the_pack_started_as_the_engine_starts_it_gives_the_same_diagnostics(lag
     _, in_process = run_analysis(InProcessAnalyzer(facts), "lagos", "dbaas-platform", broken.registrations, {})
     with LoopbackAnalyzer(PROJECT_DIR, TENANTS_DIR) as loopback:
         info, over_grpc = run_analysis(loopback, "lagos", "dbaas-platform", broken.registrations, {})
-    assert info.name == "dbaas-platform" and len(info.policies) == 26
+    assert info.name == "dbaas-platform" and len(info.policies) == 27
     assert sorted(over_grpc, key=repr) == sorted(in_process, key=repr)
     assert sorted((d.policy, d.urn.rsplit("::", 1)[-1]) for d in over_grpc) == [
         ("aws-kms-key-rotation", "acme.key"), ("deletion-protected-stateful", "acme.key")]

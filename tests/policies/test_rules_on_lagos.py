@@ -90,6 +90,12 @@ MUTATIONS = {
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
             "subjects": [{"kind": "Group", "name": "acme-admins"}]})),
         "acme-crb", "subjects[0] (Group acme-admins) belongs to tenant acme"),
+    "k8s-no-cluster-wide-tenant-subjects": (
+        lambda v: with_resource(v, "acme.owner-binding", _set("subjects", [
+            {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "acme-admins"},
+            {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "system:authenticated"}])),
+        "acme.owner-binding", "subjects[1] (Group system:authenticated) is a Kubernetes system identity that spans "
+                              "the cluster"),
     "k8s-no-wildcard-tenant-rbac": (
         lambda v: with_resource(v, "acme.owner-role", _set("rules[0].verbs", ["*"])),
         "acme.owner-role", "rules[0].verbs contains '*'"),

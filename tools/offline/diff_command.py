@@ -4,7 +4,6 @@ destructive steps flagged, removal safety, and policy results for the new state.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import shutil
 import sys
@@ -14,27 +13,12 @@ from typing import Callable
 
 from tools.cli_io import STDOUT, Progress, UsageError, check_output, check_stack, to_stdout, write_output
 from declarations.errors import InputError, Problem
-from declarations.lifecycle.review import transition_review
-from tools.offline.create_only import create_only_problems
-from tools.offline.diff import PlanSnapshot, diff_plans
 from tools.offline.diff_render import DiffReport, render_markdown, render_text, to_json
+from tools.offline.diff_review import review_plans
 from tools.offline.diff_revisions import Checkout, classify, plan_in_tree
-from tools.offline.diff_transitions import transition_problems_of
 from tools.offline.plan import build_plan
-from tools.offline.retention import decommissioned_urns
-from tools.policy.runner import PackConfig, evaluate_plan, load_pack_config
-from declarations.tenant_loader import load_tenant_tree, locate_in_trees, validate_files
-from declarations.tenant_model import Tenant
-from policies.tenant_facts import facts_of
-
-
-def _removal_problems(base: list[Tenant], head: list[Tenant]) -> list[Problem]:
-    """Removal safety from the engines' decommission rules, once that module exists."""
-    try:
-        from declarations.decommission import removal_problems
-    except ImportError:
-        return []
-    return removal_problems(base, head)
+from tools.policy.runner import PackConfig, load_pack_config
+from declarations.tenant_loader import load_tenant_tree, validate_files
 
 
 def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "tenants",
@@ -76,25 +60,13 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             head_tenants = load_tenant_tree(head_tree)
             head_files = head_tree
         base_tenants = load_tenant_tree(base_tree)
-        transitions = transition_review(base_tenants, head_tenants, head_files, dt.datetime.now(dt.timezone.utc),
-                                        lambda t: checkout.earlier_service_names(
-                                            commit, f"{tenants_rel}/{t.data_region}/{t.id}.yaml"))
-        removals = sorted(locate_in_trees(p, [head_files, base_tree])
-                          for p in _removal_problems(base_tenants, head_tenants))
-    say("evaluating policies and comparing")
-    policy = evaluate_plan(head_plan, facts_of(head_tenants), pack_config)
-    return DiffReport(
-        stack=stack,
-        base=f"{revision} ({commit[:12]})",
-        diff=diff_plans(base_plan, head_plan, decommissioned_urns(PlanSnapshot.of(base_plan), base_tenants)),
-        policy=policy,
-        rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
-        full_render_reasons=scope.reasons,
-        removal_problems=removals,
-        crd_transition_problems=transition_problems_of(base_plan, head_plan),
-        transition_problems=sorted(transitions.refused + create_only_problems(base_plan, head_plan, project_dir, stack)),
-        attention=transitions.attention,
-    )
+        say("evaluating policies and comparing")
+        return review_plans(
+            stack, f"{revision} ({commit[:12]})", base_plan, head_plan, base_tenants, head_tenants, base_tree,
+            head_files, project_dir,
+            lambda t: checkout.earlier_service_names(commit, f"{tenants_rel}/{t.data_region}/{t.id}.yaml"),
+            pack_config, rendered_tenants=scope.tenant_ids if scope.tenants_only else None,
+            full_render_reasons=scope.reasons)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

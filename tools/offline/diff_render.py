@@ -92,6 +92,25 @@ def _detail_lines(change: ResourceChange) -> list[str]:
     return lines
 
 
+def _blocking_lines(report: DiffReport) -> list[str]:
+    """One line per reason the diff blocks (`DiffReport.blocking`), as the text report prints them."""
+    lines = [f"removal blocked: {problem}" for problem in report.removal_problems]
+    lines += [f"removal refused: {_kind(change)} {change.urn} is protected; `pulumi up` would refuse to delete it"
+              for change in report.diff.refused]
+    lines += [f"update refused by the API server: {refused}" for refused in report.crd_transition_problems]
+    lines += [f"refused: {problem}" for problem in report.transition_problems]
+    return lines
+
+
+def refusal_lines(report: DiffReport, fail_on_destroy: bool) -> list[str]:
+    """Every reason `dbaas diff` exits 1 (with `--fail-on-destroy`: destroyed data too), in its own words: what the
+    provisioning API answers when it refuses a change (api/branch_review.py)."""
+    lines = [f"!!! {_destructive_line(c)}" for c in report.diff.destructive] if fail_on_destroy else []
+    lines += _blocking_lines(report)
+    lines += [str(v) for v in report.policy.mandatory]
+    return lines
+
+
 def render_text(report: DiffReport) -> str:
     s = report.diff.summary
     lines = [f"dbaas diff {report.stack} against {report.base}", _scope_line(report),
@@ -109,13 +128,7 @@ def render_text(report: DiffReport) -> str:
     for change in report.diff.changes:
         lines.append(f"{SYMBOL[change.op]:>2} {change.urn}")
         lines.extend(f"      {line}" for line in _detail_lines(change))
-    for problem in report.removal_problems:
-        lines.append(f"removal blocked: {problem}")
-    for change in report.diff.refused:
-        lines.append(f"removal refused: {_kind(change)} {change.urn} is protected; `pulumi up` would refuse to delete it")
-    for refused in report.crd_transition_problems:
-        lines.append(f"update refused by the API server: {refused}")
-    lines.extend(f"refused: {problem}" for problem in report.transition_problems)
+    lines.extend(_blocking_lines(report))
     if report.attention:
         lines += ["", f"Needs attention ({len(report.attention)}):"] + [f"  {p}" for p in report.attention]
     lines.append("")
