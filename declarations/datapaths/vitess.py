@@ -1,0 +1,41 @@
+"""Vitess (PlanetScale vitess-operator v2.17.0): who moves the data."""
+
+from declarations.datapaths.model import (
+    Actor, Binary, BucketOperation, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+)
+
+VO = "planetscale/vitess-operator"
+TAG = "v2.17.0"
+TYPE = "kubernetes:planetscale.com/v2:VitessCluster"
+
+# Tablets and vtbackup pods run as DefaultVitessServiceAccount when the operator is started with
+# --default_vitess_service_account (pkg/operator/environment/environment.go:49), else Kubernetes' `default`
+# (pkg/apis/planetscale/v2/defaults.go:152; vttablet pod.go:410-411; vtbackup via
+# pkg/controller/vitessbackupschedule/vitessbackupschedule_controller.go:909-910).
+VITESS_SA = ServiceAccountFrom(kind="operator_flag", flag="default_vitess_service_account", default="default",
+                               source=Source(VO, TAG, "pkg/operator/vttablet/pod.go", 411))
+
+# vitess/lite: --s3_backup_server_side_encryption=aws:kms sends the algorithm header only (no key id).
+ENCRYPTION = Encryption(kind="plan", algorithm_path="spec.extraVitessFlags.s3_backup_server_side_encryption",
+                        source=Source("vitessio/vitess", "v20.0.5", "go/vt/mysqlctl/s3backupstorage/s3.go"))
+
+VTTABLET = Actor(
+    name="vttablet", engine="vitess", instance_type=TYPE,
+    process="vttablet --restore_from_backup (and on-demand backups)", pod="{name}-vttablet-zone1-N",
+    namespace="tenant", pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vttablet"},
+    service_account=VITESS_SA, identity=Identity.irsa,
+    bucket_operations=(restore_read(), restore_read("clone read")), encryption=ENCRYPTION,
+    binaries=(Binary("vttablet", "spec.images.vttablet"),),
+)
+
+VTBACKUP = Actor(
+    name="vtbackup", engine="vitess", instance_type=TYPE,
+    process="vtbackup (scheduled backup Job)", pod="{name}-backup-scheduled-N", namespace="tenant",
+    pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vtbackup"},
+    service_account=VITESS_SA, identity=Identity.irsa,
+    bucket_operations=(backup_write(), BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),
+    encryption=ENCRYPTION,
+    binaries=(Binary("vtbackup", "spec.images.vtbackup"),),
+)
+
+ACTORS = (VTTABLET, VTBACKUP)
