@@ -1,0 +1,202 @@
+"""`dbaas datapaths`: every backup/restore path of the shipped plans, and what breaks them (issue 20)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from dbaas.cli import main
+from tools.datapaths.command import evaluate
+from tools.datapaths.plan_view import PlanView
+
+ACME_BUCKET = "dbaas-acme-0d37ebf7"
+KUDI_BUCKET = "dbaas-kudi-pay-3c5aea6d"
+
+# Broken on this branch, each for an open finding of issue 20 (or a new one found by this model): the
+# integrator empties these sets as the fixes merge.
+PSMDB_OPERATOR = {("psmdb-operator", "restore validation read"), ("psmdb-operator", "retention delete")}
+"""psmdb-operator 1.19.1 validates restores and prunes from its own pod, which has no IRSA role."""
+YBA = {("yugaware", "storage config validation")}
+"""YBA validates USE_IAM storage configs with its own identity, which has no tenant access."""
+NO_SSE_HEADER = {("yb-controller", "backup write"), ("yb-controller", "incremental backup write")}
+"""New: the tenant bucket policy denies PutObject without the SSE-KMS key-id header (StringNotEqualsIfExists
+on an absent key is true), and these writers send no SSE headers."""
+VITESS_DEFAULT_SA = {("vttablet", "restore read"), ("vttablet", "clone read"), ("vtbackup", "backup write"),
+                     ("vtbackup", "retention delete")}
+"""vitess-operator v2.17.0 runs tablets and vtbackup as the namespace's `default` ServiceAccount."""
+SCYLLA_CQL = {("scylla-manager", "CQL (schema backup and restore)")}
+"""scylla-operator v1.15.0 registers clusters in Manager without CQL credentials."""
+CNPG_IMAGE = {("barman-cloud", "WAL archive"), ("barman-cloud", "base backup write"), ("barman-cloud", "recovery read")}
+"""The 17.5-standard-bookworm image has no barman-cloud."""
+
+EXPECTED_BROKEN = {
+    "lagos": {
+        *(("kudi-pay", "wallets", *p) for p in PSMDB_OPERATOR),
+        *(("acme", "orders", *p) for p in YBA | NO_SSE_HEADER),
+        *(("kudi-pay", "ledger", *p) for p in VITESS_DEFAULT_SA),
+        *(("naija-stream", "events", *p) for p in SCYLLA_CQL),
+        ("acme", "sessions", "dragonfly", "snapshot write"),  # new: no SSE headers (as NO_SSE_HEADER)
+        ("naija-stream", "cache", "dragonfly", "snapshot write"),
+        *(("(platform)", "controlplane-pg", *p) for p in CNPG_IMAGE),
+    },
+    "frankfurt": {
+        *(("bergbahn", "catalog", *p) for p in PSMDB_OPERATOR),
+        *(("rhein-analytics", "reports", *p) for p in PSMDB_OPERATOR),
+        *(("hanse-ledger", "accounts", *p) for p in YBA | NO_SSE_HEADER),
+        *(("hanse-ledger", "audit-log", *p) for p in SCYLLA_CQL),
+        ("bergbahn", "tracking", "aerospike-backup-service", "backup write"),  # new: no SSE headers
+        ("bergbahn", "tracking", "aerospike-backup-service", "cluster (backup and restore)"),  # plain TCP to TLS 4333
+        *(("(platform)", "controlplane-pg", *p) for p in CNPG_IMAGE),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def documents(lagos_plan, frankfurt_plan) -> dict[str, dict]:
+    return {"lagos": lagos_plan.to_preview_json(), "frankfurt": frankfurt_plan.to_preview_json()}
+
+
+def paths_of(document: dict):
+    return evaluate(PlanView.from_json(document))
+
+
+def find(paths, tenant, actor, operation, target_part=""):
+    return next(p for p in paths if p.tenant == tenant and p.actor == actor and p.operation == operation
+                and target_part in p.target)
+
+
+def steps(document: dict, logical_name: str) -> dict:
+    return next(s["newState"]["inputs"] for s in document["steps"] if s["urn"].endswith("::" + logical_name))
+
+
+@pytest.mark.parametrize("region", ["lagos", "frankfurt"])
+def test_broken_paths_are_exactly_the_open_findings(documents, region):
+    paths = paths_of(documents[region])
+    assert {(p.tenant, p.service, p.actor, p.operation) for p in paths if p.broken} == EXPECTED_BROKEN[region]
+    assert not [p for p in paths if p.leak]
+    engines = {p.engine for p in paths if p.required}
+    expected = {"lagos": {"mongodb", "yugabyte", "vitess", "scylla", "dragonfly", "kafka", "controlplane"},
+                "frankfurt": {"mongodb", "yugabyte", "scylla", "aerospike", "kafka", "controlplane"}}[region]
+    assert engines == expected
+
+
+def test_representative_verdicts_lagos(documents):
+    paths = paths_of(documents["lagos"])
+    load = find(paths, "acme", "dragonfly", "snapshot load")
+    assert load.allowed and [h.kind for h in load.hops] == ["image", "network", "iam"]
+    assert load.hops[1].why == "egress to AWS HTTPS 443: t-acme/allow-aws-https-egress"
+    assert load.hops[2].why == ("t-acme/tenant-workload -> dbaas-tenant-acme: s3:GetObject, s3:ListBucket, "
+                                "kms:Decrypt allowed")
+    pbm = find(paths, "kudi-pay", "pbm-agent", "backup write")
+    assert pbm.allowed, pbm.hops
+    agent = find(paths, "naija-stream", "scylla-manager-agent", "backup write")
+    assert agent.allowed and agent.hops[2].why.startswith("t-naija-stream/events-scylla-member -> dbaas-tenant-naija-stream")
+    vtbackup = find(paths, "kudi-pay", "vtbackup", "backup write")
+    assert vtbackup.failing().why == ("ServiceAccount t-kudi-pay/default has no eks.amazonaws.com/role-arn "
+                                      "annotation")
+    sink = find(paths, "acme", "kafka-connect-s3-sink", "audit archive write")
+    assert sink.allowed and sink.hops[-1].why == (
+        "kafka/dbaas-connect-connect -> dbaas-kafka-connect -> sts:AssumeRole dbaas-tenant-acme (external id acme): "
+        "s3:PutObject, s3:ListBucket, kms:GenerateDataKey allowed")
+    ybc = find(paths, "acme", "yb-controller", "backup write")
+    assert ybc.failing().why == (f"dbaas-tenant-acme: s3:PutObject on arn:aws:s3:::{ACME_BUCKET}/x/object denied "
+                                 "(identity policy, bucket policy)")
+    cql = find(paths, "naija-stream", "scylla-manager", "CQL (schema backup and restore)")
+    assert [(h.kind, h.allowed) for h in cql.hops] == [("network", True), ("tls", True), ("credentials", False)]
+    wal = find(paths, "(platform)", "barman-cloud", "WAL archive")
+    assert wal.failing().kind == "image"
+    cross = find(paths, "acme", "role dbaas-tenant-acme", "read other tenant's bucket", KUDI_BUCKET)
+    assert not cross.required and not cross.allowed
+
+
+def test_aerospike_backup_service_plain_tcp_to_tls_listener(documents):
+    paths = paths_of(documents["frankfurt"])
+    conn = find(paths, "bergbahn", "aerospike-backup-service", "cluster (backup and restore)")
+    assert conn.failing().as_json() == {"kind": "tls", "allowed": False,
+                                        "why": "client speaks plain TCP to a listener on 4333 that requires TLS"}
+    fixed = copy.deepcopy(documents["frankfurt"])
+    backup = steps(fixed, "bergbahn.tracking.backup")
+    for cluster in backup["spec"]["config"]["aerospike-cluster"].values():
+        cluster["tls"] = {"ca-file": "/etc/aerospike/tls/ca.crt"}
+    assert find(paths_of(fixed), "bergbahn", "aerospike-backup-service", "cluster (backup and restore)").allowed
+
+
+def test_removing_the_irsa_annotation_breaks_the_tenant_paths(documents):
+    mutated = copy.deepcopy(documents["lagos"])
+    steps(mutated, "acme.workload-sa")["metadata"].pop("annotations")
+    path = find(paths_of(mutated), "acme", "dragonfly", "snapshot load")
+    assert path.broken
+    assert path.failing().why == "ServiceAccount t-acme/tenant-workload has no eks.amazonaws.com/role-arn annotation"
+
+
+def test_a_deny_all_role_policy_breaks_the_tenant_paths(documents):
+    mutated = copy.deepcopy(documents["lagos"])
+    steps(mutated, "acme.role-access")["policy"] = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})
+    path = find(paths_of(mutated), "acme", "dragonfly", "snapshot load")
+    assert path.broken
+    assert path.failing().why == (f"dbaas-tenant-acme: s3:GetObject on arn:aws:s3:::{ACME_BUCKET}/x/object denied "
+                                  "(identity policy, bucket policy)")
+
+
+def test_a_bucket_policy_granting_another_tenant_is_a_leak(documents):
+    mutated = copy.deepcopy(documents["lagos"])
+    policy = json.loads(steps(mutated, "kudi-pay.backups-policy")["policy"])
+    policy["Statement"].append({"Sid": "Oops", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/dbaas-tenant-acme"},
+                                "Action": ["s3:GetObject", "s3:ListBucket"],
+                                "Resource": [f"arn:aws:s3:::{KUDI_BUCKET}", f"arn:aws:s3:::{KUDI_BUCKET}/*"]})
+    steps(mutated, "kudi-pay.backups-policy")["policy"] = json.dumps(policy)
+    leaks = {(p.tenant, p.actor, p.operation, p.target) for p in paths_of(mutated) if p.leak}
+    # The object reads still need the kudi-pay key, whose policy names only the kudi-pay role: listing leaks.
+    assert leaks == {("acme", "role dbaas-tenant-acme", "list other tenant's bucket", f"s3://{KUDI_BUCKET} (kudi-pay)")}
+
+
+def test_an_identity_policy_reaching_another_tenant_is_a_leak(documents):
+    mutated = copy.deepcopy(documents["lagos"])
+    policy = json.loads(steps(mutated, "acme.role-access")["policy"])
+    policy["Statement"].append({"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::dbaas-*", "arn:aws:s3:::dbaas-*/*"]})
+    steps(mutated, "acme.role-access")["policy"] = json.dumps(policy)
+    leaks = {(p.tenant, p.operation, p.target) for p in paths_of(mutated) if p.leak}
+    assert leaks == {("acme", "list other tenant's bucket", f"s3://{KUDI_BUCKET} (kudi-pay)"),
+                     ("acme", "list other tenant's bucket", "s3://dbaas-naija-stream-bfcd6378 (naija-stream)")}
+
+
+def test_cli_json_and_exit_codes(documents, tmp_path: Path, capsys):
+    plan = tmp_path / "lagos.json"
+    plan.write_text(json.dumps(documents["lagos"]))
+    assert main(["datapaths", "lagos", "--plan", str(plan), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"paths", "broken", "leaks"}
+    assert out["broken"] == len(EXPECTED_BROKEN["lagos"]) and out["leaks"] == 0
+    assert set(out["paths"][0]) == {"tenant", "service", "engine", "actor", "operation", "target", "required",
+                                    "allowed", "hops"}
+    assert {h["kind"] for p in out["paths"] for h in p["hops"]} == {"iam", "network", "tls", "credentials", "image"}
+
+    assert main(["datapaths", "lagos", "--plan", str(plan)]) == 1
+    human = capsys.readouterr().out.splitlines()
+    assert ("BROKEN kudi-pay ledger vtbackup: backup write -> s3://dbaas-kudi-pay-3c5aea6d: iam: ServiceAccount "
+            "t-kudi-pay/default has no eks.amazonaws.com/role-arn annotation") in human
+    assert human[-1] == "32 required path(s), 15 broken; 30 cross-tenant path(s) checked, 0 leaking"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["datapaths", "mars"], "dbaas datapaths: no stack 'mars'"),
+    (["datapaths", "lagos", "--plan", "/nonexistent.json"], "dbaas datapaths: /nonexistent.json: cannot read"),
+])
+def test_usage_errors(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_malformed_plan_is_a_usage_error(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["datapaths", "lagos", "--plan", str(bad)]) == 2
+    assert capsys.readouterr().err.startswith(f"dbaas datapaths: {bad}: not JSON:")
+    bad.write_text('{"steps": 3}')
+    assert main(["datapaths", "lagos", "--plan", str(bad)]) == 2
+    assert "not a plan" in capsys.readouterr().err
