@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import json
+import re
 from functools import lru_cache
 
 # pmapper 1.1.5 still imports Mapping and MutableMapping from `collections` (principalmapper/util/
@@ -35,8 +36,67 @@ def _node(role_arn: str, policies: tuple[str, ...]) -> Node:
                 None, 0, False, False, None, False, {})
 
 
-@lru_cache(maxsize=200_000)
+def _statements(doc: str) -> list[dict]:
+    statements = json.loads(doc).get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _listed(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+@lru_cache(maxsize=50_000)
+def _identity_allow_patterns(policies: tuple[str, ...]) -> tuple[str, ...]:
+    """Resource patterns of the identity policies' Allow statements (`*` for NotResource: anything)."""
+    out: list[str] = []
+    for doc in policies:
+        for st in _statements(doc):
+            if st.get("Effect") == "Allow":
+                out.extend(_listed(st.get("Resource")) if "Resource" in st else ["*"])
+    return tuple(out)
+
+
+@lru_cache(maxsize=50_000)
+def _resource_allow_principals(resource_policy: str | None) -> tuple[str, ...]:
+    """AWS principals the resource policy's Allow statements name (`*` for a wildcard or NotPrincipal)."""
+    if not resource_policy:
+        return ()
+    out: list[str] = []
+    for st in _statements(resource_policy):
+        if st.get("Effect") != "Allow":
+            continue
+        principal = st.get("Principal")
+        if "NotPrincipal" in st or principal == "*":
+            out.append("*")
+        elif isinstance(principal, dict):
+            out.extend(_listed(principal.get("AWS")))
+    return tuple(out)
+
+
+def _pattern_matches(pattern: str, value: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), value) is not None
+
+
+def may_allow(role_arn: str, policies: tuple[str, ...], resource: str, resource_policy: str | None) -> bool:
+    """False only when no Allow anywhere can apply: no identity Allow names a resource pattern that matches, and no
+    resource-policy Allow names this role, its account or `*`. Same-account access then has no grant at all
+    (an implicit deny), so the full evaluation is skipped: it is the common case of cross-tenant probes."""
+    if any(_pattern_matches(p, resource) for p in _identity_allow_patterns(policies)):
+        return True
+    account = role_arn.split(":")[4]
+    return any(p in ("*", role_arn, account, f"arn:aws:iam::{account}:root") or _pattern_matches(p, role_arn)
+               for p in _resource_allow_principals(resource_policy))
+
+
 def allowed(role_arn: str, policies: tuple[str, ...], action: str, resource: str, context: tuple[tuple[str, str], ...],
+            resource_policy: str | None, owner: str) -> bool:
+    if not may_allow(role_arn, policies, resource, resource_policy):
+        return False
+    return _allowed(role_arn, policies, action, resource, context, resource_policy, owner)
+
+
+@lru_cache(maxsize=200_000)
+def _allowed(role_arn: str, policies: tuple[str, ...], action: str, resource: str, context: tuple[tuple[str, str], ...],
             resource_policy: str | None, owner: str) -> bool:
     """Full evaluation: explicit denies anywhere, then the resource policy, then the identity policies."""
     return local_check_authorization_full(
