@@ -37,7 +37,7 @@ def report(paths: list[DataPath]) -> dict:
 
 
 def human_line(path: DataPath) -> str:
-    hop = path.failing() if path.broken else path.hops[-1]
+    hop = path.failing()
     label = "BROKEN" if path.broken else "LEAK"
     return (f"{label} {path.tenant} {path.service} {path.actor}: {path.operation} -> {path.target}: "
             f"{hop.kind}: {hop.why}" if hop else f"{label} {path.tenant} {path.service} {path.actor}: {path.operation}")

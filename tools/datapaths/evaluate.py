@@ -10,13 +10,13 @@ from pathlib import Path
 from declarations.datapaths import ACTORS
 from declarations.datapaths.model import Actor, BucketOperation, Connection, Identity
 from tools.datapaths import iam
-from tools.datapaths.network import AWS_ENDPOINT, Peer, admitted
+from tools.datapaths.network import AWS_ENDPOINT, Peer, Reachability
 from tools.datapaths.plan_view import Obj, PlanView, first, get_path
 
 IRSA = "eks.amazonaws.com/role-arn"
 
 
-@dataclass
+@dataclass(slots=True)
 class Hop:
     kind: str
     allowed: bool
@@ -26,7 +26,7 @@ class Hop:
         return {"kind": self.kind, "allowed": self.allowed, "why": self.why}
 
 
-@dataclass
+@dataclass(slots=True)
 class DataPath:
     tenant: str
     service: str
@@ -39,7 +39,9 @@ class DataPath:
 
     @property
     def allowed(self) -> bool:
-        return all(h.allowed for h in self.hops)
+        """A required path works when every hop does; a forbidden (cross-tenant) path is reached when any of its
+        hops, each one way in (a bucket probe, a database port), is open."""
+        return all(h.allowed for h in self.hops) if self.required else any(h.allowed for h in self.hops)
 
     @property
     def broken(self) -> bool:
@@ -50,7 +52,8 @@ class DataPath:
         return not self.required and self.allowed
 
     def failing(self) -> Hop | None:
-        return next((h for h in self.hops if not h.allowed), None)
+        """The hop to show: the first closed one of a broken path, the first open one of a leak."""
+        return next((h for h in self.hops if h.allowed != self.required), None)
 
     def as_json(self) -> dict:
         return {"tenant": self.tenant, "service": self.service, "engine": self.engine, "actor": self.actor,
@@ -74,6 +77,7 @@ class Evaluator:
     def __init__(self, view: PlanView, project_dir: Path):
         self.view = view
         self.project_dir = project_dir
+        self.net = Reachability(view.network_policies, view.namespace_labels)
 
     # --- where an actor runs and as whom -------------------------------------------------------------------
     def _namespace(self, actor: Actor, obj: Obj) -> str:
@@ -199,17 +203,14 @@ class Evaluator:
         return Hop("iam", True, f"{principal.why}: {', '.join(operation.s3_actions + operation.kms_actions)} allowed")
 
     def egress_to_aws(self, namespace: str, labels: dict[str, str]) -> Hop:
-        ok, why = admitted(self.view.network_policies.get(namespace, []), "Egress", namespace, labels,
-                           Peer(None, {}, AWS_ENDPOINT), 443, self.view.namespace_labels)
+        ok, why = self.net.admitted("Egress", namespace, labels, Peer(None, {}, AWS_ENDPOINT), 443)
         return Hop("network", ok, f"egress to AWS HTTPS 443: {why}")
 
     def connection(self, namespace: str, labels: dict[str, str], conn: Connection, obj: Obj) -> Hop:
         dest_ns = obj.metadata.get("namespace", "") if conn.to_namespace == "tenant" else conn.to_namespace
         dest_labels = self._labels(conn.to_labels, obj)
-        ok_out, why_out = admitted(self.view.network_policies.get(namespace, []), "Egress", namespace, labels,
-                                   Peer(dest_ns, dest_labels), conn.port, self.view.namespace_labels)
-        ok_in, why_in = admitted(self.view.network_policies.get(dest_ns, []), "Ingress", dest_ns, dest_labels,
-                                 Peer(namespace, labels), conn.port, self.view.namespace_labels)
+        ok_out, why_out = self.net.admitted("Egress", namespace, labels, Peer(dest_ns, dest_labels), conn.port)
+        ok_in, why_in = self.net.admitted("Ingress", dest_ns, dest_labels, Peer(namespace, labels), conn.port)
         return Hop("network", ok_out and ok_in, f"{namespace} -> {dest_ns}:{conn.port}: egress {why_out}; ingress {why_in}")
 
     def tls(self, conn: Connection, obj: Obj) -> Hop:
@@ -301,55 +302,148 @@ class Evaluator:
             paths.append(DataPath(tenant, service, actor.engine, actor.name, conn.name, dest, True, hops))
         return paths
 
-    def cross_tenant_paths(self, principals: dict[str, set[str]]) -> list[DataPath]:
-        """Every tenant role an actor of tenant A ends up with, against every other tenant's bucket and key."""
-        probes = (BucketOperation("list other tenant's bucket", ("s3:ListBucket",), ()),
-                  BucketOperation("read other tenant's bucket", ("s3:GetObject",), ("kms:Decrypt",)),
-                  BucketOperation("write other tenant's bucket", ("s3:PutObject",), ("kms:GenerateDataKey",)))
+    PROBES = (BucketOperation("list", ("s3:ListBucket",), ()),
+              BucketOperation("read", ("s3:GetObject",), ("kms:Decrypt",)),
+              BucketOperation("write", ("s3:PutObject",), ("kms:GenerateDataKey",)))
+
+    def databases(self) -> dict[str, list[tuple[Obj, int]]]:
+        """Tenant -> its database objects (the engine custom resources) and their client ports."""
+        from declarations.engine_catalog import ENGINE_SPECS, EngineName
+        types = {actor.instance_type for actor in ACTORS if actor.engine in EngineName.__members__}
+        types.add("kubernetes:asdb.aerospike.com/v1:AerospikeCluster")
+        types.discard("kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackupService")
+        out: dict[str, list[tuple[Obj, int]]] = {}
+        for type_ in sorted(types):
+            for obj in self.view.of_type(type_):
+                engine = (obj.metadata.get("labels") or {}).get("dbaas.io/engine")
+                if obj.tenant and engine in EngineName.__members__:
+                    out.setdefault(obj.tenant, []).append((obj, ENGINE_SPECS[EngineName(engine)].client_port))
+        return out
+
+    S3_PROBE_ACTIONS = ("s3:ListBucket", "s3:GetObject", "s3:PutObject")
+    KMS_PROBE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+    def _bucket_target(self, bucket: str) -> tuple:
+        """What every probe of one bucket needs, computed once per bucket."""
+        key_arn = self.view.bucket_keys.get(bucket, "")
+        bucket_policy = self.view.bucket_policies.get(bucket)
+        key_policy = self.view.key_policies.get(key_arn.rsplit("/", 1)[-1])
+        return (f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/x/object", key_arn, bucket_policy, key_policy,
+                iam.resource_grantees(bucket_policy, self.S3_PROBE_ACTIONS),
+                iam.resource_grantees(key_policy, self.KMS_PROBE_ACTIONS))
+
+    def _role_source(self, role_arn: str) -> tuple:
+        """What every probe by one role needs, computed once per role."""
+        policies = self.view.role_policies.get(role_arn.rsplit("/", 1)[-1], ())
+        account = _account(role_arn)
+        return (role_arn, policies, iam.identity_resources(policies, self.S3_PROBE_ACTIONS + self.KMS_PROBE_ACTIONS),
+                (role_arn, account, f"arn:aws:iam::{account}:root"))
+
+    def _bucket_hop(self, roles: list[tuple], names: str, bucket: str, target: tuple) -> Hop:
+        """One hop for every way the roles reach a bucket and its key (list, read, write): open if any is. The full
+        evaluation runs only where some statement could grant something; elsewhere no grant exists at all."""
+        bucket_arn, object_arn, key_arn, bucket_policy, key_policy, bucket_grantees, key_grantees = target
+        candidates = []
+        for role_arn, policies, reach, principal_names in roles:
+            if not (reach.match(bucket_arn) or reach.match(object_arn) or (key_arn and reach.match(key_arn))
+                    or any(bucket_grantees.match(n) or key_grantees.match(n) for n in principal_names)):
+                continue  # no statement anywhere grants this role anything here
+            for probe in self.PROBES:
+                resource = bucket_arn if probe.name == "list" else object_arn
+                if any(iam.may_allow(role_arn, policies, a, resource, bucket_policy) for a in probe.s3_actions) \
+                        or any(iam.may_allow(role_arn, policies, a, key_arn, key_policy) for a in probe.kms_actions):
+                    candidates.append((role_arn, probe))
+        if not candidates:
+            return Hop("iam", False, f"{names}: list, read, write of s3://{bucket}: no statement of the identity, "
+                                     "bucket or key policy allows them")
+        opened, closed = [], []
+        for role_arn, probe in candidates:
+            hop = self.bucket_iam(Principal(role_arn, role_arn.rsplit("/", 1)[-1]), bucket, probe, ("aws:kms", key_arn or None))
+            (opened if hop.allowed else closed).append(f"{probe.name}: {hop.why}")
+        if opened:
+            return Hop("iam", True, "; ".join(opened))
+        return Hop("iam", False, "; ".join(closed) + ("; the rest: no statement allows them"
+                                                      if len(closed) < len(roles) * len(self.PROBES) else ""))
+
+    def _database_hop(self, namespace: str, labels: dict[str, str], reach: frozenset[str] | None, closed_why: str,
+                      databases: list[tuple[Obj, int, str, str]]) -> Hop:
+        """One hop for every database of another tenant: open if the tenant's pods reach any of them."""
+        whys = []
+        for obj, port, dest_ns, target in databases:
+            if reach is not None and dest_ns not in reach:
+                whys.append(f"{target}: {closed_why} names {dest_ns}")
+                continue
+            dest_labels = obj.metadata.get("labels") or {}
+            ok_out, why_out = self.net.admitted("Egress", namespace, labels, Peer(dest_ns, dest_labels), port)
+            ok_in, why_in = self.net.admitted("Ingress", dest_ns, dest_labels, Peer(namespace, labels), port)
+            if ok_out and ok_in:
+                return Hop("network", True, f"{target}: egress {why_out}; ingress {why_in}")
+            whys.append(f"{target}: egress {why_out}; ingress {why_in}")
+        return Hop("network", False, "; ".join(whys))
+
+    def cross_tenant_paths(self, principals: dict[str, set[str]], connectors: dict[str, Obj]) -> list[DataPath]:
+        """For each tenant A and every other tenant B, one path whose hops are every way in: the roles A's actors
+        hold against B's bucket and key (list, read, write), Kafka Connect assuming B's role with A's external id,
+        and A's pods against B's database ports. Every hop must be closed. Whatever depends on one side only is
+        computed once per tenant, so a pair costs a few set lookups unless some statement could grant access."""
+        databases = {tenant: [(obj, port, obj.metadata.get("namespace", ""),
+                               f"{obj.metadata.get('namespace')}/{obj.metadata.get('name')}:{port}") for obj, port in found]
+                     for tenant, found in self.databases().items()}
+        namespaces = {o.tenant: o.metadata.get("name") for o in self.view.of_type("kubernetes:core/v1:Namespace") if o.tenant}
+        connect = self._connect_principal()
+        others = [(other, bucket, self._bucket_target(bucket),
+                   iam.external_ids_trusted(role.inputs.get("assumeRolePolicy"), connect.role_arn)
+                   if connect and (role := self.view.tenant_roles.get(other)) is not None else None,
+                   f"{other}: s3://{bucket}, key {self.view.bucket_keys.get(bucket, '').rsplit('/', 1)[-1]}, "
+                   f"{len(databases.get(other, []))} database(s)")
+                  for other, bucket in sorted(self.view.tenant_buckets.items())]
         paths = []
-        for tenant, roles in sorted(principals.items()):
-            for other, bucket in sorted(self.view.tenant_buckets.items()):
+        for tenant in sorted(set(principals) | set(databases) | set(self.view.tenant_buckets)):
+            namespace = namespaces.get(tenant, "")
+            labels = {"dbaas.io/tenant": tenant}
+            reach = self.net.reach("Egress", namespace, labels)
+            closed_why = f"no egress rule of {self.net.selecting_names('Egress', namespace, labels)} in {namespace}"
+            roles = [self._role_source(r) for r in sorted(principals.get(tenant, ()))]
+            names = ", ".join(r[0].rsplit("/", 1)[-1] for r in roles)
+            has_connector = connect is not None and tenant in connectors
+            actor = f"tenant {tenant}"
+            for other, bucket, target, trusted_ids, target_text in others:
                 if other == tenant:
                     continue
-                key = self.view.bucket_keys.get(bucket)
-                for role_arn in sorted(roles):
-                    for probe in probes:
-                        sse = ("aws:kms", key)
-                        hop = self.bucket_iam(Principal(role_arn, role_arn.rsplit("/", 1)[-1]), bucket, probe, sse)
-                        if not hop.allowed:
-                            hop = Hop("iam", False, hop.why)
-                        paths.append(DataPath(tenant, "-", "-", f"role {role_arn.rsplit('/', 1)[-1]}", probe.name,
-                                              f"s3://{bucket} ({other})", False, [hop]))
+                hops = [self._bucket_hop(roles, names, bucket, target)] if roles else []
+                if has_connector:
+                    if trusted_ids is not None and tenant not in trusted_ids:
+                        hops.append(Hop("iam", False, f"kafka-connect with external id {tenant} cannot assume the role of "
+                                                      f"{other} (its trust admits external id {', '.join(sorted(trusted_ids)) or 'none'})"))
+                    else:
+                        hops.append(self._assume_other(connect, tenant, other))
+                if other in databases:
+                    hops.append(self._database_hop(namespace, labels, reach, closed_why, databases[other]))
+                paths.append(DataPath(tenant, "-", "-", actor, "reach other tenant's data", target_text, False, hops))
         return paths
 
-    def cross_tenant_network(self) -> list[DataPath]:
-        """Pods of one tenant's namespace against every other tenant's database ports."""
-        from declarations.engine_catalog import ENGINE_SPECS, EngineName
-        services = []
-        for obj in self.view.objects:
-            labels = obj.metadata.get("labels") or {}
-            engine = labels.get("dbaas.io/engine")
-            if obj.tenant and engine in EngineName.__members__ and labels.get("app.kubernetes.io/instance") == obj.metadata.get("name") \
-                    and obj.type.split(":")[1].split("/")[0] not in ("core", "cert-manager.io", "monitoring.coreos.com") \
-                    and "Backup" not in obj.type and "StorageConfig" not in obj.type:
-                services.append((obj, ENGINE_SPECS[EngineName(engine)].client_port))
-        tenants = {o.tenant: o.metadata.get("namespace") for o, _ in services}
-        paths = []
-        for tenant, namespace in sorted(tenants.items()):
-            for obj, port in services:
-                if obj.tenant == tenant:
-                    continue
-                dest_ns = obj.metadata.get("namespace")
-                dest_labels = {"app.kubernetes.io/instance": obj.metadata.get("name"), **(obj.metadata.get("labels") or {})}
-                source_labels = {"dbaas.io/tenant": tenant}
-                ok_out, why_out = admitted(self.view.network_policies.get(namespace, []), "Egress", namespace, source_labels,
-                                           Peer(dest_ns, dest_labels), port, self.view.namespace_labels)
-                ok_in, why_in = admitted(self.view.network_policies.get(dest_ns, []), "Ingress", dest_ns, dest_labels,
-                                         Peer(namespace, source_labels), port, self.view.namespace_labels)
-                paths.append(DataPath(tenant, "-", "-", f"any pod in {namespace}", "connect to other tenant's database",
-                                      f"{dest_ns}/{obj.metadata.get('name')}:{port} ({obj.tenant})", False,
-                                      [Hop("network", ok_out and ok_in, f"egress {why_out}; ingress {why_in}")]))
-        return paths
+    def _connect_principal(self) -> Principal | None:
+        connect = next(iter(self.view.of_type("kubernetes:kafka.strimzi.io/v1beta2:KafkaConnect")), None)
+        if connect is None:
+            return None
+        annotations = first(connect.inputs, "spec.template.serviceAccount.metadata.annotations") or {}
+        principal = self.irsa_role(connect.metadata.get("namespace", ""), f"{connect.metadata.get('name')}-connect", annotations)
+        return principal if principal.role_arn else None
+
+    def _assume_other(self, connect: Principal, tenant: str, other: str) -> Hop:
+        role = self.view.tenant_roles.get(other)
+        if role is None:
+            return Hop("iam", False, f"no role of {other} in the plan")
+        name = role.inputs.get("name")
+        trust = role.inputs.get("assumeRolePolicy")
+        ids = iam.external_ids_trusted(trust, connect.role_arn)
+        if ids is not None and tenant not in ids:
+            return Hop("iam", False, f"kafka-connect with external id {tenant} cannot assume {name} "
+                                     f"(its trust admits external id {', '.join(sorted(ids)) or 'none'})")
+        target = f"arn:aws:iam::{_account(connect.role_arn)}:role/{name}"
+        ok = iam.allowed(connect.role_arn, self.view.role_policies.get(connect.role_arn.rsplit("/", 1)[-1], ()),
+                         "sts:AssumeRole", target, (("sts:ExternalId", tenant),), trust, _account(target))
+        return Hop("iam", ok, f"kafka-connect with external id {tenant} {'can' if ok else 'cannot'} assume {name}")
 
     def run(self) -> list[DataPath]:
         paths: list[DataPath] = []
@@ -365,6 +459,6 @@ class Evaluator:
                     principal = self.principal(actor, obj)
                     if principal.role_arn:
                         principals.setdefault(obj.tenant, set()).add(principal.role_arn)
-        paths.extend(self.cross_tenant_paths(principals))
-        paths.extend(self.cross_tenant_network())
+        connectors = {o.tenant: o for o in self.instances(next(a for a in ACTORS if a.engine == "kafka")) if o.tenant}
+        paths.extend(self.cross_tenant_paths(principals, connectors))
         return paths

@@ -27,7 +27,13 @@ for _name in ("Mapping", "MutableMapping"):
 from principalmapper.common import Node, Policy  # noqa: E402
 from principalmapper.querying.local_policy_simulation import policy_has_matching_statement  # noqa: E402
 from principalmapper.querying.query_interface import local_check_authorization_full  # noqa: E402
+from principalmapper.querying import local_policy_simulation as _simulation  # noqa: E402
 from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # noqa: E402
+
+# pmapper compiles a regular expression for every pattern of every statement on every check; its docstring says
+# the function is lru_cached (local_policy_simulation.py:892-894), the code is not. Memoise it as documented: a
+# region's thousands of distinct ARNs otherwise overflow `re`'s own 512-entry cache on every evaluation.
+_simulation._compose_pattern = lru_cache(maxsize=131_072)(_simulation._compose_pattern)
 
 
 def _node(role_arn: str, policies: tuple[str, ...]) -> Node:
@@ -45,52 +51,120 @@ def _listed(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
+class _Patterns:
+    """IAM wildcard patterns (`*`, `?`, case-sensitive as for resources and principals) compiled once: literals
+    in a set, wildcards as one regular expression."""
+
+    def __init__(self, patterns: list[str], ignore_case: bool = False):
+        self.literals = {p.lower() if ignore_case else p for p in patterns if "*" not in p and "?" not in p}
+        wild = [re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns if "*" in p or "?" in p]
+        self.regex = re.compile("|".join(f"(?:{w})" for w in wild), re.IGNORECASE if ignore_case else 0) if wild else None
+        self.ignore_case = ignore_case
+
+    def match(self, value: str) -> bool:
+        if (value.lower() if self.ignore_case else value) in self.literals:
+            return True
+        return bool(self.regex and self.regex.fullmatch(value))
+
+
 @lru_cache(maxsize=50_000)
-def _identity_allow_patterns(policies: tuple[str, ...]) -> tuple[str, ...]:
-    """Resource patterns of the identity policies' Allow statements (`*` for NotResource: anything)."""
-    out: list[str] = []
+def _identity_allows(policies: tuple[str, ...]) -> tuple[tuple[_Patterns, _Patterns], ...]:
+    """(actions, resources) of the identity policies' Allow statements; NotAction/NotResource count as `*`."""
+    out = []
     for doc in policies:
         for st in _statements(doc):
             if st.get("Effect") == "Allow":
-                out.extend(_listed(st.get("Resource")) if "Resource" in st else ["*"])
+                out.append((_Patterns(_listed(st.get("Action")) if "Action" in st else ["*"], ignore_case=True),
+                            _Patterns(_listed(st.get("Resource")) if "Resource" in st else ["*"])))
     return tuple(out)
 
 
 @lru_cache(maxsize=50_000)
-def _resource_allow_principals(resource_policy: str | None) -> tuple[str, ...]:
-    """AWS principals the resource policy's Allow statements name (`*` for a wildcard or NotPrincipal)."""
+def _resource_allows(resource_policy: str | None) -> tuple[tuple[_Patterns, _Patterns], ...]:
+    """(actions, AWS principals) of the resource policy's Allow statements; `*` for a wildcard or NotPrincipal."""
     if not resource_policy:
         return ()
-    out: list[str] = []
+    out = []
     for st in _statements(resource_policy):
         if st.get("Effect") != "Allow":
             continue
         principal = st.get("Principal")
         if "NotPrincipal" in st or principal == "*":
-            out.append("*")
+            principals = ["*"]
         elif isinstance(principal, dict):
-            out.extend(_listed(principal.get("AWS")))
+            principals = _listed(principal.get("AWS"))
+        else:
+            principals = []
+        out.append((_Patterns(_listed(st.get("Action")) if "Action" in st else ["*"], ignore_case=True),
+                    _Patterns(principals)))
     return tuple(out)
 
 
-def _pattern_matches(pattern: str, value: str) -> bool:
-    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), value) is not None
+@lru_cache(maxsize=50_000)
+def identity_resources(policies: tuple[str, ...], actions: tuple[str, ...]) -> _Patterns:
+    """The resource patterns of the identity policies' Allow statements that cover any of `actions`."""
+    patterns: list[str] = []
+    for doc in policies:
+        for st in _statements(doc):
+            if st.get("Effect") == "Allow" and ("NotAction" in st or any(
+                    _Patterns(_listed(st.get("Action")), True).match(a) for a in actions)):
+                patterns.extend(_listed(st.get("Resource")) if "Resource" in st else ["*"])
+    return _Patterns(patterns)
 
 
-def may_allow(role_arn: str, policies: tuple[str, ...], resource: str, resource_policy: str | None) -> bool:
-    """False only when no Allow anywhere can apply: no identity Allow names a resource pattern that matches, and no
-    resource-policy Allow names this role, its account or `*`. Same-account access then has no grant at all
-    (an implicit deny), so the full evaluation is skipped: it is the common case of cross-tenant probes."""
-    if any(_pattern_matches(p, resource) for p in _identity_allow_patterns(policies)):
+@lru_cache(maxsize=200_000)
+def resource_grantees(resource_policy: str | None, actions: tuple[str, ...]) -> _Patterns:
+    """The AWS principals a resource policy's Allow statements name for any of `actions` (`*`: anyone)."""
+    principals: list[str] = []
+    for st in _statements(resource_policy) if resource_policy else []:
+        if st.get("Effect") == "Allow" and ("NotAction" in st or any(
+                _Patterns(_listed(st.get("Action")), True).match(a) for a in actions)):
+            principal = st.get("Principal")
+            if "NotPrincipal" in st or principal == "*":
+                principals.append("*")
+            elif isinstance(principal, dict):
+                principals.extend(_listed(principal.get("AWS")))
+    return _Patterns(principals)
+
+
+def may_allow(role_arn: str, policies: tuple[str, ...], action: str, resource: str, resource_policy: str | None) -> bool:
+    """False only when no Allow can apply: no identity Allow covers this action on this resource, and no
+    resource-policy Allow covers this action for this role, its account or `*`. Same-account access then has no
+    grant at all (an implicit deny, whatever the conditions), so the full evaluation is skipped: the common case of
+    cross-tenant probes."""
+    if any(actions.match(action) and resources.match(resource) for actions, resources in _identity_allows(policies)):
         return True
     account = role_arn.split(":")[4]
-    return any(p in ("*", role_arn, account, f"arn:aws:iam::{account}:root") or _pattern_matches(p, role_arn)
-               for p in _resource_allow_principals(resource_policy))
+    names = (role_arn, account, f"arn:aws:iam::{account}:root")
+    return any(actions.match(action) and any(principals.match(n) for n in names)
+               for actions, principals in _resource_allows(resource_policy))
+
+
+@lru_cache(maxsize=50_000)
+def external_ids_trusted(trust_policy: str | None, principal_arn: str) -> frozenset[str] | None:
+    """The external ids with which the trust policy lets `principal_arn` call sts:AssumeRole, when that is plain to
+    read: Allow statements naming the principal whose only condition is StringEquals on sts:ExternalId, and no Deny.
+    None when anything else is in play (no condition, other operators, a Deny): evaluate in full then."""
+    if not trust_policy:
+        return frozenset()
+    ids: set[str] = set()
+    for st in _statements(trust_policy):
+        if st.get("Effect") != "Allow":
+            return None
+        principal = st.get("Principal")
+        principals = _Patterns(_listed(principal.get("AWS")) if isinstance(principal, dict) else ["*"])
+        if not (principals.match(principal_arn) and _Patterns(_listed(st.get("Action")), True).match("sts:AssumeRole")):
+            continue
+        condition = st.get("Condition")
+        if not isinstance(condition, dict) or set(condition) != {"StringEquals"} or set(condition["StringEquals"]) != {"sts:ExternalId"}:
+            return None
+        ids.update(_listed(condition["StringEquals"]["sts:ExternalId"]))
+    return frozenset(ids)
 
 
 def allowed(role_arn: str, policies: tuple[str, ...], action: str, resource: str, context: tuple[tuple[str, str], ...],
             resource_policy: str | None, owner: str) -> bool:
-    if not may_allow(role_arn, policies, resource, resource_policy):
+    if not may_allow(role_arn, policies, action, resource, resource_policy):
         return False
     return _allowed(role_arn, policies, action, resource, context, resource_policy, owner)
 

@@ -92,3 +92,71 @@ def admitted(policies: list[tuple[str, Mapping[str, Any]]], kind: str, pod_names
                     and _port_matches(rule.get("ports"), port):
                 return True, f"{pod_namespace}/{name}"
     return False, f"no {kind.lower()} rule of {', '.join(n for n, _ in selecting)} in {pod_namespace} admits port {port}"
+
+
+class Reachability:
+    """admitted() over one plan's policies, memoised, with a per-namespace shortcut for the cross-tenant checks:
+    which namespaces an egress (ingress) rule can name at all, from each distinct namespaceSelector evaluated once
+    over the plan's namespaces."""
+
+    def __init__(self, policies: Mapping[str, list[tuple[str, Mapping[str, Any]]]],
+                 namespace_labels: Mapping[str, Mapping[str, str]]):
+        self.policies = policies
+        self.namespace_labels = namespace_labels
+        self._memo: dict[tuple, tuple[bool, str]] = {}
+        self._selector_memo: dict[str, frozenset[str]] = {}
+        self._reach_memo: dict[tuple, frozenset[str] | None] = {}
+
+    def admitted(self, kind: str, namespace: str, labels: Mapping[str, str], peer: Peer, port: int) -> tuple[bool, str]:
+        key = (kind, namespace, frozenset(labels.items()), peer.namespace, frozenset(peer.labels.items()), peer.address, port)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = admitted(self.policies.get(namespace, []), kind, namespace, labels, peer, port,
+                                               self.namespace_labels)
+        return found
+
+    def _namespaces_of(self, selector: Mapping[str, Any]) -> frozenset[str]:
+        import json
+        text = json.dumps(selector, sort_keys=True)
+        found = self._selector_memo.get(text)
+        if found is None:
+            found = self._selector_memo[text] = frozenset(
+                ns for ns, labels in self.namespace_labels.items()
+                if selector_matches(selector, {**labels, "kubernetes.io/metadata.name": ns}))
+        return found
+
+    def reach(self, kind: str, namespace: str, labels: Mapping[str, str]) -> frozenset[str] | None:
+        """Every namespace a rule of the `kind` policies selecting the pod can name; None: any (or no policy)."""
+        key = (kind, namespace, frozenset(labels.items()))
+        if key in self._reach_memo:
+            return self._reach_memo[key]
+        rules_key, peers_key = ("egress", "to") if kind == "Egress" else ("ingress", "from")
+        selecting = [spec for _, spec in self.policies.get(namespace, [])
+                     if kind in spec.get("policyTypes", ["Ingress"]) and selector_matches(spec.get("podSelector", {}), labels)]
+        reach: set[str] | None = set() if selecting else None
+        for spec in selecting:
+            for rule in spec.get(rules_key) or []:
+                peers = rule.get(peers_key)
+                if not peers:
+                    reach = None
+                    break
+                for peer in peers:
+                    if "namespaceSelector" in peer:
+                        reach |= self._namespaces_of(peer["namespaceSelector"])
+                    elif "ipBlock" not in peer:
+                        reach.add(namespace)
+            if reach is None:
+                break
+        result = None if reach is None else frozenset(reach)
+        self._reach_memo[key] = result
+        return result
+
+    def may_reach(self, kind: str, namespace: str, labels: Mapping[str, str], other_namespace: str) -> bool:
+        """False only when the pod is selected by some `kind` policy and no rule of those can name a pod of
+        `other_namespace`: then admitted() is False for every port and pod there."""
+        reach = self.reach(kind, namespace, labels)
+        return reach is None or other_namespace in reach
+
+    def selecting_names(self, kind: str, namespace: str, labels: Mapping[str, str]) -> str:
+        return ", ".join(name for name, spec in self.policies.get(namespace, [])
+                         if kind in spec.get("policyTypes", ["Ingress"]) and selector_matches(spec.get("podSelector", {}), labels))

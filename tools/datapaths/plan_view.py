@@ -15,17 +15,15 @@ class PlanError(ValueError):
     """The plan file is not a plan: one line for the user."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Obj:
     urn: str
     type: str
     name: str
     stack: str
     inputs: dict[str, Any]
-
-    @property
-    def tenant(self) -> str | None:
-        return split_stack_name(self.stack)[1]
+    tenant: str | None
+    """The tenant of the object's stack (`<region>.<tenant>`), None for the platform stack."""
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -70,6 +68,7 @@ class PlanView:
         if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
             raise PlanError("not a plan: no `steps` list (write one with `dbaas plan REGION --json FILE`)")
         objects = []
+        tenants: dict[str, str | None] = {}
         for step in document["steps"]:
             state = step.get("newState") if isinstance(step, dict) else None
             if not isinstance(state, dict) or not isinstance(state.get("urn"), str):
@@ -79,8 +78,10 @@ class PlanView:
                 stack = urn.split(":", 3)[2].split("::")[0] if urn.startswith("urn:pulumi:") else ""
             except IndexError:
                 stack = ""
+            if stack not in tenants:
+                tenants[stack] = split_stack_name(stack)[1] if stack else None
             objects.append(Obj(urn, str(state.get("type", "")), urn.rsplit("::", 1)[-1], stack,
-                               state.get("inputs") if isinstance(state.get("inputs"), dict) else {}))
+                               state.get("inputs") if isinstance(state.get("inputs"), dict) else {}, tenants[stack]))
         return cls(objects)
 
     @cached_property
@@ -152,6 +153,11 @@ class PlanView:
             if key is not None:
                 out[alias.inputs.get("targetKeyId")] = key.inputs.get("policy")
         return out
+
+    @cached_property
+    def tenant_roles(self) -> dict[str, Obj]:
+        """Tenant -> its role (the role of its tenant stack)."""
+        return {o.tenant: o for o in self.of_type("aws:iam/role:Role") if o.tenant}
 
     @cached_property
     def tenant_buckets(self) -> dict[str, str]:
