@@ -4,7 +4,7 @@ and the cross-tenant paths that must be denied."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from declarations.datapaths import ACTORS
@@ -14,6 +14,7 @@ from tools.datapaths.network import AWS_ENDPOINT, Peer, Reachability
 from tools.datapaths.plan_view import Obj, PlanView, first, get_path
 
 IRSA = "eks.amazonaws.com/role-arn"
+REACH_OTHER = "reach other tenant's data"
 
 
 @dataclass(slots=True)
@@ -35,7 +36,7 @@ class DataPath:
     operation: str
     target: str
     required: bool
-    hops: list[Hop] = field(default_factory=list)
+    hops: tuple[Hop, ...] | list[Hop] = ()
 
     @property
     def allowed(self) -> bool:
@@ -381,45 +382,87 @@ class Evaluator:
             whys.append(f"{target}: egress {why_out}; ingress {why_in}")
         return Hop("network", False, "; ".join(whys))
 
+    def _granted_buckets(self, role: tuple, targets: dict[str, tuple]) -> set[str]:
+        """The other tenants whose bucket or key some statement could grant this role anything on: its identity
+        policy's patterns (literal ARNs looked up, wildcards matched from their literal prefix), or a bucket or key
+        policy naming it. Every other pair has no grant at all."""
+        role_arn, _policies, reach, principal_names = role
+        found = set()
+        for other, (bucket_arn, object_arn, key_arn, _bp, _kp, bucket_grantees, key_grantees) in targets.items():
+            if (bucket_arn in reach.literals or object_arn in reach.literals or key_arn in reach.literals
+                    or (reach.regex is not None and (reach.regex.fullmatch(bucket_arn) or reach.regex.fullmatch(object_arn)
+                                                     or (key_arn and reach.regex.fullmatch(key_arn))))):
+                found.add(other)
+            elif (bucket_grantees.literals or bucket_grantees.regex or key_grantees.literals or key_grantees.regex) and \
+                    any(bucket_grantees.match(n) or key_grantees.match(n) for n in principal_names):
+                found.add(other)
+        return found
+
     def cross_tenant_paths(self, principals: dict[str, set[str]], connectors: dict[str, Obj]) -> list[DataPath]:
         """For each tenant A and every other tenant B, one path whose hops are every way in: the roles A's actors
         hold against B's bucket and key (list, read, write), Kafka Connect assuming B's role with A's external id,
-        and A's pods against B's database ports. Every hop must be closed. Whatever depends on one side only is
-        computed once per tenant, so a pair costs a few set lookups unless some statement could grant access."""
+        and A's pods against B's database ports. Every hop must be closed. What depends on one side only is
+        computed once per tenant, and a pair that no statement and no rule could open shares its tenant's closed
+        hops: a pair costs a few set lookups unless something could grant access."""
         databases = {tenant: [(obj, port, obj.metadata.get("namespace", ""),
                                f"{obj.metadata.get('namespace')}/{obj.metadata.get('name')}:{port}") for obj, port in found]
                      for tenant, found in self.databases().items()}
+        database_namespaces = {tenant: {ns for _o, _p, ns, _t in found} for tenant, found in databases.items()}
         namespaces = {o.tenant: o.metadata.get("name") for o in self.view.of_type("kubernetes:core/v1:Namespace") if o.tenant}
         connect = self._connect_principal()
-        others = [(other, bucket, self._bucket_target(bucket),
-                   iam.external_ids_trusted(role.inputs.get("assumeRolePolicy"), connect.role_arn)
-                   if connect and (role := self.view.tenant_roles.get(other)) is not None else None,
-                   f"{other}: s3://{bucket}, key {self.view.bucket_keys.get(bucket, '').rsplit('/', 1)[-1]}, "
-                   f"{len(databases.get(other, []))} database(s)")
-                  for other, bucket in sorted(self.view.tenant_buckets.items())]
+        buckets = dict(sorted(self.view.tenant_buckets.items()))
+        targets = {other: self._bucket_target(bucket) for other, bucket in buckets.items()}
+        trusted = {other: iam.external_ids_trusted(role.inputs.get("assumeRolePolicy"), connect.role_arn)
+                   for other, role in self.view.tenant_roles.items()} if connect else {}
+        texts = {other: f"{other}: s3://{bucket}, key {targets[other][2].rsplit('/', 1)[-1]}, "
+                        f"{len(databases.get(other, []))} database(s)" for other, bucket in buckets.items()}
+        trusting: dict[str, set[str]] = {}  # external id -> the tenants whose role trusts it
+        unclear = set()  # tenants whose trust policy needs the full evaluation
+        for other, ids in trusted.items():
+            if ids is None:
+                unclear.add(other)
+            else:
+                for external_id in ids:
+                    trusting.setdefault(external_id, set()).add(other)
+        tenant_of_namespace = {ns: tenant for tenant, found in database_namespaces.items() for ns in found}
         paths = []
-        for tenant in sorted(set(principals) | set(databases) | set(self.view.tenant_buckets)):
+        for tenant in sorted(set(principals) | set(databases) | set(buckets)):
             namespace = namespaces.get(tenant, "")
             labels = {"dbaas.io/tenant": tenant}
             reach = self.net.reach("Egress", namespace, labels)
-            closed_why = f"no egress rule of {self.net.selecting_names('Egress', namespace, labels)} in {namespace}"
+            policies_named = self.net.selecting_names("Egress", namespace, labels)
+            closed_why = f"no egress rule of {policies_named} in {namespace}"
             roles = [self._role_source(r) for r in sorted(principals.get(tenant, ()))]
             names = ", ".join(r[0].rsplit("/", 1)[-1] for r in roles)
             has_connector = connect is not None and tenant in connectors
+            granted = set().union(*(self._granted_buckets(role, targets) for role in roles)) if roles else set()
+            connect_open = (trusting.get(tenant, set()) | unclear) if has_connector else set()
+            network_open = set(databases) if reach is None else {tenant_of_namespace[ns] for ns in reach if ns in tenant_of_namespace}
+            special = granted | connect_open | network_open
+            closed = [Hop("iam", False, f"{names}: no statement of its identity policy or of the other tenant's bucket "
+                                        "or key policy allows list, read or write")] if roles else []
+            if has_connector:
+                closed.append(Hop("iam", False, f"kafka-connect with external id {tenant}: the other tenant's role "
+                                                "does not trust that external id"))
+            closed_without_databases = tuple(closed)
+            closed_with_databases = (*closed, Hop("network", False, f"{closed_why} names the other tenant's namespace"))
             actor = f"tenant {tenant}"
-            for other, bucket, target, trusted_ids, target_text in others:
+            for other, bucket in buckets.items():
                 if other == tenant:
                     continue
-                hops = [self._bucket_hop(roles, names, bucket, target)] if roles else []
+                if other not in special:
+                    paths.append(DataPath(tenant, "-", "-", actor, REACH_OTHER, texts[other], False,
+                                          closed_with_databases if other in databases else closed_without_databases))
+                    continue
+                hops = []
+                if roles:
+                    hops.append(self._bucket_hop(roles, names, bucket, targets[other]) if other in granted else closed[0])
                 if has_connector:
-                    if trusted_ids is not None and tenant not in trusted_ids:
-                        hops.append(Hop("iam", False, f"kafka-connect with external id {tenant} cannot assume the role of "
-                                                      f"{other} (its trust admits external id {', '.join(sorted(trusted_ids)) or 'none'})"))
-                    else:
-                        hops.append(self._assume_other(connect, tenant, other))
+                    hops.append(self._assume_other(connect, tenant, other) if other in connect_open else closed[-1])
                 if other in databases:
-                    hops.append(self._database_hop(namespace, labels, reach, closed_why, databases[other]))
-                paths.append(DataPath(tenant, "-", "-", actor, "reach other tenant's data", target_text, False, hops))
+                    hops.append(self._database_hop(namespace, labels, reach, closed_why, databases[other])
+                                if other in network_open else closed_with_databases[-1])
+                paths.append(DataPath(tenant, "-", "-", actor, REACH_OTHER, texts[other], False, tuple(hops)))
         return paths
 
     def _connect_principal(self) -> Principal | None:

@@ -34,6 +34,18 @@ from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # no
 # the function is lru_cached (local_policy_simulation.py:892-894), the code is not. Memoise it as documented: a
 # region's thousands of distinct ARNs otherwise overflow `re`'s own 512-entry cache on every evaluation.
 _simulation._compose_pattern = lru_cache(maxsize=131_072)(_simulation._compose_pattern)
+_substituting_match = _simulation._matches_after_expansion
+
+
+def _matches_after_expansion(string_to_check, string_to_check_against, condition_keys=None):
+    """pmapper's own match, minus its walk over every context key to substitute `${key}` variables when the
+    pattern has none (local_policy_simulation.py:908-927: each replace is then a no-op)."""
+    if "${" not in string_to_check_against:
+        return _simulation._compose_pattern(string_to_check_against).match(string_to_check) is not None
+    return _substituting_match(string_to_check, string_to_check_against, condition_keys)
+
+
+_simulation._matches_after_expansion = _matches_after_expansion
 
 
 def _node(role_arn: str, policies: tuple[str, ...]) -> Node:
