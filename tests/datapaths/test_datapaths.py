@@ -229,3 +229,13 @@ def test_malformed_plan_is_a_usage_error(tmp_path: Path, capsys):
     bad.write_text('{"steps": 3}')
     assert main(["datapaths", "lagos", "--plan", str(bad)]) == 2
     assert "not a plan" in capsys.readouterr().err
+
+
+def test_streamed_json_is_the_report(documents):
+    import io
+
+    from tools.datapaths.command import report, write_json
+    paths = paths_of(documents["frankfurt"])
+    out = io.StringIO()
+    assert write_json(paths, out) == (len(EXPECTED_BROKEN["frankfurt"]), 0)
+    assert json.loads(out.getvalue()) == report(paths)
