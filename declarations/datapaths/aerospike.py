@@ -23,7 +23,7 @@ BACKUP_SERVICE = Actor(
     connections=(
         # The cluster listens on TLS 4333 only (network.service has tls-port, no port); the service's cluster
         # entry speaks TLS only with a `tls` block (pkg/dto/aerospike_cluster.go:26 TLS `yaml:"tls"`).
-        Connection("cluster (backup and restore)", "tenant", {"app": "aerospike-cluster"}, 4333,
+        Connection("cluster (backup and restore)", "tenant", {"app": "aerospike-cluster"}, 4333, to_name="{instance}",
                    client_tls="plan-aerospike-backup-tls", listener_tls="plan-aerospike-listener-tls",
                    source=Source(ABS, "v3.0.0", "pkg/dto/aerospike_cluster.go", 26)),
     ),

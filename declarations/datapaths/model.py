@@ -122,6 +122,9 @@ class Connection:
     """What the client authenticates with: `secret:<name template>` (must exist in the plan), `none` (it sends
     none although the server requires some), or empty (nothing needed beyond TLS)."""
     credentials_why: str = ""
+    to_name: str = "{name}"
+    """The destination's name in the report; `{name}` is the actor's object name, `{instance}` the same without
+    `-backup` (an Aerospike backup service is `<instance>-backup`)."""
     source: Source | None = None
 
 

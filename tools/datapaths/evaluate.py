@@ -296,7 +296,8 @@ class Evaluator:
                                       operation.required, hops))
         for conn in actor.connections:
             dest_ns = obj.metadata.get("namespace") if conn.to_namespace == "tenant" else conn.to_namespace
-            dest = f"{dest_ns}/{obj.metadata.get('name')}:{conn.port}"
+            name = obj.metadata.get("name", "")
+            dest = f"{dest_ns}/{conn.to_name.format(name=name, instance=name.removesuffix('-backup'))}:{conn.port}"
             hops = [self.connection(namespace, labels, conn, obj), self.tls(conn, obj)]
             if (cred := self.credentials(conn, obj)) is not None:
                 hops.append(cred)
