@@ -18,8 +18,10 @@ BACKUP_SERVICE = Actor(
                                        source=Source(AKO, "v4.5.0", "internal/controller/backup-service/reconciler.go")),
     identity=Identity.irsa,
     bucket_operations=(backup_write(), restore_read(), restore_read("clone read")),
-    # ABS s3-storage has no SSE fields: uploads rely on the bucket's default encryption.
-    encryption=Encryption(kind="fixed", algorithm=None, source=Source(ABS, "v3.0.0", "pkg/dto/storage.go")),
+    # ABS s3-storage has no SSE fields (bucket, path, s3-region, s3-profile, s3-endpoint-override, s3-log-level,
+    # min_part_size, max_async_connections: pkg/dto/storage.go:84-99, read at the mirror's newest commit, which
+    # has no 3.0.0 tag): uploads rely on the bucket's default encryption.
+    encryption=Encryption(kind="fixed", algorithm=None, source=Source(ABS, "main", "pkg/dto/storage.go", 84)),
     connections=(
         # The cluster listens on TLS 4333 only (network.service has tls-port, no port); the service's cluster
         # entry speaks TLS only with a `tls` block (pkg/dto/aerospike_cluster.go:26 TLS `yaml:"tls"`).

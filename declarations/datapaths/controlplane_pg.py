@@ -20,9 +20,12 @@ POSTGRES = Actor(
     identity=Identity.irsa, bucket_from="controlplane",
     bucket_operations=(BucketOperation("WAL archive", ("s3:PutObject", "s3:ListBucket"), ("kms:GenerateDataKey",)),
                        backup_write("base backup write"), restore_read("recovery read")),
-    # barman-cloud --encryption aws:kms without --sse-kms-key-id: the algorithm header only.
+    # CNPG 1.29 builds barman-cloud's arguments with cloudnative-pg/barman-cloud v0.5.0 (go.mod:14): only
+    # `--encryption <data.encryption>` (pkg/backup/backup.go:66-67; the API has no KMS key id,
+    # pkg/api/config.go:233): `aws:kms` sends the algorithm header without the key id, which the bucket policy
+    # refuses (S3 would use aws/s3). Dropping `encryption` lets the bucket default (the platform key) apply.
     encryption=Encryption(kind="plan", algorithm_path="spec.backup.barmanObjectStore.data.encryption",
-                          source=Source("EnterpriseDB/barman", "3.14.0", "barman/cloud_providers/aws_s3.py")),
+                          source=Source("cloudnative-pg/barman-cloud", "v0.5.0", "pkg/backup/backup.go", 66)),
     # The `standard` images carry no barman-cloud (cloudnative-pg/postgres-containers: only `system` images,
     # built FROM the barman layer, do).
     binaries=(Binary("barman-cloud-wal-archive", "spec.imageName", images_without=("-standard-",),

@@ -18,9 +18,10 @@ DRAGONFLY = Actor(
                                        source=Source(DO, TAG, "internal/resources/resources.go", 308)),
     identity=Identity.irsa,
     bucket_operations=(backup_write("snapshot write"), restore_read("snapshot load"), restore_read("clone read")),
-    # Dragonfly's S3 snapshot writer sends no SSE headers (the bucket default encrypts).
+    # Dragonfly's S3 snapshot writer sends no SSE headers (the bucket default encrypts): its only S3 flags are
+    # s3_endpoint, s3_use_https, s3_ec2_metadata and s3_sign_payload (src/server/server_family.cc ABSL_FLAGs).
     encryption=Encryption(kind="fixed", algorithm=None,
-                          source=Source("dragonflydb/dragonfly", "v1.25.6", "src/server/detail/snapshot_storage.cc")),
+                          source=Source("dragonflydb/dragonfly", "v1.25.6", "src/server/server_family.cc")),
     binaries=(Binary("dragonfly", "spec.image"),),
 )
 

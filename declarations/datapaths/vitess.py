@@ -15,9 +15,12 @@ TYPE = "kubernetes:planetscale.com/v2:VitessCluster"
 VITESS_SA = ServiceAccountFrom(kind="operator_flag", flag="default_vitess_service_account", default="default",
                                source=Source(VO, TAG, "pkg/operator/vttablet/pod.go", 411))
 
-# vitess/lite: --s3_backup_server_side_encryption=aws:kms sends the algorithm header only (no key id).
+# vitess/lite: --s3_backup_server_side_encryption ("server-side encryption algorithm (e.g., AES256, aws:kms)")
+# sends the algorithm header only: no s3_backup_* flag names a KMS key (go/flags/endtoend/vttablet.txt lists
+# aws_region, aws_retries, force_path_style, log_level, server_side_encryption, storage_bucket, storage_root,
+# tls_skip_verify_cert). With `aws:kms` and no key id S3 would use the aws/s3 key, which the bucket policy refuses.
 ENCRYPTION = Encryption(kind="plan", algorithm_path="spec.extraVitessFlags.s3_backup_server_side_encryption",
-                        source=Source("vitessio/vitess", "v20.0.5", "go/vt/mysqlctl/s3backupstorage/s3.go"))
+                        source=Source("vitessio/vitess", "v20.0.5", "go/flags/endtoend/vttablet.txt"))
 
 VTTABLET = Actor(
     name="vttablet", engine="vitess", instance_type=TYPE,

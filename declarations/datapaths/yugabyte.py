@@ -20,7 +20,8 @@ YB_CONTROLLER = Actor(
     identity=Identity.irsa,
     bucket_operations=(backup_write(), BucketOperation("incremental backup write", ("s3:PutObject",), ("kms:GenerateDataKey",)),
                        restore_read()),
-    # YBA's STORAGE_S3 config has no KMS key field: uploads rely on the bucket's default encryption (no SSE headers).
+    # YBA's STORAGE_S3 config (BACKUP_LOCATION, AWS_HOST_BASE, USE_IAM, keys) has no KMS key field: uploads rely on
+    # the bucket's default encryption (no SSE headers). Not read in YBC's source (not public at the pin): verify.
     encryption=Encryption(kind="fixed", algorithm=None),
     binaries=(Binary("yb-controller-server", "fixed:yugabytedb/yugabyte"),),
 )

@@ -271,3 +271,19 @@ def test_writers_without_sse_headers_get_the_bucket_default(documents):
         f"dbaas-tenant-kudi-pay: s3:PutObject on arn:aws:s3:::{KUDI_BUCKET}/x/object denied (identity policy, bucket "
         "policy with s3:x-amz-server-side-encryption=aws:kms, "
         "s3:x-amz-server-side-encryption-aws-kms-key-id=arn:aws:kms:af-south-1:111122223333:key/someone-elses)")
+
+
+def test_controlplane_barman_cloud_after_the_image_fix(documents):
+    """What the `drill` fix (a `system` image or the plugin) leaves: `encryption: aws:kms` makes barman-cloud send
+    the algorithm without the key id (barman-cloud v0.5.0 has no key id option), which the bucket policy refuses."""
+    mutated = copy.deepcopy(documents["lagos"])
+    steps(mutated, "controlplane-lagos-cluster")["spec"]["imageName"] = "ghcr.io/cloudnative-pg/postgresql:17.5-system-bookworm"
+    paths = paths_of(mutated)
+    assert find(paths, "(platform)", "barman-cloud", "recovery read").allowed
+    wal = find(paths, "(platform)", "barman-cloud", "WAL archive")
+    assert wal.failing().why == (
+        "dbaas-lagos-controlplane-pg: s3:PutObject on arn:aws:s3:::dbaas-p-lagos-pg-backups-0792d38a/x/object denied "
+        "(identity policy, bucket policy with s3:x-amz-server-side-encryption=aws:kms)")
+    for section in ("data", "wal"):
+        steps(mutated, "controlplane-lagos-cluster")["spec"]["backup"]["barmanObjectStore"][section].pop("encryption")
+    assert find(paths_of(mutated), "(platform)", "barman-cloud", "WAL archive").allowed
