@@ -26,10 +26,11 @@ POSTGRES = Actor(
     # refuses (S3 would use aws/s3). Dropping `encryption` lets the bucket default (the platform key) apply.
     encryption=Encryption(kind="plan", algorithm_path="spec.backup.barmanObjectStore.data.encryption",
                           source=Source("cloudnative-pg/barman-cloud", "v0.5.0", "pkg/backup/backup.go", 66)),
-    # The `standard` images carry no barman-cloud (cloudnative-pg/postgres-containers: only `system` images,
-    # built FROM the barman layer, do).
+    # The `standard` images carry no barman-cloud: the Dockerfile's `standard` stage (Dockerfile:24) adds
+    # extensions only; `pip3 install barman[cloud,...]` runs in the `system` stage built FROM it (:35-49)
+    # (cloudnative-pg/postgres-containers, read at its newest commit a949ae58).
     binaries=(Binary("barman-cloud-wal-archive", "spec.imageName", images_without=("-standard-",),
-                     source=Source("cloudnative-pg/postgres-containers", "main", "Dockerfile")),),
+                     source=Source("cloudnative-pg/postgres-containers", "a949ae58", "Dockerfile", 35)),),
 )
 
 ACTORS = (POSTGRES,)

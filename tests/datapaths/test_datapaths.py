@@ -287,3 +287,18 @@ def test_controlplane_barman_cloud_after_the_image_fix(documents):
     for section in ("data", "wal"):
         steps(mutated, "controlplane-lagos-cluster")["spec"]["backup"]["barmanObjectStore"][section].pop("encryption")
     assert find(paths_of(mutated), "(platform)", "barman-cloud", "WAL archive").allowed
+
+
+def test_a_plan_of_another_region_or_a_broken_policy_is_a_usage_error(documents, tmp_path: Path, capsys):
+    plan = tmp_path / "frankfurt.json"
+    plan.write_text(json.dumps(documents["frankfurt"]))
+    assert main(["datapaths", "lagos", "--plan", str(plan)]) == 2
+    assert capsys.readouterr().err == f"dbaas datapaths: {plan}: a plan of frankfurt, not of lagos\n"
+    mutated = copy.deepcopy(documents["lagos"])
+    steps(mutated, "acme.role-access")["policy"] = "{not json"
+    plan.write_text(json.dumps(mutated))
+    assert main(["datapaths", "lagos", "--plan", str(plan)]) == 2
+    assert capsys.readouterr().err == (
+        f"dbaas datapaths: {plan}: urn:pulumi:lagos.acme::dbaas-tenant::dbaas:tenant:TenantEnvironment"
+        "$aws:iam/rolePolicy:RolePolicy::acme.role-access: inputs.policy is not a policy document (JSON with a "
+        "Statement list)\n")

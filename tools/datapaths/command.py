@@ -21,9 +21,12 @@ def region_plan(region: str, plan_file: str | None) -> PlanView:
     check_stack(project_dir, region)
     if plan_file:
         try:
-            return load_plan_file(plan_file)
+            view = load_plan_file(plan_file)
         except PlanError as exc:
             raise UsageError(str(exc)) from None
+        if view.region_stack != region:
+            raise UsageError(f"{plan_file}: a plan of {view.region_stack or 'no stack'}, not of {region}")
+        return view
     from tools.offline.plan import build_plan
     return PlanView.from_json(build_plan(region, project_dir).to_preview_json())
 

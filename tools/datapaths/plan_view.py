@@ -82,7 +82,29 @@ class PlanView:
                 tenants[stack] = split_stack_name(stack)[1] if stack else None
             objects.append(Obj(urn, str(state.get("type", "")), urn.rsplit("::", 1)[-1], stack,
                                state.get("inputs") if isinstance(state.get("inputs"), dict) else {}, tenants[stack]))
-        return cls(objects)
+        view = cls(objects)
+        view.check_policy_documents()
+        return view
+
+    POLICY_FIELDS = {"aws:iam/role:Role": "assumeRolePolicy", "aws:iam/rolePolicy:RolePolicy": "policy",
+                     "aws:s3/bucketPolicy:BucketPolicy": "policy", "aws:kms/key:Key": "policy"}
+
+    def check_policy_documents(self) -> None:
+        """Every IAM, bucket and key policy must be a policy document: a mutated plan with a broken one is a
+        usage error naming the step, not a verdict."""
+        for type_, field_name in self.POLICY_FIELDS.items():
+            for obj in self.of_type(type_):
+                text = obj.inputs.get(field_name)
+                if text is None:
+                    continue
+                try:
+                    document = json.loads(text) if isinstance(text, str) else None
+                except json.JSONDecodeError:
+                    document = None
+                statements = document.get("Statement") if isinstance(document, dict) else None
+                if not isinstance(statements, (list, dict)) or not all(
+                        isinstance(st, dict) for st in (statements if isinstance(statements, list) else [statements])):
+                    raise PlanError(f"{obj.urn}: inputs.{field_name} is not a policy document (JSON with a Statement list)")
 
     @cached_property
     def by_type(self) -> dict[str, list[Obj]]:
