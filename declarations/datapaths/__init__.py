@@ -2,10 +2,12 @@
 
 `ACTORS` is every actor; tools/datapaths evaluates each against a plan."""
 
-from declarations.datapaths import aerospike, controlplane_pg, dragonfly, kafka_connect, mongodb, scylla, vitess, yugabyte
+from declarations.datapaths import (
+    aerospike, controlplane_pg, dragonfly, kafka_connect, mongodb, restore_copy, scylla, vitess, yugabyte,
+)
 from declarations.datapaths.model import Actor
 
 ACTORS: tuple[Actor, ...] = (
     *mongodb.ACTORS, *yugabyte.ACTORS, *vitess.ACTORS, *scylla.ACTORS, *dragonfly.ACTORS, *aerospike.ACTORS,
-    *kafka_connect.ACTORS, *controlplane_pg.ACTORS,
+    *restore_copy.ACTORS, *kafka_connect.ACTORS, *controlplane_pg.ACTORS,
 )

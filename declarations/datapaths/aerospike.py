@@ -1,7 +1,7 @@
 """Aerospike (AKO 4.5.0, Aerospike Backup Service 3.0.0): who moves the data."""
 
 from declarations.datapaths.model import (
-    Actor, Binary, Connection, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+    Actor, Binary, Connection, Encryption, Identity, ServiceAccountFrom, Source, backup_write, clone_read, restore_read,
 )
 
 ABS = "aerospike/aerospike-backup-service"
@@ -17,7 +17,7 @@ BACKUP_SERVICE = Actor(
     service_account=ServiceAccountFrom(kind="field", path="spec.podSpec.serviceAccountName",
                                        source=Source(AKO, "v4.5.0", "internal/controller/backup-service/reconciler.go")),
     identity=Identity.irsa,
-    bucket_operations=(backup_write(), restore_read(), restore_read("clone read")),
+    bucket_operations=(backup_write(), restore_read(), clone_read()),
     # ABS s3-storage has no SSE fields (bucket, path, s3-region, s3-profile, s3-endpoint-override, s3-log-level,
     # min_part_size, max_async_connections: pkg/dto/storage.go:84-99, read at the mirror's newest commit, which
     # has no 3.0.0 tag): uploads rely on the bucket's default encryption.

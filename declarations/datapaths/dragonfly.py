@@ -17,7 +17,7 @@ DRAGONFLY = Actor(
     service_account=ServiceAccountFrom(kind="field", path="spec.serviceAccountName",
                                        source=Source(DO, TAG, "internal/resources/resources.go", 308)),
     identity=Identity.irsa,
-    bucket_operations=(backup_write("snapshot write"), restore_read("snapshot load"), restore_read("clone read")),
+    bucket_operations=(backup_write("snapshot write"), restore_read("snapshot load")),  # clones: restore_copy.py
     # Dragonfly's S3 snapshot writer sends no SSE headers (the bucket default encrypts): its only S3 flags are
     # s3_endpoint, s3_use_https, s3_ec2_metadata and s3_sign_payload (src/server/server_family.cc ABSL_FLAGs).
     encryption=Encryption(kind="fixed", algorithm=None,

@@ -19,6 +19,7 @@ AUDIT_ARCHIVE = Actor(
                                        source=Source(STRIMZI, "0.47.0",
                                                      "api/src/main/java/io/strimzi/api/kafka/model/connect/KafkaConnectResources.java")),
     identity=Identity.assume_role,
+    only_where=("spec.class", "io.confluent.connect.s3.S3SinkConnector"),
     bucket_operations=(BucketOperation("audit archive write", ("s3:PutObject", "s3:ListBucket"), ("kms:GenerateDataKey",)),),
     encryption=Encryption(kind="plan", algorithm_path="spec.config.s3\\.ssea\\.name",
                           key_path="spec.config.s3\\.sse\\.kms\\.key\\.id"),

@@ -88,6 +88,8 @@ class BucketOperation:
     s3_actions: tuple[str, ...]
     kms_actions: tuple[str, ...]
     required: bool = True
+    only_when_restoring: bool = False
+    """A path only of a service that restores (`restore_from`: a restore object of the service in the plan)."""
 
 
 BACKUP_WRITE = ("s3:PutObject", "s3:ListBucket")
@@ -102,6 +104,11 @@ def backup_write(name: str = "backup write") -> BucketOperation:
 
 def restore_read(name: str = "restore read") -> BucketOperation:
     return BucketOperation(name, READ, KMS_READ)
+
+
+def clone_read() -> BucketOperation:
+    """Reading the source service's backups (same tenant bucket, the source's prefix) for `restore_from`."""
+    return BucketOperation("clone read", READ, KMS_READ, only_when_restoring=True)
 
 
 @dataclass(frozen=True)
@@ -164,4 +171,8 @@ class Actor:
     """`tenant`: the tenant's backup bucket; `controlplane`: the region's control-plane backup bucket."""
     no_identity_why: str = ""
     """Why the actor has no cloud identity (for Identity.none): shown on its iam hop."""
+    only_where: tuple[str, str] = ("", "")
+    """(path, prefix): only objects whose inputs at `path` (any value) start with `prefix` (empty: every object)."""
+    pod_labels_path: str = ""
+    """Where the plan gives the pod's labels (a Job's template), added to `pod_labels`."""
     sources: tuple[Source, ...] = field(default_factory=tuple)

@@ -1,7 +1,7 @@
 """MongoDB (Percona Operator for MongoDB 1.19.1, PBM 2.8.0): who moves the data."""
 
 from declarations.datapaths.model import (
-    Actor, Binary, BucketOperation, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+    Actor, Binary, BucketOperation, Encryption, Identity, ServiceAccountFrom, Source, backup_write, clone_read, restore_read,
 )
 
 PSMDB = "percona/percona-server-mongodb-operator"
@@ -18,7 +18,7 @@ PBM_AGENT = Actor(
                                        source=Source(PSMDB, TAG, "pkg/psmdb/statefulset.go", 310)),
     identity=Identity.irsa,
     bucket_operations=(backup_write(), BucketOperation("oplog archive", ("s3:PutObject",), ("kms:GenerateDataKey",)),
-                       restore_read(), restore_read("clone read")),
+                       restore_read(), clone_read()),
     # PBM sends the storage's serverSideEncryption (sseAlgorithm, kmsKeyID) on every upload.
     encryption=Encryption(kind="plan", algorithm_path="spec.backup.storages.*.s3.serverSideEncryption.sseAlgorithm",
                           key_path="spec.backup.storages.*.s3.serverSideEncryption.kmsKeyID",

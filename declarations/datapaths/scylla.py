@@ -1,7 +1,7 @@
 """ScyllaDB (Scylla Operator v1.15.0, Scylla Manager 3.4): who moves the data."""
 
 from declarations.datapaths.model import (
-    Actor, Binary, Connection, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+    Actor, Binary, Connection, Encryption, Identity, ServiceAccountFrom, Source, backup_write, clone_read, restore_read,
 )
 
 SO = "scylladb/scylla-operator"
@@ -18,7 +18,7 @@ AGENT = Actor(
     service_account=ServiceAccountFrom(kind="template", template="{name}-member", annotations_from="cr_annotations",
                                        source=Source(SO, TAG, "pkg/naming/names.go", 191)),
     identity=Identity.irsa,
-    bucket_operations=(backup_write(), restore_read(), restore_read("clone read")),
+    bucket_operations=(backup_write(), restore_read(), clone_read()),
     # The agent config Secret (components/engines/scylla.py agent_config) sets rclone's server_side_encryption
     # aws:kms and sse_kms_key_id to the tenant key.
     encryption=Encryption(kind="fixed", algorithm="aws:kms", sends_key_id=True),

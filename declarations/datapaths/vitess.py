@@ -27,7 +27,7 @@ VTTABLET = Actor(
     process="vttablet --restore_from_backup (and on-demand backups)", pod="{name}-vttablet-zone1-N",
     namespace="tenant", pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vttablet"},
     service_account=VITESS_SA, identity=Identity.irsa,
-    bucket_operations=(restore_read(), restore_read("clone read")), encryption=ENCRYPTION,
+    bucket_operations=(restore_read(),), encryption=ENCRYPTION,  # clones: restore_copy.py
     binaries=(Binary("vttablet", "spec.images.vttablet"),),
 )
 

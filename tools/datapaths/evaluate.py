@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from declarations.datapaths import ACTORS
@@ -269,15 +270,34 @@ class Evaluator:
     # --- paths ------------------------------------------------------------------------------------------------
     def instances(self, actor: Actor) -> list[Obj]:
         objs = self.view.of_type(actor.instance_type)
-        if actor.engine == "kafka":  # the audit archive connectors only
-            objs = [o for o in objs if first(o.inputs, "spec.class") == "io.confluent.connect.s3.S3SinkConnector"]
+        path, prefix = actor.only_where
+        if path:
+            objs = [o for o in objs if any(str(v).startswith(prefix) for v in get_path(o.inputs, path))]
         return objs
+
+    @cached_property
+    def _restoring_services(self) -> set[tuple[str | None, str]]:
+        """(tenant, service) of every restore object in the plan: a kind named *Restore* (PerconaServerMongoDBRestore,
+        RestoreJob, AerospikeRestore) or a one-shot Job named *-restore (the copy Jobs, the sctool Job)."""
+        found = set()
+        for obj in self.view.objects:
+            service = (obj.metadata.get("labels") or {}).get("dbaas.io/service")
+            if service and ("Restore" in obj.type.rsplit(":", 1)[-1] or
+                            (obj.type == "kubernetes:batch/v1:Job" and obj.metadata.get("name", "").endswith("-restore"))):
+                found.add((obj.tenant, service))
+        return found
+
+    def restoring(self, obj: Obj) -> bool:
+        return (obj.tenant, (obj.metadata.get("labels") or {}).get("dbaas.io/service")) in self._restoring_services
 
     def actor_paths(self, actor: Actor, obj: Obj) -> list[DataPath]:
         tenant = obj.tenant or "(platform)"
         service = obj.metadata.get("labels", {}).get("dbaas.io/service") or obj.metadata.get("name", "")
         namespace = self._namespace(actor, obj)
         labels = self._labels(actor.pod_labels, obj)
+        if actor.pod_labels_path:
+            labels.update(first(obj.inputs, actor.pod_labels_path) or {})
+        engine = (obj.metadata.get("labels") or {}).get("dbaas.io/engine", "?") if actor.engine == "*" else actor.engine
         paths = []
         if actor.bucket_operations:
             if actor.bucket_from == "controlplane":
@@ -290,9 +310,12 @@ class Evaluator:
             sse = self.sse(actor, obj, bucket)
             network = self.egress_to_aws(namespace, labels)
             image = self.image(actor, obj)
+            restoring = self.restoring(obj)
             for operation in actor.bucket_operations:
+                if operation.only_when_restoring and not restoring:
+                    continue
                 hops = [h for h in (image, network) if h] + [self.bucket_iam(principal, bucket, operation, sse)]
-                paths.append(DataPath(tenant, service, actor.engine, actor.name, operation.name, f"s3://{bucket}",
+                paths.append(DataPath(tenant, service, engine, actor.name, operation.name, f"s3://{bucket}",
                                       operation.required, hops))
         for conn in actor.connections:
             dest_ns = obj.metadata.get("namespace") if conn.to_namespace == "tenant" else conn.to_namespace
@@ -301,7 +324,7 @@ class Evaluator:
             hops = [self.connection(namespace, labels, conn, obj), self.tls(conn, obj)]
             if (cred := self.credentials(conn, obj)) is not None:
                 hops.append(cred)
-            paths.append(DataPath(tenant, service, actor.engine, actor.name, conn.name, dest, True, hops))
+            paths.append(DataPath(tenant, service, engine, actor.name, conn.name, dest, True, hops))
         return paths
 
     PROBES = (BucketOperation("list", ("s3:ListBucket",), ()),
@@ -503,6 +526,7 @@ class Evaluator:
                     principal = self.principal(actor, obj)
                     if principal.role_arn:
                         principals.setdefault(obj.tenant, set()).add(principal.role_arn)
-        connectors = {o.tenant: o for o in self.instances(next(a for a in ACTORS if a.engine == "kafka")) if o.tenant}
+        connectors = {o.tenant: o for o in self.instances(next(a for a in ACTORS if a.identity is Identity.assume_role))
+                      if o.tenant}
         paths.extend(self.cross_tenant_paths(principals, connectors))
         return paths
