@@ -38,7 +38,14 @@ VTBACKUP = Actor(
     service_account=VITESS_SA, identity=Identity.irsa,
     bucket_operations=(backup_write(), BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),
     encryption=ENCRYPTION,
-    binaries=(Binary("vtbackup", "spec.images.vtbackup"),),
+    # vtbackup runs in the mysqld image ("Use the mysqld container, as if we are running mysqlctld",
+    # pkg/operator/vttablet/vtbackup_pod.go:179-186), its binary copied in by an init container from the vtbackup
+    # image; the xtrabackup engine then needs xtrabackup in the mysqld image, which the official mysql images lack
+    # (the operator's xtrabackup e2e runs vitess/lite:<v>-mysql80 for mysqld: test/endtoend/operator/
+    # 101_initial_cluster_backup.yaml).
+    binaries=(Binary("vtbackup", "spec.images.vtbackup", source=Source(VO, TAG, "pkg/operator/vttablet/vtbackup_pod.go", 173)),
+              Binary("xtrabackup", "spec.images.mysqld.mysql80Compatible", images_without=("mysql:",),
+                     source=Source(VO, TAG, "pkg/operator/vttablet/vtbackup_pod.go", 182))),
 )
 
 ACTORS = (VTTABLET, VTBACKUP)
