@@ -34,11 +34,14 @@ OPERATOR = Actor(
     process="percona-server-mongodb-operator (restore validation, retention pruning)",
     pod="percona-server-mongodb-operator", namespace="psmdb-operator",
     pod_labels={"app.kubernetes.io/name": "psmdb-operator"},
-    service_account=ServiceAccountFrom(kind="release", release="psmdb-operator", path="serviceAccount.name",
+    # The Deployment runs as the chart's fullname, the release name here (templates/deployment.yaml:34); the
+    # ServiceAccount carries the values' serviceAccount.annotations (templates/role-binding.yaml:7); the same at
+    # psmdb-operator-1.21.3 (PINS.md: mongo-yb moves the pin there).
+    service_account=ServiceAccountFrom(kind="release", release="psmdb-operator", path="",
                                        default="psmdb-operator", annotations_from="release_values",
                                        annotations_path="serviceAccount.annotations",
                                        source=Source("percona/percona-helm-charts", "psmdb-operator-1.19.1",
-                                                     "charts/psmdb-operator/templates/role-binding.yaml")),
+                                                     "charts/psmdb-operator/templates/deployment.yaml", 34)),
     identity=Identity.irsa,
     bucket_operations=(BucketOperation("restore validation read", ("s3:GetObject", "s3:ListBucket"), ("kms:Decrypt",)),
                        BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),

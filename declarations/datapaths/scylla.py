@@ -33,9 +33,12 @@ MANAGER = Actor(
     # (pkg/service/restore/service.go): scylla-operator#2548, #1896.
     process="scylla-manager (registration, schema backup over CQL, restore orchestration)",
     pod="scylla-manager", namespace="scylla-manager", pod_labels={"app.kubernetes.io/name": "scylla-manager"},
+    # helm/scylla-manager/templates/manager_deployment.yaml:24, _helpers.tpl:65-71: serviceAccount.name, else the
+    # chart's fullname.
     service_account=ServiceAccountFrom(kind="release", release="scylla-manager", path="serviceAccount.name",
                                        default="scylla-manager", annotations_from="release_values",
-                                       annotations_path="serviceAccount.annotations"),
+                                       annotations_path="serviceAccount.annotations",
+                                       source=Source(SO, TAG, "helm/scylla-manager/templates/manager_deployment.yaml", 24)),
     identity=Identity.none,
     no_identity_why="Manager itself never touches the bucket (the agents do)",
     connections=(

@@ -113,7 +113,7 @@ class Evaluator:
             name = self._operator_flag(actor, rule.flag) or rule.default
         else:  # release
             release = self._release(rule.release)
-            name = (first(release.inputs.get("values", {}), rule.path) if release else None) or rule.default
+            name = (first(release.inputs.get("values", {}), rule.path) if release and rule.path else None) or rule.default
         annotations: dict = {}
         if rule.annotations_from == "object":
             sa = self.view.k8s("ServiceAccount", namespace, name)
