@@ -30,7 +30,8 @@ YBA = Actor(
     name="yugaware", engine="yugabyte", instance_type=TYPE,
     # YBA validates a USE_IAM storage config (lists and writes a probe object) with its own identity before any
     # backup can be scheduled; it runs as the chart's serviceAccount, default the release name
-    # (stable/yugaware/templates/statefulset.yaml:33, values.yaml:72,76).
+    # (stable/yugaware/templates/statefulset.yaml:33, values.yaml:72,76; at 2025.1.4.0-b103, where `vendor` moves
+    # the pin: statefulset.yaml:39, values.yaml:70,74).
     process="yugaware (storage config validation, backup and restore orchestration)", pod="yugaware-0",
     namespace="yb-operator", pod_labels={"app": "yugaware"},
     service_account=ServiceAccountFrom(kind="release", release="yugaware", path="yugaware.serviceAccount",
