@@ -9,6 +9,7 @@ ipBlock matches addresses outside the cluster (kubernetes/api networking/v1/type
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -116,7 +117,6 @@ class Reachability:
         return found
 
     def _namespaces_of(self, selector: Mapping[str, Any]) -> frozenset[str]:
-        import json
         text = json.dumps(selector, sort_keys=True)
         found = self._selector_memo.get(text)
         if found is None:
@@ -150,12 +150,6 @@ class Reachability:
         result = None if reach is None else frozenset(reach)
         self._reach_memo[key] = result
         return result
-
-    def may_reach(self, kind: str, namespace: str, labels: Mapping[str, str], other_namespace: str) -> bool:
-        """False only when the pod is selected by some `kind` policy and no rule of those can name a pod of
-        `other_namespace`: then admitted() is False for every port and pod there."""
-        reach = self.reach(kind, namespace, labels)
-        return reach is None or other_namespace in reach
 
     def selecting_names(self, kind: str, namespace: str, labels: Mapping[str, str]) -> str:
         return ", ".join(name for name, spec in self.policies.get(namespace, [])
