@@ -27,6 +27,8 @@ BACKUP_SERVICE = Actor(
         # entry speaks TLS only with a `tls` block (pkg/dto/aerospike_cluster.go:26 TLS `yaml:"tls"`).
         Connection("cluster (backup and restore)", "tenant", {"app": "aerospike-cluster"}, 4333, to_name="{instance}",
                    client_tls="plan-aerospike-backup-tls", listener_tls="plan-aerospike-listener-tls",
+                   # the cluster entry's credentials.password-path reads a Secret the service mounts (podSpec secrets)
+                   credentials="plan:spec.secrets[].secretName",
                    source=Source(ABS, "v3.0.0", "pkg/dto/aerospike_cluster.go", 26)),
     ),
     binaries=(Binary("aerospike-backup-service", "spec.image"),),

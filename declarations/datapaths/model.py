@@ -126,8 +126,9 @@ class Connection:
     listener_tls: bool | str
     """Whether the listener on `port` requires TLS, the same way."""
     credentials: str = ""
-    """What the client authenticates with: `secret:<name template>` (must exist in the plan), `none` (it sends
-    none although the server requires some), or empty (nothing needed beyond TLS)."""
+    """What the client authenticates with: `secret:<name template>` or `plan:<path>` (Secret names at that path of
+    the object's inputs; each must exist in the object's namespace in the plan; their keys are `[secret]` there, as
+    in `pulumi preview`), `none` (it sends none although the server requires some), or empty (nothing beyond TLS)."""
     credentials_why: str = ""
     to_name: str = "{name}"
     """The destination's name in the report; `{name}` is the actor's object name, `{instance}` the same without

@@ -366,3 +366,15 @@ def test_restore_paths_of_every_engine(shop_paths):
     copy_write = find(shop_paths, "shop", "restore-copy", "restore copy write", "")
     assert [h.kind for h in copy_write.hops] == ["image", "network", "iam"]
     assert copy_write.hops[0].why == "aws in docker.io/amazon/aws-cli:2.22.35"
+
+
+def test_aerospike_backup_service_credentials_come_from_the_plan(documents):
+    conn = find(paths_of(documents["frankfurt"]), "bergbahn", "aerospike-backup-service", "cluster (backup and restore)")
+    assert conn.target == "t-bergbahn/tracking-aerospike:4333"
+    assert conn.hops[-1].as_json() == {"kind": "credentials", "allowed": True,
+                                       "why": "Secret t-bergbahn/tracking-aerospike-credentials in the plan"}
+    mutated = copy.deepcopy(documents["frankfurt"])
+    mutated["steps"] = [s for s in mutated["steps"] if not s["urn"].endswith("::bergbahn.tracking.credentials")]
+    conn = find(paths_of(mutated), "bergbahn", "aerospike-backup-service", "cluster (backup and restore)")
+    assert conn.hops[-1].as_json() == {"kind": "credentials", "allowed": False,
+                                       "why": "Secret t-bergbahn/tracking-aerospike-credentials not in the plan"}

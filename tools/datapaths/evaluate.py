@@ -242,11 +242,17 @@ class Evaluator:
             return None
         if conn.credentials == "none":
             return Hop("credentials", False, conn.credentials_why)
-        name = conn.credentials.removeprefix("secret:").format(name=obj.metadata.get("name", ""))
         namespace = obj.metadata.get("namespace")
-        secret = self.view.k8s("Secret", namespace, name)
-        return Hop("credentials", secret is not None,
-                   f"Secret {namespace}/{name} {'exists' if secret else 'is not in the plan'}")
+        if conn.credentials.startswith("plan:"):
+            names = [str(n) for n in get_path(obj.inputs, conn.credentials.removeprefix("plan:"))]
+            if not names:
+                return Hop("credentials", False, f"no Secret named at {conn.credentials.removeprefix('plan:')}")
+        else:
+            names = [conn.credentials.removeprefix("secret:").format(name=obj.metadata.get("name", ""))]
+        missing = [n for n in names if self.view.k8s("Secret", namespace, n) is None]
+        if missing:
+            return Hop("credentials", False, f"Secret {', '.join(f'{namespace}/{n}' for n in missing)} not in the plan")
+        return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan")
 
     def image(self, actor: Actor, obj: Obj) -> Hop | None:
         hops = []
