@@ -135,7 +135,13 @@ def platform_key_policy(account_id: str, autoscaling_node_volumes: bool) -> dict
 
 
 def bucket_policy(bucket_arn: str, key_arn: str) -> dict:
-    """TLS only, and no object may be written under any key but the tenant's own."""
+    """TLS only, and no object may be written under any key but the tenant's own.
+
+    The two encryption denials apply only when the writer sends an SSE header (`Null: false`): a write without
+    one gets the bucket's default encryption, the tenant's key, and must pass. `StringNotEqualsIfExists` alone is
+    true when the key is absent (IAM: "If the key is not present, evaluate the condition element as true"), which
+    denied every writer that relies on the default (Dragonfly, YB-Controller, the Aerospike backup service:
+    `dbaas datapaths`). A header `aws:kms` without the key id still fails: S3 would use the aws/s3 key then."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -153,7 +159,8 @@ def bucket_policy(bucket_arn: str, key_arn: str) -> dict:
                 "Principal": "*",
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/*",
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+                "Condition": {"Null": {"s3:x-amz-server-side-encryption": "false"},
+                              "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
             },
             {
                 "Sid": "DenyUnencryptedOrNonKmsWrites",
@@ -161,7 +168,8 @@ def bucket_policy(bucket_arn: str, key_arn: str) -> dict:
                 "Principal": "*",
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/*",
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+                "Condition": {"Null": {"s3:x-amz-server-side-encryption": "false"},
+                              "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
             },
         ],
     }

@@ -125,6 +125,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "up": "tools.deploy.up_command",
     "drill": "tools.drills.controlplane_pitr",
     "preview": "tools.deploy.preview_command",
+    "datapaths": "tools.datapaths.command",
 }
 """Subcommand -> the module whose `register` adds it. Only the module of the command being run is
 imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,

@@ -181,7 +181,12 @@ def test_bucket_policy_denies_plain_http_and_foreign_keys(lagos_plan):
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
     assert statements["DenyOtherEncryptionKeys"]["Condition"] == {
-        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}
+        "Null": {"s3:x-amz-server-side-encryption": "false"},
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn},
+    }
+    assert statements["DenyUnencryptedOrNonKmsWrites"]["Condition"] == {
+        "Null": {"s3:x-amz-server-side-encryption": "false"},
+        "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
     }
     assert {s["Effect"] for s in statements.values()} == {"Deny"}
 
