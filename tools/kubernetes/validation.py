@@ -1,8 +1,9 @@
 """Validate emitted Kubernetes objects against real schemas.
 
 Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
-fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
-schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
+fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the strict schemas
+derived from the CRDs of the pinned releases, vendored in this repository (`vendor/schemas/`, from
+the files and provenance of `vendor/provenance.json`), and then their CEL rules
 (`x-kubernetes-validations`, evaluated by `tools.kubernetes.cel` as the API server does).
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import jsonschema
 import kubernetes_validate
 
 from declarations.kubernetes_types import is_patch_type  # noqa: F401 (re-exported)
+from declarations.vendored_artifacts import SCHEMA_DIR
 from tools.kubernetes.cel import CelValidator, CelViolation
 from tools.offline.runtime import SECRET, Registration
 
@@ -28,20 +29,13 @@ NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup"
 """Pulumi Kubernetes types that are not API objects themselves."""
 
 
-_ROOT = Path(__file__).resolve().parents[2]
-
-
 class SchemaUnavailable(RuntimeError):
     """No schema to validate a kind against: a failure, never a silent pass."""
 
 
 def crd_schema_dir() -> Path:
-    """Where the operators' CRD schemas are: $DBAAS_CRD_SCHEMAS, or ../shared/crd-schemas next to the repo."""
-    candidates = [os.environ.get("DBAAS_CRD_SCHEMAS"), _ROOT.parent / "shared" / "crd-schemas", "/work/shared/crd-schemas"]
-    for c in candidates:
-        if c and Path(c).is_dir():
-            return Path(c)
-    raise SchemaUnavailable("CRD schemas not found: set DBAAS_CRD_SCHEMAS to the shared/crd-schemas directory")
+    """The strict schemas of the vendored CRDs (vendor/schemas/, written by tools/vendoring/refresh.py)."""
+    return SCHEMA_DIR
 
 
 def is_core_api(api_version: str) -> bool:
@@ -59,7 +53,8 @@ def _crd_schema(api_version: str, kind: str) -> dict[str, Any]:
     path = crd_schema_dir() / f"{_crd_schema_name(api_version, kind)}.json"
     if not path.is_file():
         group = api_version.partition("/")[0]
-        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
+        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in vendor/schemas/{group}/: "
+                                "vendor the CRD of the pinned release, vendor/provenance.json)")
     return with_implicit_object_fields(json.loads(path.read_text()))
 
 
