@@ -194,7 +194,7 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         operator_namespace="psmdb-operator",
         charts=(OperatorRelease(
             release="psmdb-operator",
-            chart=PinnedChart("psmdb-operator", "1.19.1", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
+            chart=PinnedChart("psmdb-operator", "1.21.3", "https://percona.github.io/percona-helm-charts/", crd_groups=("psmdb.percona.com",)), values={"watchAllNamespaces": True}),),
         images={"6.0": "percona/percona-server-mongodb:6.0.19-16",
                 "7.0": "percona/percona-server-mongodb:7.0.15-9",
                 "8.0": "percona/percona-server-mongodb:8.0.4-1"},

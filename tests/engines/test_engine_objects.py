@@ -47,7 +47,7 @@ def test_operators_installed_once_per_region_pinned(lagos_plan):
                              "dragonfly-operator", "aerospike-kubernetes-operator", "psmdb-operator"}
     # vitess-operator: no chart repository; its release kustomization (tests/conformance/test_first_up.py)
     assert releases["psmdb-operator"]["namespace"] == "psmdb-operator"
-    assert releases["psmdb-operator"]["version"] == "1.19.1"
+    assert releases["psmdb-operator"]["version"] == "1.21.3"
     assert releases["psmdb-operator"]["repositoryOpts"] == {"repo": "https://percona.github.io/percona-helm-charts/"}
     assert releases["dragonfly-operator"]["chart"] == "oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator"
     assert "repositoryOpts" not in releases["dragonfly-operator"]

@@ -19,7 +19,7 @@ import kubernetes_validate
 
 from declarations.kubernetes_types import is_patch_type  # noqa: F401 (re-exported)
 from declarations.vendored_artifacts import SCHEMA_DIR
-from tools.kubernetes.cel import CelValidator, CelViolation
+from tools.kubernetes.cel import CelValidator, CelViolation, apply_defaults
 from tools.offline.runtime import SECRET, Registration
 
 PINNED_KUBERNETES_VERSION = "1.33.0"
@@ -111,9 +111,12 @@ def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERN
             return [f"no Kubernetes schema for {api_version} {kind}: {exc}"]
         return []
     validator = _crd_validator(api_version, kind)
+    # The API server defaults a custom resource from its schema when it decodes it, before it validates
+    # (apiextensions-apiserver pkg/apiserver/schema/defaulting): a required field with a default may be omitted.
+    stored = apply_defaults(obj, _crd_schema(api_version, kind))
     errors = [
         f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+        for e in sorted(validator.iter_errors(stored), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if errors or not cel:
         # apiextensions-apiserver pkg/registry/customresource/strategy.go runs the CEL rules only

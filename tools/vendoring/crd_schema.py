@@ -19,8 +19,10 @@ from typing import Any
 
 PRESERVE = "x-kubernetes-preserve-unknown-fields"
 INT_OR_STRING = "x-kubernetes-int-or-string"
-SCHEMA_CHILDREN = ("items", "additionalProperties", "not")
-SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+SCHEMA_CHILDREN = ("items", "additionalProperties")
+"""Nodes that declare fields. `allOf`, `anyOf`, `oneOf` and `not` only constrain the fields their node declares
+(structural schemas, KEP-2887), so they are kept as written: a `oneOf: [{required: [certificate]}, ...]` must
+not refuse the node's other fields."""
 
 
 def strict(node: Any) -> Any:
@@ -38,9 +40,6 @@ def strict(node: Any) -> Any:
     for key in SCHEMA_CHILDREN:
         if isinstance(out.get(key), dict):
             out[key] = strict(out[key])
-    for key in SCHEMA_LISTS:
-        if isinstance(out.get(key), list):
-            out[key] = [strict(child) for child in out[key]]
     return out
 
 
