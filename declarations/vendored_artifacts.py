@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 VENDOR_DIR = PROJECT_DIR / "vendor"
 PROVENANCE_FILE = VENDOR_DIR / "provenance.json"
@@ -51,6 +53,13 @@ class VendoredArtifact:
     applies the vendored files itself (components/vendored_manifest.py)."""
     files: tuple[VendoredFile, ...]
     note: str = ""
+    rendered: str = ""
+    """For a manifest: the install as the platform applies it, derived from `files` (tools/vendoring/refresh.py)."""
+
+    @property
+    def install_paths(self) -> tuple[str, ...]:
+        """What the platform applies when it installs this artifact itself: the rendered manifest, else the files."""
+        return (self.rendered,) if self.rendered else tuple(f.path for f in self.files)
 
     def source_url(self, file: VendoredFile) -> str:
         return f"{self.repository}/blob/{self.tag}/{file.source_path}"
@@ -65,6 +74,7 @@ def parse_provenance(data: dict) -> tuple[VendoredArtifact, ...]:
         VendoredArtifact(
             name=a["name"], version=a["version"], kind=a["kind"], repository=a["repository"], tag=a["tag"],
             crd_groups=tuple(a["crd_groups"]), installed_by=a["installed_by"], note=a.get("note", ""),
+            rendered=a.get("rendered", ""),
             files=tuple(VendoredFile(f["source_path"], f["path"], f["sha256"]) for f in a["files"]))
         for a in data["artifacts"])
 
@@ -72,6 +82,13 @@ def parse_provenance(data: dict) -> tuple[VendoredArtifact, ...]:
 @functools.lru_cache(maxsize=1)
 def vendored_artifacts() -> tuple[VendoredArtifact, ...]:
     return parse_provenance(json.loads(PROVENANCE_FILE.read_text()))
+
+
+def install_objects(artifact: VendoredArtifact) -> list[dict]:
+    """The Kubernetes objects the platform applies for an artifact it installs itself, in file order."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [doc for path in artifact.install_paths for doc in yaml.load_all((PROJECT_DIR / path).read_bytes(), Loader=loader)
+            if isinstance(doc, dict)]
 
 
 def vendored_artifact(name: str) -> VendoredArtifact:

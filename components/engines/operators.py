@@ -16,7 +16,9 @@ import pulumi_kubernetes as k8s
 from components.engines.args import EngineOperatorsArgs
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
-from declarations.chart_pins import PinnedKustomization
+from components.vendored_objects import apply_vendored
+from declarations.chart_pins import PinnedManifest
+from declarations.vendored_artifacts import vendored_artifact
 from components.namespace_baseline import (
     PLATFORM_NAMESPACE_LABELS, create_network_policies, platform_namespace_policies, to_tenants,
 )
@@ -106,13 +108,17 @@ class EngineOperators(pulumi.ComponentResource):
     """Typed handles: the namespace and Helm releases of each engine's operator."""
 
     namespaces: dict[str, k8s.core.v1.Namespace]
-    releases: dict[str, k8s.helm.v3.Release | k8s.kustomize.v2.Directory]
+    releases: dict[str, k8s.helm.v3.Release | list[pulumi.CustomResource]]
+    """A chart's Helm release, or the objects of a vendored install (vendor/, components/vendored_objects.py)."""
+    crds: dict[str, list[pulumi.CustomResource]]
+    """The CustomResourceDefinitions the platform applies itself for a chart that ships none, by release."""
 
     def __init__(self, name: str, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         self.logical_name = name
         self.namespaces = {}
         self.releases = {}
+        self.crds = {}
         for engine in args.engines:
             spec = ENGINE_SPECS[engine]
             for chart in spec.charts:
@@ -124,7 +130,8 @@ class EngineOperators(pulumi.ComponentResource):
                     policy_specs(engine, args.monitoring_namespace, serves_webhooks=namespace == spec.operator_namespace),
                     OPERATOR_LABELS,
                     pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]]))
-        self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases)})
+        self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases),
+                               "crds": sorted(self.crds)})
 
     def _install(self, area: str, namespace: str, release: OperatorRelease) -> None:
         if namespace not in self.namespaces:
@@ -134,9 +141,16 @@ class EngineOperators(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]])
-        if isinstance(release.chart, PinnedKustomization):
-            self.releases[release.release] = k8s.kustomize.v2.Directory(
-                f"{self.logical_name}-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
+        if isinstance(release.chart, PinnedManifest):
+            self.releases[release.release] = apply_vendored(
+                f"{self.logical_name}-{release.release}", vendored_artifact(release.chart.artifact), after_namespace)
             return
+        if release.crds is not None:
+            # The chart's operator needs its CRDs at start-up, so the release waits for them too.
+            self.crds[release.release] = apply_vendored(
+                f"{self.logical_name}-{release.release}", vendored_artifact(release.crds.artifact),
+                pulumi.ResourceOptions(parent=self))
+            after_namespace = pulumi.ResourceOptions.merge(
+                after_namespace, pulumi.ResourceOptions(depends_on=self.crds[release.release]))
         self.releases[release.release] = helm_release(
             f"{self.logical_name}-{release.release}", release.release, release.chart, namespace, release.values, after_namespace)

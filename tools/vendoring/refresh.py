@@ -37,7 +37,6 @@ from declarations.vendored_artifacts import (
 from tools.vendoring import crd_schema, vitess_operator
 
 Fetch = Callable[[VendoredArtifact, str], bytes]
-RENDERED_VITESS = "vendor/vitess-operator/rendered.yaml"
 KUBERNETES_VERSION_NAME = re.compile(r"^v\d+((alpha|beta)\d+)?$")
 """Versions named as Kubernetes API versions; psmdb's CRD also serves one per past release (v1-2-0, ...), which
 nothing here emits."""
@@ -125,7 +124,8 @@ def refresh(fetch: Fetch, check_only: bool) -> list[str]:
         target = SCHEMA_DIR / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(schema_text(schema))
-    (PROJECT_DIR / RENDERED_VITESS).write_text(rendered_vitess(artifacts, read))
+    [vitess] = [a for a in artifacts if a.name == "vitess-operator"]
+    (PROJECT_DIR / vitess.rendered).write_text(rendered_vitess(artifacts, read))
     return problems
 
 
