@@ -123,6 +123,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "record-apply": "tools.controlplane.record_apply_command",
     "stacks": "tools.deploy.affected_stacks",
     "up": "tools.deploy.up_command",
+    "pins": "tools.vendoring.pins",
 }
 """Subcommand -> the module whose `register` adds it. Only the module of the command being run is
 imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,

@@ -54,11 +54,11 @@ services:
      restore_from: {service: wide}}
   - {name: wide-named, engine: scylla, version: "6.2", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: wide, backup: sm_20261120020000UTC}}
-  - {name: sql, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql, engine: vitess, version: "23.0", topology: single, replicas: 1, storage_gb: 50,
      backups: {schedule: "0 2 * * *", retention_days: 30}}
-  - {name: sql-clone, engine: vitess, version: "20.0", topology: single, replicas: 1, storage_gb: 50,
+  - {name: sql-clone, engine: vitess, version: "23.0", topology: single, replicas: 1, storage_gb: 50,
      restore_from: {service: sql}}
-  - {name: sql-named, engine: vitess, version: "21.0", topology: single, replicas: 1, storage_gb: 80,
+  - {name: sql-named, engine: vitess, version: "24.0", topology: single, replicas: 1, storage_gb: 80,
      restore_from: {service: sql, backup: 2026-11-20.020000.zone1-0000000101}}
 """
 AWAITED = "21600"

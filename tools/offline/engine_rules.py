@@ -51,7 +51,18 @@ class EngineRefusal(Exception):
         super().__init__(f"stack {stack}: the Pulumi engine would refuse this plan:\n  " + "\n  ".join(reasons))
 
     def __reduce__(self):  # crosses process boundaries from plan shards
-        return (EngineRefusal, (self.stack, self.reasons))
+        return (type(self), (self.stack, self.reasons))
+
+
+class SchemaRefusal(EngineRefusal):
+    """Objects the Kubernetes API server would refuse on `up` (strict schema, CEL rules): one line each, naming
+    the resource's URN and the field path."""
+
+    def __init__(self, stack: str, reasons: list[str]):
+        self.stack = stack
+        self.reasons = reasons
+        Exception.__init__(self, f"stack {stack}: the Kubernetes API server would refuse these objects:\n  "
+                                 + "\n  ".join(reasons))
 
 
 def provider_urn(reference: str) -> str:
@@ -208,5 +219,5 @@ def engine_problems(registrations: list[Registration], default_providers_disable
     return ordering_problems(registrations, crds_installed_elsewhere) + physical_name_problems(registrations)
 
 
-__all__ = ["EngineRefusal", "engine_problems", "physical_name_problems", "ordering_problems", "registration_problems",
+__all__ = ["EngineRefusal", "SchemaRefusal", "engine_problems", "physical_name_problems", "ordering_problems", "registration_problems",
            "STACK_TYPE"]
