@@ -24,7 +24,7 @@ INCREMENTAL_EVERY = dt.timedelta(hours=1)
 MS = 1000
 ACCEPTED = "jsonpath={.status.resourceUUID}"
 """YBA sets `status.resourceUUID` once it has accepted the backup or restore task. The operator's Backup and
-RestoreJob status (shared/crd-schemas) has no completion state, so pulumi-kubernetes can await acceptance only;
+RestoreJob status (the vendored CRD) has no completion state, so pulumi-kubernetes can await acceptance only;
 completion is visible in YBA (task `status.taskUUID`)."""
 METRICS_PORT_NAME = "http-ysql-met"
 """The yugabyte chart's tserver container port (13000) serving the YSQL server's metrics; there is

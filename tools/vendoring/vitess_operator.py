@@ -20,6 +20,8 @@ as it is (the earlier remote kustomize base), it fails or does nothing on our cl
   vtgate, vtctld, vtorc and backup-schedule Pods likewise). `tenant-workload` is the tenant's IRSA
   ServiceAccount, present in every tenant namespace (declarations/naming.py TENANT_WORKLOAD_SA), so
   backups reach the tenant bucket.
+- the ServiceAccount does not automount API tokens (policy k8s-service-account-no-automount); the operator
+  Pod, which talks to the API server, mounts its token explicitly.
 - the namespaced objects get the operator namespace (kustomize's `namespace:` would have set it) and
   the container a restricted security context (the operator namespace enforces the restricted Pod
   Security Standard; the image runs as a non-root user).
@@ -65,8 +67,11 @@ def _fix(obj: dict[str, Any], tag: str, namespace: str) -> dict[str, Any] | None
         for subject in obj.get("subjects", []):
             if subject.get("kind") == "ServiceAccount":
                 subject["namespace"] = namespace
+    if obj["kind"] == "ServiceAccount":
+        obj["automountServiceAccountToken"] = False
     if obj["kind"] == "Deployment":
         pod = obj["spec"]["template"]["spec"]
+        pod["automountServiceAccountToken"] = True
         for container in pod["containers"]:
             if container["image"].split(":")[0] == IMAGE:
                 container["image"] = f"{IMAGE}:{tag}"
