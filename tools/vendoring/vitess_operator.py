@@ -24,7 +24,7 @@ as it is (the earlier remote kustomize base), it fails or does nothing on our cl
   Pod, which talks to the API server, mounts its token explicitly.
 - the namespaced objects get the operator namespace (kustomize's `namespace:` would have set it) and
   the container a restricted security context (the operator namespace enforces the restricted Pod
-  Security Standard; the image runs as a non-root user).
+  Security Standard; the image runs as UID 1001, build/Dockerfile.release `USER ${USER_UID}`).
 
 `render` is pure: upstream files in, the manifest out. `tools/vendoring/refresh.py` writes it to
 `vendor/vitess-operator/rendered.yaml`; a test renders the vendored upstream files again and
