@@ -135,8 +135,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(OperatorRelease(
             release="vitess-operator",
             chart=VITESS_OPERATOR),),
-        # The images vitess-operator v2.17.0 runs in its own tests (test/endtoend/upgrade_test.sh, cluster_upgrade.yaml).
-        images={"23.0": "vitess/lite:v23.0.3-mysql80", "24.0": "vitess/lite:v24.0.0-mysql80"},
+        # The releases vitess-operator v2.17.0 runs in its own tests (test/endtoend/upgrade_test.sh: v23.0.3, then
+        # v24.0.0); components/engines/vitess.py derives the `-mysql80` variant from these where it needs xtrabackup.
+        images={"23.0": "vitess/lite:v23.0.3", "24.0": "vitess/lite:v24.0.0"},
         client_port=3306,
         tls=True,
         pitr=False,

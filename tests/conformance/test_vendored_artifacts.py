@@ -230,8 +230,7 @@ def test_the_pinned_vitess_versions_are_the_operators_and_the_old_ones_are_refus
     from declarations.tenant_loader import validate_files
 
     assert SUPPORTED_VERSIONS[EngineName.vitess] == ("23.0", "24.0")
-    assert ENGINE_SPECS[EngineName.vitess].images == {"23.0": "vitess/lite:v23.0.3-mysql80",
-                                                      "24.0": "vitess/lite:v24.0.0-mysql80"}
+    assert ENGINE_SPECS[EngineName.vitess].images == {"23.0": "vitess/lite:v23.0.3", "24.0": "vitess/lite:v24.0.0"}
     tenants = tmp_path / "tenants"
     (tenants / "lagos").mkdir(parents=True)
     source = (PROJECT_DIR / "tenants/lagos/kudi-pay.yaml").read_text().replace('version: "24.0"', 'version: "21.0"')
