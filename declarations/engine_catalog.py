@@ -264,8 +264,12 @@ def fixed_interval(schedule: str) -> _dt.timedelta | None:
 
 
 def shortest_interval(schedule: str) -> _dt.timedelta:
-    """The shortest gap between two runs of `schedule` within two weeks."""
+    """The shortest gap between two runs of `schedule` within two weeks; for a schedule that runs less often
+    (`0 0 29 2 *`), the gap between its next runs."""
     fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    if len(fires) < 2:
+        runs = _croniter(schedule, CADENCE_REFERENCE - _dt.timedelta(seconds=1))
+        fires = [runs.get_next(_dt.datetime) for _ in range(3)]
     return min(b - a for a, b in zip(fires, fires[1:]))
 
 
