@@ -189,7 +189,7 @@ def test_dbaas_pins_accounts_for_every_chart_manifest_and_crd_set(lagos_plan):
         "path": "vendor/yugaware/crds/concatenated_crd.yaml",
         "sha256": hashlib.sha256(_read("vendor/yugaware/crds/concatenated_crd.yaml")).hexdigest(),
         "source": "https://github.com/yugabyte/charts/blob/2025.1.4.0-b103/crds/concatenated_crd.yaml"}
-    assert entries[("yugaware", "chart")]["crd_groups"] == []
+    assert (entries[("yugaware", "chart")]["crd_groups"], entries[("yugaware", "chart")]["crd_files"]) == ([], [])
     thanos = entries[("thanos", "chart")]
     assert thanos["source"] == "oci://registry-1.docker.io/bitnamicharts/thanos" and "six months" in thanos["why_source"]
     assert entries[("vitess-operator", "manifest")]["version"] == "v2.17.0"

@@ -57,6 +57,8 @@ def pin_entries(platform: list[Registration]) -> list[PinEntry]:
     for pin in all_pins():
         if isinstance(pin, PinnedChart):
             artifact = _artifact(pin.name, pin.version)
+            if artifact is not None and artifact.installed_by != "chart":
+                artifact = None  # the chart's CRDs are installed separately (its own entry)
             source = pin.chart if pin.repository is None else f"{pin.repository} {pin.chart}"
             entry = PinEntry(pin.name, "chart", pin.version, source, pin.why_source, sorted(pin.crd_groups))
             entry.installed_by = sorted(urn_suffix(r.urn) for r in platform if r.type == HELM_RELEASE_TYPE
