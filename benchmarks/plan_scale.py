@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = [("yugabyte", "2024.2"), ("vitess", "20.0"), ("scylla", "6.2"), ("dragonfly", "1.25"), ("aerospike", "7.2"), ("mongodb", "7.0")]
+ENGINES = [("yugabyte", "2024.2"), ("vitess", "24.0"), ("scylla", "6.2"), ("dragonfly", "1.25"), ("aerospike", "7.2"), ("mongodb", "7.0")]
 
 
 def synthetic_tenant(i: int) -> str:

@@ -35,6 +35,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
     print(f"ok: {count} tenant file(s) valid")
+    if args.files:
+        return EXIT_OK
+    return _validate_rendered_objects(tenants_dir)
+
+
+def _validate_rendered_objects(tenants_dir: Path) -> int:
+    """The whole tree: plan every region (platform and tenant stacks) so that what the files render is checked
+    too: the engine rules, and every Kubernetes object against the strict core and vendored CRD schemas and the
+    CRDs' CEL rules (tools/offline/plan.py build_plan). Refusals name the stack, the URN and the field."""
+    from tools.cli_io import known_stacks
+    from tools.offline.plan import build_plan
+
+    project_dir = find_project_dir()
+    regions = [s for s in known_stacks(project_dir) if "." not in s]
+    stacks = 0
+    for region in regions:
+        plan = build_plan(region, project_dir, tenants_dir)  # EngineRefusal/SchemaRefusal: printed by main, exit 1
+        stacks += len({r.urn.split("::", 1)[0] for r in plan.registrations})
+    print(f"ok: every Kubernetes object of {stacks} stack(s) in {len(regions)} region(s) validates "
+          "(strict schemas, CRD CEL rules)")
     return EXIT_OK
 
 
@@ -88,7 +108,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dbaas {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="validate tenant files; print PATH:LINE:COL: field: message per problem")
+    p = sub.add_parser("validate", help="validate tenant files (PATH:LINE:COL: field: message per problem); without "
+                                        "FILE also plan every region and validate every rendered Kubernetes object")
     p.add_argument("--tenants-dir", help="tenants tree (default: ./tenants of the project)")
     p.add_argument("files", nargs="*", metavar="FILE", help="tenant files to check (default: the whole tree)")
     p.set_defaults(func=cmd_validate)
@@ -126,6 +147,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "drill": "tools.drills.controlplane_pitr",
     "preview": "tools.deploy.preview_command",
     "datapaths": "tools.datapaths.command",
+    "pins": "tools.vendoring.pins",
 }
 """Subcommand -> the module whose `register` adds it. Only the module of the command being run is
 imported (all of them for --help or an unknown command), so `dbaas plan` does not pay for the API's,

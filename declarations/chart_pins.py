@@ -1,9 +1,12 @@
-"""A Helm chart pinned by repository and exact version: plain data, shared by every area's
-chart table (components/helm.py installs them)."""
+"""Pinned third-party installs: Helm charts by repository and exact version, and installs vendored in
+this repository (vendor/, with provenance) that the platform applies object by object. Plain data,
+shared by every area's pin table (components/helm.py installs charts, components/vendored_objects.py
+the vendored ones)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,39 +18,54 @@ class PinnedChart:
     crd_groups: tuple[str, ...] = ()
     """API groups whose CRDs the chart installs: custom resources of these groups must wait for
     the release (the offline engine rules check it, tools/offline/engine_rules.py)."""
+    why_source: str = ""
+    """Why this source keeps the pinned version (said where it is not the chart's own repository)."""
 
     def __post_init__(self) -> None:
         _PINS[(self.chart, self.version)] = self
 
+    @property
+    def name(self) -> str:
+        """The chart's name, also for an OCI reference (its last path segment)."""
+        return self.chart.rstrip("/").rsplit("/", 1)[-1]
+
 
 @dataclass(frozen=True)
-class PinnedKustomization:
-    """An operator installed from a kustomization in this repository that pins an upstream release
-    tag (for operators that publish no chart repository), applied with kustomize.v2.Directory."""
+class PinnedManifest:
+    """A third-party install vendored in vendor/<artifact>/ at a pinned tag (vendor/provenance.json): CRDs a
+    chart does not ship, or an operator that publishes no chart. The platform applies each object itself,
+    so every object is a resource of the plan and passes the same checks as ours."""
 
-    directory: str
-    """Relative to the project directory, as the Pulumi program runs there."""
+    artifact: str
+    """The artifact's name in vendor/provenance.json."""
     version: str
     crd_groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _PINS[("kustomize", self.directory)] = self
+        _PINS[("vendored", self.artifact)] = self
 
 
-_PINS: dict[tuple[str, str], "PinnedChart | PinnedKustomization"] = {}
-"""Every pin, by (chart, version), so a planned Helm release can be traced back to its CRD groups."""
+_PINS: dict[tuple[str, str], "PinnedChart | PinnedManifest"] = {}
+"""Every pin, by (chart, version) or ("vendored", artifact), so a planned Helm release can be traced back to its
+CRD groups and `dbaas pins` can list them all."""
 
 
-KUSTOMIZE_DIRECTORY_TYPE = "kubernetes:kustomize/v2:Directory"
 HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
+CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 
 
-def crd_groups_installed_by(type_token: str, inputs: dict) -> tuple[str, ...]:
-    """The CRD API groups a planned Helm release or kustomization installs (by its pin)."""
+def all_pins() -> tuple["PinnedChart | PinnedManifest", ...]:
+    return tuple(_PINS.values())
+
+
+def crd_groups_installed_by(type_token: str, inputs: dict[str, Any]) -> tuple[str, ...]:
+    """The CRD API groups a planned resource installs: a Helm release by its pin, a CustomResourceDefinition
+    by its `spec.group`."""
     if type_token == HELM_RELEASE_TYPE:
         pin = _PINS.get((inputs.get("chart"), inputs.get("version")))
-    elif type_token == KUSTOMIZE_DIRECTORY_TYPE:
-        pin = _PINS.get(("kustomize", inputs.get("directory")))
-    else:
-        return ()
-    return pin.crd_groups if pin else ()
+        return pin.crd_groups if pin else ()
+    if type_token == CRD_TYPE:
+        spec = inputs.get("spec")
+        group = spec.get("group") if isinstance(spec, dict) else getattr(spec, "group", None)
+        return (group,) if isinstance(group, str) else ()
+    return ()

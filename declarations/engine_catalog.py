@@ -9,7 +9,7 @@ from enum import Enum
 
 from croniter import croniter as _croniter
 
-from declarations.chart_pins import PinnedChart, PinnedKustomization
+from declarations.chart_pins import PinnedChart, PinnedManifest
 from declarations.naming import service_instance
 
 
@@ -24,12 +24,21 @@ class EngineName(str, Enum):
 
 SUPPORTED_VERSIONS: dict[EngineName, tuple[str, ...]] = {
     EngineName.yugabyte: ("2.20", "2024.1", "2024.2"),
-    EngineName.vitess: ("19.0", "20.0", "21.0"),
+    EngineName.vitess: ("23.0", "24.0"),
     EngineName.scylla: ("6.1", "6.2"),
     EngineName.dragonfly: ("1.24", "1.25"),
     EngineName.aerospike: ("7.1", "7.2"),
     EngineName.mongodb: ("6.0", "7.0", "8.0"),
 }
+
+RETIRED_VERSIONS: dict[EngineName, dict[str, str]] = {
+    EngineName.vitess: dict.fromkeys(("19.0", "20.0", "21.0"), (
+        "the pinned vitess-operator v2.17.0 is built against Vitess 24 (go.mod vitess.io/vitess v0.24.0, default "
+        "image vitess/lite:v24.0.0-mysql80 in pkg/apis/planetscale/v2/defaults.go) and tested from Vitess 23 "
+        "(test/endtoend/upgrade_test.sh: v23.0.3 upgraded to v24.0.0); its compatibility table pairs Vitess 21 with "
+        "operator v2.14, which supports Kubernetes up to 1.31 only")),
+}
+"""Versions the platform supported before and no longer does, with the reason a declaration naming one is told."""
 
 
 # --- What the platform runs for each engine: operator charts, images, ports, backup abilities. ---
@@ -41,9 +50,11 @@ class OperatorRelease:
     """One operator Helm release: its name, the pinned chart, and the values the platform sets."""
 
     release: str
-    chart: PinnedChart | PinnedKustomization
+    chart: PinnedChart | PinnedManifest
     values: dict = field(default_factory=dict)
     """Helm values (charts only)."""
+    crds: PinnedManifest | None = None
+    """CRDs the chart does not ship, vendored at the chart's tag, that the platform applies itself."""
     namespace: str | None = None
     """Where the release goes when its chart fixes a namespace of its own; default the engine's operator namespace."""
 
@@ -110,12 +121,15 @@ def operator_service_accounts(services: Iterable[tuple[str, "EngineName"]]) -> t
         if (suffix := ENGINE_SPECS[engine].pod_service_account_suffix) is not None))
 
 
-VITESS_OPERATOR = PinnedKustomization(
-    "components/engines/manifests/vitess-operator", "v2.17.0", crd_groups=("planetscale.com",))
-"""PlanetScale publishes no chart repository for the vitess-operator (the earlier pin named a
-private mirror that CI runners cannot reach, at 2.14.0, older than the v2.17.0 CRD schemas the
-objects are validated against). The platform applies the release tag's own deploy/ kustomization,
-pinned to v2.17.0 with the image tag fixed, from an overlay in this repository."""
+VITESS_OPERATOR = PinnedManifest("vitess-operator", "v2.17.0", crd_groups=("planetscale.com",))
+"""PlanetScale publishes no chart for the vitess-operator; its install is deploy/ of each release tag. It is
+vendored rendered, with reviewed fixes (vendor/vitess-operator/rendered.yaml, tools/vendoring/vitess_operator.py),
+and applied object by object by the platform stack. v2.17.0 (Kubernetes 1.32-1.35 in its README's table, so the
+pinned 1.33 is inside) supports the Vitess versions above."""
+
+YUGAWARE_CRDS = PinnedManifest("yugaware", "2025.1.4", crd_groups=("operator.yugabyte.io",))
+"""The yugaware chart ships no CRDs; yugabyte/charts publishes them as crds/concatenated_crd.yaml at the chart's tag
+(its appVersion, 2025.1.4.0-b103), vendored in vendor/yugaware/ and applied by the platform before the chart."""
 
 YBA_APP_CONF = {"yb.backup.s3.use_db_nodes_iam_role_for_backup": True}
 """YBA configuration the yugaware chart writes into application.conf (`additionalAppConf.nonStringConf`, chart
@@ -135,7 +149,11 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(
             OperatorRelease(
             release="yugaware",
-            chart=PinnedChart("yugaware", "2024.2.2", "https://charts.yugabyte.com", crd_groups=("operator.yugabyte.io",)), values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""}, "additionalAppConf": {"nonStringConf": YBA_APP_CONF}}),
+            # 2025.1.4: the newest 2025.1 chart; BackupSchedule and YBUniverse masterDeviceInfo, both emitted, do not
+            # exist before 2025.1 (2024.2.2's CRDs lack them).
+            chart=PinnedChart("yugaware", "2025.1.4", "https://charts.yugabyte.com"), crds=YUGAWARE_CRDS,
+            values={"yugaware": {"kubernetesOperatorEnabled": True, "kubernetesOperatorNamespace": ""},
+                    "additionalAppConf": {"nonStringConf": YBA_APP_CONF}}),
         ),
         images={"2.20": "2.20.8.0-b53", "2024.1": "2024.1.3.0-b105", "2024.2": "2024.2.2.0-b70"},
         client_port=5433,
@@ -171,7 +189,9 @@ ENGINE_SPECS: dict[EngineName, EngineSpec] = {
         charts=(OperatorRelease(
             release="vitess-operator",
             chart=VITESS_OPERATOR),),
-        images={"19.0": "vitess/lite:v19.0.8", "20.0": "vitess/lite:v20.0.5", "21.0": "vitess/lite:v21.0.3"},
+        # The releases vitess-operator v2.17.0 runs in its own tests (test/endtoend/upgrade_test.sh: v23.0.3, then
+        # v24.0.0); components/engines/vitess.py derives the `-mysql80` variant from these where it needs xtrabackup.
+        images={"23.0": "vitess/lite:v23.0.3", "24.0": "vitess/lite:v24.0.0"},
         client_port=3306,
         tls=True,
         pitr=False,
@@ -316,8 +336,12 @@ def fixed_interval(schedule: str) -> _dt.timedelta | None:
 
 
 def shortest_interval(schedule: str) -> _dt.timedelta:
-    """The shortest gap between two runs of `schedule` within two weeks."""
+    """The shortest gap between two runs of `schedule` within two weeks; for a schedule that runs less often
+    (`0 0 29 2 *`), the gap between its next runs."""
     fires = _fires(schedule, CADENCE_REFERENCE, CADENCE_REFERENCE + _dt.timedelta(days=14))
+    if len(fires) < 2:
+        runs = _croniter(schedule, CADENCE_REFERENCE - _dt.timedelta(seconds=1))
+        fires = [runs.get_next(_dt.datetime) for _ in range(3)]
     return min(b - a for a, b in zip(fires, fires[1:]))
 
 

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from declarations.engine_catalog import (
-    FIXED_INTERVAL_ENGINES, RESTART_WAYS, RESTORE_WAYS, SUPPORTED_VERSIONS, EngineName, fixed_interval,
+    FIXED_INTERVAL_ENGINES, RESTART_WAYS, RESTORE_WAYS, RETIRED_VERSIONS, SUPPORTED_VERSIONS, EngineName, fixed_interval,
 )
 from declarations.plans import PlanName, plan_for
 from declarations.regions import KNOWN_REGIONS
@@ -215,8 +215,10 @@ class Service(_Strict):
     def _supported_version(cls, value: str, info: ValidationInfo) -> str:
         engine = info.data.get("engine")
         if engine is not None and value not in SUPPORTED_VERSIONS[engine]:
+            retired = RETIRED_VERSIONS.get(engine, {}).get(value)
+            why = f" any more: {retired};" if retired else ";"
             raise ValueError(
-                f"{engine.value} {value!r} is not supported; choose one of {', '.join(SUPPORTED_VERSIONS[engine])}"
+                f"{engine.value} {value!r} is not supported{why} choose one of {', '.join(SUPPORTED_VERSIONS[engine])}"
             )
         return value
 

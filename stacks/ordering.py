@@ -40,8 +40,8 @@ class KubernetesOrdering:
     """What the stack has created so far that other objects must wait for."""
 
     namespaces: dict[str, pulumi.Resource] = field(default_factory=dict)
-    crd_installers: dict[str, pulumi.Resource] = field(default_factory=dict)
-    """API group -> the release that installs its CRDs (in this stack)."""
+    crd_installers: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+    """API group -> what installs its CRDs in this stack: a Helm release, or the group's CustomResourceDefinitions."""
 
     def transformation(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         props = args.props or {}
@@ -53,15 +53,14 @@ class KubernetesOrdering:
         waits_for: list[pulumi.Resource] = []
         installs = crd_groups_installed_by(args.type_, props)
         for group in installs:
-            self.crd_installers.setdefault(group, args.resource)
+            self.crd_installers.setdefault(group, []).append(args.resource)
         if args.type_ == HELM_RELEASE_TYPE or installs:
             namespace = props.get("namespace")
         else:
             namespace = _get(props.get("metadata"), "namespace")
         k8s_type = kubernetes_type(args.type_)
-        installer = self.crd_installers.get(k8s_type.group) if k8s_type else None
-        if installer is not None and installer is not args.resource:
-            waits_for.append(installer)
+        installers = self.crd_installers.get(k8s_type.group, []) if k8s_type else []
+        waits_for.extend(i for i in installers if i is not args.resource)
         if isinstance(namespace, str) and namespace in self.namespaces:
             waits_for.append(self.namespaces[namespace])
         if not waits_for:

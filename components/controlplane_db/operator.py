@@ -20,9 +20,9 @@ from components.namespace_baseline import PLATFORM_NAMESPACE_LABELS, create_netw
 TYPE = "dbaas:controlplane:CloudNativePGOperator"
 CNPG_CHART = PinnedChart("cloudnative-pg", "0.28.0", "https://cloudnative-pg.github.io/charts", crd_groups=("postgresql.cnpg.io",))
 """Operator 1.29.0: PostgreSQL 17, `postgresql.synchronous.dataDurability` (1.25+), managed roles,
-Pooler and in-tree `barmanObjectStore` backups. Its CRDs are exactly those in
-`../shared/crd-schemas/postgresql.cnpg.io/`, which the emitted objects are validated against; bump
-the chart and those schemas together."""
+Pooler and in-tree `barmanObjectStore` backups. Its CRDs (operator v1.29.0's, vendored in
+`vendor/cloudnative-pg/`) are what the emitted objects are validated against; bump the chart and
+re-vendor them together (tools/vendoring/refresh.py)."""
 RELEASE_NAME = "cloudnative-pg"
 """Contains the chart name, so the chart's resources are named `cloudnative-pg` too."""
 OPERATOR_REPLICAS = 2

@@ -82,8 +82,8 @@ class DragonflyInstance(EngineInstance):
             "containerSecurityContext": restricted_container(DRAGONFLY_UID),
             **self.NODES.pod_fields(),
             **self.priority_fields(),
-            # `labels` is the pod-label field of the pinned operator (v1.1.11); the CRD in shared/crd-schemas
-            # (v1.6) still takes it, deprecated in favour of `podMetadata.labels`, which v1.1.11 does not know.
+            # `labels` is the pod-label field of the pinned operator (v1.1.11); the vendored v1.1.11 CRD
+            # takes it; later releases deprecate it in favour of `podMetadata.labels`, which v1.1.11 does not know.
             "labels": self.pod_labels(),
             "authentication": {"passwordFromSecret": {"name": self.credentials_secret, "key": "password"}},
             "tlsSecretRef": {"name": self.tls_secret},

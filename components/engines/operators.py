@@ -18,7 +18,9 @@ from components.engines.args import EngineOperatorsArgs
 from components.engines.operator_identity import create_operator_backup_role, with_role_annotation
 from components.engines.vitess import VTCTLD_GRPC_PORT
 from components.helm import helm_release
-from declarations.chart_pins import PinnedKustomization
+from components.vendored_objects import apply_vendored
+from declarations.chart_pins import PinnedManifest
+from declarations.vendored_artifacts import vendored_artifact
 from components.namespace_baseline import (
     PLATFORM_NAMESPACE_LABELS, create_network_policies, platform_namespace_policies, to_tenants,
 )
@@ -114,7 +116,10 @@ class EngineOperators(pulumi.ComponentResource):
     operators that read tenant backups themselves (components/engines/operator_identity.py)."""
 
     namespaces: dict[str, k8s.core.v1.Namespace]
-    releases: dict[str, k8s.helm.v3.Release | k8s.kustomize.v2.Directory]
+    releases: dict[str, k8s.helm.v3.Release | list[pulumi.CustomResource]]
+    """A chart's Helm release, or the objects of a vendored install (vendor/, components/vendored_objects.py)."""
+    crds: dict[str, list[pulumi.CustomResource]]
+    """The CustomResourceDefinitions the platform applies itself for a chart that ships none, by release."""
     backup_roles: dict[EngineName, aws.iam.Role]
 
     def __init__(self, name: str, args: EngineOperatorsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -123,6 +128,7 @@ class EngineOperators(pulumi.ComponentResource):
         self.namespaces = {}
         self.releases = {}
         self.backup_roles = {}
+        self.crds = {}
         for engine in args.engines:
             spec = ENGINE_SPECS[engine]
             if spec.operator_backup_access is not None:
@@ -143,7 +149,8 @@ class EngineOperators(pulumi.ComponentResource):
                     OPERATOR_LABELS,
                     pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]]))
         self.register_outputs({"namespaces": sorted(self.namespaces), "releases": sorted(self.releases),
-                               "backupRoleArns": {e.value: r.arn for e, r in self.backup_roles.items()}})
+                               "backupRoleArns": {e.value: r.arn for e, r in self.backup_roles.items()},
+                               "crds": sorted(self.crds)})
 
     def _install(self, area: str, namespace: str, release: OperatorRelease, values: dict) -> None:
         if namespace not in self.namespaces:
@@ -153,9 +160,16 @@ class EngineOperators(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespaces[namespace]])
-        if isinstance(release.chart, PinnedKustomization):
-            self.releases[release.release] = k8s.kustomize.v2.Directory(
-                f"{self.logical_name}-{release.release}", directory=release.chart.directory, namespace=namespace, opts=after_namespace)
+        if isinstance(release.chart, PinnedManifest):
+            self.releases[release.release] = apply_vendored(
+                f"{self.logical_name}-{release.release}", vendored_artifact(release.chart.artifact), after_namespace)
             return
+        if release.crds is not None:
+            # The chart's operator needs its CRDs at start-up, so the release waits for them too.
+            self.crds[release.release] = apply_vendored(
+                f"{self.logical_name}-{release.release}", vendored_artifact(release.crds.artifact),
+                pulumi.ResourceOptions(parent=self))
+            after_namespace = pulumi.ResourceOptions.merge(
+                after_namespace, pulumi.ResourceOptions(depends_on=self.crds[release.release]))
         self.releases[release.release] = helm_release(
             f"{self.logical_name}-{release.release}", release.release, release.chart, namespace, values, after_namespace)

@@ -9,7 +9,7 @@ SSE-KMS under the tenant key.
 Scylla Operator exposes no pod security context in the ScyllaCluster API, so whether its pods pass
 Pod Security `restricted` is decided by the operator (see README, "Known gaps").
 
-Pod labels: the ScyllaCluster schema in shared/crd-schemas has no pod-label field (v1.15's `podMetadata` is not
+Pod labels: the vendored ScyllaCluster CRD (v1.15.0) has no pod-label field (v1.15's `podMetadata` is not
 in it), but Scylla Operator v1.15.0 copies the ScyllaCluster's own `metadata.labels` to the ScyllaDBDatacenter it
 converts it to (pkg/controller/scyllacluster/migrate.go) and, with no `podMetadata`, from there to every rack's pod
 template and to the member Services (pkg/controller/scylladbdatacenter/resource.go). The base puts `pod_labels()`

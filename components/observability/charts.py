@@ -9,7 +9,11 @@ from components.helm import PinnedChart
 KUBE_PROMETHEUS_STACK = PinnedChart("kube-prometheus-stack", "75.15.1", "https://prometheus-community.github.io/helm-charts",
                                    crd_groups=("monitoring.coreos.com",))
 """prometheus-operator, Prometheus (with the Thanos sidecar), Alertmanager, node-exporter, kube-state-metrics."""
-THANOS = PinnedChart("thanos", "15.7.25", "https://charts.bitnami.com/bitnami")
+THANOS = PinnedChart(
+    "oci://registry-1.docker.io/bitnamicharts/thanos", "15.7.25", None,
+    why_source="Bitnami's classic index (https://charts.bitnami.com/bitnami) lists only the last six months of "
+               "versions and de-lists older ones (bitnami/charts#10539, #10833); its OCI registry, the replacement "
+               "Bitnami named there, keeps every published version as a tag")
 """Thanos query, store gateway and compactor."""
 LOKI = PinnedChart("loki", "6.30.1", "https://grafana.github.io/helm-charts")
 TEMPO_OPERATOR = PinnedChart("tempo-operator", "0.16.0", "https://grafana.github.io/helm-charts", crd_groups=("tempo.grafana.com",))

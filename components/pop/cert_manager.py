@@ -66,7 +66,7 @@ def install_cert_manager(
     release = helm_release("pop-cert-manager", CERT_MANAGER.chart, CERT_MANAGER, namespace, cert_manager_values(role_arn), opts)
     issuer_deps: list[pulumi.Resource] = [release]
     if isinstance(issuer, InternalCaIssuer):
-        # Schema: crd-schemas/external-secrets.io/externalsecret_v1.json
+        # Schema: vendor/schemas/external-secrets.io/externalsecret_v1.json
         issuer_deps.append(k8s.apiextensions.CustomResource(
             "pop-internal-ca-secret",
             api_version="external-secrets.io/v1",
@@ -75,7 +75,7 @@ def install_cert_manager(
             spec=ca_external_secret_spec(issuer, region),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[secret_store])),
         ))
-    # Schema: crd-schemas/cert-manager.io/clusterissuer_v1.json
+    # Schema: vendor/schemas/cert-manager.io/clusterissuer_v1.json
     cluster_issuer = k8s.apiextensions.CustomResource(
         "pop-cluster-issuer",
         api_version="cert-manager.io/v1",

@@ -3,8 +3,7 @@
 - Created EKS clusters: the VPC CNI add-on with its network-policy agent (`enableNetworkPolicy`,
   set in eks.py); no second CNI.
 - Adopted colocation clusters: Calico, managed by the Tigera operator. The chart renders the
-  operator's `Installation` (operator.tigera.io/v1), for which ../shared/crd-schemas has no
-  schema; this module emits no Calico custom resource of its own.
+  operator's `Installation` (operator.tigera.io/v1), whose CRD is not vendored (vendor/); this module emits no Calico custom resource of its own.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def install_external_secrets(
     role_arn: pulumi.Input[str] | None, opts: pulumi.ResourceOptions,
 ) -> tuple[k8s.helm.v3.Release, k8s.apiextensions.CustomResource]:
     release = helm_release("pop-external-secrets", EXTERNAL_SECRETS.chart, EXTERNAL_SECRETS, namespace, external_secrets_values(role_arn), opts)
-    # Schema: crd-schemas/external-secrets.io/clustersecretstore_v1.json
+    # Schema: vendor/schemas/external-secrets.io/clustersecretstore_v1.json
     cluster_store = k8s.apiextensions.CustomResource(
         "pop-secret-store",
         api_version="external-secrets.io/v1",

@@ -30,7 +30,7 @@ LIFECYCLE: dict[EngineName, EngineLifecycle] = {
         one_version_at_a_time=None,
         # single -> clustered changes replicationFactor, which YBUniverse's own CEL rule forbids (schema check).
         topology_change_refused=None,
-        # RestoreJob (operator.yugabyte.io/v1alpha1, the schema in shared/crd-schemas) has actionType, universe,
+        # RestoreJob (operator.yugabyte.io/v1alpha1, the vendored CRD) has actionType, universe,
         # backup and keyspace: no restore time. YBA's PITR exists only through its REST API, not the operator.
     ),
     EngineName.vitess: EngineLifecycle(

@@ -119,7 +119,8 @@ def test_a_tenant_stacks_custom_resources_are_satisfied_by_the_platform_stack_on
     assert ordering_problems(regs, _platform_crds(lagos_plan)) == []
     refused = ordering_problems(regs)
     topic = next(r for r in regs if r.type.endswith("KafkaTopic"))
-    assert (f"{topic.urn}: no Helm release or kustomization of this stack installs the CRDs of kafka.strimzi.io; "
+    assert (f"{topic.urn}: no Helm release or CustomResourceDefinition of this stack installs the CRDs "
+            f"of kafka.strimzi.io; "
             "the API server would answer 'no matches for kind'") in refused
 
 
@@ -129,7 +130,8 @@ def test_custom_resource_of_a_group_no_release_installs(lagos_plan):
     stray = replace(topic, urn=topic.urn.replace("KafkaTopic", "Widget").replace("kafka.strimzi.io", "widgets.example.com"),
                     type="kubernetes:widgets.example.com/v1:Widget")
     assert ordering_problems(regs + [stray], _platform_crds(lagos_plan)) == [
-        f"{stray.urn}: no Helm release or kustomization of this stack installs the CRDs of widgets.example.com; the API server would "
+        f"{stray.urn}: no Helm release or CustomResourceDefinition of this stack installs the CRDs of widgets.example.com; the API "
+        "server would "
         "answer 'no matches for kind'"]
 
 

@@ -45,9 +45,9 @@ def test_operators_installed_once_per_region_pinned(lagos_plan):
     # cert-manager belongs to the PoP baseline, installed exactly once per cluster
     assert set(releases) == {"yugaware", "scylla-operator", "scylla-manager",
                              "dragonfly-operator", "aerospike-kubernetes-operator", "psmdb-operator"}
-    # vitess-operator: no chart repository; its release kustomization (tests/conformance/test_first_up.py)
+    # vitess-operator: no chart; its vendored install (tests/conformance/test_vendored_artifacts.py)
     assert releases["psmdb-operator"]["namespace"] == "psmdb-operator"
-    assert releases["psmdb-operator"]["version"] == "1.21.3"  # operator 1.21.2 (/work/wt/PINS.md)
+    assert releases["psmdb-operator"]["version"] == "1.21.3"
     assert releases["psmdb-operator"]["repositoryOpts"] == {"repo": "https://percona.github.io/percona-helm-charts/"}
     assert releases["dragonfly-operator"]["chart"] == "oci://ghcr.io/dragonflydb/dragonfly-operator/helm/dragonfly-operator"
     assert "repositoryOpts" not in releases["dragonfly-operator"]

@@ -15,7 +15,7 @@ SERVICES = {
     "docs": ("mongodb", "7.0", "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB", "psmdb"),
     "events": ("scylla", "6.1", "kubernetes:scylla.scylladb.com/v1:ScyllaCluster", "scyllacluster"),
     "cache": ("dragonfly", "1.25", "kubernetes:dragonflydb.io/v1alpha1:Dragonfly", "dragonfly"),
-    "orders": ("vitess", "20.0", "kubernetes:planetscale.com/v2:VitessCluster", "vitesscluster"),
+    "orders": ("vitess", "24.0", "kubernetes:planetscale.com/v2:VitessCluster", "vitesscluster"),
     "kv": ("aerospike", "7.1", "kubernetes:asdb.aerospike.com/v1:AerospikeCluster", "aerospikecluster"),
 }
 TABLET_POOL = ("keyspaces", 0, "partitionings", 0, "equal", "shardTemplate", "tabletPools", 0)

@@ -61,7 +61,7 @@ def test_no_cluster_operations_and_allow_only(a, svc):
 EXPECTED_CDC = {
     (EngineName.yugabyte, "2.20"): ("io.debezium.connector.yugabytedb.YugabyteDBgRPCConnector", Mechanism.vendor_debezium),
     (EngineName.yugabyte, "2024.2"): ("io.debezium.connector.postgresql.YugabyteDBConnector", Mechanism.vendor_debezium),
-    (EngineName.vitess, "20.0"): ("io.debezium.connector.vitess.VitessConnector", Mechanism.debezium),
+    (EngineName.vitess, "24.0"): ("io.debezium.connector.vitess.VitessConnector", Mechanism.debezium),
     (EngineName.mongodb, "7.0"): ("io.debezium.connector.mongodb.MongoDbConnector", Mechanism.debezium),
     (EngineName.scylla, "6.2"): ("com.scylladb.cdc.debezium.connector.ScyllaConnector", Mechanism.vendor_debezium),
     (EngineName.dragonfly, "1.25"): ("com.redis.kafka.connect.RedisStreamSourceConnector", Mechanism.redis_streams),

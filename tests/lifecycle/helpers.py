@@ -9,7 +9,7 @@ from declarations.lifecycle.review import TransitionReview, transition_review
 from declarations.tenant_loader import load_tenant_file
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
-VERSIONS = {"yugabyte": ("2.20", "2024.1"), "vitess": ("20.0", "21.0"), "scylla": ("6.1", "6.2"),
+VERSIONS = {"yugabyte": ("2.20", "2024.1"), "vitess": ("23.0", "24.0"), "scylla": ("6.1", "6.2"),
             "dragonfly": ("1.24", "1.25"), "aerospike": ("7.1", "7.2"), "mongodb": ("7.0", "8.0")}
 """Per engine, an older and the next newer supported version."""
 ENGINES = tuple(VERSIONS)

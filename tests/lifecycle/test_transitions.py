@@ -64,8 +64,6 @@ def test_version_downgrade_is_refused(tmp_path, engine):
 SKIPS = {"mongodb": ("6.0", "8.0", "7.0", "MongoDB upgrades one major release at a time, each after setting "
                      "featureCompatibilityVersion (mongodb.com 'Upgrade a Replica Set'; Percona Operator docs "
                      "'Upgrade Percona Server for MongoDB')"),
-         "vitess": ("19.0", "21.0", "20.0", "Vitess supports upgrading one major release at a time (vitess.io "
-                    "'Upgrading Vitess')"),
          "yugabyte": ("2.20", "2024.2", None, None)}
 """Engines with three supported versions: old, newest, the step between, and why a skip is refused."""
 

@@ -1,8 +1,9 @@
 """Validate emitted Kubernetes objects against real schemas.
 
 Core kinds: the official OpenAPI-derived schemas in `kubernetes-validate`, strict (unknown
-fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the operators' CRD
-schemas in `shared/crd-schemas/` (see its README), also strict, and then their CEL rules
+fields rejected), at the stack's pinned Kubernetes version. Operator kinds: the strict schemas
+derived from the CRDs of the pinned releases, vendored in this repository (`vendor/schemas/`, from
+the files and provenance of `vendor/provenance.json`), and then their CEL rules
 (`x-kubernetes-validations`, evaluated by `tools.kubernetes.cel` as the API server does).
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 import functools
 import json
-import os
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import kubernetes_validate
+from kubernetes_validate import utils as kubernetes_validate_utils
+from referencing import Registry, Resource
 
 from declarations.kubernetes_types import is_patch_type  # noqa: F401 (re-exported)
-from tools.kubernetes.cel import CelValidator, CelViolation
+from declarations.vendored_artifacts import SCHEMA_DIR
+from tools.kubernetes.cel import CelValidator, CelViolation, apply_defaults
 from tools.offline.runtime import SECRET, Registration
 
 PINNED_KUBERNETES_VERSION = "1.33.0"
@@ -28,20 +33,13 @@ NOT_OBJECTS = {"kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigGroup"
 """Pulumi Kubernetes types that are not API objects themselves."""
 
 
-_ROOT = Path(__file__).resolve().parents[2]
-
-
 class SchemaUnavailable(RuntimeError):
     """No schema to validate a kind against: a failure, never a silent pass."""
 
 
 def crd_schema_dir() -> Path:
-    """Where the operators' CRD schemas are: $DBAAS_CRD_SCHEMAS, or ../shared/crd-schemas next to the repo."""
-    candidates = [os.environ.get("DBAAS_CRD_SCHEMAS"), _ROOT.parent / "shared" / "crd-schemas", "/work/shared/crd-schemas"]
-    for c in candidates:
-        if c and Path(c).is_dir():
-            return Path(c)
-    raise SchemaUnavailable("CRD schemas not found: set DBAAS_CRD_SCHEMAS to the shared/crd-schemas directory")
+    """The strict schemas of the vendored CRDs (vendor/schemas/, written by tools/vendoring/refresh.py)."""
+    return SCHEMA_DIR
 
 
 def is_core_api(api_version: str) -> bool:
@@ -59,7 +57,8 @@ def _crd_schema(api_version: str, kind: str) -> dict[str, Any]:
     path = crd_schema_dir() / f"{_crd_schema_name(api_version, kind)}.json"
     if not path.is_file():
         group = api_version.partition("/")[0]
-        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in {group}/)")
+        raise SchemaUnavailable(f"no CRD schema for {api_version} {kind} (looked for {path.name} in vendor/schemas/{group}/: "
+                                "vendor the CRD of the pinned release, vendor/provenance.json)")
     return with_implicit_object_fields(json.loads(path.read_text()))
 
 
@@ -94,6 +93,54 @@ def with_implicit_object_fields(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": {**props, **missing}} if missing else schema
 
 
+@functools.lru_cache(maxsize=None)
+def _core_validator(kubernetes_version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    """kubernetes-validate's strict schema for a core kind, compiled once: `kubernetes_validate.validate` reads
+    and resolves the schema and its definitions file on every call (~50 ms an object), which would make
+    validating a whole plan in every command cost seconds. Same files, same version choice, same validator
+    class (kubernetes_validate/utils.py validate)."""
+    utils = kubernetes_validate_utils
+    wanted = utils.major_minor(kubernetes_version.lstrip("v"))
+    version = [v for v in utils.all_versions() if utils.major_minor(v) <= wanted][-1]
+    schema_dir = f"kubernetes-json-schema/v{version}-local-strict"
+    file_api_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        schema = utils.schema_contents(f"{schema_dir}/{kind.lower()}-{file_api_version}.json", kubernetes_version)
+    except FileNotFoundError:
+        raise kubernetes_validate.SchemaNotFoundError(version=wanted, kind=kind, api_version=api_version) from None
+    definitions = utils.schema_contents(f"{schema_dir}/_definitions.json", kubernetes_version)
+    registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+@functools.lru_cache(maxsize=None)
+def _core_fast_check(kubernetes_version: str, api_version: str, kind: str) -> Any:
+    """The same core schema compiled by jsonschema-rs, for the common case (the object is valid) in well under a
+    millisecond; an object it refuses is validated again by `_core_validator` for the message."""
+    validator = _core_validator(kubernetes_version, api_version, kind)
+    utils = kubernetes_validate_utils
+    wanted = utils.major_minor(kubernetes_version.lstrip("v"))
+    version = [v for v in utils.all_versions() if utils.major_minor(v) <= wanted][-1]
+    defs = utils.schema_contents(f"kubernetes-json-schema/v{version}-local-strict/_definitions.json", kubernetes_version)
+    return _fast(jsonschema_rs.Draft202012Validator, validator.schema, retriever=lambda _uri: defs,
+                 base_uri="file:///api/object.json")
+
+
+def _fast(cls: Any, schema: dict[str, Any], **options: Any) -> Any:
+    """A jsonschema-rs validator with python-jsonschema's semantics here (formats are annotations), or None when
+    it cannot compile the schema (then the python validator alone decides). tests/spine/test_fast_validation.py
+    checks both agree on every object of both plans."""
+    try:
+        return cls(schema, validate_formats=False, **options)
+    except (ValueError, jsonschema_rs.ReferencingError):
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_fast_check(api_version: str, kind: str) -> Any:
+    return _fast(jsonschema_rs.Draft7Validator, _crd_schema(api_version, kind))
+
+
 def _unredacted_shape(obj: dict[str, Any]) -> dict[str, Any]:
     """The plan shows a Secret's whole `data`/`stringData` as "[secret]"; validate it as a map."""
     if obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1":
@@ -102,23 +149,30 @@ def _unredacted_shape(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_object(obj: dict[str, Any], kubernetes_version: str = PINNED_KUBERNETES_VERSION,
-                    cel: bool = True) -> list[str]:
+                    cel: bool = True, fast: bool = True) -> list[str]:
     """Every schema violation of one object, as readable strings (empty when valid): JSON Schema
-    first, then (operator kinds) the CRD's CEL rules on `self`, as on create."""
+    first, then (operator kinds) the CRD's CEL rules on `self`, as on create. `fast=False` skips the
+    jsonschema-rs pre-check (the tests compare both ways)."""
     obj = _unredacted_shape(obj)
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     if is_core_api(api_version):
         try:
-            kubernetes_validate.validate(obj, kubernetes_version, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            return [f"{'.'.join(map(str, exc.path)) or '(root)'}: {exc.message}"]
+            validator = _core_validator(kubernetes_version, api_version, kind)
         except kubernetes_validate.SchemaNotFoundError as exc:
             return [f"no Kubernetes schema for {api_version} {kind}: {exc}"]
-        return []
+        checker = _core_fast_check(kubernetes_version, api_version, kind) if fast else None
+        if checker is not None and checker.is_valid(obj):
+            return []
+        error = jsonschema.exceptions.best_match(validator.iter_errors(obj))
+        return [] if error is None else [f"{'.'.join(map(str, error.path)) or '(root)'}: {error.message}"]
     validator = _crd_validator(api_version, kind)
-    errors = [
+    # The API server defaults a custom resource from its schema when it decodes it, before it validates
+    # (apiextensions-apiserver pkg/apiserver/schema/defaulting): a required field with a default may be omitted.
+    stored = apply_defaults(obj, _crd_schema(api_version, kind))
+    checker = _crd_fast_check(api_version, kind) if fast else None
+    errors = [] if checker is not None and checker.is_valid(stored) else [
         f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+        for e in sorted(validator.iter_errors(stored), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if errors or not cel:
         # apiextensions-apiserver pkg/registry/customresource/strategy.go runs the CEL rules only
@@ -144,3 +198,10 @@ def kubernetes_objects(registrations: list[Registration]) -> list[tuple[str, dic
         if reg.custom and reg.type.startswith("kubernetes:") and reg.type not in NOT_OBJECTS and not is_patch_type(reg.type):
             out.append((reg.urn, reg.inputs))
     return out
+
+
+def schema_problems(registrations: list[Registration], kubernetes_version: str = PINNED_KUBERNETES_VERSION) -> list[str]:
+    """`<urn>: <field path>: <message>` for every schema or CEL violation of every Kubernetes object in a plan, in
+    plan order: what `dbaas plan`, `policy`, `diff` and the API refuse (tools/offline/plan.py build_plan)."""
+    return [f"{urn}: {violation}" for urn, obj in kubernetes_objects(registrations)
+            for violation in validate_object(obj, kubernetes_version)]

@@ -44,7 +44,7 @@ def run_diff(stack: str, project_dir: Path, revision: str, tenants_rel: str = "t
             for tree in (base_tree, subset):
                 tree.mkdir(parents=True, exist_ok=True)
             say(f"rendering {stack} at {revision} ({len(scope.tenant_ids)} changed tenant(s))")
-            base_plan = build_plan(stack, project_dir, base_tree)
+            base_plan = build_plan(stack, project_dir, base_tree, check_schemas=False)
             say(f"rendering {stack} in the working tree")
             head_plan = build_plan(stack, project_dir, subset)
             head_tenants = load_tenant_tree(subset)

@@ -14,7 +14,9 @@ Engine rules (pulumi/pulumi, pkg/resource/deploy):
 
 Ordering rules the engine does not know but the cluster enforces on the first `up`:
 - a custom resource is refused ("no matches for kind") until its CRD exists, so it must depend,
-  directly or through others, on the Helm release that installs its API group's CRDs;
+  directly or through others, on whatever installs its API group's CRDs: the Helm release of a
+  chart that ships them, or the CustomResourceDefinition resources the platform applies itself
+  from vendor/ (every one of the group's, declarations/chart_pins.py crd_groups_installed_by);
 - a namespaced object is refused while its Namespace does not exist, so when the stack creates
   that Namespace the object must depend on it.
 
@@ -32,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from declarations.chart_pins import KUSTOMIZE_DIRECTORY_TYPE, crd_groups_installed_by
+from declarations.chart_pins import crd_groups_installed_by
 from declarations.kubernetes_types import KubernetesType, is_patch_type, kubernetes_type
 from tools.kubernetes.field_ownership import Apply, conflicts
 from tools.offline.runtime import STACK_TYPE, Registration
@@ -55,7 +57,18 @@ class EngineRefusal(Exception):
         super().__init__(f"stack {stack}: the Pulumi engine would refuse this plan:\n  " + "\n  ".join(reasons))
 
     def __reduce__(self):  # crosses process boundaries from plan shards
-        return (EngineRefusal, (self.stack, self.reasons))
+        return (type(self), (self.stack, self.reasons))
+
+
+class SchemaRefusal(EngineRefusal):
+    """Objects the Kubernetes API server would refuse on `up` (strict schema, CEL rules): one line each, naming
+    the resource's URN and the field path."""
+
+    def __init__(self, stack: str, reasons: list[str]):
+        self.stack = stack
+        self.reasons = reasons
+        Exception.__init__(self, f"stack {stack}: the Kubernetes API server would refuse these objects:\n  "
+                                 + "\n  ".join(reasons))
 
 
 def provider_urn(reference: str) -> str:
@@ -113,7 +126,7 @@ class DependencyGraph:
 
 
 def _namespace_of(reg: Registration, k8s_type: KubernetesType) -> str | None:
-    if reg.type in (HELM_RELEASE_TYPE, KUSTOMIZE_DIRECTORY_TYPE):
+    if reg.type == HELM_RELEASE_TYPE:
         return reg.inputs.get("namespace")
     if k8s_type.kind in CLUSTER_SCOPED_KINDS:
         return None
@@ -139,8 +152,7 @@ def ordering_problems(registrations: list[Registration],
     problems = []
     for reg in registrations:
         k8s_type = kubernetes_type(reg.type)
-        installer_component = reg.type == KUSTOMIZE_DIRECTORY_TYPE  # a remote component: the provider creates its objects
-        if k8s_type is None or not (reg.custom or installer_component) or reg.type.startswith("pulumi:providers:"):
+        if k8s_type is None or not reg.custom or reg.type.startswith("pulumi:providers:"):
             continue
         ancestors = graph.ancestors(reg.urn)
         if k8s_type.is_custom:
@@ -148,10 +160,10 @@ def ordering_problems(registrations: list[Registration],
             if not installers and k8s_type.group in crds_installed_elsewhere:
                 pass  # the earlier stack installs them
             elif not installers:
-                problems.append(f"{reg.urn}: no Helm release or kustomization of this stack installs the CRDs of {k8s_type.group}; "
-                                "the API server would answer 'no matches for kind'")
-            elif not ancestors.intersection(installers):
-                problems.append(f"{reg.urn}: does not wait for {installers[0]}, which installs the CRDs of "
+                problems.append(f"{reg.urn}: no Helm release or CustomResourceDefinition of this stack installs the CRDs "
+                                f"of {k8s_type.group}; the API server would answer 'no matches for kind'")
+            elif missing := [i for i in installers if i not in ancestors]:
+                problems.append(f"{reg.urn}: does not wait for {missing[0]}, which installs the CRDs of "
                                 f"{k8s_type.group}; on a new cluster it would be refused ('no matches for kind "
                                 f"{k8s_type.kind}')")
         namespace = _namespace_of(reg, k8s_type)
@@ -233,5 +245,5 @@ def engine_problems(registrations: list[Registration], default_providers_disable
     return ordering_problems(registrations, crds_installed_elsewhere) + physical_name_problems(registrations)
 
 
-__all__ = ["EngineRefusal", "engine_problems", "field_ownership_problems", "physical_name_problems", "ordering_problems", "registration_problems",
+__all__ = ["EngineRefusal", "SchemaRefusal", "engine_problems", "field_ownership_problems", "physical_name_problems", "ordering_problems", "registration_problems",
            "STACK_TYPE"]

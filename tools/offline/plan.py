@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, TextIO
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.errors import InputError, Problem
 from tools.offline import platform_cache
-from tools.offline.engine_rules import EngineRefusal, engine_problems, field_ownership_problems, physical_name_problems
+from tools.offline.engine_rules import EngineRefusal, SchemaRefusal, engine_problems, field_ownership_problems, physical_name_problems
 from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
 from tools.offline.runtime import Read, Registration, run_program_capturing
 from declarations.stack_config import PROJECT, StackFile, load_stack_file
@@ -210,6 +210,7 @@ def build_plan(
     only_tenants: frozenset[str] | None = None,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
+    check_schemas: bool = True,
 ) -> OfflinePlan:
     """Validate inputs first (located errors), then run the programs under mocks.
 
@@ -218,7 +219,9 @@ def build_plan(
     planned outputs). The plan holds the union of the stacks' registrations, each URN naming its
     own stack. Tenant stacks are independent programs: many are planned in `workers` processes,
     and the merged plan is byte-identical whatever the number of workers. `progress` hears what is
-    being done (a terminal shows it).
+    being done (a terminal shows it). Every Kubernetes object is then validated as the API server would on
+    `up` (strict schemas of core kinds and of the vendored CRDs, then their CEL rules): a violation refuses the
+    plan (SchemaRefusal), unless `check_schemas` is off (the base revision of a diff, planned to compare only).
     """
     report = progress or (lambda _message: None)
     tenants_dir = tenants_dir or project_dir / "tenants"
@@ -248,6 +251,12 @@ def build_plan(
     problems = physical_name_problems(region_registrations) + field_ownership_problems(region_registrations)
     if problems:
         raise EngineRefusal(stack, problems)
+    if check_schemas:
+        from tools.kubernetes.validation import schema_problems
+
+        problems = schema_problems(registrations)
+        if problems:
+            raise SchemaRefusal(stack, problems)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file, reads=tenant_plans.reads)
 
 
