@@ -31,6 +31,7 @@ from api.settings import ApiSettings
 from api.status import ServiceStatus, StatusReader
 from api.tenant_locks import TenantLocks
 from tools.controlplane.apply_records import AuditEvent
+from tools.offline.engine_rules import EngineRefusal
 from api.tenant_store import TenantRecord, TenantStore
 from declarations.lifecycle.review import transition_review
 from declarations.decommission import removal_problems
@@ -236,8 +237,12 @@ class ProvisioningService:
             change = self.store.prepare(previous, tenant, Author(name, email), self.committer, f"provision: {subject}", body)
             main = self.store.base_commit()
             started = time.perf_counter()
-            report = change_report(self.repo, change.region, change.tenant_id, main, change.written.commit,
-                                   self.store.earlier_service_names)
+            try:
+                report = change_report(self.repo, change.region, change.tenant_id, main, change.written.commit,
+                                       self.store.earlier_service_names)
+            except EngineRefusal as exc:  # SchemaRefusal too: what `dbaas plan` of the branch would refuse
+                raise Conflict(f"refused: the branch would fail `dbaas plan {change.region}.{change.tenant_id}` "
+                               f"(nothing was published):\n" + "\n".join(exc.reasons)) from None
             self.metrics.plan_seconds.observe(time.perf_counter() - started)
             if report.refusals:
                 raise Conflict(f"refused: the branch would fail `dbaas diff {change.region} --base {self.store.base_name} "

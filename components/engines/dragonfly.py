@@ -99,7 +99,8 @@ class DragonflyInstance(EngineInstance):
         if self.service.backups is not None:
             spec["snapshot"]["cron"] = self.service.backups.schedule
         if self.sizing.clustered:
-            spec["enableReplicationReadinessGate"] = True
+            # No `enableReplicationReadinessGate`: the vendored v1.1.11 CRD (vendor/dragonfly-operator) has no such
+            # field, so the API server would prune it (and the strict plan check refuses it).
             spec["topologySpreadConstraints"] = [{
                 "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
                 "labelSelector": {"matchLabels": self.monitor_selector(self.instance_name)},

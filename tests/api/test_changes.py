@@ -508,3 +508,18 @@ def test_dropping_every_backup_of_an_enterprise_tenant_is_refused_by_the_policy_
     assert "  enterprise service kudi-pay/wallets (mongodb) must have scheduled backups: spec.backup.enabled is True " \
            "with 0 enabled scheduled task(s)" in lines
     assert git(repo, "for-each-ref") == refs_before
+
+
+def test_a_change_whose_objects_the_api_server_would_refuse_is_a_409_naming_them(client, repo, monkeypatch):
+    """The plan of the branch refuses an object the Kubernetes API server would refuse (strict CRD schema); the API
+    answers what `dbaas plan` says, never a 500, and publishes nothing."""
+    from declarations.engine_catalog import ENGINE_SPECS, EngineName
+
+    monkeypatch.setitem(ENGINE_SPECS[EngineName.mongodb].images, "7.0", 7)
+    branches = git(repo, "branch", "--list").splitlines()
+    response = client.post("/v1/tenants", json=NEW_TENANT, headers=auth(**ADMIN))
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("refused: the branch would fail `dbaas plan lagos.lagos-fresh` (nothing was published):\n")
+    assert "PerconaServerMongoDB::lagos-fresh.orders" in detail and "spec.image: 7 is not of type 'string'" in detail
+    assert git(repo, "branch", "--list").splitlines() == branches

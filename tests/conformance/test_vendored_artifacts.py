@@ -217,11 +217,12 @@ def test_nothing_reads_a_folder_beside_the_repository():
 def test_a_plan_with_an_object_the_api_server_would_refuse_is_refused_with_its_urn_and_field(monkeypatch, capsys):
     from dbaas.cli import main
 
-    monkeypatch.setitem(ENGINE_SPECS[EngineName.vitess].images, "24.0", 7)
+    # MongoDB's image goes into the custom resource as it is (the Vitess one is suffixed for xtrabackup first)
+    monkeypatch.setitem(ENGINE_SPECS[EngineName.mongodb].images, "7.0", 7)
     assert main(["plan", "lagos.kudi-pay"]) == 1
     err = capsys.readouterr().err
     assert "stack lagos.kudi-pay: the Kubernetes API server would refuse these objects:" in err
-    assert re.search(r"urn:pulumi:lagos\.kudi-pay::dbaas-tenant::\S+VitessCluster::\S+: spec\.images\.vtbackup: "
+    assert re.search(r"urn:pulumi:lagos\.kudi-pay::dbaas-tenant::\S+PerconaServerMongoDB::\S+: spec\.image: "
                      r"7 is not of type 'string'", err), err
 
 
