@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from declarations.datapaths import ACTORS
-from declarations.datapaths.model import Actor, BucketOperation, Connection, Identity
+from declarations.datapaths.model import Actor, BucketOperation, Connection, Encryption, Identity
 from tools.datapaths import iam
 from tools.datapaths.network import AWS_ENDPOINT, Peer, Reachability
 from tools.datapaths.plan_view import Obj, PlanView, first, get_path
@@ -75,6 +75,18 @@ def _account(arn: str) -> str:
     return arn.split(":")[4]
 
 
+def flag_value(args: list[str], flag: str) -> str | None:
+    """The value of `flag` in a command line (`--flag=value` or `--flag value`), the last one winning as argparse's
+    store action does; None when absent."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg.startswith(f"{flag}="):
+            found = arg.split("=", 1)[1]
+        elif arg == flag and index + 1 < len(args):
+            found = args[index + 1]
+    return found
+
+
 class Evaluator:
     def __init__(self, view: PlanView, project_dir: Path):
         self.view = view
@@ -92,6 +104,16 @@ class Evaluator:
         return next((o for o in self.view.of_type("kubernetes:helm.sh/v3:Release") if o.inputs.get("name") == name), None)
 
     def _operator_flag(self, actor: Actor, flag: str) -> str | None:
+        """The flag's value on the operator's Deployment in the plan (each object of a vendored install is a
+        resource), else in its kustomization's manifests (the plan names only the directory)."""
+        namespace = actor.service_account.operator_namespace
+        for deployment in self.view.of_type("kubernetes:apps/v1:Deployment"):
+            if namespace and deployment.metadata.get("namespace") != namespace:
+                continue
+            for container in get_path(deployment.inputs, "spec.template.spec.containers[]"):
+                args = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+                if (found := flag_value(args, f"--{flag}")) is not None:
+                    return found
         directory = next((o.inputs.get("directory") for o in self.view.of_type("kubernetes:kustomize/v2:Directory")
                           if actor.engine in str(o.inputs.get("directory"))), None)
         if not directory:
@@ -166,6 +188,10 @@ class Evaluator:
                                    f"with external id {external_id}")
         return Principal(target, f"{platform.why} -> sts:AssumeRole {role.inputs.get('name')} (external id {external_id})")
 
+    @cached_property
+    def bucket_account(self) -> str:
+        return self._account_id()
+
     def _account_id(self) -> str:
         for role in self.view.of_type("aws:iam/role:Role"):
             if found := re.search(r"arn:aws:iam::([0-9]{12}):", role.inputs.get("assumeRolePolicy", "")):
@@ -182,10 +208,16 @@ class Evaluator:
         owner = _account(principal.role_arn)
         bucket_policy = self.view.bucket_policies.get(bucket)
         algorithm, key_header = sse
+        key = f"{prefix}/{operation.object_name}" if prefix else f"x/{operation.object_name}"
+        list_prefix = operation.list_prefix.format(prefix=prefix, object=key) if prefix else ""
         for action in operation.s3_actions:
             resource = f"arn:aws:s3:::{bucket}" if action in ("s3:ListBucket", "s3:GetBucketLocation") else \
-                f"arn:aws:s3:::{bucket}/{prefix or 'x'}/object"
-            context = [("aws:SecureTransport", "true")]
+                f"arn:aws:s3:::{bucket}/{key}"
+            # S3 sets s3:ResourceAccount on every request (the operator roles are scoped with it): the bucket's
+            # owner, the account the plan's roles and buckets live in.
+            context = [("aws:SecureTransport", "true"), ("s3:ResourceAccount", self.bucket_account)]
+            if action == "s3:ListBucket" and list_prefix.strip("/"):
+                context.append(("s3:prefix", list_prefix))
             if action == "s3:PutObject":
                 if algorithm:
                     context.append(("s3:x-amz-server-side-encryption", algorithm))
@@ -193,7 +225,7 @@ class Evaluator:
                     context.append(("s3:x-amz-server-side-encryption-aws-kms-key-id", key_header))
             if not iam.allowed(principal.role_arn, policies, action, resource, tuple(context), bucket_policy, owner):
                 return Hop("iam", False, f"{role_name}: {action} on {resource} denied "
-                                         f"(identity policy, bucket policy{' with ' + ', '.join(k + '=' + v for k, v in context[1:]) if len(context) > 1 else ''})")
+                                         f"(identity policy, bucket policy{' with ' + ', '.join(k + '=' + v for k, v in context[2:]) if len(context) > 2 else ''})")
         key_arn = self.view.bucket_keys.get(bucket)
         if key_arn and operation.kms_actions:
             key_policy = self.view.key_policies.get(key_arn.rsplit("/", 1)[-1])
@@ -202,7 +234,9 @@ class Evaluator:
             for action in operation.kms_actions:
                 if not iam.allowed(principal.role_arn, policies, action, key_arn, context, key_policy, owner):
                     return Hop("iam", False, f"{role_name}: {action} on {key_arn} denied (identity policy, key policy)")
-        return Hop("iam", True, f"{principal.why}: {', '.join(operation.s3_actions + operation.kms_actions)} allowed")
+        where = (f" on {key}" + (f" (list prefix {list_prefix})" if "s3:ListBucket" in operation.s3_actions and list_prefix
+                                 else "")) if prefix else ""
+        return Hop("iam", True, f"{principal.why}: {', '.join(operation.s3_actions + operation.kms_actions)} allowed{where}")
 
     def egress_to_aws(self, namespace: str, labels: dict[str, str]) -> Hop:
         ok, why = self.net.admitted("Egress", namespace, labels, Peer(None, {}, AWS_ENDPOINT), 443)
@@ -243,6 +277,8 @@ class Evaluator:
         if conn.credentials == "none":
             return Hop("credentials", False, conn.credentials_why)
         namespace = obj.metadata.get("namespace")
+        if conn.credentials.startswith("registered-by-job:"):
+            return self.registered_by_job(conn.credentials.removeprefix("registered-by-job:"), obj)
         if conn.credentials.startswith("plan:"):
             names = [str(n) for n in get_path(obj.inputs, conn.credentials.removeprefix("plan:"))]
             if not names:
@@ -254,6 +290,35 @@ class Evaluator:
             return Hop("credentials", False, f"Secret {', '.join(f'{namespace}/{n}' for n in missing)} not in the plan")
         return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan")
 
+    def registered_by_job(self, rule: str, obj: Obj) -> Hop:
+        """Credentials a Job registers with the client (Scylla Manager's CQL credentials: `sctool cluster update
+        --username --password`, components/engines/scylla.py MANAGER_CQL_SCRIPT): the Job in `namespace` whose
+        container env `<env>` names this object, and every Secret its env reads, with the keys it reads."""
+        job_namespace, _, match = rule.partition(":")
+        env_name, _, template = match.partition("=")
+        wanted = template.format(namespace=obj.metadata.get("namespace", ""), name=obj.metadata.get("name", ""))
+        for job in self.view.of_type("kubernetes:batch/v1:Job"):
+            if job.metadata.get("namespace") != job_namespace:
+                continue
+            for container in get_path(job.inputs, "spec.template.spec.containers[]"):
+                env = container.get("env") or []
+                if not any(e.get("name") == env_name and e.get("value") == wanted for e in env):
+                    continue
+                refs = [(e["name"], e["valueFrom"]["secretKeyRef"]) for e in env
+                        if (e.get("valueFrom") or {}).get("secretKeyRef")]
+                where = f"Job {job_namespace}/{job.metadata.get('name')}"
+                if not refs:
+                    return Hop("credentials", False, f"{where} ({env_name}={wanted}) reads no Secret")
+                missing = [f"{ref['name']}[{ref['key']}] ({var})" for var, ref in refs
+                           if self.view.k8s("Secret", job_namespace, ref["name"]) is None]
+                if missing:
+                    return Hop("credentials", False, f"{where} reads {', '.join(missing)}, not in the plan")
+                secrets = sorted({f"{job_namespace}/{ref['name']}" for _var, ref in refs})
+                return Hop("credentials", True, f"{where} registers {', '.join(var for var, _ref in refs)} "
+                                                f"from Secret {', '.join(secrets)}")
+        return Hop("credentials", False, f"no Job in {job_namespace} registers credentials for {wanted} "
+                                         f"(env {env_name}={wanted})")
+
     def image(self, actor: Actor, obj: Obj) -> Hop | None:
         hops = []
         for binary in actor.binaries:
@@ -264,14 +329,25 @@ class Evaluator:
                             + (f" ({binary.source})" if missing and binary.source else "")))
         return next((h for h in hops if not h.allowed), hops[0] if hops else None)
 
-    def sse(self, actor: Actor, obj: Obj, bucket: str) -> tuple[str | None, str | None]:
-        enc = actor.encryption
+    def sse(self, enc: Encryption | None, obj: Obj, bucket: str) -> tuple[str | None, str | None]:
         if enc is None:
             return None, None
         if enc.kind == "fixed":
             return enc.algorithm, self.view.bucket_keys.get(bucket) if enc.sends_key_id else None
-        return (first(obj.inputs, enc.algorithm_path) if enc.algorithm_path else None,
-                first(obj.inputs, enc.key_path) if enc.key_path else None)
+        key = first(obj.inputs, enc.key_path) if enc.key_path else None
+        if enc.key_flag:
+            key = flag_value([str(a) for a in get_path(obj.inputs, enc.key_path)], enc.key_flag)
+        return (first(obj.inputs, enc.algorithm_path) if enc.algorithm_path else None, key)
+
+    def key_prefix(self, actor: Actor, operation: BucketOperation, obj: Obj, engine: str, service: str) -> str:
+        """The key prefix the actor's requests name for this operation (Actor.key_prefix)."""
+        plan = ""
+        if actor.key_prefix_path:
+            value = str(first(obj.inputs, actor.key_prefix_path) or "")
+            plan = value.split("://", 1)[1].partition("/")[2] if "://" in value else value
+        template = operation.prefix or actor.key_prefix
+        return template.format(engine=engine, service=service, name=obj.metadata.get("name", ""), plan=plan,
+                               source="<source service>").strip("/")
 
     # --- paths ------------------------------------------------------------------------------------------------
     def instances(self, actor: Actor) -> list[Obj]:
@@ -313,14 +389,15 @@ class Evaluator:
             else:
                 bucket = self.view.tenant_buckets.get(obj.tenant or "", "")
             principal = self.principal(actor, obj)
-            sse = self.sse(actor, obj, bucket)
             network = self.egress_to_aws(namespace, labels)
             image = self.image(actor, obj)
             restoring = self.restoring(obj)
             for operation in actor.bucket_operations:
                 if operation.only_when_restoring and not restoring:
                     continue
-                hops = [h for h in (image, network) if h] + [self.bucket_iam(principal, bucket, operation, sse)]
+                sse = self.sse(operation.encryption or actor.encryption, obj, bucket)
+                prefix = self.key_prefix(actor, operation, obj, engine, service)
+                hops = [h for h in (image, network) if h] + [self.bucket_iam(principal, bucket, operation, sse, prefix)]
                 paths.append(DataPath(tenant, service, engine, actor.name, operation.name, f"s3://{bucket}",
                                       operation.required, hops))
         for conn in actor.connections:
