@@ -285,10 +285,18 @@ class Evaluator:
                 return Hop("credentials", False, f"no Secret named at {conn.credentials.removeprefix('plan:')}")
         else:
             names = [conn.credentials.removeprefix("secret:").format(name=obj.metadata.get("name", ""))]
-        missing = [n for n in names if self.view.k8s("Secret", namespace, n) is None]
+        missing = [n for n in names if self.view.k8s("Secret", namespace, n) is None and not self.issued(namespace, n)]
         if missing:
             return Hop("credentials", False, f"Secret {', '.join(f'{namespace}/{n}' for n in missing)} not in the plan")
-        return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan")
+        issued = [n for n in names if self.view.k8s("Secret", namespace, n) is None]
+        return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan"
+                   + (f" ({', '.join(issued)}: written by a cert-manager Certificate)" if issued else ""))
+
+    def issued(self, namespace: str, secret: str) -> bool:
+        """A Secret cert-manager writes: a Certificate of the plan in that namespace with that `spec.secretName`
+        (cert-manager v1 Certificate API: the controller creates and owns the Secret)."""
+        return any(c.metadata.get("namespace") == namespace and first(c.inputs, "spec.secretName") == secret
+                   for c in self.view.of_type("kubernetes:cert-manager.io/v1:Certificate"))
 
     def registered_by_job(self, rule: str, obj: Obj) -> Hop:
         """Credentials a Job registers with the client (Scylla Manager's CQL credentials: `sctool cluster update
