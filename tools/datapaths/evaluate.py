@@ -259,11 +259,17 @@ class Evaluator:
     def _tls_fact(self, fact: bool | str, obj: Obj) -> bool:
         if isinstance(fact, bool):
             return fact
-        if fact == "plan-aerospike-backup-tls":  # the backup service's cluster entry has a `tls` block
-            backups = [o for o in self.view.of_type("kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackup")
-                       if first(o.inputs, "spec.backupService.name") == obj.metadata.get("name")
-                       and first(o.inputs, "spec.backupService.namespace") == obj.metadata.get("namespace")]
-            return any(get_path(o.inputs, "spec.config.aerospike-cluster.*.tls") for o in backups)
+        if fact == "plan-aerospike-backup-tls":
+            # Every cluster entry the backup service connects with has a `tls` block: the AerospikeBackups' clusters
+            # (backup routines) and the AerospikeRestores' `destination` (a named restore runs through the restored
+            # instance's own service, which may have no AerospikeBackup at all).
+            mine = [o for type_ in ("AerospikeBackup", "AerospikeRestore")
+                    for o in self.view.of_type(f"kubernetes:asdb.aerospike.com/v1beta1:{type_}")
+                    if first(o.inputs, "spec.backupService.name") == obj.metadata.get("name")
+                    and first(o.inputs, "spec.backupService.namespace") == obj.metadata.get("namespace")]
+            entries = [e for o in mine for e in (get_path(o.inputs, "spec.config.aerospike-cluster.*")
+                                                  + get_path(o.inputs, "spec.config.destination"))]
+            return bool(entries) and all(isinstance(e, dict) and e.get("tls") for e in entries)
         if fact == "plan-aerospike-listener-tls":  # the cluster's service has a tls-port and no plain port
             clusters = [o for o in self.view.of_type("kubernetes:asdb.aerospike.com/v1:AerospikeCluster")
                         if o.metadata.get("namespace") == obj.metadata.get("namespace")]
@@ -606,6 +612,7 @@ class Evaluator:
     def run(self) -> list[DataPath]:
         paths: list[DataPath] = []
         principals: dict[str, set[str]] = {}
+        platform_roles: dict[str, tuple[Actor, Principal]] = {}
         for role in self.view.of_type("aws:iam/role:Role"):  # each tenant's own role, held or not
             if role.tenant and role.inputs.get("name"):
                 principals.setdefault(role.tenant, set()).add(
@@ -615,9 +622,38 @@ class Evaluator:
                 paths.extend(self.actor_paths(actor, obj))
                 if obj.tenant and actor.identity is not Identity.none:
                     principal = self.principal(actor, obj)
-                    if principal.role_arn:
+                    if principal.role_arn is None:
+                        continue
+                    if actor.namespace == "tenant" or actor.identity is Identity.assume_role:  # the tenant's role
                         principals.setdefault(obj.tenant, set()).add(principal.role_arn)
+                    else:  # a platform pod's own role, serving every tenant (an engine operator): confined, below
+                        platform_roles.setdefault(principal.role_arn, (actor, principal))
         connectors = {o.tenant: o for o in self.instances(next(a for a in ACTORS if a.identity is Identity.assume_role))
                       if o.tenant}
         paths.extend(self.cross_tenant_paths(principals, connectors))
+        paths.extend(self.platform_role_confinement(platform_roles))
+        return paths
+
+    def platform_role_confinement(self, roles: dict[str, tuple[Actor, Principal]]) -> list[DataPath]:
+        """A platform pod's role (an engine operator's: psmdb-operator, yugaware) reaches every tenant bucket of the
+        region by design, under its engine's folder only (components/aws_policies.py operator_backup_policy). Per role
+        and tenant bucket, one path required to be closed: listing, reading, writing or deleting outside `<engine>/`
+        (no folder, and the look-alike `<engine>-other/`, which `<engine>/*` must not match)."""
+        paths = []
+        for role_arn, (actor, principal) in sorted(roles.items()):
+            for tenant, bucket in sorted(self.view.tenant_buckets.items()):
+                hops = []
+                for folder in ("x", f"{actor.engine}-other"):
+                    for probe in (BucketOperation("list", ("s3:ListBucket",), ()),
+                                  BucketOperation("read", ("s3:GetObject",), ("kms:Decrypt",)),
+                                  BucketOperation("write", ("s3:PutObject",), ("kms:GenerateDataKey",)),
+                                  BucketOperation("delete", ("s3:DeleteObject",), ())):
+                        hop = self.bucket_iam(principal, bucket, probe, (None, None), folder)
+                        hops.append(Hop("iam", hop.allowed, f"{probe.name} under {folder}/: {hop.why}"))
+                opened = [h for h in hops if h.allowed]
+                summary = opened[0] if opened else Hop(
+                    "iam", False, f"{role_arn.rsplit('/', 1)[-1]}: list, read, write and delete outside "
+                                  f"{actor.engine}/ denied (under x/ and {actor.engine}-other/)")
+                paths.append(DataPath(tenant, "-", actor.engine, f"{actor.name} (platform role)",
+                                      f"reach outside {actor.engine}/", f"s3://{bucket}", False, (summary,)))
         return paths
