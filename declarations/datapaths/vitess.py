@@ -1,7 +1,7 @@
 """Vitess (PlanetScale vitess-operator v2.17.0): who moves the data."""
 
 from declarations.datapaths.model import (
-    Actor, Binary, BucketOperation, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+    Actor, Binary, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
 )
 
 VO = "planetscale/vitess-operator"
@@ -45,7 +45,11 @@ VTBACKUP = Actor(
     process="vtbackup (scheduled backup Job)", pod="{name}-backup-scheduled-N", namespace="tenant",
     pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vtbackup"},
     service_account=VITESS_SA, identity=Identity.irsa,
-    bucket_operations=(backup_write(), BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),
+    # vtbackup first restores the shard's newest backup into its own mysqld (ListBackups, then the files), catches
+    # up, then uploads a new one (vitessio/vitess go/cmd/vtbackup/cli/vtbackup.go takeBackup). It deletes nothing:
+    # pruneBackups returns at once when --min_retention_time is 0 ("Pruning of old backups is disabled."), and
+    # vitess-operator v2.17.0 passes 0 (components/engines/README.md: retention not applied), so no delete path.
+    bucket_operations=(restore_read("previous backup read"), backup_write()),
     encryption=ENCRYPTION,
     key_prefix=KEY_PREFIX, key_prefix_path=KEY_PREFIX_PATH, key_prefix_source=KEY_PREFIX_SOURCE,
     # vtbackup runs in the mysqld image ("Use the mysqld container, as if we are running mysqlctld",

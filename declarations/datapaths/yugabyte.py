@@ -49,7 +49,14 @@ YBA = Actor(
     bucket_operations=(BucketOperation("storage config validation",
                                        ("s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:DeleteObject"),
                                        ("kms:GenerateDataKey", "kms:Decrypt"),
-                                       object_name="<uuid>.txt", list_prefix="{object}"),),
+                                       object_name="<uuid>.txt", list_prefix="{object}"),
+                       # Before every YBC backup or restore YBA asks the bucket's Region with its own credentials
+                       # (AWSUtil.createCredsMapYbc), and it deletes expired backups under BACKUP_LOCATION itself
+                       # (declarations/engine_catalog.py OperatorBackupAccess.why for YugabyteDB, the same reading;
+                       # the listing prefix of the deletion is not read at the tag: modelled as the location's).
+                       BucketOperation("backup location region", ("s3:GetBucketLocation",), ()),
+                       BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), (),
+                                       object_name="<backup>/<file>")),
     encryption=Encryption(kind="fixed", algorithm=None),
     key_prefix_source=Source("yugabyte/yugabyte-db", "2025.1.4.0-b103",
                              "managed/src/main/java/com/yugabyte/yw/common/AWSUtil.java"),

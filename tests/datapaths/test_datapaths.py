@@ -19,13 +19,13 @@ KUDI_BUCKET = "dbaas-kudi-pay-3c5aea6d"
 # `default` ServiceAccount; they turn green when the vendored operator (wip/vendor: vendor/vitess-operator/rendered.yaml,
 # a Deployment of the plan with `--default_vitess_service_account=tenant-workload`) merges
 # (test_vitess_service_account_from_the_vendored_operator_deployment). The integrator empties this set then.
-VITESS_DEFAULT_SA = {("vttablet", "restore read"), ("vtbackup", "backup write"), ("vtbackup", "retention delete")}
+VITESS_DEFAULT_SA = {("vttablet", "restore read"), ("vtbackup", "previous backup read"), ("vtbackup", "backup write")}
 
 EXPECTED_BROKEN = {
     "lagos": {("kudi-pay", "ledger", *p) for p in VITESS_DEFAULT_SA},
     "frankfurt": set(),
 }
-LAGOS_SUMMARY = ("27 required path(s), 3 broken; 12 forbidden path(s) checked (cross-tenant, platform roles outside "
+LAGOS_SUMMARY = ("29 required path(s), 3 broken; 12 forbidden path(s) checked (cross-tenant, platform roles outside "
                  "their engine's folder), {leaks} leaking")
 
 
@@ -323,6 +323,10 @@ def test_operator_requests_name_the_engine_prefix(documents):
         "kind": "iam", "allowed": True,
         "why": "psmdb-operator/psmdb-operator -> dbaas-p-lagos-mongodb-operator: s3:GetObject, s3:ListBucket, "
                "kms:Decrypt allowed on mongodb/wallets/<backup>.pbm.json (list prefix mongodb/wallets/)"}
+    assert sorted(p.operation for p in paths if p.actor == "yugaware") == [
+        "backup location region", "retention delete", "storage config validation", "yb-controller RPC"]
+    # vtbackup deletes nothing (--min_retention_time=0: pruneBackups returns at once); it reads the newest backup first.
+    assert sorted(p.operation for p in paths if p.actor == "vtbackup") == ["backup write", "previous backup read"]
     yba = find(paths, "acme", "yugaware", "storage config validation")
     assert yba.hops[-1].why == (
         "yb-operator/yugaware -> dbaas-p-lagos-yugabyte-operator: s3:PutObject, s3:GetObject, s3:ListBucket, "
