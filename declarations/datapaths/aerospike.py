@@ -32,6 +32,8 @@ BACKUP_SERVICE = Actor(
                    source=Source(ABS, "v3.0.0", "pkg/dto/aerospike_cluster.go", 26)),
     ),
     binaries=(Binary("aerospike-backup-service", "spec.image"),),
+    # The service's own `s3-storage` has `path: aerospike/<service>` (components/engines/aerospike.py s3_storage with
+    # `backup_prefix`), the default key prefix; a clone's storage is the source's (`aerospike/<source>`).
 )
 
 ACTORS = (BACKUP_SERVICE,)

@@ -23,6 +23,10 @@ DRAGONFLY = Actor(
     encryption=Encryption(kind="fixed", algorithm=None,
                           source=Source("dragonflydb/dragonfly", "v1.25.6", "src/server/server_family.cc")),
     binaries=(Binary("dragonfly", "spec.image"),),
+    # Snapshots are `<dir>/<snapshot name>` of `snapshot.dir` (s3://<bucket>/dragonfly/<service>); the latest is
+    # found by listing that prefix (src/server/detail/snapshot_storage.cc AwsS3SnapshotStorage).
+    key_prefix="{plan}", key_prefix_path="spec.snapshot.dir",
+    key_prefix_source=Source("dragonflydb/dragonfly", "v1.25.6", "src/server/detail/snapshot_storage.cc"),
 )
 
 ACTORS = (DRAGONFLY,)

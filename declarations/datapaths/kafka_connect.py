@@ -20,7 +20,12 @@ AUDIT_ARCHIVE = Actor(
                                                      "api/src/main/java/io/strimzi/api/kafka/model/connect/KafkaConnectResources.java")),
     identity=Identity.assume_role,
     only_where=("spec.class", "io.confluent.connect.s3.S3SinkConnector"),
-    bucket_operations=(BucketOperation("audit archive write", ("s3:PutObject", "s3:ListBucket"), ("kms:GenerateDataKey",)),),
+    bucket_operations=(BucketOperation("audit archive write", ("s3:PutObject", "s3:ListBucket"), ("kms:GenerateDataKey",),
+                                       list_prefix=""),),
+    # Keys are `<topics.dir>/<topic>/<partition path>/...` (confluentinc/kafka-connect-storage-cloud
+    # TopicPartitionWriter, FileUtils.fileKeyToCommit); at start the task checks that the bucket exists
+    # (S3Storage.bucketExists: HeadBucket, which S3 authorises as s3:ListBucket with no prefix).
+    key_prefix="{plan}", key_prefix_path="spec.config.topics\\.dir",
     encryption=Encryption(kind="plan", algorithm_path="spec.config.s3\\.ssea\\.name",
                           key_path="spec.config.s3\\.sse\\.kms\\.key\\.id"),
 )

@@ -44,8 +44,9 @@ class ServiceAccountFrom:
     kind:
     - `field`: `path` in the engine object's inputs (dotted; `[]` means every item of a list), else `default`;
     - `template`: `template` formatted with the instance name (`{name}`) — an account the operator makes;
-    - `operator_flag`: the operator's command-line `flag` in the manifests of its kustomization (the plan's
-      Directory input), else `default` (Kubernetes fills in `default`);
+    - `operator_flag`: the operator's command-line `flag` on a container of a Deployment of the plan in
+      `operator_namespace` (the vendored install applied object by object), else in the manifests of its
+      kustomization (the plan's Directory input), else `default` (Kubernetes fills in `default`);
     - `release`: the Helm release `release`'s values at `path`, else `default` (the chart's own name).
     annotations_from:
     - `object`: the ServiceAccount object of that name in the plan;
@@ -58,6 +59,7 @@ class ServiceAccountFrom:
     path: str = ""
     template: str = ""
     flag: str = ""
+    operator_namespace: str = ""
     release: str = ""
     default: str = "default"
     annotations_from: str = "object"
@@ -77,6 +79,9 @@ class Encryption:
     algorithm: str | None = None
     sends_key_id: bool = False
     """For `fixed`: whether the client sends the key id header (the tenant key's ARN)."""
+    key_flag: str = ""
+    """For `plan`: the value at `key_path` is a list of command-line arguments, and the key id is this flag's value
+    (`<flag>=<id>` or `<flag> <id>`), as barman-cloud's `--sse-kms-key-id` in CNPG's additional arguments."""
     source: Source | None = None
 
 
@@ -90,6 +95,16 @@ class BucketOperation:
     required: bool = True
     only_when_restoring: bool = False
     """A path only of a service that restores (`restore_from`: a restore object of the service in the plan)."""
+    object_name: str = "object"
+    """The key the object actions are evaluated on, under the actor's key prefix (`{prefix}/<object_name>`)."""
+    list_prefix: str = "{prefix}/"
+    """The `prefix` parameter the client sends with ListObjects, S3's `s3:prefix` condition key: `{prefix}` is the
+    actor's key prefix, `{object}` the object's whole key; empty (or `/`) when it lists the bucket without one."""
+    prefix: str = ""
+    """Overrides the actor's key prefix for this operation (same placeholders as Actor.key_prefix, plus `{source}`:
+    the service restored from, which the plan does not name on the actor's object)."""
+    encryption: Encryption | None = None
+    """Overrides the actor's encryption for this operation (CNPG sends different arguments for WAL and base backups)."""
 
 
 BACKUP_WRITE = ("s3:PutObject", "s3:ListBucket")
@@ -107,8 +122,9 @@ def restore_read(name: str = "restore read") -> BucketOperation:
 
 
 def clone_read() -> BucketOperation:
-    """Reading the source service's backups (same tenant bucket, the source's prefix) for `restore_from`."""
-    return BucketOperation("clone read", READ, KMS_READ, only_when_restoring=True)
+    """Reading the source service's backups (same tenant bucket, the source's prefix `<engine>/<source>`, which the
+    engines set with the same BaseEngine.source_prefix) for `restore_from`."""
+    return BucketOperation("clone read", READ, KMS_READ, only_when_restoring=True, prefix="{engine}/{source}")
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,10 @@ class Connection:
     credentials: str = ""
     """What the client authenticates with: `secret:<name template>` or `plan:<path>` (Secret names at that path of
     the object's inputs; each must exist in the object's namespace in the plan; their keys are `[secret]` there, as
-    in `pulumi preview`), `none` (it sends none although the server requires some), or empty (nothing beyond TLS)."""
+    in `pulumi preview`), `registered-by-job:<namespace>:<env>=<value template>` (a Job in that namespace whose
+    container has env `<env>` = the value (`{namespace}`, `{name}`: the object's) registers them from the Secrets
+    its env names, which must exist there), `none` (it sends none although the server requires some), or empty
+    (nothing beyond TLS)."""
     credentials_why: str = ""
     to_name: str = "{name}"
     """The destination's name in the report; `{name}` is the actor's object name, `{instance}` the same without
@@ -176,4 +195,12 @@ class Actor:
     """(path, prefix): only objects whose inputs at `path` (any value) start with `prefix` (empty: every object)."""
     pod_labels_path: str = ""
     """Where the plan gives the pod's labels (a Job's template), added to `pod_labels`."""
+    key_prefix: str = "{engine}/{service}"
+    """The key prefix of the actor's objects in the bucket, the one every request of it names: `{engine}`,
+    `{service}` (the dbaas.io/service label), `{name}` (the object's name) and `{plan}` (the value at
+    `key_prefix_path`, without `s3://<bucket>/` when it is a URL). The operator roles are scoped to `<engine>/*`
+    (components/aws_policies.py operator_backup_policy), so the prefix decides their paths."""
+    key_prefix_path: str = ""
+    """Where the engine object's inputs give the prefix (`{plan}` above)."""
+    key_prefix_source: Source | None = None
     sources: tuple[Source, ...] = field(default_factory=tuple)

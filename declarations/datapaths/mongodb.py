@@ -7,6 +7,9 @@ from declarations.datapaths.model import (
 PSMDB = "percona/percona-server-mongodb-operator"
 TAG = "v1.19.1"
 TYPE = "kubernetes:psmdb.percona.com/v1:PerconaServerMongoDB"
+PBM = "percona/percona-backup-mongodb"
+PBM_TAG = "2f499a6a31c8"
+"""The PBM commit psmdb-operator v1.21.2's go.mod pins (the operator links PBM for validation and retention)."""
 
 PBM_AGENT = Actor(
     name="pbm-agent", engine="mongodb", instance_type=TYPE,
@@ -24,6 +27,10 @@ PBM_AGENT = Actor(
                           key_path="spec.backup.storages.*.s3.serverSideEncryption.kmsKeyID",
                           source=Source(PSMDB, TAG, "pkg/psmdb/backup/pbm.go")),
     binaries=(Binary("pbm-agent", "spec.backup.image", source=Source(PSMDB, TAG, "pkg/psmdb/backup/agent.go")),),
+    # Every key is path.Join(<storage prefix>, name) and List sends `<prefix>/` (percona-backup-mongodb
+    # pbm/storage/s3/s3.go Save, List); the own storage's prefix is the service's `mongodb/<service>`
+    # (components/engines/mongodb.py storages: `s3(self.args.backup_prefix)`).
+    key_prefix_source=Source(PBM, PBM_TAG, "pbm/storage/s3/s3.go"),
 )
 
 OPERATOR = Actor(
@@ -43,8 +50,15 @@ OPERATOR = Actor(
                                        source=Source("percona/percona-helm-charts", "psmdb-operator-1.19.1",
                                                      "charts/psmdb-operator/templates/deployment.yaml", 34)),
     identity=Identity.irsa,
-    bucket_operations=(BucketOperation("restore validation read", ("s3:GetObject", "s3:ListBucket"), ("kms:Decrypt",)),
-                       BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),
+    # validate: GetMetaFromStore reads `<prefix>/<backup>.pbm.json` and CheckBackupFiles stats the backup's files
+    # (psmdb v1.21.2 pkg/psmdb/backup/pbm.go:716); retention lists the storage (`<prefix>/`) and deletes a backup's
+    # files and oplog chunks under the same prefix (pkg/controller/perconaservermongodbbackup/
+    # psmdb_backup_controller.go:584-615), all through PBM's S3 storage with the storage's prefix.
+    bucket_operations=(BucketOperation("restore validation read", ("s3:GetObject", "s3:ListBucket"), ("kms:Decrypt",),
+                                       object_name="<backup>.pbm.json"),
+                       BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), (),
+                                       object_name="<backup>/rs0/<file>")),
+    key_prefix_source=Source(PBM, PBM_TAG, "pbm/storage/s3/s3.go"),
     sources=(Source(PSMDB, TAG, "pkg/controller/perconaservermongodbrestore/validate.go", 47),),
 )
 

@@ -13,7 +13,10 @@ RESTORE_COPY = Actor(
     only_where=("spec.template.spec.containers[].image", AWS_CLI),
     service_account=ServiceAccountFrom(kind="field", path="spec.template.spec.serviceAccountName"),
     identity=Identity.irsa,
-    bucket_operations=(BucketOperation("clone read", ("s3:GetObject", "s3:ListBucket"), ("kms:Decrypt",)),  # the Job exists only for a restore
+    # `aws s3 ls s3://$BUCKET/<source prefix>/` sends that prefix; `cp` reads under it and writes under the
+    # target's (components/engines/backup_copy.py copy_backup_script, BaseEngine.source_prefix).
+    bucket_operations=(BucketOperation("clone read", ("s3:GetObject", "s3:ListBucket"), ("kms:Decrypt",),
+                                       prefix="{engine}/{source}"),  # the Job exists only for a restore
                        BucketOperation("restore copy write", ("s3:PutObject",), ("kms:GenerateDataKey",))),
     # `aws s3 cp` sends SSE headers only with --sse/--sse-kms-key-id, which the copy script does not pass: the
     # copy gets the bucket's default encryption (the tenant key).

@@ -19,6 +19,11 @@ AGENT = Actor(
                                        source=Source(SO, TAG, "pkg/naming/names.go", 191)),
     identity=Identity.irsa,
     bucket_operations=(backup_write(), restore_read(), clone_read()),
+    # The location is the bucket itself (`s3:<bucket>`, components/engines/scylla.py); Manager's layout puts every
+    # object under `backup/` (`backup/{meta,sst,schema}/cluster/<cluster id>/...`, scylla-manager v3.4.0
+    # pkg/service/backup/backupspec RemoteManifestDir, RemoteSSTableBaseDir), and a clone reads the source
+    # cluster's directories in the same bucket.
+    key_prefix="backup", key_prefix_source=Source("scylladb/scylla-manager", "v3.4.0", "pkg/service/backup/backupspec"),
     # The agent config Secret (components/engines/scylla.py agent_config) sets rclone's server_side_encryption
     # aws:kms and sse_kms_key_id to the tenant key.
     encryption=Encryption(kind="fixed", algorithm="aws:kms", sends_key_id=True),
@@ -27,10 +32,13 @@ AGENT = Actor(
 
 MANAGER = Actor(
     name="scylla-manager", engine="scylla", instance_type=TYPE,
-    # The operator registers each cluster in Manager with the agents' auth token only, no CQL credentials
-    # (pkg/controller/manager/sync_action.go:53); with PasswordAuthenticator on, Manager cannot back up the
-    # schema of Scylla 6.x (scylla-manager pkg/service/backup/worker_schema.go) nor restore
-    # (pkg/service/restore/service.go): scylla-operator#2548, #1896.
+    # The operator registers each cluster in Manager with the agents' auth token, `ForceTLSDisabled` and
+    # `ForceNonSslSessionPort` and no CQL credentials (pkg/controller/manager/sync_action.go:50-60); the platform adds
+    # the credentials afterwards with `sctool cluster update --username --password` from the
+    # `<ns>-<instance>-manager-cql` Job in Manager's namespace (components/engines/scylla.py MANAGER_CQL_SCRIPT).
+    # With PasswordAuthenticator on, Manager needs them for the schema backup of Scylla 6.x
+    # (scylla-manager v3.4.0 pkg/service/backup/worker_schema.go:48-53) and for every restore
+    # (pkg/service/restore/service.go:196): scylla-operator#2548, #1896.
     process="scylla-manager (registration, schema backup over CQL, restore orchestration)",
     pod="scylla-manager", namespace="scylla-manager", pod_labels={"app.kubernetes.io/name": "scylla-manager"},
     # helm/scylla-manager/templates/manager_deployment.yaml:24, _helpers.tpl:65-71: serviceAccount.name, else the
@@ -44,12 +52,13 @@ MANAGER = Actor(
     connections=(
         Connection("agent API (registration, backup and restore tasks)", "tenant", {"scylla/cluster": "{name}"}, 10001,
                    client_tls=True, listener_tls=True, source=Source(SO, TAG, "pkg/controller/manager/sync_action.go", 53)),
-        Connection("CQL (schema backup and restore)", "tenant", {"scylla/cluster": "{name}"}, 9142,
-                   client_tls=True, listener_tls=True, credentials="none",
-                   credentials_why="the operator registers the cluster without CQL credentials "
-                                   "(scylla-operator v1.15.0 pkg/controller/manager/sync_action.go:53) while "
-                                   "PasswordAuthenticator is on",
-                   source=Source("scylladb/scylla-manager", "v3.4.0", "pkg/service/backup/worker_schema.go")),
+        # `ForceNonSslSessionPort` and `ForceTLSDisabled` (sync_action.go:55-56): Manager dials the node's
+        # `native_transport_port` 9042 in plain TCP (scylla-manager v3.4.0 pkg/service/cluster/service.go
+        # extendClusterConfigWithTLS), which Scylla serves without TLS beside the TLS port 9142.
+        Connection("CQL (schema backup and restore)", "tenant", {"scylla/cluster": "{name}"}, 9042,
+                   client_tls=False, listener_tls=False,
+                   credentials="registered-by-job:scylla-manager:CLUSTER={namespace}/{name}",
+                   source=Source(SO, TAG, "pkg/controller/manager/sync_action.go", 55)),
     ),
 )
 

@@ -1,7 +1,7 @@
 """Vitess (PlanetScale vitess-operator v2.17.0): who moves the data."""
 
 from declarations.datapaths.model import (
-    Actor, Binary, BucketOperation, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
+    Actor, Binary, Encryption, Identity, ServiceAccountFrom, Source, backup_write, restore_read,
 )
 
 VO = "planetscale/vitess-operator"
@@ -13,6 +13,7 @@ TYPE = "kubernetes:planetscale.com/v2:VitessCluster"
 # (pkg/apis/planetscale/v2/defaults.go:152; vttablet pod.go:410-411; vtbackup via
 # pkg/controller/vitessbackupschedule/vitessbackupschedule_controller.go:909-910).
 VITESS_SA = ServiceAccountFrom(kind="operator_flag", flag="default_vitess_service_account", default="default",
+                               operator_namespace="vitess-operator",
                                source=Source(VO, TAG, "pkg/operator/vttablet/pod.go", 411))
 
 # vitess/lite: --s3_backup_server_side_encryption ("server-side encryption algorithm (e.g., AES256, aws:kms)")
@@ -22,12 +23,20 @@ VITESS_SA = ServiceAccountFrom(kind="operator_flag", flag="default_vitess_servic
 ENCRYPTION = Encryption(kind="plan", algorithm_path="spec.extraVitessFlags.s3_backup_server_side_encryption",
                         source=Source("vitessio/vitess", "v20.0.5", "go/flags/endtoend/vttablet.txt"))
 
+# The S3 backup storage's keys are `<s3_backup_storage_root>/<dir>/<backup>/<file>` and ListBackups sends
+# `<root>/<dir>/` (vitessio/vitess go/vt/mysqlctl/s3backupstorage/s3.go objName, ListBackups); the operator sets the
+# root to the location's `keyPrefix` (`vitess/<service>`, components/engines/vitess.py) and the dir to
+# `<cluster>/<keyspace>/<shard>` (components/engines/vitess.py backup_dir).
+KEY_PREFIX, KEY_PREFIX_PATH = "{plan}/{name}/<keyspace>/<shard>", "spec.backup.locations[].s3.keyPrefix"
+KEY_PREFIX_SOURCE = Source("vitessio/vitess", "v20.0.5", "go/vt/mysqlctl/s3backupstorage/s3.go")
+
 VTTABLET = Actor(
     name="vttablet", engine="vitess", instance_type=TYPE,
     process="vttablet --restore_from_backup (and on-demand backups)", pod="{name}-vttablet-zone1-N",
     namespace="tenant", pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vttablet"},
     service_account=VITESS_SA, identity=Identity.irsa,
     bucket_operations=(restore_read(),), encryption=ENCRYPTION,  # clones: restore_copy.py
+    key_prefix=KEY_PREFIX, key_prefix_path=KEY_PREFIX_PATH, key_prefix_source=KEY_PREFIX_SOURCE,
     binaries=(Binary("vttablet", "spec.images.vttablet"),),
 )
 
@@ -36,8 +45,13 @@ VTBACKUP = Actor(
     process="vtbackup (scheduled backup Job)", pod="{name}-backup-scheduled-N", namespace="tenant",
     pod_labels={"planetscale.com/cluster": "{name}", "planetscale.com/component": "vtbackup"},
     service_account=VITESS_SA, identity=Identity.irsa,
-    bucket_operations=(backup_write(), BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), ())),
+    # vtbackup first restores the shard's newest backup into its own mysqld (ListBackups, then the files), catches
+    # up, then uploads a new one (vitessio/vitess go/cmd/vtbackup/cli/vtbackup.go takeBackup). It deletes nothing:
+    # pruneBackups returns at once when --min_retention_time is 0 ("Pruning of old backups is disabled."), and
+    # vitess-operator v2.17.0 passes 0 (components/engines/README.md: retention not applied), so no delete path.
+    bucket_operations=(restore_read("previous backup read"), backup_write()),
     encryption=ENCRYPTION,
+    key_prefix=KEY_PREFIX, key_prefix_path=KEY_PREFIX_PATH, key_prefix_source=KEY_PREFIX_SOURCE,
     # vtbackup runs in the mysqld image ("Use the mysqld container, as if we are running mysqlctld",
     # pkg/operator/vttablet/vtbackup_pod.go:179-186), its binary copied in by an init container from the vtbackup
     # image; the xtrabackup engine then needs xtrabackup in the mysqld image, which the official mysql images lack

@@ -24,6 +24,9 @@ YB_CONTROLLER = Actor(
     # the bucket's default encryption (no SSE headers). Not read in YBC's source (not public at the pin): verify.
     encryption=Encryption(kind="fixed", algorithm=None),
     binaries=(Binary("yb-controller-server", "fixed:yugabytedb/yugabyte"),),
+    # The StorageConfig's BACKUP_LOCATION is `s3://<bucket>/yugabyte/<service>` (components/engines/yugabyte.py,
+    # `self.args.backup_url`); YBC writes each backup under it (univ-<uuid>/...).
+    key_prefix_source=Source("dbaas-platform", "-", "components/engines/yugabyte.py", 124),
 )
 
 YBA = Actor(
@@ -39,8 +42,24 @@ YBA = Actor(
                                        annotations_path="yugaware.serviceAccountAnnotations",
                                        source=Source(CHARTS, TAG, "stable/yugaware/templates/statefulset.yaml", 33)),
     identity=Identity.irsa,
-    bucket_operations=(BucketOperation("storage config validation", ("s3:ListBucket", "s3:PutObject"), ("kms:GenerateDataKey",)),),
+    # AWSUtil.validateOnBucket (yugabyte/yugabyte-db managed/src/main/java/com/yugabyte/yw/common/AWSUtil.java, read
+    # in the search index's stored version, see PINS.md): PutObject of `<cloudPath>/<uuid>.txt` under
+    # BACKUP_LOCATION, GetObject of it (READ), ListObjectsV2 with the object's whole key as prefix (LIST,
+    # listContainsObject), DeleteObject and the same list again; no SSE header (the bucket default applies).
+    bucket_operations=(BucketOperation("storage config validation",
+                                       ("s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:DeleteObject"),
+                                       ("kms:GenerateDataKey", "kms:Decrypt"),
+                                       object_name="<uuid>.txt", list_prefix="{object}"),
+                       # Before every YBC backup or restore YBA asks the bucket's Region with its own credentials
+                       # (AWSUtil.createCredsMapYbc), and it deletes expired backups under BACKUP_LOCATION itself
+                       # (declarations/engine_catalog.py OperatorBackupAccess.why for YugabyteDB, the same reading;
+                       # the listing prefix of the deletion is not read at the tag: modelled as the location's).
+                       BucketOperation("backup location region", ("s3:GetBucketLocation",), ()),
+                       BucketOperation("retention delete", ("s3:DeleteObject", "s3:ListBucket"), (),
+                                       object_name="<backup>/<file>")),
     encryption=Encryption(kind="fixed", algorithm=None),
+    key_prefix_source=Source("yugabyte/yugabyte-db", "2025.1.4.0-b103",
+                             "managed/src/main/java/com/yugabyte/yw/common/AWSUtil.java"),
     connections=(Connection("yb-controller RPC", "tenant", {"app.kubernetes.io/part-of": "{name}"}, 18018,
                             client_tls=True, listener_tls=True,
                             source=Source(CHARTS, TAG, "stable/yugabyte/values.yaml")),),

@@ -122,7 +122,8 @@ def _print(args: argparse.Namespace, paths: list[DataPath]) -> int:
                 leaks += path.leak
                 print(human_line(path))
         print(f"{required} required path(s), {broken} broken; "
-              f"{len(paths) - required} cross-tenant path(s) checked, {leaks} leaking")
+              f"{len(paths) - required} forbidden path(s) checked (cross-tenant, platform roles outside their "
+              f"engine's folder), {leaks} leaking")
         failed = broken or leaks
     return EXIT_INVALID if failed else EXIT_OK
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from declarations.datapaths import ACTORS
-from declarations.datapaths.model import Actor, BucketOperation, Connection, Identity
+from declarations.datapaths.model import Actor, BucketOperation, Connection, Encryption, Identity
 from tools.datapaths import iam
 from tools.datapaths.network import AWS_ENDPOINT, Peer, Reachability
 from tools.datapaths.plan_view import Obj, PlanView, first, get_path
@@ -75,6 +75,18 @@ def _account(arn: str) -> str:
     return arn.split(":")[4]
 
 
+def flag_value(args: list[str], flag: str) -> str | None:
+    """The value of `flag` in a command line (`--flag=value` or `--flag value`), the last one winning as argparse's
+    store action does; None when absent."""
+    found = None
+    for index, arg in enumerate(args):
+        if arg.startswith(f"{flag}="):
+            found = arg.split("=", 1)[1]
+        elif arg == flag and index + 1 < len(args):
+            found = args[index + 1]
+    return found
+
+
 class Evaluator:
     def __init__(self, view: PlanView, project_dir: Path):
         self.view = view
@@ -92,6 +104,16 @@ class Evaluator:
         return next((o for o in self.view.of_type("kubernetes:helm.sh/v3:Release") if o.inputs.get("name") == name), None)
 
     def _operator_flag(self, actor: Actor, flag: str) -> str | None:
+        """The flag's value on the operator's Deployment in the plan (each object of a vendored install is a
+        resource), else in its kustomization's manifests (the plan names only the directory)."""
+        namespace = actor.service_account.operator_namespace
+        for deployment in self.view.of_type("kubernetes:apps/v1:Deployment"):
+            if namespace and deployment.metadata.get("namespace") != namespace:
+                continue
+            for container in get_path(deployment.inputs, "spec.template.spec.containers[]"):
+                args = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
+                if (found := flag_value(args, f"--{flag}")) is not None:
+                    return found
         directory = next((o.inputs.get("directory") for o in self.view.of_type("kubernetes:kustomize/v2:Directory")
                           if actor.engine in str(o.inputs.get("directory"))), None)
         if not directory:
@@ -166,6 +188,10 @@ class Evaluator:
                                    f"with external id {external_id}")
         return Principal(target, f"{platform.why} -> sts:AssumeRole {role.inputs.get('name')} (external id {external_id})")
 
+    @cached_property
+    def bucket_account(self) -> str:
+        return self._account_id()
+
     def _account_id(self) -> str:
         for role in self.view.of_type("aws:iam/role:Role"):
             if found := re.search(r"arn:aws:iam::([0-9]{12}):", role.inputs.get("assumeRolePolicy", "")):
@@ -182,10 +208,16 @@ class Evaluator:
         owner = _account(principal.role_arn)
         bucket_policy = self.view.bucket_policies.get(bucket)
         algorithm, key_header = sse
+        key = f"{prefix}/{operation.object_name}" if prefix else f"x/{operation.object_name}"
+        list_prefix = operation.list_prefix.format(prefix=prefix, object=key) if prefix else ""
         for action in operation.s3_actions:
             resource = f"arn:aws:s3:::{bucket}" if action in ("s3:ListBucket", "s3:GetBucketLocation") else \
-                f"arn:aws:s3:::{bucket}/{prefix or 'x'}/object"
-            context = [("aws:SecureTransport", "true")]
+                f"arn:aws:s3:::{bucket}/{key}"
+            # S3 sets s3:ResourceAccount on every request (the operator roles are scoped with it): the bucket's
+            # owner, the account the plan's roles and buckets live in.
+            context = [("aws:SecureTransport", "true"), ("s3:ResourceAccount", self.bucket_account)]
+            if action == "s3:ListBucket" and list_prefix.strip("/"):
+                context.append(("s3:prefix", list_prefix))
             if action == "s3:PutObject":
                 if algorithm:
                     context.append(("s3:x-amz-server-side-encryption", algorithm))
@@ -193,7 +225,7 @@ class Evaluator:
                     context.append(("s3:x-amz-server-side-encryption-aws-kms-key-id", key_header))
             if not iam.allowed(principal.role_arn, policies, action, resource, tuple(context), bucket_policy, owner):
                 return Hop("iam", False, f"{role_name}: {action} on {resource} denied "
-                                         f"(identity policy, bucket policy{' with ' + ', '.join(k + '=' + v for k, v in context[1:]) if len(context) > 1 else ''})")
+                                         f"(identity policy, bucket policy{' with ' + ', '.join(k + '=' + v for k, v in context[2:]) if len(context) > 2 else ''})")
         key_arn = self.view.bucket_keys.get(bucket)
         if key_arn and operation.kms_actions:
             key_policy = self.view.key_policies.get(key_arn.rsplit("/", 1)[-1])
@@ -202,7 +234,9 @@ class Evaluator:
             for action in operation.kms_actions:
                 if not iam.allowed(principal.role_arn, policies, action, key_arn, context, key_policy, owner):
                     return Hop("iam", False, f"{role_name}: {action} on {key_arn} denied (identity policy, key policy)")
-        return Hop("iam", True, f"{principal.why}: {', '.join(operation.s3_actions + operation.kms_actions)} allowed")
+        where = (f" on {key}" + (f" (list prefix {list_prefix})" if "s3:ListBucket" in operation.s3_actions and list_prefix
+                                 else "")) if prefix else ""
+        return Hop("iam", True, f"{principal.why}: {', '.join(operation.s3_actions + operation.kms_actions)} allowed{where}")
 
     def egress_to_aws(self, namespace: str, labels: dict[str, str]) -> Hop:
         ok, why = self.net.admitted("Egress", namespace, labels, Peer(None, {}, AWS_ENDPOINT), 443)
@@ -225,11 +259,17 @@ class Evaluator:
     def _tls_fact(self, fact: bool | str, obj: Obj) -> bool:
         if isinstance(fact, bool):
             return fact
-        if fact == "plan-aerospike-backup-tls":  # the backup service's cluster entry has a `tls` block
-            backups = [o for o in self.view.of_type("kubernetes:asdb.aerospike.com/v1beta1:AerospikeBackup")
-                       if first(o.inputs, "spec.backupService.name") == obj.metadata.get("name")
-                       and first(o.inputs, "spec.backupService.namespace") == obj.metadata.get("namespace")]
-            return any(get_path(o.inputs, "spec.config.aerospike-cluster.*.tls") for o in backups)
+        if fact == "plan-aerospike-backup-tls":
+            # Every cluster entry the backup service connects with has a `tls` block: the AerospikeBackups' clusters
+            # (backup routines) and the AerospikeRestores' `destination` (a named restore runs through the restored
+            # instance's own service, which may have no AerospikeBackup at all).
+            mine = [o for type_ in ("AerospikeBackup", "AerospikeRestore")
+                    for o in self.view.of_type(f"kubernetes:asdb.aerospike.com/v1beta1:{type_}")
+                    if first(o.inputs, "spec.backupService.name") == obj.metadata.get("name")
+                    and first(o.inputs, "spec.backupService.namespace") == obj.metadata.get("namespace")]
+            entries = [e for o in mine for e in (get_path(o.inputs, "spec.config.aerospike-cluster.*")
+                                                  + get_path(o.inputs, "spec.config.destination"))]
+            return bool(entries) and all(isinstance(e, dict) and e.get("tls") for e in entries)
         if fact == "plan-aerospike-listener-tls":  # the cluster's service has a tls-port and no plain port
             clusters = [o for o in self.view.of_type("kubernetes:asdb.aerospike.com/v1:AerospikeCluster")
                         if o.metadata.get("namespace") == obj.metadata.get("namespace")]
@@ -243,16 +283,55 @@ class Evaluator:
         if conn.credentials == "none":
             return Hop("credentials", False, conn.credentials_why)
         namespace = obj.metadata.get("namespace")
+        if conn.credentials.startswith("registered-by-job:"):
+            return self.registered_by_job(conn.credentials.removeprefix("registered-by-job:"), obj)
         if conn.credentials.startswith("plan:"):
             names = [str(n) for n in get_path(obj.inputs, conn.credentials.removeprefix("plan:"))]
             if not names:
                 return Hop("credentials", False, f"no Secret named at {conn.credentials.removeprefix('plan:')}")
         else:
             names = [conn.credentials.removeprefix("secret:").format(name=obj.metadata.get("name", ""))]
-        missing = [n for n in names if self.view.k8s("Secret", namespace, n) is None]
+        missing = [n for n in names if self.view.k8s("Secret", namespace, n) is None and not self.issued(namespace, n)]
         if missing:
             return Hop("credentials", False, f"Secret {', '.join(f'{namespace}/{n}' for n in missing)} not in the plan")
-        return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan")
+        issued = [n for n in names if self.view.k8s("Secret", namespace, n) is None]
+        return Hop("credentials", True, f"Secret {', '.join(f'{namespace}/{n}' for n in names)} in the plan"
+                   + (f" ({', '.join(issued)}: written by a cert-manager Certificate)" if issued else ""))
+
+    def issued(self, namespace: str, secret: str) -> bool:
+        """A Secret cert-manager writes: a Certificate of the plan in that namespace with that `spec.secretName`
+        (cert-manager v1 Certificate API: the controller creates and owns the Secret)."""
+        return any(c.metadata.get("namespace") == namespace and first(c.inputs, "spec.secretName") == secret
+                   for c in self.view.of_type("kubernetes:cert-manager.io/v1:Certificate"))
+
+    def registered_by_job(self, rule: str, obj: Obj) -> Hop:
+        """Credentials a Job registers with the client (Scylla Manager's CQL credentials: `sctool cluster update
+        --username --password`, components/engines/scylla.py MANAGER_CQL_SCRIPT): the Job in `namespace` whose
+        container env `<env>` names this object, and every Secret its env reads, with the keys it reads."""
+        job_namespace, _, match = rule.partition(":")
+        env_name, _, template = match.partition("=")
+        wanted = template.format(namespace=obj.metadata.get("namespace", ""), name=obj.metadata.get("name", ""))
+        for job in self.view.of_type("kubernetes:batch/v1:Job"):
+            if job.metadata.get("namespace") != job_namespace:
+                continue
+            for container in get_path(job.inputs, "spec.template.spec.containers[]"):
+                env = container.get("env") or []
+                if not any(e.get("name") == env_name and e.get("value") == wanted for e in env):
+                    continue
+                refs = [(e["name"], e["valueFrom"]["secretKeyRef"]) for e in env
+                        if (e.get("valueFrom") or {}).get("secretKeyRef")]
+                where = f"Job {job_namespace}/{job.metadata.get('name')}"
+                if not refs:
+                    return Hop("credentials", False, f"{where} ({env_name}={wanted}) reads no Secret")
+                missing = [f"{ref['name']}[{ref['key']}] ({var})" for var, ref in refs
+                           if self.view.k8s("Secret", job_namespace, ref["name"]) is None]
+                if missing:
+                    return Hop("credentials", False, f"{where} reads {', '.join(missing)}, not in the plan")
+                secrets = sorted({f"{job_namespace}/{ref['name']}" for _var, ref in refs})
+                return Hop("credentials", True, f"{where} registers {', '.join(var for var, _ref in refs)} "
+                                                f"from Secret {', '.join(secrets)}")
+        return Hop("credentials", False, f"no Job in {job_namespace} registers credentials for {wanted} "
+                                         f"(env {env_name}={wanted})")
 
     def image(self, actor: Actor, obj: Obj) -> Hop | None:
         hops = []
@@ -264,14 +343,25 @@ class Evaluator:
                             + (f" ({binary.source})" if missing and binary.source else "")))
         return next((h for h in hops if not h.allowed), hops[0] if hops else None)
 
-    def sse(self, actor: Actor, obj: Obj, bucket: str) -> tuple[str | None, str | None]:
-        enc = actor.encryption
+    def sse(self, enc: Encryption | None, obj: Obj, bucket: str) -> tuple[str | None, str | None]:
         if enc is None:
             return None, None
         if enc.kind == "fixed":
             return enc.algorithm, self.view.bucket_keys.get(bucket) if enc.sends_key_id else None
-        return (first(obj.inputs, enc.algorithm_path) if enc.algorithm_path else None,
-                first(obj.inputs, enc.key_path) if enc.key_path else None)
+        key = first(obj.inputs, enc.key_path) if enc.key_path else None
+        if enc.key_flag:
+            key = flag_value([str(a) for a in get_path(obj.inputs, enc.key_path)], enc.key_flag)
+        return (first(obj.inputs, enc.algorithm_path) if enc.algorithm_path else None, key)
+
+    def key_prefix(self, actor: Actor, operation: BucketOperation, obj: Obj, engine: str, service: str) -> str:
+        """The key prefix the actor's requests name for this operation (Actor.key_prefix)."""
+        plan = ""
+        if actor.key_prefix_path:
+            value = str(first(obj.inputs, actor.key_prefix_path) or "")
+            plan = value.split("://", 1)[1].partition("/")[2] if "://" in value else value
+        template = operation.prefix or actor.key_prefix
+        return template.format(engine=engine, service=service, name=obj.metadata.get("name", ""), plan=plan,
+                               source="<source service>").strip("/")
 
     # --- paths ------------------------------------------------------------------------------------------------
     def instances(self, actor: Actor) -> list[Obj]:
@@ -313,14 +403,15 @@ class Evaluator:
             else:
                 bucket = self.view.tenant_buckets.get(obj.tenant or "", "")
             principal = self.principal(actor, obj)
-            sse = self.sse(actor, obj, bucket)
             network = self.egress_to_aws(namespace, labels)
             image = self.image(actor, obj)
             restoring = self.restoring(obj)
             for operation in actor.bucket_operations:
                 if operation.only_when_restoring and not restoring:
                     continue
-                hops = [h for h in (image, network) if h] + [self.bucket_iam(principal, bucket, operation, sse)]
+                sse = self.sse(operation.encryption or actor.encryption, obj, bucket)
+                prefix = self.key_prefix(actor, operation, obj, engine, service)
+                hops = [h for h in (image, network) if h] + [self.bucket_iam(principal, bucket, operation, sse, prefix)]
                 paths.append(DataPath(tenant, service, engine, actor.name, operation.name, f"s3://{bucket}",
                                       operation.required, hops))
         for conn in actor.connections:
@@ -521,6 +612,7 @@ class Evaluator:
     def run(self) -> list[DataPath]:
         paths: list[DataPath] = []
         principals: dict[str, set[str]] = {}
+        platform_roles: dict[str, tuple[Actor, Principal]] = {}
         for role in self.view.of_type("aws:iam/role:Role"):  # each tenant's own role, held or not
             if role.tenant and role.inputs.get("name"):
                 principals.setdefault(role.tenant, set()).add(
@@ -530,9 +622,38 @@ class Evaluator:
                 paths.extend(self.actor_paths(actor, obj))
                 if obj.tenant and actor.identity is not Identity.none:
                     principal = self.principal(actor, obj)
-                    if principal.role_arn:
+                    if principal.role_arn is None:
+                        continue
+                    if actor.namespace == "tenant" or actor.identity is Identity.assume_role:  # the tenant's role
                         principals.setdefault(obj.tenant, set()).add(principal.role_arn)
+                    else:  # a platform pod's own role, serving every tenant (an engine operator): confined, below
+                        platform_roles.setdefault(principal.role_arn, (actor, principal))
         connectors = {o.tenant: o for o in self.instances(next(a for a in ACTORS if a.identity is Identity.assume_role))
                       if o.tenant}
         paths.extend(self.cross_tenant_paths(principals, connectors))
+        paths.extend(self.platform_role_confinement(platform_roles))
+        return paths
+
+    def platform_role_confinement(self, roles: dict[str, tuple[Actor, Principal]]) -> list[DataPath]:
+        """A platform pod's role (an engine operator's: psmdb-operator, yugaware) reaches every tenant bucket of the
+        region by design, under its engine's folder only (components/aws_policies.py operator_backup_policy). Per role
+        and tenant bucket, one path required to be closed: listing, reading, writing or deleting outside `<engine>/`
+        (no folder, and the look-alike `<engine>-other/`, which `<engine>/*` must not match)."""
+        paths = []
+        for role_arn, (actor, principal) in sorted(roles.items()):
+            for tenant, bucket in sorted(self.view.tenant_buckets.items()):
+                hops = []
+                for folder in ("x", f"{actor.engine}-other"):
+                    for probe in (BucketOperation("list", ("s3:ListBucket",), ()),
+                                  BucketOperation("read", ("s3:GetObject",), ("kms:Decrypt",)),
+                                  BucketOperation("write", ("s3:PutObject",), ("kms:GenerateDataKey",)),
+                                  BucketOperation("delete", ("s3:DeleteObject",), ())):
+                        hop = self.bucket_iam(principal, bucket, probe, (None, None), folder)
+                        hops.append(Hop("iam", hop.allowed, f"{probe.name} under {folder}/: {hop.why}"))
+                opened = [h for h in hops if h.allowed]
+                summary = opened[0] if opened else Hop(
+                    "iam", False, f"{role_arn.rsplit('/', 1)[-1]}: list, read, write and delete outside "
+                                  f"{actor.engine}/ denied (under x/ and {actor.engine}-other/)")
+                paths.append(DataPath(tenant, "-", actor.engine, f"{actor.name} (platform role)",
+                                      f"reach outside {actor.engine}/", f"s3://{bucket}", False, (summary,)))
         return paths
