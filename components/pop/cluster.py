@@ -15,10 +15,10 @@ from components.pop.args import CreateCluster, PlatformBaselineArgs, PopClusterA
 from components.pop.baseline import PlatformBaseline
 from components.pop.eks import EksFacts, create_eks, issuer_from_provider
 from components.pop.network import PopNetwork, create_network
+from components.irsa import STS_AUDIENCE
 from declarations.naming import dns_label
 
 TYPE = "dbaas:pop:PopCluster"
-STS_AUDIENCE = "sts.amazonaws.com"
 
 
 def cluster_name(pop_name: str) -> str:
@@ -41,6 +41,8 @@ class PopCluster(pulumi.ComponentResource):
     network: PopNetwork | None
     eks: EksFacts | None
     baseline: PlatformBaseline
+    irsa_ready: list[pulumi.Resource]
+    """What every workload using IRSA waits for (the pod identity webhook on an adopted cluster; nothing on EKS)."""
 
     def __init__(self, name: str, args: PopClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -99,4 +101,5 @@ class PopCluster(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.provider}),
         )
+        self.irsa_ready = self.baseline.irsa_ready
         self.register_outputs({"clusterName": self.name, "oidcIssuer": self.oidc_issuer, "created": self.created})

@@ -26,6 +26,7 @@ from typing import Any
 from tools.offline.mocks import StackOutputs
 from tools.offline.runtime import Registration
 from declarations.stack_config import StackFile
+from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
 
 FORMAT = 2
 """Bump when what is stored, or how it is read back, changes."""
@@ -73,6 +74,11 @@ def _code_files() -> list[Path]:
         for root, dirs, names in os.walk(CODE_ROOT / folder):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
             files.extend(Path(root) / n for n in sorted(names) if not n.endswith((".pyc", ".pyo")))
+    # The vendored installs the platform applies object by object (vendor/, components/vendored_objects.py); the
+    # other vendored files (CRDs validated against) do not change the plan and are not read for it.
+    files.append(PROVENANCE_FILE)
+    files.extend(CODE_ROOT / path for artifact in vendored_artifacts() if artifact.installed_by != "chart"
+                 for path in artifact.install_paths)
     return files
 
 
