@@ -27,6 +27,7 @@ from components.pop.namespaces import (
     calico_operator_namespace,
     cert_manager_namespace,
     create_platform_namespace,
+    create_platform_namespace_and_policies,
     external_secrets_namespace,
     ingress_namespace,
     pod_identity_webhook_namespace,
@@ -67,11 +68,18 @@ class PlatformBaseline(pulumi.ComponentResource):
         ]
         if not args.created_cluster:
             namespaces.append(calico_operator_namespace(CALICO_OPERATOR_NAMESPACE))
-            namespaces.append(pod_identity_webhook_namespace(POD_IDENTITY_WEBHOOK_NAMESPACE, WEBHOOK_PORT, METRICS_PORT))
         created = {
             ns.name: create_platform_namespace(ns, args.monitoring_namespace, args.kubernetes_version, child)
             for ns in namespaces
         }
+        webhook_network: list[pulumi.Resource] = []
+        if not args.created_cluster:
+            # The webhook must not be configured before the API server can reach it (failurePolicy Fail).
+            webhook_ns, webhook_policies = create_platform_namespace_and_policies(
+                pod_identity_webhook_namespace(POD_IDENTITY_WEBHOOK_NAMESPACE, WEBHOOK_PORT, METRICS_PORT),
+                args.monitoring_namespace, args.kubernetes_version, child)
+            created[POD_IDENTITY_WEBHOOK_NAMESPACE] = webhook_ns
+            webhook_network.extend(webhook_policies)
 
         def after(*names: str) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, depends_on=[*priorities, *(created[n] for n in names)])
@@ -112,7 +120,7 @@ class PlatformBaseline(pulumi.ComponentResource):
             self.pod_identity_webhook = install_pod_identity_webhook(
                 POD_IDENTITY_WEBHOOK_NAMESPACE, args.aws_region, (KUBE_SYSTEM, CALICO_OPERATOR_NAMESPACE, CALICO_SYSTEM_NAMESPACE),
                 pulumi.ResourceOptions.merge(after(POD_IDENTITY_WEBHOOK_NAMESPACE),
-                                             pulumi.ResourceOptions(depends_on=[cert_manager, *pod_network])),
+                                             pulumi.ResourceOptions(depends_on=[cert_manager, *pod_network, *webhook_network])),
             )
         self.irsa_ready = self.pod_identity_webhook[-1:]
 

@@ -51,11 +51,12 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from components.irsa import IRSA_ROLE_ANNOTATION, STS_AUDIENCE
 from components.pop.namespaces import PLATFORM_LABELS
 from components.pop.priority_classes import PLATFORM_CRITICAL
-from declarations.vendored_artifacts import VendoredArtifact, install_objects, vendored_artifact
+from declarations.vendored_artifacts import VendoredArtifact, vendored_artifact
 
 ARTIFACT = "amazon-eks-pod-identity-webhook"
 NAME = "pod-identity-webhook"
@@ -207,10 +208,17 @@ def disruption_budget(namespace: str) -> dict[str, Any]:
             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(APP_LABELS)}}}
 
 
+def upstream_objects(artifact: VendoredArtifact) -> list[dict[str, Any]]:
+    """The objects of the vendored `deploy/` manifests, in provenance order (main.go is vendored for its flags)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [doc for file in artifact.files if file.source_path.startswith("deploy/")
+            for doc in yaml.load_all(file.read_bytes(), Loader=loader) if isinstance(doc, dict)]
+
+
 def webhook_objects(namespace: str, aws_region: str, excluded_namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
-    """What adopt mode applies, in order: the rendered upstream install, then the disruption budget."""
+    """What adopt mode applies: the rendered upstream install, then the disruption budget."""
     artifact = vendored_artifact(ARTIFACT)
-    return [*render(install_objects(artifact), artifact, namespace, aws_region, excluded_namespaces),
+    return [*render(upstream_objects(artifact), artifact, namespace, aws_region, excluded_namespaces),
             disruption_budget(namespace)]
 
 
