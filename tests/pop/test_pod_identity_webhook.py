@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -14,7 +15,8 @@ from components.pop.pod_identity_webhook import ARTIFACT, render, upstream_objec
 from declarations.pod_identity import IRSA_ROLE_ANNOTATION, MUTATING_WEBHOOK_TYPE, POD_IDENTITY_WEBHOOK_NAME
 from declarations.vendored_artifacts import PROJECT_DIR, vendored_artifact
 from tools.kubernetes.validation import kubernetes_objects, validate_object
-from tools.offline.engine_rules import DependencyGraph, engine_problems, pod_identity_problems
+from tools.offline.engine_rules import DependencyGraph, EngineRefusal, engine_problems, pod_identity_problems
+from tools.offline.plan import build_plan
 from tests.pop.helpers import pop_all, pop_one, under_pop
 
 NS = "pod-identity-webhook"
@@ -236,3 +238,19 @@ def test_render_is_pure_and_follows_the_region(aws_region):
     assert all(o["metadata"].get("namespace") in (None, "pid") for o in out)
     assert [o["kind"] for o in out] == ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Issuer",
                                         "Certificate", "Service", "MutatingWebhookConfiguration"]
+
+
+def test_adopt_mode_with_a_baseline_controller_on_irsa_is_refused(tmp_path):
+    """External Secrets on AWS Secrets Manager uses IRSA, but starts before the webhook (which needs
+    cert-manager, and cert-manager the secret store): its pods would never get credentials."""
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    text = (PROJECT_DIR / "Pulumi.lagos.yaml").read_text()
+    text = text.replace("dbaas-platform:secretStore: vault\n", "dbaas-platform:secretStore: aws-secrets-manager\n")
+    (tmp_path / "Pulumi.lagos.yaml").write_text(text.replace("  dbaas-platform:vaultServer: https://vault.los1.dbaas.example.net:8200\n", ""))
+    (tmp_path / "tenants" / "lagos").mkdir(parents=True)
+    with pytest.raises(EngineRefusal) as refusal:
+        build_plan("lagos", tmp_path, tmp_path / "tenants")
+    [reason] = refusal.value.reasons
+    assert reason.startswith("urn:pulumi:lagos::dbaas-platform::dbaas:pop:PopCluster$dbaas:pop:PlatformBaseline$"
+                             "kubernetes:helm.sh/v3:Release::pop-external-secrets: names an IRSA role but does not wait "
+                             "for the pod identity webhook")
