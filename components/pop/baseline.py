@@ -32,7 +32,7 @@ from components.pop.namespaces import (
     ingress_namespace,
     pod_identity_webhook_namespace,
 )
-from components.pop.pod_identity_webhook import METRICS_PORT, WEBHOOK_PORT, install_pod_identity_webhook
+from components.pop.pod_identity_webhook import WEBHOOK_PORT, install_pod_identity_webhook
 from components.pop.priority_classes import create_priority_classes
 from components.pop.storage_classes import create_storage_classes
 
@@ -76,7 +76,7 @@ class PlatformBaseline(pulumi.ComponentResource):
         if not args.created_cluster:
             # The webhook must not be configured before the API server can reach it (failurePolicy Fail).
             webhook_ns, webhook_policies = create_platform_namespace_and_policies(
-                pod_identity_webhook_namespace(POD_IDENTITY_WEBHOOK_NAMESPACE, WEBHOOK_PORT, METRICS_PORT),
+                pod_identity_webhook_namespace(POD_IDENTITY_WEBHOOK_NAMESPACE, WEBHOOK_PORT),
                 args.monitoring_namespace, args.kubernetes_version, child)
             created[POD_IDENTITY_WEBHOOK_NAMESPACE] = webhook_ns
             webhook_network.extend(webhook_policies)

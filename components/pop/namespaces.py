@@ -78,10 +78,11 @@ def external_secrets_namespace(name: str, store_port: int) -> PlatformNamespace:
                              extra=extra)
 
 
-def pod_identity_webhook_namespace(name: str, webhook_port: int, metrics_port: int) -> PlatformNamespace:
+def pod_identity_webhook_namespace(name: str, webhook_port: int) -> PlatformNamespace:
     """The pod identity webhook (adopt mode): called by the API server, watches ServiceAccounts through it
-    (the baseline's API server egress), and talks to nothing else."""
-    return PlatformNamespace(name, "restricted", metrics_port=metrics_port, webhook_port=webhook_port)
+    (the baseline's API server egress), and talks to nothing else. Nothing scrapes its metrics port yet
+    (no ServiceMonitor), so monitoring is not let in."""
+    return PlatformNamespace(name, "restricted", webhook_port=webhook_port)
 
 
 def calico_operator_namespace(name: str) -> PlatformNamespace:

@@ -158,13 +158,12 @@ def test_network_policies_let_the_api_server_reach_the_webhook_port_and_nothing_
     policies = {r.inputs["metadata"]["name"]: r.inputs["spec"]
                 for r in pop_all(lagos_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
                 if r.inputs["metadata"]["namespace"] == NS}
-    assert sorted(policies) == ["allow-apiserver-https-egress", "allow-dns", "allow-metrics-from-monitoring",
-                                "allow-same-namespace", "allow-webhook-from-apiserver", "default-deny-all"]
+    assert sorted(policies) == ["allow-apiserver-https-egress", "allow-dns", "allow-same-namespace",
+                                "allow-webhook-from-apiserver", "default-deny-all"]
     assert policies["allow-webhook-from-apiserver"] == {
         "podSelector": {}, "policyTypes": ["Ingress"],
         "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}}],
                      "ports": [{"protocol": "TCP", "port": 9443}]}]}
-    assert policies["allow-metrics-from-monitoring"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 9999}]
     # It watches ServiceAccounts through the API server (443 on EKS, 6443 on kubeadm).
     assert policies["allow-apiserver-https-egress"]["egress"][0]["ports"] == [
         {"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]
@@ -182,7 +181,7 @@ def test_frankfurt_on_eks_installs_none_of_it(frankfurt_plan):
 def test_every_webhook_object_validates_strictly(lagos_plan):
     objects = [(urn, obj) for urn, obj in kubernetes_objects(_webhook_registrations(lagos_plan))]
     assert sorted(obj["kind"] for _, obj in objects) == sorted([
-        "Namespace", *["NetworkPolicy"] * 6, "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Issuer",
+        "Namespace", *["NetworkPolicy"] * 5, "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Issuer",
         "Certificate", "Service", "Deployment", "PodDisruptionBudget", "MutatingWebhookConfiguration"])
     assert {urn: validate_object(obj) for urn, obj in objects if validate_object(obj)} == {}
     [mwc] = [obj for _, obj in objects if obj["kind"] == "MutatingWebhookConfiguration"]
