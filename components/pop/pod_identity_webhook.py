@@ -20,7 +20,7 @@ reviewed fixes (`render` applies them; every line is checked by tests/pop/test_p
   node has no instance metadata to find the region in, and without one the regional endpoint cannot be
   chosen), `--port=9443` (line 57, default 443: a non-root process under the restricted Pod Security
   Standard cannot bind a port below 1024; the Service keeps 443), `--service-account-lookup-grace-period`
-  (line 97, handler.go:463-485: operators create a ServiceAccount and its pods back to back; a pod whose
+  (line 97, pkg/handler/handler.go:464-485: operators create a ServiceAccount and its pods back to back; a pod whose
   ServiceAccount is not yet in the webhook's informer cache is admitted unmutated, without credentials
   for its whole life, unless the webhook waits a moment), `--tls-min-version=1.2` (line 69).
 - Certificate: upstream's own answer (deploy/deployment-base.yaml, mutatingwebhook.yaml): cert-manager
@@ -30,7 +30,7 @@ reviewed fixes (`render` applies them; every line is checked by tests/pop/test_p
   DNS names as main.go:289-296 requests them (upstream's `.svc.local` is no DNS name the API server uses).
 - RBAC: upstream's Role on Secrets and its CertificateSigningRequest rule serve `--in-cluster=true`
   only (main.go:288, pkg/cert); they are dropped. ServiceAccounts get/list/watch stay: the informer
-  (main.go:140) and the cache's direct lookup (pkg/cache/cache.go:392).
+  (main.go:141) and the cache's direct lookup (pkg/cache/cache.go:392).
 - MutatingWebhookConfiguration: failurePolicy `Fail` (upstream: `Ignore`). A pod admitted while the
   webhook is down runs without credentials until it is recreated (the data paths fail silently);
   refused, its controller retries until the webhook answers. The webhook's own namespace, kube-system
@@ -39,9 +39,9 @@ reviewed fixes (`render` applies them; every line is checked by tests/pop/test_p
 - Deployment: image pinned to the release tag (upstream: `IMAGE`; .github/workflows/build.yaml:33-39
   pushes tag builds to public.ecr.aws/eks/amazon-eks-pod-identity-webhook:<tag>; upstream publishes no
   digest in the repository, so the tag is the pin), two replicas spread over nodes with a disruption
-  budget, the restricted security context, a readiness probe on /healthz (main.go:238), and
+  budget, the restricted security context, a readiness probe on /healthz (main.go:242), and
   `imagePullPolicy: IfNotPresent` (upstream: Always). Upstream's Service scrape annotations point at the
-  TLS port, where no /metrics is served (main.go:234-243 serves it on `--metrics-port` 9999): dropped.
+  TLS port, where no /metrics is served (main.go:247 serves it on `--metrics-port` 9999): dropped.
 """
 
 from __future__ import annotations
