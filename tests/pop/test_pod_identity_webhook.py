@@ -4,6 +4,7 @@ absent on EKS (frankfurt), where the control plane runs it. Without it no IRSA S
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import replace
@@ -13,7 +14,7 @@ import yaml
 
 from components.pop.pod_identity_webhook import ARTIFACT, render, upstream_objects
 from declarations.pod_identity import IRSA_ROLE_ANNOTATION, MUTATING_WEBHOOK_TYPE, POD_IDENTITY_WEBHOOK_NAME
-from declarations.vendored_artifacts import PROJECT_DIR, vendored_artifact
+from declarations.vendored_artifacts import PROJECT_DIR, PROVENANCE_FILE, VendoredFile, vendored_artifact
 from tools.kubernetes.validation import kubernetes_objects, validate_object
 from tools.offline.engine_rules import DependencyGraph, EngineRefusal, engine_problems, pod_identity_problems
 from tools.offline.plan import build_plan
@@ -39,8 +40,11 @@ def test_the_vendored_release_is_the_upstream_tag_with_its_sha256():
     assert (artifact.repository, artifact.tag, artifact.version, artifact.kind) == (
         "https://github.com/aws/amazon-eks-pod-identity-webhook", "v0.6.17", "v0.6.17", "manifest")
     assert [f.source_path for f in artifact.files] == [
-        "deploy/auth.yaml", "deploy/deployment-base.yaml", "deploy/service.yaml", "deploy/mutatingwebhook.yaml", "main.go"]
-    for file in artifact.files:
+        "deploy/auth.yaml", "deploy/deployment-base.yaml", "deploy/service.yaml", "deploy/mutatingwebhook.yaml"]
+    # main.go is vendored to be read (its flags), not applied: recorded under `sources`, same fields.
+    [entry] = [a for a in json.loads(PROVENANCE_FILE.read_text())["artifacts"] if a["name"] == ARTIFACT]
+    assert [s["source_path"] for s in entry["sources"]] == ["main.go"]
+    for file in [*artifact.files, *(VendoredFile(s["source_path"], s["path"], s["sha256"]) for s in entry["sources"])]:
         assert file.path == f"vendor/amazon-eks-pod-identity-webhook/{file.source_path}"
         assert hashlib.sha256((PROJECT_DIR / file.path).read_bytes()).hexdigest() == file.sha256, file.path
 
