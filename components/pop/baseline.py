@@ -51,10 +51,8 @@ class PlatformBaseline(pulumi.ComponentResource):
     cert_manager_role: aws.iam.Role | None
     external_secrets_role: aws.iam.Role | None
     pod_identity_webhook: list[pulumi.CustomResource]
-    """The webhook's objects (adopt mode; empty on EKS, whose control plane runs it)."""
-    irsa_ready: list[pulumi.Resource]
-    """What a workload using IRSA waits for: a pod admitted before the webhook configuration exists is
-    never mutated, so it runs without AWS credentials until it is recreated. Empty on EKS."""
+    """The webhook's objects, its configuration last (adopt mode; empty on EKS, whose control plane runs it).
+    Whatever creates pods or names an IRSA role after it waits for it: stacks/ordering.py."""
 
     def __init__(self, name: str, args: PlatformBaselineArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("dbaas:pop:PlatformBaseline", name, None, opts)
@@ -122,7 +120,6 @@ class PlatformBaseline(pulumi.ComponentResource):
                 pulumi.ResourceOptions.merge(after(POD_IDENTITY_WEBHOOK_NAMESPACE),
                                              pulumi.ResourceOptions(depends_on=[cert_manager, *pod_network, *webhook_network])),
             )
-        self.irsa_ready = self.pod_identity_webhook[-1:]
 
         install_ingress(args.ingress_namespace, args.created_cluster, after(args.ingress_namespace))
         self.storage_classes = create_storage_classes(

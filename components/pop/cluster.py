@@ -41,8 +41,6 @@ class PopCluster(pulumi.ComponentResource):
     network: PopNetwork | None
     eks: EksFacts | None
     baseline: PlatformBaseline
-    irsa_ready: list[pulumi.Resource]
-    """What every workload using IRSA waits for (the pod identity webhook on an adopted cluster; nothing on EKS)."""
 
     def __init__(self, name: str, args: PopClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -101,5 +99,4 @@ class PopCluster(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.provider}),
         )
-        self.irsa_ready = self.baseline.irsa_ready
         self.register_outputs({"clusterName": self.name, "oidcIssuer": self.oidc_issuer, "created": self.created})
