@@ -9,8 +9,7 @@ import pulumi_kubernetes as k8s
 
 from components.aws_policies import dumps, role_access_policy, role_trust_policy
 
-IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-"""The ServiceAccount annotation the pod identity webhook reads to give a pod the role's web identity."""
+from declarations.pod_identity import IRSA_ROLE_ANNOTATION, STS_AUDIENCE  # noqa: F401 (the names components use)
 
 
 def create_irsa_role(

@@ -1,5 +1,6 @@
 """Kubernetes ordering for a whole stack: every object waits for its Namespace and for the Helm
-release that installs its kind's CRDs.
+release that installs its kind's CRDs; on an adopted cluster, everything that creates pods or names
+an IRSA role waits for the pod identity webhook (declarations/pod_identity.py says why).
 
 The API server refuses an object whose namespace does not exist yet, and a custom resource whose
 CRD is not installed yet ("no matches for kind"); the Pulumi engine orders creates only by
@@ -24,6 +25,7 @@ import pulumi
 
 from declarations.chart_pins import HELM_RELEASE_TYPE, crd_groups_installed_by
 from declarations.kubernetes_types import kubernetes_type
+from declarations.pod_identity import is_pod_identity_webhook, needs_pod_identity
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 
@@ -42,6 +44,8 @@ class KubernetesOrdering:
     namespaces: dict[str, pulumi.Resource] = field(default_factory=dict)
     crd_installers: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
     """API group -> what installs its CRDs in this stack: a Helm release, or the group's CustomResourceDefinitions."""
+    pod_identity_webhook: pulumi.Resource | None = None
+    """The pod identity webhook's MutatingWebhookConfiguration, once the stack created it (adopt mode)."""
 
     def transformation(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         props = args.props or {}
@@ -51,6 +55,10 @@ class KubernetesOrdering:
                 self.namespaces[name] = args.resource
             return None
         waits_for: list[pulumi.Resource] = []
+        if is_pod_identity_webhook(args.type_, props.get("metadata")):
+            self.pod_identity_webhook = args.resource
+        elif self.pod_identity_webhook is not None and needs_pod_identity(args.type_, props):
+            waits_for.append(self.pod_identity_webhook)
         installs = crd_groups_installed_by(args.type_, props)
         for group in installs:
             self.crd_installers.setdefault(group, []).append(args.resource)

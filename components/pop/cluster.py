@@ -15,10 +15,10 @@ from components.pop.args import CreateCluster, PlatformBaselineArgs, PopClusterA
 from components.pop.baseline import PlatformBaseline
 from components.pop.eks import EksFacts, create_eks, issuer_from_provider
 from components.pop.network import PopNetwork, create_network
+from components.irsa import STS_AUDIENCE
 from declarations.naming import dns_label
 
 TYPE = "dbaas:pop:PopCluster"
-STS_AUDIENCE = "sts.amazonaws.com"
 
 
 def cluster_name(pop_name: str) -> str:

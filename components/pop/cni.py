@@ -15,6 +15,8 @@ from components.helm import helm_release
 from components.pop.charts import TIGERA_OPERATOR
 
 CALICO_OPERATOR_NAMESPACE = "tigera-operator"
+CALICO_SYSTEM_NAMESPACE = "calico-system"
+"""Where the Tigera operator runs Calico itself (calico-node, typha, kube-controllers)."""
 ENFORCER_CALICO = "calico"
 ENFORCER_VPC_CNI = "aws-vpc-cni-network-policy-agent"
 

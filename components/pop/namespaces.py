@@ -78,6 +78,13 @@ def external_secrets_namespace(name: str, store_port: int) -> PlatformNamespace:
                              extra=extra)
 
 
+def pod_identity_webhook_namespace(name: str, webhook_port: int) -> PlatformNamespace:
+    """The pod identity webhook (adopt mode): called by the API server, watches ServiceAccounts through it
+    (the baseline's API server egress), and talks to nothing else. Nothing scrapes its metrics port yet
+    (no ServiceMonitor), so monitoring is not let in."""
+    return PlatformNamespace(name, "restricted", webhook_port=webhook_port)
+
+
 def calico_operator_namespace(name: str) -> PlatformNamespace:
     """The Tigera operator only talks to the API server; Calico's own pods run with hostNetwork."""
     return PlatformNamespace(name, "privileged")
@@ -86,12 +93,19 @@ def calico_operator_namespace(name: str) -> PlatformNamespace:
 def create_platform_namespace(
     ns: PlatformNamespace, monitoring_namespace: str, kubernetes_version: str, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Namespace:
+    return create_platform_namespace_and_policies(ns, monitoring_namespace, kubernetes_version, opts)[0]
+
+
+def create_platform_namespace_and_policies(
+    ns: PlatformNamespace, monitoring_namespace: str, kubernetes_version: str, opts: pulumi.ResourceOptions
+) -> tuple[k8s.core.v1.Namespace, list[k8s.networking.v1.NetworkPolicy]]:
+    """The namespace and its policies, for a workload that must not serve before its allows exist."""
     namespace = k8s.core.v1.Namespace(
         f"pop-ns-{ns.name}",
         metadata={"name": ns.name, "labels": {**PLATFORM_LABELS, **pod_security_labels(ns.pod_security, kubernetes_version)}},
         opts=opts,
     )
     in_namespace = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace]))
-    create_network_policies(f"pop-netpol-{ns.name}", ns.name, policy_specs(ns, monitoring_namespace),
-                            PLATFORM_LABELS, in_namespace)
-    return namespace
+    policies = create_network_policies(f"pop-netpol-{ns.name}", ns.name, policy_specs(ns, monitoring_namespace),
+                                       PLATFORM_LABELS, in_namespace)
+    return namespace, policies

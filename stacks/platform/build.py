@@ -62,6 +62,10 @@ def build_platform(config: StackConfig, kubeconfig: pulumi.Input[str] | None) ->
     )
     random_provider = regional_random_provider(config.region)
     providers = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": pop.provider, "random": random_provider})
+    # Kafka Connect, observability's object-store users, the engines and the control-plane database get AWS
+    # credentials through IRSA: on an adopted cluster stacks/ordering.py makes every object created from here on
+    # that creates pods or names an IRSA role wait for the baseline's pod identity webhook (a `depends_on` on a
+    # component would not reach its children's registrations).
     # Kafka before tenants: tenant roles trust its Connect role (audit archive), which must exist first.
     kafka = EventBackbone("kafka", backbone_args(config, pop.oidc_issuer), opts=providers)
     observability = RegionalObservability(

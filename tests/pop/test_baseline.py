@@ -87,7 +87,7 @@ def test_charts_pinned_by_repository_and_exact_version(lagos_plan, frankfurt_pla
 
 def test_platform_namespaces_default_deny(lagos_plan, frankfurt_plan):
     for p, expected in ((frankfurt_plan, {"cert-manager", "external-secrets", "ingress-nginx"}),
-                        (lagos_plan, {"cert-manager", "external-secrets", "ingress-nginx", "tigera-operator"})):
+                        (lagos_plan, {"cert-manager", "external-secrets", "ingress-nginx", "tigera-operator", "pod-identity-webhook"})):
         namespaces = {r.inputs["metadata"]["name"] for r in pop_all(p, "kubernetes:core/v1:Namespace")}
         assert namespaces == expected
         policies = pop_all(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy")

@@ -18,7 +18,11 @@ Ordering rules the engine does not know but the cluster enforces on the first `u
   chart that ships them, or the CustomResourceDefinition resources the platform applies itself
   from vendor/ (every one of the group's, declarations/chart_pins.py crd_groups_installed_by);
 - a namespaced object is refused while its Namespace does not exist, so when the stack creates
-  that Namespace the object must depend on it.
+  that Namespace the object must depend on it;
+- on an adopted cluster the pod identity webhook mutates pods only when they are created
+  (declarations/pod_identity.py): in a stack that installs it, every object that names an IRSA role,
+  and every object registered after the webhook that creates pods, must depend on its
+  MutatingWebhookConfiguration, or its pods run without AWS credentials for good.
 
 Physical names: two resources of one stack that claim the same Kubernetes object or the same
 AWS name make the second create fail (AlreadyExists) or, worse, fight over one object.
@@ -36,6 +40,7 @@ from typing import Any
 
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.kubernetes_types import KubernetesType, is_patch_type, kubernetes_type
+from declarations.pod_identity import creates_pods, is_pod_identity_webhook, names_irsa_role
 from tools.kubernetes.field_ownership import Apply, conflicts
 from tools.offline.runtime import STACK_TYPE, Registration
 
@@ -174,6 +179,30 @@ def ordering_problems(registrations: list[Registration],
     return problems
 
 
+def pod_identity_problems(registrations: list[Registration]) -> list[str]:
+    """IRSA users after the pod identity webhook, in a stack that installs one (adopt mode)."""
+    webhook = next((i for i, r in enumerate(registrations)
+                    if r.custom and is_pod_identity_webhook(r.type, r.inputs.get("metadata"))), None)
+    if webhook is None:
+        return []
+    webhook_urn = registrations[webhook].urn
+    graph = DependencyGraph(registrations)
+    problems = []
+    for index, reg in enumerate(registrations):
+        if not reg.custom or kubernetes_type(reg.type) is None or reg.type.startswith("pulumi:providers:"):
+            continue
+        if names_irsa_role(reg.inputs):
+            why = "names an IRSA role"
+        elif index > webhook and creates_pods(reg.type):
+            why = "creates pods"
+        else:
+            continue
+        if webhook_urn not in graph.ancestors(reg.urn):
+            problems.append(f"{reg.urn}: {why} but does not wait for the pod identity webhook ({webhook_urn}); pods "
+                            "admitted before it exists run without AWS credentials until they are recreated")
+    return problems
+
+
 def physical_identity(reg: Registration) -> str | None:
     """The name a resource claims outside Pulumi, or None when it claims none we track."""
     inputs: dict[str, Any] = reg.inputs
@@ -242,8 +271,9 @@ def engine_problems(registrations: list[Registration], default_providers_disable
     problems = registration_problems(registrations, default_providers_disabled)
     if problems:  # the engine bails on these before anything is ordered or named
         return problems
-    return ordering_problems(registrations, crds_installed_elsewhere) + physical_name_problems(registrations)
+    return (ordering_problems(registrations, crds_installed_elsewhere) + pod_identity_problems(registrations)
+            + physical_name_problems(registrations))
 
 
-__all__ = ["EngineRefusal", "SchemaRefusal", "engine_problems", "field_ownership_problems", "physical_name_problems", "ordering_problems", "registration_problems",
-           "STACK_TYPE"]
+__all__ = ["EngineRefusal", "SchemaRefusal", "engine_problems", "field_ownership_problems", "physical_name_problems",
+           "ordering_problems", "pod_identity_problems", "registration_problems", "STACK_TYPE"]
