@@ -9,23 +9,18 @@ from pathlib import Path
 import pytest
 
 from dbaas.cli import main
+from declarations.pod_identity import is_pod_identity_webhook
 from tools.datapaths.command import evaluate
 from tools.datapaths.plan_view import PlanView
 
 ACME_BUCKET = "dbaas-acme-0d37ebf7"
 KUDI_BUCKET = "dbaas-kudi-pay-3c5aea6d"
 
-# Broken on this branch: only the Vitess paths. vitess-operator v2.17.0 runs tablets and vtbackup as the namespace's
-# `default` ServiceAccount; they turn green when the vendored operator (wip/vendor: vendor/vitess-operator/rendered.yaml,
-# a Deployment of the plan with `--default_vitess_service_account=tenant-workload`) merges
-# (test_vitess_service_account_from_the_vendored_operator_deployment). The integrator empties this set then.
-VITESS_DEFAULT_SA = {("vttablet", "restore read"), ("vtbackup", "previous backup read"), ("vtbackup", "backup write")}
-
-EXPECTED_BROKEN = {
-    "lagos": {("kudi-pay", "ledger", *p) for p in VITESS_DEFAULT_SA},
-    "frankfurt": set(),
-}
-LAGOS_SUMMARY = ("29 required path(s), 3 broken; 12 forbidden path(s) checked (cross-tenant, platform roles outside "
+# Every required path of both shipped plans works: the open findings of issue 20 are fixed (the Vitess paths by the
+# vendored operator's `--default_vitess_service_account=tenant-workload`, the operator paths by their platform roles,
+# Scylla Manager's CQL by the credentials Job, barman-cloud by the `system` image and its key id).
+EXPECTED_BROKEN: dict[str, set] = {"lagos": set(), "frankfurt": set()}
+LAGOS_SUMMARY = ("29 required path(s), 0 broken; 12 forbidden path(s) checked (cross-tenant, platform roles outside "
                  "their engine's folder), {leaks} leaking")
 
 
@@ -69,10 +64,9 @@ def test_representative_verdicts_lagos(documents):
     assert pbm.allowed, pbm.hops
     agent = find(paths, "naija-stream", "scylla-manager-agent", "backup write")
     assert agent.allowed and agent.hops[2].why.startswith("t-naija-stream/events-scylla-member -> dbaas-tenant-naija-stream")
-    vtbackup = find(paths, "kudi-pay", "vtbackup", "backup write")  # until the vendored operator merges
-    assert [(h.kind, h.allowed, h.why) for h in vtbackup.hops if not h.allowed] == [
-        ("iam", False, "ServiceAccount t-kudi-pay/default has no eks.amazonaws.com/role-arn annotation")]
-    assert vtbackup.hops[0].why == "vtbackup in vitess/lite:v20.0.5-mysql80"  # and xtrabackup: no image hop fails
+    vtbackup = find(paths, "kudi-pay", "vtbackup", "backup write")  # as tenant-workload: the vendored operator's flag
+    assert vtbackup.allowed and vtbackup.hops[-1].why.startswith("t-kudi-pay/tenant-workload -> dbaas-tenant-kudi-pay:")
+    assert vtbackup.hops[0].why == "vtbackup in vitess/lite:v24.0.0-mysql80"  # and xtrabackup: no image hop fails
     sink = find(paths, "acme", "kafka-connect-s3-sink", "audit archive write")
     assert sink.allowed and sink.hops[-1].why == (
         "kafka/dbaas-connect-connect -> dbaas-kafka-connect -> sts:AssumeRole dbaas-tenant-acme (external id acme): "
@@ -173,21 +167,30 @@ def test_leaks_are_named_on_the_human_output(documents, tmp_path: Path, capsys):
 def test_cli_json_and_exit_codes(documents, tmp_path: Path, capsys):
     plan = tmp_path / "lagos.json"
     plan.write_text(json.dumps(documents["lagos"]))
-    assert main(["datapaths", "lagos", "--plan", str(plan), "--json"]) == 1
+    assert main(["datapaths", "lagos", "--plan", str(plan), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"paths", "broken", "leaks"}
-    assert out["broken"] == len(EXPECTED_BROKEN["lagos"]) and out["leaks"] == 0
+    assert out["broken"] == 0 and out["leaks"] == 0
     assert set(out["paths"][0]) == {"tenant", "service", "engine", "actor", "operation", "target", "required",
                                     "allowed", "hops"}
     assert {h["kind"] for p in out["paths"] for h in p["hops"]} == {"iam", "network", "tls", "credentials", "image"}
+    assert main(["datapaths", "lagos", "--plan", str(plan)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == LAGOS_SUMMARY.format(leaks=0)
 
+    broken = copy.deepcopy(documents["lagos"])
+    operator = steps(broken, "engines-vitess-operator-deployment-vitess-operator-vitess-operator")
+    for container in operator["spec"]["template"]["spec"]["containers"]:
+        container["args"] = [a for a in container.get("args", []) if "default_vitess_service_account" not in a]
+    plan.write_text(json.dumps(broken))
+    assert main(["datapaths", "lagos", "--plan", str(plan), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["broken"] == 3
     assert main(["datapaths", "lagos", "--plan", str(plan)]) == 1
     human = capsys.readouterr().out.splitlines()
     assert ("BROKEN kudi-pay ledger vttablet: restore read -> s3://dbaas-kudi-pay-3c5aea6d: iam: ServiceAccount "
             "t-kudi-pay/default has no eks.amazonaws.com/role-arn annotation") in human
     assert ("BROKEN kudi-pay ledger vtbackup: backup write -> s3://dbaas-kudi-pay-3c5aea6d: iam: ServiceAccount "
             "t-kudi-pay/default has no eks.amazonaws.com/role-arn annotation") in human
-    assert human[-1] == LAGOS_SUMMARY.format(leaks=0)
+    assert human[-1] == LAGOS_SUMMARY.replace("0 broken", "3 broken").format(leaks=0)
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -220,53 +223,21 @@ def test_streamed_json_is_the_report(documents):
     assert json.loads(out.getvalue()) == report(paths)
 
 
-def test_vitess_service_account_comes_from_the_operator_flag(documents, tmp_path: Path):
-    """The flag in the kustomization's manifests (the install on this branch): the tablets and vtbackup then run as
-    tenant-workload and every Vitess path works."""
-    import shutil
-
-    from tools.datapaths.evaluate import Evaluator
-    project = Path(__file__).resolve().parents[2]
-    manifests = tmp_path / "components/engines/manifests/vitess-operator"
-    shutil.copytree(project / "components/engines/manifests/vitess-operator", manifests)
-    (manifests / "operator.yaml").write_text(
-        "spec:\n  template:\n    spec:\n      containers:\n        - name: vitess-operator\n          args:\n"
-        "            - --default_vitess_service_account=tenant-workload\n")
-    paths = Evaluator(PlanView.from_json(documents["lagos"]), tmp_path).run()
-    assert {(p.actor, p.operation) for p in paths if p.engine == "vitess" and p.broken} == set()
-    write = find(paths, "kudi-pay", "vtbackup", "backup write")
-    assert write.hops[-1].why == (
-        "t-kudi-pay/tenant-workload -> dbaas-tenant-kudi-pay: s3:PutObject, s3:ListBucket, kms:GenerateDataKey allowed "
-        "on vitess/ledger/ledger-vitess/<keyspace>/<shard>/object (list prefix vitess/ledger/ledger-vitess/<keyspace>/"
-        "<shard>/)")
-
-
-def vitess_operator_deployment(args: list[str]) -> dict:
-    """The vendored operator's Deployment as wip/vendor's plan holds it (components/vendored_objects.py applies each
-    object of vendor/vitess-operator/rendered.yaml as its own resource)."""
-    urn = ("urn:pulumi:lagos::dbaas-platform::dbaas:engines:EngineOperators$kubernetes:apps/v1:Deployment::"
-           "engines-vitess-operator-deployment-vitess-operator-vitess-operator")
-    return {"urn": urn, "op": "create", "provider": "",
-            "newState": {"urn": urn, "type": "kubernetes:apps/v1:Deployment", "custom": True, "inputs": {
-                "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "vitess-operator", "namespace": "vitess-operator"},
-                "spec": {"template": {"spec": {"containers": [
-                    {"name": "vitess-operator", "image": "planetscale/vitess-operator:v2.17.0", "args": args}]}}}}}}
-
-
-def test_vitess_service_account_from_the_vendored_operator_deployment(documents):
-    """Where the `vendor` fix puts the flag: the operator Deployment of the plan. With it the three Vitess paths,
-    the only ones broken on this branch, turn green; a Deployment without it changes nothing."""
-    fixed = copy.deepcopy(documents["lagos"])
-    fixed["steps"].append(vitess_operator_deployment(["--default_vitess_service_account=tenant-workload"]))
-    paths = paths_of(fixed)
-    assert [p for p in paths if p.broken] == []
+def test_vitess_service_account_comes_from_the_vendored_operator_deployment(documents):
+    """vitess-operator v2.17.0 runs tablets and vtbackup as `--default_vitess_service_account`, else the namespace's
+    `default` (pkg/operator/vttablet/pod.go:410-412, vtbackup_pod.go:196-198): the flag on the vendored operator's
+    Deployment in the plan is what makes every Vitess path work."""
+    paths = paths_of(documents["lagos"])
     assert find(paths, "kudi-pay", "vttablet", "restore read").hops[-1].why.startswith(
         "t-kudi-pay/tenant-workload -> dbaas-tenant-kudi-pay: s3:GetObject")
     unfixed = copy.deepcopy(documents["lagos"])
-    unfixed["steps"].append(vitess_operator_deployment(["--logtostderr"]))
-    assert {(p.tenant, p.service, p.actor, p.operation) for p in paths_of(unfixed) if p.broken} == \
-        EXPECTED_BROKEN["lagos"]
+    operator = steps(unfixed, "engines-vitess-operator-deployment-vitess-operator-vitess-operator")
+    for container in operator["spec"]["template"]["spec"]["containers"]:
+        container["args"] = ["--logtostderr" if "default_vitess_service_account" in a else a
+                             for a in container.get("args", [])]
+    assert {(p.tenant, p.service, p.actor, p.operation) for p in paths_of(unfixed) if p.broken} == {
+        ("kudi-pay", "ledger", "vttablet", "restore read"), ("kudi-pay", "ledger", "vtbackup", "previous backup read"),
+        ("kudi-pay", "ledger", "vtbackup", "backup write")}
 
 
 def test_writers_without_sse_headers_get_the_bucket_default(documents):
@@ -444,10 +415,10 @@ def test_restore_paths_of_every_engine(shop_paths):
         # YugabyteDB: YB-Controller reads with the tenant role.
         ("ledger", "yb-controller", "restore read"): True, ("ledger-clone", "yb-controller", "restore read"): True,
         ("ledger-named", "yb-controller", "restore read"): True,
-        # Vitess: the copy Job reads and writes as tenant-workload; the tablets run as `default` (until the vendored
-        # operator's --default_vitess_service_account merges).
-        ("sql", "vttablet", "restore read"): False, ("sql-clone", "vttablet", "restore read"): False,
-        ("sql-named", "vttablet", "restore read"): False,
+        # Vitess: the copy Job reads and writes as tenant-workload; so do the tablets (the vendored operator's
+        # --default_vitess_service_account=tenant-workload).
+        ("sql", "vttablet", "restore read"): True, ("sql-clone", "vttablet", "restore read"): True,
+        ("sql-named", "vttablet", "restore read"): True,
         ("sql-clone", "restore-copy", "clone read"): True, ("sql-clone", "restore-copy", "restore copy write"): True,
         ("sql-named", "restore-copy", "clone read"): True, ("sql-named", "restore-copy", "restore copy write"): True,
         # ScyllaDB: the agents read; Manager speaks CQL on 9042 with the credentials the manager-cql Job registers.
@@ -490,3 +461,37 @@ def test_aerospike_backup_service_credentials_come_from_the_plan(documents):
     conn = find(paths_of(mutated), "bergbahn", "aerospike-backup-service", "cluster (backup and restore)")
     assert conn.hops[-1].as_json() == {"kind": "credentials", "allowed": False,
                                        "why": "Secret t-bergbahn/tracking-aerospike-credentials not in the plan"}
+
+
+def is_webhook_step(step: dict) -> bool:
+    state = step.get("newState") or {}
+    return is_pod_identity_webhook(state.get("type", ""), (state.get("inputs") or {}).get("metadata"))
+
+
+def test_an_adopted_cluster_without_the_pod_identity_webhook_gives_no_pod_a_role(documents):
+    """lagos adopts a cluster that is not EKS: without the webhook the platform installs there, an IRSA annotation
+    gives a pod no credentials (aws/amazon-eks-pod-identity-webhook injects AWS_ROLE_ARN and the token)."""
+    mutated = copy.deepcopy(documents["lagos"])
+    mutated["steps"] = [s for s in mutated["steps"] if not is_webhook_step(s)]
+    assert len(mutated["steps"]) == len(documents["lagos"]["steps"]) - 1
+    path = find(paths_of(mutated), "acme", "dragonfly", "snapshot load")
+    assert path.broken
+    assert path.failing().why == (
+        "no pod identity webhook in the plan: on an adopted (non-EKS) cluster nothing gives t-acme/tenant-workload's "
+        "pods the web identity of dbaas-tenant-acme (aws/amazon-eks-pod-identity-webhook injects AWS_ROLE_ARN and the "
+        "token)")
+
+
+def test_a_namespace_the_webhook_skips_gives_its_pods_no_role(documents):
+    mutated = copy.deepcopy(documents["lagos"])
+    webhook = next(s["newState"]["inputs"] for s in mutated["steps"] if is_webhook_step(s))
+    for hook in webhook["webhooks"]:
+        hook["namespaceSelector"]["matchExpressions"][0]["values"].append("t-acme")
+    path = find(paths_of(mutated), "acme", "dragonfly", "snapshot load")
+    assert path.failing().why == ("the pod identity webhook skips namespace t-acme (its namespaceSelector), so "
+                                  "tenant-workload's pods get no web identity")
+
+
+def test_eks_needs_no_webhook_of_ours(documents):
+    assert not [s for s in documents["frankfurt"]["steps"] if "MutatingWebhookConfiguration" in s["urn"]]
+    assert not [p for p in paths_of(documents["frankfurt"]) if p.broken]

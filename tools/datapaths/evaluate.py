@@ -105,7 +105,7 @@ class Evaluator:
 
     def _operator_flag(self, actor: Actor, flag: str) -> str | None:
         """The flag's value on the operator's Deployment in the plan (each object of a vendored install is a
-        resource), else in its kustomization's manifests (the plan names only the directory)."""
+        resource of the platform stack: components/vendored_objects.py)."""
         namespace = actor.service_account.operator_namespace
         for deployment in self.view.of_type("kubernetes:apps/v1:Deployment"):
             if namespace and deployment.metadata.get("namespace") != namespace:
@@ -114,14 +114,6 @@ class Evaluator:
                 args = [str(a) for a in (container.get("command") or []) + (container.get("args") or [])]
                 if (found := flag_value(args, f"--{flag}")) is not None:
                     return found
-        directory = next((o.inputs.get("directory") for o in self.view.of_type("kubernetes:kustomize/v2:Directory")
-                          if actor.engine in str(o.inputs.get("directory"))), None)
-        if not directory:
-            return None
-        pattern = re.compile(rf"--{re.escape(flag)}[= ]([A-Za-z0-9.-]+)")
-        for path in sorted((self.project_dir / directory).rglob("*.yaml")):
-            if found := pattern.search(path.read_text(encoding="utf-8")):
-                return found.group(1)
         return None
 
     def service_account(self, actor: Actor, obj: Obj) -> tuple[str, str, dict]:
@@ -156,6 +148,14 @@ class Evaluator:
         role_arn = annotations.get(IRSA)
         if not role_arn:
             return Principal(None, f"ServiceAccount {namespace}/{sa} has no {IRSA} annotation")
+        injector = self.view.pod_identity
+        if injector is None:
+            return Principal(None, f"no pod identity webhook in the plan: on an adopted (non-EKS) cluster nothing gives "
+                                   f"{namespace}/{sa}'s pods the web identity of {role_arn.rsplit('/', 1)[-1]} "
+                                   "(aws/amazon-eks-pod-identity-webhook injects AWS_ROLE_ARN and the token)")
+        if namespace in injector[1]:
+            return Principal(None, f"the pod identity webhook skips namespace {namespace} (its namespaceSelector), so "
+                                   f"{sa}'s pods get no web identity")
         role = self.view.roles.get(role_arn.rsplit("/", 1)[-1])
         if role is None:
             return Principal(None, f"role {role_arn} (annotation of {namespace}/{sa}) is not in the plan")

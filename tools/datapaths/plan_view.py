@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from declarations.naming import split_stack_name
+from declarations.pod_identity import MUTATING_WEBHOOK_TYPE, is_pod_identity_webhook
 
 
 class PlanError(ValueError):
@@ -190,6 +191,23 @@ class PlanView:
     def oidc(self) -> tuple[str, str] | None:
         for o in self.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider"):
             return o.inputs.get("url", "").removeprefix("https://"), o.stack
+        return None
+
+    @cached_property
+    def pod_identity(self) -> tuple[bool, frozenset[str]] | None:
+        """Who turns an IRSA annotation into credentials: None when nothing does; else (managed by EKS, the
+        namespaces the webhook skips). EKS runs the Amazon EKS Pod Identity Webhook in its control plane; an adopted
+        cluster has it only when the platform stack installs its MutatingWebhookConfiguration
+        (components/pop/pod_identity_webhook.py), whose namespaceSelector excludes some namespaces."""
+        if self.of_type("aws:eks/cluster:Cluster"):
+            return True, frozenset()
+        for o in self.of_type(MUTATING_WEBHOOK_TYPE):
+            if is_pod_identity_webhook(o.type, o.metadata):
+                excluded = {value for hook in o.inputs.get("webhooks") or []
+                            for expression in ((hook.get("namespaceSelector") or {}).get("matchExpressions") or [])
+                            if expression.get("key") == "kubernetes.io/metadata.name" and expression.get("operator") == "NotIn"
+                            for value in expression.get("values") or []}
+                return False, frozenset(excluded)
         return None
 
     @cached_property
