@@ -13,6 +13,7 @@ What a real cluster adds that this cannot show: components/controlplane_db/READM
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -234,21 +235,17 @@ class Drill:
 
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(psycopg.OperationalError):  # still starting up: ask again
                 with psycopg.connect(server.dsn(), autocommit=True, connect_timeout=5) as conn:
                     if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
                         return
-            except psycopg.OperationalError:
-                pass
             time.sleep(0.1)
         raise DrillFailed(f"recovery: still in recovery after {WAIT_SECONDS}s; server log:\n{server.log_tail()}")
 
     def cleanup(self) -> None:
         for server in self.servers:
-            try:
+            with contextlib.suppress(ServerUnavailable):  # already gone: nothing to stop
                 server.stop()
-            except ServerUnavailable:
-                pass
             shutil.rmtree(server.root, ignore_errors=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
