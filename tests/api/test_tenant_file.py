@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from api.tenant_file import parse_tenant_bytes, render_tenant
 from declarations.tenant_loader import load_tenant_tree
-from declarations.tenant_model import Decommission, Tenant
+from declarations.tenant_model import BIDI_CONTROLS, Decommission, Tenant
 from tests.api.conftest import PROJECT_DIR
 
 SHIPPED = PROJECT_DIR / "tenants"
@@ -34,8 +34,16 @@ def test_decommission_marker_is_rendered_last_and_loads_back():
     assert parse_tenant_bytes(raw, "tenants/lagos/acme.yaml") == marked
 
 
+# What the model admits (declarations/tenant_model.py printable, OwnerGroup): no control, separator or bidirectional
+# control character in a name; no cluster-wide `system:` owner.
+VALID_NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=BIDI_CONTROLS),
+                      min_size=1, max_size=120)
+VALID_OWNERS = st.from_regex(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,20}$", fullmatch=True).filter(
+    lambda owner: not owner.lower().startswith("system:"))
+
+
 @settings(max_examples=150, deadline=None)
-@given(name=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=120), owner=st.from_regex(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,20}$", fullmatch=True))
+@given(name=VALID_NAMES, owner=VALID_OWNERS)
 def test_any_valid_name_and_owner_round_trips(name, owner):
     tenant = Tenant(id="fuzz", name=name, org="fuzz", plan="starter", data_region="lagos", owners=[owner],
                     data_classes=["logs"])
