@@ -5,7 +5,8 @@ Generates N synthetic lagos tenants (a realistic mix of plans and engines), runs
 CPU seconds, the peak memory of the whole process tree (the CLI plus its plan workers, sampled from
 /proc every 100 ms), the resource count and each run's wall with the load average (1 minute) before
 and after it. `--before REV` exports REV with `git archive` to a temporary directory and runs the
-same command there on the same tenants, interleaved run by run with this checkout so that both
+same command there on the same tenants (an engine version that side does not support replaced by the newest
+it does: `side_versions`), interleaved run by run with this checkout so that both
 sides see the same load. Usage: python benchmarks/plan_scale.py [--runs 3] [--before REV] [N ...]
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,9 +28,20 @@ from benchmarks.runs import Run, export, load, run_process, short, summary  # no
 ENGINES = [("yugabyte", "2024.2"), ("vitess", "24.0"), ("scylla", "6.2"), ("dragonfly", "1.25"), ("aerospike", "7.2"), ("mongodb", "7.0")]
 
 
-def synthetic_tenant(i: int) -> str:
+def side_versions(project: Path) -> dict[str, str]:
+    """The version each engine of the mix gets in `project`'s code: ENGINES' own where it is supported there, else the
+    newest that code supports (an older revision may not know a version this one ships, e.g. Vitess 24 at ea157c7)."""
+    code = ("import json; from declarations.engine_catalog import SUPPORTED_VERSIONS as S; "
+            "print(json.dumps({e.value: list(v) for e, v in S.items()}))")
+    supported = json.loads(subprocess.run([sys.executable, "-c", code], cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
+                                          capture_output=True, text=True, check=True).stdout)
+    return {engine: version if version in supported[engine] else supported[engine][-1] for engine, version in ENGINES}
+
+
+def synthetic_tenant(i: int, versions: dict[str, str] | None = None) -> str:
     plan = ("starter", "standard", "enterprise")[i % 3]
     engine, version = ENGINES[i % len(ENGINES)]
+    version = (versions or {}).get(engine, version)
     clustered = plan != "starter"
     return "\n".join([
         "# yaml-language-server: $schema=../schema.json",
@@ -52,12 +65,12 @@ def synthetic_tenant(i: int) -> str:
     ])
 
 
-def make_tenants(root: Path, n: int) -> Path:
+def make_tenants(root: Path, n: int, versions: dict[str, str] | None = None) -> Path:
     tenants = root / "tenants"
     (tenants / "lagos").mkdir(parents=True)
     (tenants / "frankfurt").mkdir()
     for i in range(n):
-        (tenants / "lagos" / f"bench-{i:05d}.yaml").write_text(synthetic_tenant(i))
+        (tenants / "lagos" / f"bench-{i:05d}.yaml").write_text(synthetic_tenant(i, versions))
     return tenants
 
 
@@ -82,12 +95,14 @@ def main() -> None:
         # each side its own cache: a platform plan cached by one side must not serve the other
         envs = {label: {**os.environ, "DBAAS_CACHE_DIR": str(Path(tmp) / f"cache-{i}")} for i, label in enumerate(sides)}
         for n in args.sizes or [10, 100, 1000]:
-            tenants = make_tenants(Path(tmp) / f"n{n}", n)
+            # the same tenants on both sides, but for a version the other side's code does not support (side_versions)
+            trees = {label: make_tenants(Path(tmp) / f"n{n}-{i}", n, side_versions(project))
+                     for i, (label, project) in enumerate(sides.items())}
             results: dict[str, list[Run]] = {label: [] for label in sides}
             resources: dict[str, int] = {}
             for _ in range(args.runs):
                 for label, project in sides.items():
-                    run, resources[label] = plan_once(project, tenants, Path(tmp) / "plan.json", envs[label])
+                    run, resources[label] = plan_once(project, trees[label], Path(tmp) / "plan.json", envs[label])
                     results[label].append(run)
             print(f"{n} tenants in lagos", flush=True)
             for label, runs in results.items():

@@ -3,7 +3,7 @@
 Usage: python benchmarks/profile_issue23.py [--before REV] [--tenants N] [--top 15]
 
 For this checkout (and REV, exported with `git archive`, if given), on N synthetic lagos tenants
-(benchmarks/plan_scale.py's mix):
+(benchmarks/plan_scale.py's mix, `side_versions` of each side):
 - `python -X importtime -m dbaas.cli plan lagos.bench-00000` with the platform plan cached: total import time
   and the top-level packages that cost the most (cumulative microseconds as `-X importtime` reports them);
 - `python -m cProfile -m dbaas.cli plan lagos --workers 1` (one process, so the profile sees the tenant stacks):
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.runs import export, load, run_process, short  # noqa: E402
-from benchmarks.tenant_plan_scale import make_tree  # noqa: E402
+from benchmarks.plan_scale import make_tenants, side_versions  # noqa: E402
 
 def importtime(project: Path, env: dict[str, str], tenants: Path, out: Path, top: int) -> None:
     cli = [sys.executable, "-m", "dbaas.cli", "plan", "lagos.bench-00000", "--tenants-dir", str(tenants), "--json", str(out)]
@@ -98,8 +98,8 @@ def main() -> None:
         sides = {f"after ({short('HEAD')}+worktree)": ROOT}
         if args.before:
             sides[f"before ({short(args.before)})"] = export(args.before, Path(tmp) / "before")
-        tenants = make_tree(Path(tmp) / "tree", args.tenants)
         for i, (label, project) in enumerate(sides.items()):
+            tenants = make_tenants(Path(tmp) / f"tree{i}", args.tenants, side_versions(project))
             env = {**os.environ, "PYTHONPATH": str(project), "DBAAS_CACHE_DIR": str(Path(tmp) / f"cache{i}")}
             print(f"{label}: {args.tenants} tenants; load average {load():.2f}", flush=True)
             if "imports" in args.only:
