@@ -93,9 +93,10 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--only", nargs="+", choices=("imports", "plan", "policy"), default=["imports", "plan", "policy"])
+    parser.add_argument("--before-only", action="store_true", help="profile only the --before side")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sides = {f"after ({short('HEAD')}+worktree)": ROOT}
+        sides = {} if args.before_only else {f"after ({short('HEAD')}+worktree)": ROOT}
         if args.before:
             sides[f"before ({short(args.before)})"] = export(args.before, Path(tmp) / "before")
         for i, (label, project) in enumerate(sides.items()):
