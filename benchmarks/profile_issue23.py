@@ -63,7 +63,7 @@ def profile(label: str, args: list[str], project: Path, env: dict[str, str], out
     run = run_process([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "dbaas.cli", *args], project, env, ok=(0, 1))
     stats = pstats.Stats(str(out))
     total = stats.total_tt
-    print(f"  {label}: profiled wall {run.wall:.1f} s, profiled CPU {total:.1f} s (load {run.load_before:.1f}->{run.load_after:.1f})")
+    print(f"  {label}: profiled wall {run.wall:.1f} s, profiler total {total:.1f} s (perf_counter, so wall: load-sensitive; load {run.load_before:.1f}->{run.load_after:.1f})")
     rows = []
     for (path, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():
         rows.append((ct, tt, nc, f"{Path(path).parent.name}/{Path(path).name}:{line}({func})", path))
