@@ -1,6 +1,6 @@
 """`dbaas policy lagos` and `dbaas diff` (one-tenant change, component change) for N tenants, before and after.
 
-Usage: python benchmarks/policy_diff_bench.py [--runs 3] [--before REV] [--after REV] [--only WHAT ...] [N ...]
+Usage: python benchmarks/policy_diff_bench.py [--runs 3] [--before REV] [--after REV] [--only WHAT[,WHAT]] [N ...]
 
 For each side (`--after`, default HEAD, and `--before REV` if given) it exports the revision with `git archive`
 into its own temporary git repository, replaces the shipped tenants with N copies of the side's `acme` tenant
@@ -130,10 +130,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", metavar="REV")
     parser.add_argument("--after", metavar="REV", default="HEAD")
-    parser.add_argument("--only", nargs="+", choices=WHAT, default=list(WHAT),
-                        help="measure only these (component-diff needs plan)")
+    parser.add_argument("--only", type=lambda v: v.split(","), default=list(WHAT), metavar="WHAT[,WHAT]",
+                        help=f"measure only these, comma-separated, of {', '.join(WHAT)} (component-diff needs plan)")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
+    unknown = sorted(set(args.only) - set(WHAT))
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(WHAT)}")
     if "component-diff" in args.only and "plan" not in args.only:
         parser.error("component-diff needs plan (it counts the resources the change must update)")
     print(f"machine: {os.cpu_count()} cores; load average {load():.2f}; {args.runs} runs per measurement and side")
