@@ -248,7 +248,7 @@ def _resource(obj: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Custo
         if kind == "ClusterRoleBinding":
             fields["role_ref"] = fields.pop("roleRef")
         return _TYPED[kind](logical, **fields, opts=opts)
-    # Schema: crd-schemas/cert-manager.io/<kind>_v1.json
+    # Schema: vendor/schemas/cert-manager.io/<kind>_v1.json
     return k8s.apiextensions.CustomResource(logical, api_version=obj["apiVersion"], kind=kind,
                                             metadata=obj["metadata"], spec=obj["spec"], opts=opts)
 

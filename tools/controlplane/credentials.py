@@ -70,7 +70,8 @@ _ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x
 
 def control_characters(text: str, allowed: str = "") -> list[str]:
     """The control, format (bidi overrides, zero-width) and line/paragraph separator characters in
-    `text`, as U+XXXX, except those in `allowed`: what a one-line field must not contain."""
+    `text`, each written as `U+` and its code point in hex, except those in `allowed`: what a one-line field must
+    not contain."""
     found = []
     for ch in text:
         if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
