@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 TENANTS_DIR = PROJECT_DIR / "tenants"
 
 _PLANS: dict[str, OfflinePlan] = {}
+
+# Every remembered policy result and tenant plan the suite meets is checked against a fresh evaluation
+# (tools/policy/result_cache.py, tools/offline/tenant_plan_cache.py): a cache key that misses an input fails
+# the test that met it. Tests that exercise the caches themselves set their own modes.
+os.environ.setdefault("DBAAS_POLICY_CACHE", "verify")
+os.environ.setdefault("DBAAS_TENANT_PLAN_CACHE", "verify")
 
 
 def shipped_plan(stack: str) -> OfflinePlan:
@@ -53,3 +60,12 @@ def one(plan: OfflinePlan, type_: str, tenant: str | None = None, name: str | No
     found = [r for r in resources(plan, type_, tenant) if name is None or r.name == name]
     assert len(found) == 1, f"expected exactly one {type_} ({tenant}, {name}), found {[r.name for r in found]}"
     return found[0]
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_under_patched_code(request: pytest.FixtureRequest) -> None:
+    """The caches are keyed by the repository's files; a test that patches code in memory (monkeypatch) changes
+    what a program or rule does without changing a file, so it runs with every cache off. A test that sets a
+    cache mode itself (after this fixture) keeps its own."""
+    if "monkeypatch" in request.fixturenames:
+        request.getfixturevalue("monkeypatch").setenv("DBAAS_CACHE", "off")

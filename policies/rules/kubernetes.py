@@ -73,10 +73,15 @@ def check_no_tenant_cluster_role_binding(resource: Resource, ctx: RuleContext) -
         return
     if resource.tenant is not None:
         yield f"tenant {resource.tenant} owns a ClusterRoleBinding; tenants get namespaced RoleBindings only"
-    owner_groups = {g: t.id for t in ctx.tenants.values() for g in t.owners}
+    owner_groups: dict[str, str] | None = None  # built on the first Group or User subject: only then are all tenants read
     for i, subject in enumerate(resource.props.get("subjects") or []):
         kind, name = subject.get("kind"), subject.get("name")
-        tenant = tenant_from_namespace(subject.get("namespace")) if kind == "ServiceAccount" else owner_groups.get(name)
+        if kind == "ServiceAccount":
+            tenant = tenant_from_namespace(subject.get("namespace"))
+        else:
+            if owner_groups is None:
+                owner_groups = {g: t.id for t in ctx.tenants.values() for g in t.owners}
+            tenant = owner_groups.get(name)
         if tenant is not None:
             yield f"subjects[{i}] ({kind} {name}) belongs to tenant {tenant}"
 

@@ -124,7 +124,7 @@ def test_progress_on_a_terminal_only(tmp_path):
     tree = str(empty_tree(tmp_path))
     code, shown = _run_on_a_terminal(["plan", "lagos", "--tenants-dir", tree], PROJECT_DIR)
     assert code == 0
-    assert "planning lagos: 0 tenant stack(s) in 1 process(es)" in shown and "\r" in shown
+    assert "planning lagos: 0 tenant stack(s) remembered, 0 to run in 1 process(es)" in shown and "\r" in shown
 
     quiet = dbaas("plan", "lagos", "--tenants-dir", tree)  # stderr is a pipe, as in CI
     assert (quiet.returncode, quiet.stderr) == (0, "")

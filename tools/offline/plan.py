@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, TextIO
 
 from declarations.chart_pins import crd_groups_installed_by
 from declarations.errors import InputError, Problem
-from tools.offline import platform_cache
+from tools.offline import platform_cache, tenant_plan_cache
 from tools.offline.engine_rules import EngineRefusal, SchemaRefusal, engine_problems, field_ownership_problems, physical_name_problems
 from tools.offline.mocks import DEFAULT_ORGANIZATION, StackOutputs
 from tools.offline.runtime import Read, Registration, run_program_capturing
@@ -196,6 +196,9 @@ class PlatformPlan:
     crd_groups: frozenset[str]
     """API groups whose CRDs the platform stack installs: satisfied for every tenant stack, because
     the platform stack is applied first."""
+    cache_key: str = ""
+    """What the platform plan is a function of (tools/offline/platform_cache.py key_for): part of each
+    tenant stack's plan key."""
 
     @property
     def reference_name(self) -> str:
@@ -240,9 +243,7 @@ def build_plan(
         selected = [t for t in region_tenants if only_tenants is None or t.id in only_tenants]
     report(f"planning {stack}: the platform stack")
     platform = plan_platform(stack_file)
-    workers = default_workers(len(selected)) if workers is None else max(1, min(workers, len(selected) or 1))
-    report(f"planning {stack}: {len(selected)} tenant stack(s) in {workers} process(es)")
-    tenant_plans = plan_tenant_stacks(platform, selected, workers)
+    tenant_plans = plan_tenant_stacks(platform, selected, workers, report)
     tenant_registrations = tenant_plans.registrations
     registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
     # One physical name, one owner, across every stack of the region (each stack checked only its own);
@@ -295,7 +296,8 @@ def plan_platform(stack_file: StackFile) -> PlatformPlan:
     if cached is None:
         platform_cache.store(key, registrations, outputs)
     groups = frozenset(g for r in registrations for g in crd_groups_installed_by(r.type, r.inputs))
-    return PlatformPlan(stack_file=stack_file, registrations=registrations, outputs=outputs, crd_groups=groups)
+    return PlatformPlan(stack_file=stack_file, registrations=registrations, outputs=outputs, crd_groups=groups,
+                        cache_key=key)
 
 
 @dataclass
@@ -306,20 +308,59 @@ class TenantStackPlans:
     reads: list[Read] = field(default_factory=list)
 
 
-def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int) -> TenantStackPlans:
-    """Every tenant's stack, in tenant id order, in `workers` processes when there are many."""
+def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int | None = None,
+                       progress: Callable[[str], None] | None = None) -> TenantStackPlans:
+    """Every tenant's stack, in tenant id order: remembered plans first (tools/offline/tenant_plan_cache.py),
+    the rest run, in `workers` processes (default: by how many must run) when there are many."""
     tenants = sorted(tenants, key=lambda t: t.id)
-    if workers <= 1 or len(tenants) < 2:
-        return plan_tenant_shard(platform, tenants)
-    count = max(workers, -(-len(tenants) // MAX_SHARD_TENANTS))
-    shards = [tenants[i::count] for i in range(count)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
-        results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
+    remembered = remembered_tenant_plans(platform, tenants)
+    to_run = [t for t in tenants if t.id not in remembered]
+    workers = default_workers(len(to_run)) if workers is None else max(1, min(workers, len(to_run) or 1))
+    if progress:
+        progress(f"planning {platform.stack_file.stack}: {len(remembered)} tenant stack(s) remembered, "
+                 f"{len(to_run)} to run in {workers} process(es)")
+    if workers <= 1 or len(to_run) < 2:
+        results = [plan_tenant_shard(platform, to_run)]
+    else:
+        count = max(workers, -(-len(to_run) // MAX_SHARD_TENANTS))
+        shards = [to_run[i::count] for i in range(count)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 max_tasks_per_child=1) as pool:
+            results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
     by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard.registrations).items()}
+    by_tenant.update({tenant_id: plan.registrations for tenant_id, plan in remembered.items()})
+    reads = [read for shard in [*results, *remembered.values()] for read in shard.reads]
     return TenantStackPlans(
         registrations=[reg for tenant in tenants for reg in by_tenant[tenant.id]],
-        reads=sorted((read for shard in results for read in shard.reads), key=lambda read: read.urn))
+        reads=sorted(reads, key=lambda read: read.urn))
+
+
+def remembered_tenant_plans(platform: PlatformPlan, tenants: list[Tenant]) -> dict[str, TenantStackPlans]:
+    """The tenant stacks planned before with the same inputs, by tenant id; the engine rules checked again."""
+    config = tenant_stack_config()
+    found: dict[str, TenantStackPlans] = {}
+    if tenant_plan_cache.verifying():
+        return found
+    for tenant in tenants:
+        stack = tenant_stack_name(platform.stack_file.stack, tenant.id)
+        cached = tenant_plan_cache.load(_tenant_plan_key(platform, stack, tenant, config))
+        if cached is not None:
+            registrations, reads = cached
+            _check_tenant_stack(platform, stack, registrations, config)
+            found[tenant.id] = TenantStackPlans(registrations, reads)
+    return found
+
+
+def _tenant_plan_key(platform: PlatformPlan, stack: str, tenant: Tenant, config: dict[str, str]) -> str:
+    return tenant_plan_cache.key_for(platform.cache_key, stack, tenant, config, platform.stack_file.config.aws_account_id)
+
+
+def _check_tenant_stack(platform: PlatformPlan, stack: str, registrations: list[Registration],
+                        config: dict[str, str]) -> None:
+    problems = engine_problems(registrations, default_providers_disabled=_providers_disabled(config),
+                               crds_installed_elsewhere=platform.crd_groups)
+    if problems:
+        raise EngineRefusal(stack, problems)
 
 
 def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Registration]]:
@@ -340,10 +381,9 @@ def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> TenantSt
             config=config, secret_keys=[], default_account=platform.stack_file.config.aws_account_id,
             stack_references={platform.reference_name: platform.outputs},
         )
-        problems = engine_problems(run.registrations, default_providers_disabled=_providers_disabled(config),
-                                   crds_installed_elsewhere=platform.crd_groups)
-        if problems:
-            raise EngineRefusal(stack, problems)
+        _check_tenant_stack(platform, stack, run.registrations, config)
+        if platform.cache_key:
+            tenant_plan_cache.store(_tenant_plan_key(platform, stack, tenant, config), run.registrations, run.reads)
         planned.registrations.extend(run.registrations)
         planned.reads.extend(run.reads)
     return planned

@@ -32,9 +32,9 @@ FORMAT = 2
 """Bump when what is stored, or how it is read back, changes."""
 CODE_ROOT = Path(__file__).resolve().parent.parent.parent
 """The repository whose code the running interpreter imports."""
-CODE_DIRS = ("declarations", "components", "policies", "stacks", "tools")
+CODE_DIRS = ("declarations", "components", "policies", "stacks", "tenant_project", "tools")
 """Everything the platform program and the engine rules can import or read."""
-SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pydantic", "protobuf")
+SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy", "pydantic", "protobuf")
 _code_digest: str | None = None
 
 

@@ -51,6 +51,27 @@ class Registration:
     """Property paths whose old input values the engine keeps on an update (tools/offline/ignore_changes.py)."""
 
 
+def registration_to_json(reg: Registration) -> dict[str, Any]:
+    """Every field, as JSON: what the plan caches store and the policy cache's key hashes."""
+    return {
+        "urn": reg.urn, "type": reg.type, "name": reg.name, "custom": reg.custom, "parent": reg.parent,
+        "provider": reg.provider, "inputs": reg.inputs, "protect": reg.protect,
+        "retain_on_delete": reg.retain_on_delete, "dependencies": list(reg.dependencies),
+        "property_dependencies": {k: list(v) for k, v in reg.property_dependencies.items()},
+        "ignore_changes": list(reg.ignore_changes),
+    }
+
+
+def registration_from_json(data: dict[str, Any]) -> Registration:
+    return Registration(
+        urn=data["urn"], type=data["type"], name=data["name"], custom=data["custom"], parent=data["parent"],
+        provider=data["provider"], inputs=data["inputs"], protect=data["protect"],
+        retain_on_delete=data["retain_on_delete"], dependencies=tuple(data["dependencies"]),
+        property_dependencies={k: tuple(v) for k, v in data["property_dependencies"].items()},
+        ignore_changes=tuple(data["ignore_changes"]),
+    )
+
+
 @dataclass(frozen=True)
 class Read:
     """A resource the program reads instead of managing (a StackReference): the engine makes it a

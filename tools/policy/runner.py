@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jsonschema
+from google.protobuf import empty_pb2
 from pulumi_policy import EnforcementLevel
 
 from tools.policy.cross_stack import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS, cross_stack_findings
 from declarations.errors import InputError, Problem
 from tools.offline.plan import OfflinePlan, registrations_by_stack
 from tools.offline.runtime import Registration
+from tools.policy import result_cache
 from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 from declarations.safe_yaml import load_file
 from declarations.stack_config import PROJECT
@@ -124,6 +126,10 @@ class PolicyReport:
     rules_run: tuple[str, ...]
     violations: tuple[Violation, ...]
     title: str = "Policy pack dbaas-platform on stack"
+    evaluated: tuple[str, ...] = ()
+    """Stacks sent through the analyzer protocol in this run."""
+    remembered: tuple[str, ...] = ()
+    """Stacks whose diagnostics came from an earlier run of the same messages (tools/policy/result_cache.py)."""
 
     @property
     def mandatory(self) -> tuple[Violation, ...]:
@@ -187,12 +193,17 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     # The engine runs the pack once per stack (`pulumi preview -s <stack>`): a region's plan holds its
     # platform stack and every tenant stack, each analysed on its own, as a real preview would.
     diagnostics: list[Diagnostic] = []
+    evaluated: list[str] = []
+    remembered: list[str] = []
     for stack, registrations in registrations_by_stack(plan.registrations).items():
         project = registrations[0].urn.split("::")[1] if registrations else PROJECT
-        info, found = run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)
+        found, fresh = analyse_stack(stack, project, registrations, facts, configured)
         diagnostics.extend(found)
+        (evaluated if fresh else remembered).append(stack)
     if not plan.registrations:
-        info, _ = run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, [], configured)
+        run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, [], configured)
+        evaluated.append(plan.stack)
+    info = InProcessAnalyzer(facts).GetAnalyzerInfo(empty_pb2.Empty())
     order = {p.name: i for i, p in enumerate(info.policies)}
     hints = {p.name: p.remediation_steps for p in info.policies}
     violations = sorted({_violation(d, hints) for d in diagnostics},
@@ -201,7 +212,34 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     rules_run = tuple(p.name for p in info.policies
                       if config.for_rule(RULES_BY_NAME[p.name]).enforcement is not EnforcementLevel.DISABLED)
     return PolicyReport(stack=plan.stack, rules_run=rules_run + tuple(offline_run),
-                        violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))))
+                        violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))),
+                        evaluated=tuple(evaluated), remembered=tuple(remembered))
+
+
+class PolicyCacheMismatch(RuntimeError):
+    """`DBAAS_POLICY_CACHE=verify` found a remembered answer that differs from the protocol's: a key that
+    misses something the diagnostics depend on. Never expected; loud on purpose."""
+
+
+def analyse_stack(stack: str, project: str, registrations: list[Registration], facts: Mapping[str, TenantFacts],
+                  configured: Mapping[str, PolicySettings]) -> tuple[list[Diagnostic], bool]:
+    """One stack through the analyzer protocol, unless the same messages, pack, config and read tenant facts
+    were evaluated before (tools/policy/result_cache.py). Returns the diagnostics and whether they were
+    evaluated now."""
+    mode = result_cache.mode()
+    if mode == "off":
+        return run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)[1], True
+    key = result_cache.stack_key(stack, project, registrations, configured)
+    remembered = result_cache.load(key, facts)
+    if remembered is not None and mode == "on":
+        return remembered, False
+    recording = result_cache.RecordingFacts(facts)
+    _, found = run_analysis(InProcessAnalyzer(recording), stack, project, registrations, configured)
+    if remembered is not None and sorted(remembered, key=repr) != sorted(found, key=repr):
+        raise PolicyCacheMismatch(f"stack {stack}: the remembered policy diagnostics differ from the analyzer's "
+                                  f"(cache key {key[:12]})")
+    result_cache.store(key, found, recording.lookups)
+    return found, True
 
 
 def evaluate_across_stacks(registrations: list[Registration]) -> PolicyReport:
