@@ -39,6 +39,7 @@ from tools.policy.analyzer import Diagnostic, PolicySettings
 FOLDER = "policy-results"
 FORMAT = 1
 SWITCH = "DBAAS_POLICY_CACHE"
+MAX_VARIANTS = 8
 ALL = "*"
 """The recorded lookup meaning "every tenant's facts" (a rule iterated the mapping)."""
 
@@ -111,21 +112,30 @@ def lookups_hold(lookups: Mapping[str, str | None], tenants: Mapping[str, Tenant
     return True
 
 
-def load(key: str, tenants: Mapping[str, TenantFacts]) -> list[Diagnostic] | None:
+def _variants(key: str) -> list[dict[str, Any]]:
     data = cache_store.read(FOLDER, key, FORMAT)
-    if data is None:
-        return None
+    variants = data.get("variants") if data else None
+    return variants if isinstance(variants, list) else []
+
+
+def load(key: str, tenants: Mapping[str, TenantFacts]) -> list[Diagnostic] | None:
+    """The diagnostics of the first remembered variant whose recorded lookups hold against `tenants`."""
     try:
-        if not lookups_hold(data["lookups"], tenants):
-            return None
-        return [_diagnostic(d) for d in data["diagnostics"]]
-    except (KeyError, TypeError, ValueError):
+        for variant in _variants(key):
+            if lookups_hold(variant["lookups"], tenants):
+                return [_diagnostic(d) for d in variant["diagnostics"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
+    return None
 
 
 def store(key: str, diagnostics: list[Diagnostic], lookups: Mapping[str, str | None]) -> None:
-    cache_store.write(FOLDER, key, FORMAT, {"lookups": dict(lookups),
-                                            "diagnostics": [_diagnostic_json(d) for d in diagnostics]})
+    """The same messages evaluated against other facts are another variant of the entry (newest first, at most
+    MAX_VARIANTS): a diff that evaluates a stack against a few tenants' facts and a region run against all of
+    them do not evict each other."""
+    kept = [v for v in _variants(key) if isinstance(v, dict) and v.get("lookups") != dict(lookups)]
+    variant = {"lookups": dict(lookups), "diagnostics": [_diagnostic_json(d) for d in diagnostics]}
+    cache_store.write(FOLDER, key, FORMAT, {"variants": [variant, *kept][:MAX_VARIANTS]})
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
