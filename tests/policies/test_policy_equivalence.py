@@ -111,7 +111,7 @@ def test_a_changed_pack_config_is_a_different_key(lagos_plan, facts, cache):
 
 def test_verify_mode_fails_loudly_on_a_remembered_answer_that_differs(lagos_plan, facts, cache, tmp_path):
     from tools.policy import result_cache
-    from tools.policy.runner import PolicyCacheMismatch
+    from tools.policy.stack_evaluation import PolicyCacheMismatch
     from tools.offline.plan import registrations_by_stack
 
     evaluate_plan(lagos_plan, facts)

@@ -24,8 +24,8 @@ from tools.policy.cross_stack import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS
 from declarations.errors import InputError, Problem
 from tools.offline.plan import OfflinePlan, registrations_by_stack
 from tools.offline.runtime import Registration
-from tools.policy import result_cache
 from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
+from tools.policy.stack_evaluation import evaluate_stacks
 from declarations.safe_yaml import load_file
 from declarations.stack_config import PROJECT
 from policies.rules.catalog import ALL_RULES_BY_NAME, OFFLINE_CHECKS, RULES, RULES_BY_NAME
@@ -192,14 +192,9 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     configured = {name: PolicySettings(s.enforcement, s.config) for name, s in config.settings.items()}
     # The engine runs the pack once per stack (`pulumi preview -s <stack>`): a region's plan holds its
     # platform stack and every tenant stack, each analysed on its own, as a real preview would.
-    diagnostics: list[Diagnostic] = []
-    evaluated: list[str] = []
-    remembered: list[str] = []
-    for stack, registrations in registrations_by_stack(plan.registrations).items():
-        project = registrations[0].urn.split("::")[1] if registrations else PROJECT
-        found, fresh = analyse_stack(stack, project, registrations, facts, configured)
-        diagnostics.extend(found)
-        (evaluated if fresh else remembered).append(stack)
+    stacks = evaluate_stacks(registrations_by_stack(plan.registrations), facts, configured)
+    diagnostics = [d for found in stacks.diagnostics.values() for d in found]
+    evaluated, remembered = list(stacks.evaluated), list(stacks.remembered)
     if not plan.registrations:
         run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, [], configured)
         evaluated.append(plan.stack)
@@ -214,32 +209,6 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     return PolicyReport(stack=plan.stack, rules_run=rules_run + tuple(offline_run),
                         violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))),
                         evaluated=tuple(evaluated), remembered=tuple(remembered))
-
-
-class PolicyCacheMismatch(RuntimeError):
-    """`DBAAS_POLICY_CACHE=verify` found a remembered answer that differs from the protocol's: a key that
-    misses something the diagnostics depend on. Never expected; loud on purpose."""
-
-
-def analyse_stack(stack: str, project: str, registrations: list[Registration], facts: Mapping[str, TenantFacts],
-                  configured: Mapping[str, PolicySettings]) -> tuple[list[Diagnostic], bool]:
-    """One stack through the analyzer protocol, unless the same messages, pack, config and read tenant facts
-    were evaluated before (tools/policy/result_cache.py). Returns the diagnostics and whether they were
-    evaluated now."""
-    mode = result_cache.mode()
-    if mode == "off":
-        return run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)[1], True
-    key = result_cache.stack_key(stack, project, registrations, configured)
-    remembered = result_cache.load(key, facts)
-    if remembered is not None and mode == "on":
-        return remembered, False
-    recording = result_cache.RecordingFacts(facts)
-    _, found = run_analysis(InProcessAnalyzer(recording), stack, project, registrations, configured)
-    if remembered is not None and sorted(remembered, key=repr) != sorted(found, key=repr):
-        raise PolicyCacheMismatch(f"stack {stack}: the remembered policy diagnostics differ from the analyzer's "
-                                  f"(cache key {key[:12]})")
-    result_cache.store(key, found, recording.lookups)
-    return found, True
 
 
 def evaluate_across_stacks(registrations: list[Registration]) -> PolicyReport:

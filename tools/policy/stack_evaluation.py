@@ -1,0 +1,93 @@
+"""Every stack of a plan through the analyzer protocol, paid for once: stacks evaluated before with the same
+messages, pack, config and tenant facts come back from the policy result cache (result_cache.py); the rest
+are evaluated, in worker processes when there are many, since each stack is an independent preview.
+
+The servicer converts a resource's properties from protobuf once per policy, in `Analyze` and again in
+`AnalyzeStack` (pulumi_policy 1.21.0 policy.py `Analyze`, `AnalyzeStack`), as it does under the engine; that
+per-resource cost is the protocol's own, so it is spread over the machine's cores and never paid twice for
+the same stack, rather than short-cut.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from declarations.stack_config import PROJECT
+from policies.rules.model import TenantFacts
+from tools.offline.plan import default_workers
+from tools.offline.runtime import Registration
+from tools.policy import result_cache
+from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
+
+
+@dataclass
+class StackResults:
+    """Diagnostics by stack (in the plan's stack order), and which stacks were evaluated now or remembered."""
+
+    diagnostics: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    evaluated: list[str] = field(default_factory=list)
+    remembered: list[str] = field(default_factory=list)
+
+
+def evaluate_stacks(stacks: Mapping[str, list[Registration]], facts: Mapping[str, TenantFacts],
+                    configured: Mapping[str, PolicySettings], workers: int | None = None) -> StackResults:
+    remembered: dict[str, list[Diagnostic]] = {}
+    if result_cache.mode() == "on":
+        for stack, registrations in stacks.items():
+            found = result_cache.load(result_cache.stack_key(stack, project_of(registrations), registrations,
+                                                             configured), facts)
+            if found is not None:
+                remembered[stack] = found
+    to_run = [stack for stack in stacks if stack not in remembered]
+    workers = default_workers(len(to_run)) if workers is None else max(1, min(workers, len(to_run) or 1))
+    fresh: dict[str, list[Diagnostic]] = {}
+    if workers <= 1:
+        fresh = evaluate_shard({stack: stacks[stack] for stack in to_run}, facts, configured)
+    else:
+        shards = [{stack: stacks[stack] for stack in to_run[i::workers]} for i in range(workers)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for found in pool.map(evaluate_shard, shards, [dict(facts)] * workers, [dict(configured)] * workers):
+                fresh.update(found)
+    results = StackResults()
+    for stack in stacks:
+        results.diagnostics[stack] = remembered[stack] if stack in remembered else fresh[stack]
+        (results.remembered if stack in remembered else results.evaluated).append(stack)
+    return results
+
+
+def evaluate_shard(stacks: Mapping[str, list[Registration]], facts: Mapping[str, TenantFacts],
+                   configured: Mapping[str, PolicySettings]) -> dict[str, list[Diagnostic]]:
+    """Each stack through the protocol (a worker's task, or the whole job when it is small)."""
+    return {stack: analyse_stack(stack, project_of(registrations), registrations, facts, configured)
+            for stack, registrations in stacks.items()}
+
+
+def project_of(registrations: list[Registration]) -> str:
+    return registrations[0].urn.split("::")[1] if registrations else PROJECT
+
+
+class PolicyCacheMismatch(RuntimeError):
+    """`DBAAS_POLICY_CACHE=verify` found a remembered answer that differs from the protocol's: a key that
+    misses something the diagnostics depend on. Never expected; loud on purpose."""
+
+
+def analyse_stack(stack: str, project: str, registrations: list[Registration], facts: Mapping[str, TenantFacts],
+                  configured: Mapping[str, PolicySettings]) -> list[Diagnostic]:
+    """One stack through the analyzer protocol, its answer remembered with the tenant facts it read (unless
+    the cache is off); in verify mode, compared with what was remembered."""
+    mode = result_cache.mode()
+    if mode == "off":
+        return run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)[1]
+    recording = result_cache.RecordingFacts(facts)
+    _, found = run_analysis(InProcessAnalyzer(recording), stack, project, registrations, configured)
+    key = result_cache.stack_key(stack, project, registrations, configured)
+    if mode == "verify":
+        remembered = result_cache.load(key, facts)
+        if remembered is not None and sorted(remembered, key=repr) != sorted(found, key=repr):
+            raise PolicyCacheMismatch(f"stack {stack}: the remembered policy diagnostics differ from the "
+                                      f"analyzer's (cache key {key[:12]})")
+    result_cache.store(key, found, recording.lookups)
+    return found
