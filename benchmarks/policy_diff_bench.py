@@ -1,6 +1,6 @@
 """`dbaas policy lagos` and `dbaas diff` (one-tenant change, component change) for N tenants, before and after.
 
-Usage: python benchmarks/policy_diff_bench.py [--runs 3] [--before REV] [--after REV] [--only WHAT[,WHAT]] [N ...]
+Usage: python benchmarks/policy_diff_bench.py [--runs 3] [--cache cold|warm|both] [--before REV] [--after REV] [--only WHAT[,WHAT]] [N ...]
 
 For each side (`--after`, default HEAD, and `--before REV` if given) it exports the revision with `git archive`
 into its own temporary git repository, replaces the shipped tenants with N copies of the side's `acme` tenant
@@ -14,8 +14,13 @@ into its own temporary git repository, replaces the shipped tenants with N copie
 - `component-diff`: a commit that changes `ABORT_MULTIPART_DAYS` 7 -> 3 in components/storage/encrypted_bucket.py,
   then `dbaas diff lagos --base HEAD~1`; the script asserts exactly as many updates as the plan counted, and no
   create, replace or delete, before it prints a time. The commit is dropped again (`git reset --hard HEAD~1`).
-Each side has its own cache directory, warmed by one tenant-stack plan before the timed runs (the platform plan
-is cached as after any earlier plan of the same code). The sides alternate run by run, so both see the same load.
+Each side has its own cache directory (tools/offline/cache_store.py), in one of two states (`--cache`):
+- `cold`: before every timed command the cache holds the platform plan only (as after any earlier one-tenant
+  plan of the same code): every tenant stack is planned and every stack goes through the analyzer protocol;
+- `warm`: the cache as a previous `dbaas plan lagos` and `dbaas policy lagos` of the base commit left it (CI
+  restoring main's cache, a developer who planned before): unchanged stacks come back from it, and what a
+  change touches is planned and evaluated again (a component change: every stack on the new side).
+The sides alternate run by run, so both see the same load.
 """
 
 from __future__ import annotations
@@ -65,14 +70,18 @@ def make_repo(revision: str, root: Path, tenants: int) -> Path:
 
 
 class Side:
-    def __init__(self, label: str, repo: Path, cache: Path):
-        self.label, self.repo = label, repo
+    def __init__(self, label: str, repo: Path, cache: Path, cold_snapshot: Path | None = None):
+        """`cold_snapshot`: a cache folder copied over `cache` before every command (cold mode)."""
+        self.label, self.repo, self.cache, self.cold_snapshot = label, repo, cache, cold_snapshot
         self.env = {**os.environ, "PYTHONPATH": str(repo), "DBAAS_CACHE_DIR": str(cache)}
         self.runs: dict[str, list[Run]] = {w: [] for w in WHAT}
         self.rule_holders: int | None = None
         self.notes: dict[str, str] = {}
 
     def cli(self, *args: str, ok: tuple[int, ...] = (0,)) -> Run:
+        if self.cold_snapshot is not None:
+            shutil.rmtree(self.cache, ignore_errors=True)
+            shutil.copytree(self.cold_snapshot, self.cache)
         return run_process([sys.executable, "-m", "dbaas.cli", *args], self.repo, self.env, ok)
 
     def plan(self, out: Path) -> None:
@@ -132,6 +141,8 @@ def main() -> None:
     parser.add_argument("--after", metavar="REV", default="HEAD")
     parser.add_argument("--only", type=lambda v: v.split(","), default=list(WHAT), metavar="WHAT[,WHAT]",
                         help=f"measure only these, comma-separated, of {', '.join(WHAT)} (component-diff needs plan)")
+    parser.add_argument("--cache", choices=("cold", "warm", "both"), default="both",
+                        help="the cache state before each command (see above)")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
     unknown = sorted(set(args.only) - set(WHAT))
@@ -145,11 +156,22 @@ def main() -> None:
             revisions = {f"after ({short(args.after)})": args.after}
             if args.before:
                 revisions[f"before ({short(args.before)})"] = args.before
-            sides = [Side(label, make_repo(rev, Path(tmp) / f"side{i}", n), Path(tmp) / f"cache{i}")
-                     for i, (label, rev) in enumerate(revisions.items())]
-            for side in sides:  # warm the platform-plan cache, as after any earlier plan of this code
-                side.cli("plan", f"lagos.{CHANGED_TENANT}", "--json", str(Path(tmp) / "warm.json"))
             out = Path(tmp) / "out.json"
+            sides = []
+            for i, (label, rev) in enumerate(revisions.items()):
+                repo, snapshot = make_repo(rev, Path(tmp) / f"side{i}", n), Path(tmp) / f"platform-only{i}"
+                # The platform plan cached, as after any earlier one-tenant plan of this code: the cold state.
+                Side(label, repo, snapshot).cli("plan", f"lagos.{CHANGED_TENANT}", "--json", str(out))
+                shutil.rmtree(snapshot / "tenant-plans", ignore_errors=True)
+                shutil.rmtree(snapshot / "policy-results", ignore_errors=True)
+                if args.cache in ("cold", "both"):
+                    sides.append(Side(f"{label} cold", repo, Path(tmp) / f"cold{i}", snapshot))
+                if args.cache in ("warm", "both"):
+                    warm = Side(f"{label} warm", repo, Path(tmp) / f"warm{i}")
+                    shutil.copytree(snapshot, warm.cache)
+                    warm.cli("plan", "lagos", "--json", str(out))
+                    warm.cli("policy", "lagos", ok=(0, 1))
+                    sides.append(warm)
             for _ in range(args.runs):
                 for side in sides:
                     for what in args.only:

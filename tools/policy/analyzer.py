@@ -35,6 +35,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from tools.offline.analyzer_requests import RequestBuilder
+from tools.policy.struct_conversion import converting_once
 from tools.offline.runtime import Registration
 from policies.crossguard import build_policies
 from policies.pack import PACK_DESCRIPTION, PACK_ENFORCEMENT, PACK_NAME
@@ -70,9 +71,18 @@ class InProcessAnalyzer:
             PACK_NAME, PYTHON_PACK_VERSION, build_policies(lambda: tenants), PACK_ENFORCEMENT,
             None, PACK_DESCRIPTION, None, None, None, None, None)
 
+        self._conversions: dict = {}
+
     def __getattr__(self, rpc: str):
         method = getattr(self._servicer, rpc)
-        return lambda request: method(request, None)
+        if rpc not in ("Analyze", "AnalyzeStack"):
+            return lambda request: method(request, None)
+
+        def analyze(request):
+            with converting_once(self._conversions):  # tools/policy/struct_conversion.py
+                return method(request, None)
+
+        return analyze
 
 
 class LoopbackAnalyzer:

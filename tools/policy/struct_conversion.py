@@ -1,0 +1,63 @@
+"""One protobuf-to-dict conversion per resource, where pulumi_policy's servicer makes one per policy.
+
+pulumi_policy 1.21.0's servicer converts a resource's properties with `json_format.MessageToDict` inside its
+loop over policies: in `Analyze` once per resource policy (policy.py line 997), in `AnalyzeStack` once per
+stack policy and resource (line 1049), and the provider's properties once per policy again
+(`_get_provider_resource`, line 1410). With 28 policies that is about 50 conversions of the same bytes per
+resource, 40% of a stack's evaluation. The conversion is a pure function of the message, and nothing downstream
+mutates its result: `deserialize_properties` builds new dicts and lists and keeps only immutable leaves
+(deserialize.py `_deserialize_property`), and the proxies wrap those copies (proxy.py `_proxy_helper`). So,
+while the in-process analyzer serves `Analyze` and `AnalyzeStack` for one stack, the servicer's `json_format`
+answers a message it has converted before from a memo keyed by the message's type and deterministic bytes.
+Everything else the servicer does, per policy, is unchanged; `DBAAS_POLICY_CONVERSION=each` turns the memo off
+(tests/policies/test_policy_equivalence.py holds both equal, and equal to the pack in its own process).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi_policy import policy as servicer_module
+
+_active = threading.local()
+
+
+def _message_to_dict(message: Any, *args: Any, **kwargs: Any) -> Any:
+    memo = getattr(_active, "memo", None)
+    if memo is None or args or kwargs:
+        return json_format.MessageToDict(message, *args, **kwargs)
+    key = (message.DESCRIPTOR.full_name, message.SerializeToString(deterministic=True))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = json_format.MessageToDict(message)
+    return found
+
+
+_SHIM = SimpleNamespace(**{name: getattr(json_format, name) for name in dir(json_format) if not name.startswith("__")})
+_SHIM.MessageToDict = _message_to_dict
+
+
+def enabled() -> bool:
+    return os.environ.get("DBAAS_POLICY_CONVERSION", "once").lower() != "each"
+
+
+@contextmanager
+def converting_once(memo: dict) -> Iterator[None]:
+    """While inside, this thread's servicer calls answer repeated conversions from `memo` (one per stack)."""
+    if not enabled():
+        yield
+        return
+    if servicer_module.json_format is not _SHIM:
+        servicer_module.json_format = _SHIM  # the shim delegates unchanged outside this context
+    previous = getattr(_active, "memo", None)
+    _active.memo = memo
+    try:
+        yield
+    finally:
+        _active.memo = previous
