@@ -98,9 +98,14 @@ PLATFORM_ONLY_MODULES = ("stacks.platform", "psycopg", "components.pop.cluster",
 FRESH_TENANT_PLAN = """
 import contextlib, io, json, sys
 from dbaas.cli import main
+from pathlib import Path
+from declarations.stack_config import load_stack_file
+from tools.offline.plan import plan_platform
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(["plan", "lagos.acme", "--json", sys.argv[1]])
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+groups = sorted(plan_platform(load_stack_file(Path("."), "lagos")).crd_groups)  # what the tenant's engine rules read
+print(json.dumps({"code": code, "modules": modules, "crd_groups": groups}))
 """
 
 
@@ -112,6 +117,10 @@ def test_a_tenant_stack_on_a_cache_hit_imports_nothing_of_the_platform(tmp_path,
     import sys
 
     expected = build_plan("lagos.acme", PROJECT_DIR).to_json_text()  # fills the cache in this process
+    from tools.offline.plan import plan_platform
+
+    crd_groups = sorted(plan_platform(load_stack_file(PROJECT_DIR, "lagos")).crd_groups)
+    assert {"cert-manager.io", "kafka.strimzi.io", "postgresql.cnpg.io", "operator.yugabyte.io"} <= set(crd_groups)
     env = {**os.environ, "DBAAS_CACHE_DIR": str(cache.parent)}
     run = subprocess.run([sys.executable, "-c", FRESH_TENANT_PLAN, str(tmp_path / "p.json")], cwd=PROJECT_DIR, env=env,
                          capture_output=True, text=True)
@@ -121,6 +130,7 @@ def test_a_tenant_stack_on_a_cache_hit_imports_nothing_of_the_platform(tmp_path,
     assert (tmp_path / "p.json").read_text() == expected
     assert [m for m in result["modules"] if any(m == p or m.startswith(p + ".") for p in PLATFORM_ONLY_MODULES)] == []
     assert "stacks.tenant.program" in result["modules"]  # it did plan the tenant program in that process
+    assert result["crd_groups"] == crd_groups
 
 
 def test_a_cache_hit_declares_the_pins_of_the_platform_releases(cache):
