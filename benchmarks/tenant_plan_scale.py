@@ -10,12 +10,19 @@ because the machine is shared.
 `--before REV` exports REV to a temporary directory and times the same plan there, through
 `build_plan` (before this change the CLI refused tenant stack names).
 
+`--one-process ROUNDS` instead plans the shipped lagos tenant stacks one after the other in one fresh
+process, ROUNDS times over (platform plan cached): the first (imports included) and each further one, what
+a long-lived caller (the API, `dbaas diff`) pays per tenant stack; and whether that process imported any
+of the platform's component tree.
+
 Usage: python benchmarks/tenant_plan_scale.py [--runs 3] [--before REV] [N ...]
+       python benchmarks/tenant_plan_scale.py --one-process 3
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -33,6 +40,40 @@ from benchmarks.policy_protocol_bench import export  # noqa: E402
 TENANT = "bench-00000"
 DRIVER = ("import sys; from pathlib import Path; from tools.offline.plan import build_plan; "
           "build_plan(sys.argv[1], Path('.'), Path(sys.argv[2])).write_json(Path(sys.argv[3]))")
+
+
+ONE_PROCESS = """
+import json, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from tools.offline.plan import build_plan
+imports = time.perf_counter() - started
+tenants = sorted(p.stem for p in Path("tenants/lagos").glob("*.yaml"))
+times = []
+for _ in range(int(sys.argv[1])):
+    for tenant in tenants:
+        start = time.perf_counter()
+        build_plan(f"lagos.{tenant}", Path("."))
+        times.append((tenant, time.perf_counter() - start))
+platform = sorted(m for m in sys.modules if m.partition(".")[0] == "psycopg"
+                  or any(m == p or m.startswith(p + ".") for p in ("stacks.platform", "components.pop.cluster")))
+print(json.dumps({"imports": imports, "times": times, "platform_modules": platform}))
+"""
+"""Plans the shipped lagos tenant stacks ROUNDS times in one process; prints JSON timings."""
+
+
+def one_process(rounds: int, env: dict[str, str], out: Path) -> None:
+    timed([sys.executable, "-m", "dbaas.cli", "plan", "lagos.acme", "--json", str(out)], PROJECT, env)  # fills the cache
+    proc = subprocess.run([sys.executable, "-c", ONE_PROCESS, str(rounds)], cwd=PROJECT, env=env, capture_output=True,
+                          text=True, check=True)
+    result = json.loads(proc.stdout)
+    (first, first_time), further = result["times"][0], [t for _, t in result["times"][1:]]
+    print(f"one process, the shipped lagos tenant stacks x{rounds}, platform plan cached; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"  import of tools.offline.plan: {result['imports']:.2f} s; first plan (lagos.{first}): {first_time:.2f} s")
+    print(f"  each further one: median {statistics.median(further):.3f} s, max {max(further):.3f} s "
+          f"({', '.join(f'{t:.2f}' for t in further)})")
+    print(f"  platform modules imported: {', '.join(result['platform_modules']) or 'none'}")
 
 
 def make_tree(root: Path, n: int) -> Path:
@@ -70,8 +111,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", metavar="REV")
+    parser.add_argument("--one-process", type=int, metavar="ROUNDS")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
+    if args.one_process:
+        with tempfile.TemporaryDirectory() as tmp:
+            one_process(args.one_process, {**os.environ, "DBAAS_CACHE_DIR": str(Path(tmp) / "cache")}, Path(tmp) / "p.json")
+        return
     sizes = args.sizes or [10, 1000]
     stack = f"lagos.{TENANT}"
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from importlib import import_module
@@ -155,7 +156,13 @@ the database's or the diff's imports."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    if argv is None:  # run as the program (the `dbaas` script, `python -m dbaas.cli`): the process ends on return
+        code = main(sys.argv[1:])
+        # At exit the interpreter's last garbage collections walk every object still alive (Pulumi's and
+        # pydantic's type graphs, the plan): ~0.2 s of a one-tenant plan's ~1.2 s, for memory the OS takes
+        # back anyway. Frozen objects are left out of them; a caller of main([...]) (the tests) is unaffected.
+        gc.freeze()
+        return code
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:

@@ -58,6 +58,12 @@ def all_pins() -> tuple["PinnedChart | PinnedManifest", ...]:
     return tuple(_PINS.values())
 
 
+def chart_pin(chart: Any, version: Any) -> PinnedChart | None:
+    """The pinned chart a Helm release installs, by its `chart` and `version` inputs (None: not pinned)."""
+    pin = _PINS.get((chart, version))
+    return pin if isinstance(pin, PinnedChart) else None
+
+
 def crd_groups_installed_by(type_token: str, inputs: dict[str, Any]) -> tuple[str, ...]:
     """The CRD API groups a planned resource installs: a Helm release by its pin, a CustomResourceDefinition
     by its `spec.group`."""

@@ -13,14 +13,16 @@ reports them in `secretOutputNames`, and the tenant program keeps them secret.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from stacks.platform.build import RegionPlatform
 from stacks.stack_names import platform_stack_name  # noqa: F401 (part of the contract's vocabulary)
+
+if TYPE_CHECKING:  # a tenant stack reads the contract without importing the platform's component tree
+    from stacks.platform.build import RegionPlatform
 
 CONTRACT_VERSION = 1
 SECRET_OUTPUTS = frozenset({"kubeconfig", "aerospikeFeatureKey"})

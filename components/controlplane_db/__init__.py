@@ -1,6 +1,5 @@
-"""The control-plane PostgreSQL: CloudNativePG cluster, pooler, backups, roles and migrations."""
+"""The control-plane PostgreSQL: CloudNativePG cluster, pooler, backups, roles and migrations
+(component.py `ControlPlaneDatabase`).
 
-from components.controlplane_db.args import ControlPlaneDatabaseArgs
-from components.controlplane_db.component import ControlPlaneDatabase
-
-__all__ = ["ControlPlaneDatabase", "ControlPlaneDatabaseArgs"]
+Nothing is imported here: a module that needs one of its facts (a port, a namespace) does not build the
+component, nor import psycopg."""

@@ -1,7 +1,4 @@
-"""Kafka event backbone: the regional Strimzi cluster and each tenant's topics, user and CDC."""
+"""Kafka event backbone: the regional Strimzi cluster (backbone.py `EventBackbone`) and each tenant's
+topics, user and CDC (tenant_streams.py `TenantStreams`).
 
-from components.kafka.args import KafkaBackboneArgs, NodePoolSizing, TenantStreamsArgs
-from components.kafka.backbone import EventBackbone
-from components.kafka.tenant_streams import TenantStreams
-
-__all__ = ["EventBackbone", "KafkaBackboneArgs", "NodePoolSizing", "TenantStreams", "TenantStreamsArgs"]
+Nothing is imported here: a tenant stack imports its side only, not the regional cluster."""

@@ -1,6 +1,5 @@
-"""The PoP cluster: created on EKS or adopted, with its platform baseline and Kubernetes provider."""
+"""The PoP cluster: created on EKS or adopted, with its platform baseline and Kubernetes provider
+(components/pop/cluster.py `PopCluster`).
 
-from components.pop.args import PopClusterArgs
-from components.pop.cluster import PopCluster
-
-__all__ = ["PopCluster", "PopClusterArgs"]
+Nothing is imported here: a tenant stack imports light modules of this area (node classes, priority
+classes, namespaces) and must not build the platform's whole cluster tree to get them."""

@@ -15,6 +15,7 @@ from components.pop.args import CreateCluster, PlatformBaselineArgs, PopClusterA
 from components.pop.baseline import PlatformBaseline
 from components.pop.eks import EksFacts, create_eks, issuer_from_provider
 from components.pop.network import PopNetwork, create_network
+from components.pop.provider_settings import CLUSTER_PROVIDER_SETTINGS
 from components.irsa import STS_AUDIENCE
 from declarations.naming import dns_label
 
@@ -24,10 +25,6 @@ TYPE = "dbaas:pop:PopCluster"
 def cluster_name(pop_name: str) -> str:
     """`dbaas-<pop>`: the EKS cluster name, and the prefix of the cluster's own IAM roles."""
     return dns_label("dbaas", pop_name)
-
-
-CLUSTER_PROVIDER_SETTINGS = {"enable_server_side_apply": True, "delete_unreachable": False}
-"""How every Kubernetes provider of the PoP cluster talks to it: the platform stack's and each tenant stack's."""
 
 
 class PopCluster(pulumi.ComponentResource):

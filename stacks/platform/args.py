@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pulumi
 
-from components.controlplane_db import ControlPlaneDatabaseArgs
+from components.controlplane_db.args import ControlPlaneDatabaseArgs
 from components.engines.args import EngineOperatorsArgs, EnginePlacement
-from components.kafka import KafkaBackboneArgs, NodePoolSizing
-from components.kafka.args import CONTROLLER_REPLICAS
-from components.observability import AlertRouting, ObservabilityArgs, Retention
+from components.kafka.args import CONTROLLER_REPLICAS, KafkaBackboneArgs, NodePoolSizing
+from components.observability.args import AlertRouting, ObservabilityArgs, Retention
 from components.observability.collector_config import COLLECTOR_NAME, OTLP_GRPC_PORT, OTLP_HTTP_PORT
 from components.observability.network_policies import collector_pods
 from components.pop.args import (

@@ -14,12 +14,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.controlplane_db import ControlPlaneDatabase
+from components.controlplane_db.component import ControlPlaneDatabase
 from components.engines.args import EnginePlacement
 from components.engines.operators import EngineOperators
-from components.kafka import EventBackbone
-from components.observability import RegionalObservability
-from components.pop import PopCluster
+from components.kafka.backbone import EventBackbone
+from components.observability.regional import RegionalObservability
+from components.pop.cluster import PopCluster
 from components.storage.platform import PlatformKey
 from components.tenant import NetworkPeers
 from declarations.stack_config import PROJECT, StackConfig

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from components.kafka import TenantStreamsArgs
-from components.observability import TenantObservabilityArgs
+from components.kafka.args import TenantStreamsArgs
+from components.observability.args import TenantObservabilityArgs
 from components.tenant import TenantEnvironment, TenantEnvironmentArgs
 from declarations.tenant_model import Tenant
 

@@ -13,8 +13,8 @@ import pulumi
 from components.engines.args import EnginePlacement
 from components.engines.base import EngineInstance
 from components.engines.registry import create_service_instances
-from components.kafka import TenantStreams
-from components.observability import TenantObservability
+from components.kafka.tenant_streams import TenantStreams
+from components.observability.tenant import TenantObservability
 from components.observability.endpoints import Endpoints
 from components.tenant import NetworkPeers, TenantEnvironment
 from declarations.engine_catalog import EngineName

@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 from stacks.tenant.args import KafkaLocation
 from components.observability.endpoints import Endpoints
 from components.engines.args import EnginePlacement
-from components.pop.cluster import CLUSTER_PROVIDER_SETTINGS
+from components.pop.provider_settings import CLUSTER_PROVIDER_SETTINGS
 from components.tenant import NetworkPeers
 from declarations.engine_catalog import EngineName
 from stacks.platform_contract import PlatformContract

@@ -90,3 +90,63 @@ def test_a_cache_hit_in_a_fresh_process_passes_the_engine_rules(tmp_path, cache)
     runs = [subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True) for _ in range(2)]
     assert [(r.returncode, r.stderr) for r in runs] == [(0, ""), (0, "")]
     assert len(list(cache.iterdir())) == 1
+
+
+PLATFORM_ONLY_MODULES = ("stacks.platform", "psycopg", "components.pop.cluster", "components.controlplane_db.component",
+                         "components.observability.regional", "components.kafka.backbone", "components.engines.operators")
+"""The platform's component tree and what only it needs: a tenant stack planned on a cache hit imports none."""
+FRESH_TENANT_PLAN = """
+import contextlib, io, json, sys
+from dbaas.cli import main
+from pathlib import Path
+from declarations.stack_config import load_stack_file
+from tools.offline.plan import plan_platform
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["plan", "lagos.acme", "--json", sys.argv[1]])
+modules = sorted(sys.modules)
+groups = sorted(plan_platform(load_stack_file(Path("."), "lagos")).crd_groups)  # what the tenant's engine rules read
+print(json.dumps({"code": code, "modules": modules, "crd_groups": groups}))
+"""
+
+
+def test_a_tenant_stack_on_a_cache_hit_imports_nothing_of_the_platform(tmp_path, cache):
+    """Importing the platform's components (psycopg among them) cost a one-tenant plan half its time; the
+    cache entry holds what the engine rules need of them (the pins of the platform's Helm releases)."""
+    import os
+    import subprocess
+    import sys
+
+    expected = build_plan("lagos.acme", PROJECT_DIR).to_json_text()  # fills the cache in this process
+    from tools.offline.plan import plan_platform
+
+    crd_groups = sorted(plan_platform(load_stack_file(PROJECT_DIR, "lagos")).crd_groups)
+    assert {"cert-manager.io", "kafka.strimzi.io", "postgresql.cnpg.io", "operator.yugabyte.io"} <= set(crd_groups)
+    env = {**os.environ, "DBAAS_CACHE_DIR": str(cache.parent)}
+    run = subprocess.run([sys.executable, "-c", FRESH_TENANT_PLAN, str(tmp_path / "p.json")], cwd=PROJECT_DIR, env=env,
+                         capture_output=True, text=True)
+    assert (run.returncode, run.stderr) == (0, "")
+    result = json.loads(run.stdout)
+    assert result["code"] == 0
+    assert (tmp_path / "p.json").read_text() == expected
+    assert [m for m in result["modules"] if any(m == p or m.startswith(p + ".") for p in PLATFORM_ONLY_MODULES)] == []
+    assert "stacks.tenant.program" in result["modules"]  # it did plan the tenant program in that process
+    assert result["crd_groups"] == crd_groups
+
+
+def test_a_cache_hit_declares_the_pins_of_the_platform_releases(cache):
+    """What the cache entry stores of the chart tables: every pinned chart a platform release installs, as declared."""
+    from declarations.chart_pins import HELM_RELEASE_TYPE, chart_pin
+
+    stack_file = load_stack_file(PROJECT_DIR, "lagos")
+    build_plan("lagos.acme", PROJECT_DIR)
+    stored = json.loads((cache / f"{platform_cache.key_for(stack_file)}.json").read_text())
+    releases = [r for r in stored["registrations"] if r["type"] == HELM_RELEASE_TYPE]
+    declared = {(r["inputs"]["chart"], r["inputs"]["version"]): chart_pin(r["inputs"]["chart"], r["inputs"]["version"])
+                for r in releases}
+    assert None not in declared.values()
+    assert {(p["chart"], p["version"]): p for p in stored["pins"]} == {
+        key: {"chart": pin.chart, "version": pin.version, "repository": pin.repository,
+              "crd_groups": list(pin.crd_groups), "why_source": pin.why_source} for key, pin in declared.items()}
+    cert_manager = next(p for p in stored["pins"] if p["chart"] == "cert-manager")
+    assert cert_manager == {"chart": "cert-manager", "version": "v1.18.2", "repository": "https://charts.jetstack.io",
+                            "crd_groups": ["cert-manager.io", "acme.cert-manager.io"], "why_source": ""}

@@ -94,6 +94,24 @@ def with_implicit_object_fields(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=None)
+def _core_schema_dir(kubernetes_version: str) -> str:
+    """kubernetes-validate's strict schemas for a version: the newest it ships that is not newer (its
+    kubernetes_validate/utils.py validate makes the same choice)."""
+    utils = kubernetes_validate_utils
+    wanted = utils.major_minor(kubernetes_version.lstrip("v"))
+    version = [v for v in utils.all_versions() if utils.major_minor(v) <= wanted][-1]
+    return f"kubernetes-json-schema/v{version}-local-strict"
+
+
+@functools.lru_cache(maxsize=None)
+def _core_definitions(kubernetes_version: str) -> dict[str, Any]:
+    """The definitions every core kind's schema refers to (1.4 MB of JSON, ~10 ms to parse): read once per
+    version, not once per kind and again for its fast check. Nothing here modifies it."""
+    return kubernetes_validate_utils.schema_contents(f"{_core_schema_dir(kubernetes_version)}/_definitions.json",
+                                                     kubernetes_version)
+
+
+@functools.lru_cache(maxsize=None)
 def _core_validator(kubernetes_version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator:
     """kubernetes-validate's strict schema for a core kind, compiled once: `kubernetes_validate.validate` reads
     and resolves the schema and its definitions file on every call (~50 ms an object), which would make
@@ -101,14 +119,13 @@ def _core_validator(kubernetes_version: str, api_version: str, kind: str) -> jso
     class (kubernetes_validate/utils.py validate)."""
     utils = kubernetes_validate_utils
     wanted = utils.major_minor(kubernetes_version.lstrip("v"))
-    version = [v for v in utils.all_versions() if utils.major_minor(v) <= wanted][-1]
-    schema_dir = f"kubernetes-json-schema/v{version}-local-strict"
+    schema_dir = _core_schema_dir(kubernetes_version)
     file_api_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
         schema = utils.schema_contents(f"{schema_dir}/{kind.lower()}-{file_api_version}.json", kubernetes_version)
     except FileNotFoundError:
         raise kubernetes_validate.SchemaNotFoundError(version=wanted, kind=kind, api_version=api_version) from None
-    definitions = utils.schema_contents(f"{schema_dir}/_definitions.json", kubernetes_version)
+    definitions = _core_definitions(kubernetes_version)
     registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
     return jsonschema.validators.Draft202012Validator(schema, registry=registry)
 
@@ -118,10 +135,7 @@ def _core_fast_check(kubernetes_version: str, api_version: str, kind: str) -> An
     """The same core schema compiled by jsonschema-rs, for the common case (the object is valid) in well under a
     millisecond; an object it refuses is validated again by `_core_validator` for the message."""
     validator = _core_validator(kubernetes_version, api_version, kind)
-    utils = kubernetes_validate_utils
-    wanted = utils.major_minor(kubernetes_version.lstrip("v"))
-    version = [v for v in utils.all_versions() if utils.major_minor(v) <= wanted][-1]
-    defs = utils.schema_contents(f"kubernetes-json-schema/v{version}-local-strict/_definitions.json", kubernetes_version)
+    defs = _core_definitions(kubernetes_version)
     return _fast(jsonschema_rs.Draft202012Validator, validator.schema, retriever=lambda _uri: defs,
                  base_uri="file:///api/object.json")
 

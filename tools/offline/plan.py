@@ -274,16 +274,15 @@ def plan_platform(stack_file: StackFile) -> PlatformPlan:
     """Run the platform program (it reads no tenant file) and keep its exports for the tenants.
     The run is remembered by a hash of its inputs (tools/offline/platform_cache.py); the engine
     rules are applied to it either way (milliseconds)."""
-    # Imported on a cache hit too: the areas' chart tables register their pins on import, and the
-    # engine rules and CRD groups below read them (declarations/chart_pins.py). The tenant program needs
-    # the same modules, so this costs a one-tenant plan nothing extra.
-    from stacks.platform import program as platform_program
-
     key = platform_cache.key_for(stack_file)
-    cached = platform_cache.load(key)
+    cached = platform_cache.load(key)  # a hit declares the pins of its Helm releases, which the rules below read
     if cached is not None:
         registrations, outputs = cached
     else:
+        # Only on a miss: the platform's component tree (psycopg included) costs a tenant stack's plan
+        # half its time, and a hit needs none of it.
+        from stacks.platform import program as platform_program
+
         run = run_program_capturing(
             platform_program.run, project=PROJECT, stack=stack_file.stack, config=stack_file.pulumi_config,
             secret_keys=stack_file.secret_keys, default_account=stack_file.config.aws_account_id,

@@ -7,6 +7,11 @@ program reads no tenant file, so its plan is a function of: the code of the repo
 stack's merged config, and the installed SDKs. That is the key; the value is written once,
 atomically, as JSON (not pickle: a cache file is data, never code).
 
+The value also holds the pinned charts the platform's Helm releases install (declarations/chart_pins.py):
+the areas' chart tables declare them on import, and the engine rules and the CRD groups a tenant stack
+may rely on read them. A hit declares them again from the entry, so a tenant stack planned on a hit
+imports neither the platform's component tree nor what it needs (psycopg).
+
 Where: `$DBAAS_CACHE_DIR`, else `$XDG_CACHE_HOME/dbaas`, else `~/.cache/dbaas`, in
 `platform-plans/`. `DBAAS_PLATFORM_CACHE=off` plans the platform every time (the benchmarks'
 "cold" figures). A file that cannot be read or does not parse is treated as absent.
@@ -25,10 +30,11 @@ from typing import Any
 
 from tools.offline.mocks import StackOutputs
 from tools.offline.runtime import Registration
+from declarations.chart_pins import HELM_RELEASE_TYPE, PinnedChart, chart_pin
 from declarations.stack_config import StackFile
 from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
 
-FORMAT = 2
+FORMAT = 3
 """Bump when what is stored, or how it is read back, changes."""
 CODE_ROOT = Path(__file__).resolve().parent.parent.parent
 """The repository whose code the running interpreter imports."""
@@ -105,9 +111,39 @@ def load(key: str) -> tuple[list[Registration], StackOutputs] | None:
             return None
         registrations = [_registration(r) for r in data["registrations"]]
         outputs = StackOutputs(values=data["outputs"], secret_names=frozenset(data["secret_outputs"]))
-        return registrations, outputs
+        pins = [_pin_fields(p) for p in data["pins"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    for fields in pins:  # as the chart table that defines the pin would on import (same code: same pin)
+        if chart_pin(fields["chart"], fields["version"]) is None:
+            PinnedChart(**fields)
+    return registrations, outputs
+
+
+def release_pins(registrations: list[Registration]) -> list[PinnedChart]:
+    """The pinned charts the Helm releases among `registrations` install, once each, in plan order."""
+    pins: dict[tuple[str, str], PinnedChart] = {}
+    for reg in registrations:
+        pin = chart_pin(reg.inputs.get("chart"), reg.inputs.get("version")) if reg.type == HELM_RELEASE_TYPE else None
+        if pin is not None:
+            pins.setdefault((pin.chart, pin.version), pin)
+    return list(pins.values())
+
+
+def _pin_json(pin: PinnedChart) -> dict[str, Any]:
+    return {"chart": pin.chart, "version": pin.version, "repository": pin.repository,
+            "crd_groups": list(pin.crd_groups), "why_source": pin.why_source}
+
+
+def _pin_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored pin's fields, checked (a wrong type makes the entry absent, not a wrong pin)."""
+    chart, version, repository, crd_groups, why = (data[k] for k in ("chart", "version", "repository", "crd_groups",
+                                                                      "why_source"))
+    if not (isinstance(crd_groups, list) and all(isinstance(s, str) for s in (chart, version, why, *crd_groups))
+            and (repository is None or isinstance(repository, str))):
+        raise TypeError("not a pinned chart")
+    return {"chart": chart, "version": version, "repository": repository, "crd_groups": tuple(crd_groups),
+            "why_source": why}
 
 
 def store(key: str, registrations: list[Registration], outputs: StackOutputs) -> None:
@@ -121,6 +157,7 @@ def store(key: str, registrations: list[Registration], outputs: StackOutputs) ->
         "registrations": [_registration_json(r) for r in registrations],
         "outputs": outputs.values,
         "secret_outputs": sorted(outputs.secret_names),
+        "pins": [_pin_json(pin) for pin in release_pins(registrations)],
     }
     try:
         text = json.dumps(data, ensure_ascii=False)  # key order kept: readers see the same dicts

@@ -97,6 +97,8 @@ def render_text(entries: list[PinEntry]) -> str:
 
 
 def cmd_pins(args: argparse.Namespace) -> int:
+    # Every pin: the areas' chart tables declare theirs on import, and a cached platform plan imports none.
+    import stacks.platform.program  # noqa: F401
     from tools.offline.plan import plan_platform
     from declarations.stack_config import load_stack_file
 
