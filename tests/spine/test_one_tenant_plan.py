@@ -9,7 +9,7 @@ import pytest
 
 from dbaas.cli import main
 from declarations.errors import InputError
-from tools.offline import platform_cache
+from tools.offline import cache_store, platform_cache
 from tools.offline.plan import build_plan
 from declarations.stack_config import load_stack_file
 from tests.conftest import PROJECT_DIR
@@ -20,6 +20,7 @@ from tests.spine.tenant_files import valid_text, write
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("DBAAS_CACHE_DIR", str(folder))
+    monkeypatch.setenv("DBAAS_CACHE", "on")  # this file tests the cache itself (conftest turns it off under monkeypatch)
     monkeypatch.delenv("DBAAS_PLATFORM_CACHE", raising=False)
     return folder / "platform-plans"
 
@@ -75,7 +76,7 @@ def test_the_cache_key_follows_config_and_code(cache, monkeypatch):
     before = platform_cache.key_for(lagos)
     changed = lagos.model_copy(update={"pulumi_config": lagos.pulumi_config | {"dbaas-platform:storageClass": "x"}})
     assert platform_cache.key_for(changed) != before
-    monkeypatch.setattr(platform_cache, "_code_digest", "another revision of the code")
+    monkeypatch.setattr(cache_store, "_code_digest", "another revision of the code")
     assert platform_cache.key_for(load_stack_file(PROJECT_DIR, "lagos")) != before
 
 

@@ -7,18 +7,64 @@ data, never code), written atomically (a temporary file, then a rename), so a re
 none; an entry that cannot be read, does not parse, or names another format or key is treated as absent.
 
 Where: `$DBAAS_CACHE_DIR`, else `$XDG_CACHE_HOME/dbaas`, else `~/.cache/dbaas`, one folder per kind.
-`DBAAS_CACHE=off` turns every kind off (the benchmarks' "cold" figures); each kind also has its own switch.
+`DBAAS_CACHE=off` turns every kind off; each kind also has its own switch. What the code is (`code_digest`) is
+part of every key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
+
 OFF = ("off", "0", "no", "false")
+CODE_ROOT = Path(__file__).resolve().parent.parent.parent
+"""The repository whose code the running interpreter imports."""
+CODE_DIRS = ("declarations", "components", "policies", "stacks", "tenant_project", "tools")
+"""Everything the platform program and the engine rules can import or read."""
+SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy", "pydantic", "protobuf")
+_code_digest: str | None = None
+
+
+def code_digest() -> str:
+    """Hash of every file under CODE_DIRS and the root program files (names and contents), the
+    Python version and the SDK versions: once per process (a few milliseconds)."""
+    global _code_digest
+    if _code_digest is None:
+        digest = hashlib.sha256(f"python {sys.version}\0".encode())
+        for name in SDK_DISTRIBUTIONS:
+            try:
+                digest.update(f"{name}=={metadata.version(name)}\0".encode())
+            except metadata.PackageNotFoundError:
+                digest.update(f"{name} absent\0".encode())
+        for path in _code_files():
+            digest.update(path.relative_to(CODE_ROOT).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        _code_digest = digest.hexdigest()
+    return _code_digest
+
+
+def _code_files() -> list[Path]:
+    files = [CODE_ROOT / name for name in ("__main__.py", "Pulumi.yaml") if (CODE_ROOT / name).is_file()]
+    for folder in CODE_DIRS:
+        for root, dirs, names in os.walk(CODE_ROOT / folder):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+            files.extend(Path(root) / n for n in sorted(names) if not n.endswith((".pyc", ".pyo")))
+    # The vendored installs the platform applies object by object (vendor/, components/vendored_objects.py); the
+    # other vendored files (CRDs validated against) do not change the plan and are not read for it.
+    files.append(PROVENANCE_FILE)
+    files.extend(CODE_ROOT / path for artifact in vendored_artifacts() if artifact.installed_by != "chart"
+                 for path in artifact.install_paths)
+    return files
+
+
 
 
 def cache_root() -> Path:

@@ -12,86 +12,34 @@ the areas' chart tables declare them on import, and the engine rules and the CRD
 may rely on read them. A hit declares them again from the entry, so a tenant stack planned on a hit
 imports neither the platform's component tree nor what it needs (psycopg).
 
-Where: `$DBAAS_CACHE_DIR`, else `$XDG_CACHE_HOME/dbaas`, else `~/.cache/dbaas`, in
-`platform-plans/`. `DBAAS_PLATFORM_CACHE=off` plans the platform every time (the benchmarks'
-"cold" figures). A file that cannot be read or does not parse is treated as absent.
+`DBAAS_PLATFORM_CACHE=off` (or `DBAAS_CACHE=off`) plans the platform every time. Where the files go, and how
+they are written: tools/offline/cache_store.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
-import tempfile
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
+from tools.offline import cache_store
+from tools.offline.cache_store import code_digest
 from tools.offline.mocks import StackOutputs
-from tools.offline.runtime import Registration
+from tools.offline.runtime import Registration, registration_from_json, registration_to_json
 from declarations.chart_pins import HELM_RELEASE_TYPE, PinnedChart, chart_pin
 from declarations.stack_config import StackFile
-from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
 
 FORMAT = 3
 """Bump when what is stored, or how it is read back, changes."""
-CODE_ROOT = Path(__file__).resolve().parent.parent.parent
-"""The repository whose code the running interpreter imports."""
-CODE_DIRS = ("declarations", "components", "policies", "stacks", "tenant_project", "tools")
-"""Everything the platform program and the engine rules can import or read."""
-SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy", "pydantic", "protobuf")
-_code_digest: str | None = None
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("DBAAS_CACHE_DIR")
-    if explicit:
-        return Path(explicit) / "platform-plans"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dbaas" / "platform-plans"
-
-
-def enabled() -> bool:
-    return os.environ.get("DBAAS_PLATFORM_CACHE", "on").lower() not in ("off", "0", "no", "false")
-
-
-def code_digest() -> str:
-    """Hash of every file under CODE_DIRS and the root program files (names and contents), the
-    Python version and the SDK versions: once per process (a few milliseconds)."""
-    global _code_digest
-    if _code_digest is None:
-        digest = hashlib.sha256(f"format {FORMAT}\0python {sys.version}\0".encode())
-        for name in SDK_DISTRIBUTIONS:
-            try:
-                digest.update(f"{name}=={metadata.version(name)}\0".encode())
-            except metadata.PackageNotFoundError:
-                digest.update(f"{name} absent\0".encode())
-        for path in _code_files():
-            digest.update(path.relative_to(CODE_ROOT).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        _code_digest = digest.hexdigest()
-    return _code_digest
-
-
-def _code_files() -> list[Path]:
-    files = [CODE_ROOT / name for name in ("__main__.py", "Pulumi.yaml") if (CODE_ROOT / name).is_file()]
-    for folder in CODE_DIRS:
-        for root, dirs, names in os.walk(CODE_ROOT / folder):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
-            files.extend(Path(root) / n for n in sorted(names) if not n.endswith((".pyc", ".pyo")))
-    # The vendored installs the platform applies object by object (vendor/, components/vendored_objects.py); the
-    # other vendored files (CRDs validated against) do not change the plan and are not read for it.
-    files.append(PROVENANCE_FILE)
-    files.extend(CODE_ROOT / path for artifact in vendored_artifacts() if artifact.installed_by != "chart"
-                 for path in artifact.install_paths)
-    return files
+FOLDER = "platform-plans"
+SWITCH = "DBAAS_PLATFORM_CACHE"
 
 
 def key_for(stack_file: StackFile) -> str:
     """The platform plan's inputs: the code, the stack's name and merged config (secrets are
     offline placeholders there), which keys are secret, and the default account."""
     inputs = {
+        "format": FORMAT,
         "code": code_digest(),
         "stack": stack_file.stack,
         "config": stack_file.pulumi_config,
@@ -103,16 +51,16 @@ def key_for(stack_file: StackFile) -> str:
 
 
 def load(key: str) -> tuple[list[Registration], StackOutputs] | None:
-    if not enabled():
+    if not cache_store.enabled(SWITCH):
+        return None
+    data = cache_store.read(FOLDER, key, FORMAT)
+    if data is None:
         return None
     try:
-        data = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("key") != key:
-            return None
-        registrations = [_registration(r) for r in data["registrations"]]
+        registrations = [registration_from_json(r) for r in data["registrations"]]
         outputs = StackOutputs(values=data["outputs"], secret_names=frozenset(data["secret_outputs"]))
         pins = [_pin_fields(p) for p in data["pins"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     for fields in pins:  # as the chart table that defines the pin would on import (same code: same pin)
         if chart_pin(fields["chart"], fields["version"]) is None:
@@ -147,50 +95,19 @@ def _pin_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def store(key: str, registrations: list[Registration], outputs: StackOutputs) -> None:
-    """Write atomically (temporary file, then rename); a plan that does not survive the JSON
-    round trip unchanged is not stored."""
-    if not enabled():
+    """A plan that does not survive the JSON round trip unchanged is not stored."""
+    if not cache_store.enabled(SWITCH):
         return
-    data = {
-        "format": FORMAT,
-        "key": key,
-        "registrations": [_registration_json(r) for r in registrations],
+    value = {
+        "registrations": [registration_to_json(r) for r in registrations],
         "outputs": outputs.values,
         "secret_outputs": sorted(outputs.secret_names),
         "pins": [_pin_json(pin) for pin in release_pins(registrations)],
     }
     try:
-        text = json.dumps(data, ensure_ascii=False)  # key order kept: readers see the same dicts
-        back = json.loads(text)
-        if back["outputs"] != outputs.values or [_registration(r) for r in back["registrations"]] != registrations:
+        back = json.loads(json.dumps(value, ensure_ascii=False))  # key order kept: readers see the same dicts
+        if back["outputs"] != outputs.values or [registration_from_json(r) for r in back["registrations"]] != registrations:
             return
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, folder / f"{key}.json")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except (OSError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return
-
-
-def _registration_json(reg: Registration) -> dict[str, Any]:
-    return {
-        "urn": reg.urn, "type": reg.type, "name": reg.name, "custom": reg.custom, "parent": reg.parent,
-        "provider": reg.provider, "inputs": reg.inputs, "protect": reg.protect,
-        "retain_on_delete": reg.retain_on_delete, "dependencies": list(reg.dependencies),
-        "property_dependencies": {k: list(v) for k, v in reg.property_dependencies.items()},
-    }
-
-
-def _registration(data: dict[str, Any]) -> Registration:
-    return Registration(
-        urn=data["urn"], type=data["type"], name=data["name"], custom=data["custom"], parent=data["parent"],
-        provider=data["provider"], inputs=data["inputs"], protect=data["protect"],
-        retain_on_delete=data["retain_on_delete"], dependencies=tuple(data["dependencies"]),
-        property_dependencies={k: tuple(v) for k, v in data["property_dependencies"].items()},
-    )
+    cache_store.write(FOLDER, key, FORMAT, value)

@@ -20,7 +20,7 @@ from typing import Any
 
 from declarations.tenant_model import Tenant
 from tools.offline import cache_store
-from tools.offline.platform_cache import code_digest
+from tools.offline.cache_store import code_digest
 from tools.offline.runtime import Read, Registration, registration_from_json, registration_to_json
 
 FOLDER = "tenant-plans"

@@ -32,7 +32,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rules.model import TenantFacts
 from tools.offline import cache_store
-from tools.offline.platform_cache import code_digest
+from tools.offline.cache_store import code_digest
 from tools.offline.runtime import Registration, registration_to_json
 from tools.policy.analyzer import Diagnostic, PolicySettings
 
