@@ -1,7 +1,9 @@
 """The equivalence the performance work must keep: a stack's diagnostics are the same whether it went
-through the analyzer protocol now (the path before issue 23, `DBAAS_CACHE=off`) or came back from the policy
-result cache (tools/policy/result_cache.py), on the shipped stacks and on every rule's mutated plan; and a
-change to anything a stack's answer depends on sends that stack through the protocol again."""
+through the analyzer protocol as before issue 23 (no cache, a conversion per policy), through it now (one
+conversion per resource, tools/policy/struct_conversion.py), through the pack started as the engine starts it
+(its own process, gRPC), or came back from the policy result cache (tools/policy/result_cache.py), on the
+shipped stacks and on every rule's mutated plan; and a change to anything a stack's answer depends on sends
+that stack through the protocol again."""
 
 from __future__ import annotations
 
@@ -33,12 +35,15 @@ def cache(tmp_path, monkeypatch):
 
 
 def reference(plan, facts, config=None, monkeypatch=None) -> PolicyReport:
-    """Every stack through the analyzer protocol, no cache: what `dbaas policy` did before."""
+    """Every stack through the analyzer protocol, no cache, the servicer converting properties once per policy
+    (tools/policy/struct_conversion.py off): what `dbaas policy` did before issue 23."""
     monkeypatch.setenv("DBAAS_POLICY_CACHE", "off")
+    monkeypatch.setenv("DBAAS_POLICY_CONVERSION", "each")
     try:
         return evaluate_plan(plan, facts, config)
     finally:
         monkeypatch.setenv("DBAAS_POLICY_CACHE", "on")
+        monkeypatch.delenv("DBAAS_POLICY_CONVERSION")
 
 
 def stacks_of(plan) -> set[str]:
@@ -61,18 +66,18 @@ def test_shipped_stacks_give_the_same_report_from_the_protocol_and_from_the_cach
     assert set(remembered.remembered) == stacks_of(plan) and remembered.evaluated == ()
 
 
+@pytest.mark.parametrize("rule", sorted(MUTATIONS))
 def test_every_rules_mutated_plan_gives_the_same_violations_from_the_protocol_and_from_the_cache(
-        lagos_plan, facts, cache):
+        rule, lagos_plan, facts, cache):
     evaluate_plan(lagos_plan, facts)  # the untouched stacks are remembered: a mutation re-evaluates only its own
-    for rule in sorted(MUTATIONS):
-        mutated = MUTATIONS[rule][0](lagos_plan)
-        before = reference(mutated, facts, monkeypatch=cache)
-        assert {v.policy for v in before.violations} == {rule}, rule
-        first, second = evaluate_plan(mutated, facts), evaluate_plan(mutated, facts)
-        assert_same(first, before)
-        assert_same(second, before)
-        assert len(first.evaluated) == 1, (rule, first.evaluated)
-        assert second.evaluated == (), rule
+    mutated = MUTATIONS[rule][0](lagos_plan)
+    before = reference(mutated, facts, monkeypatch=cache)
+    assert {v.policy for v in before.violations} == {rule}
+    first, second = evaluate_plan(mutated, facts), evaluate_plan(mutated, facts)
+    assert_same(first, before)
+    assert_same(second, before)
+    assert len(first.evaluated) == 1, first.evaluated
+    assert second.evaluated == ()
 
 
 def test_a_tenants_changed_facts_send_the_stacks_that_read_them_through_the_protocol_again(lagos_plan, facts, cache):
@@ -126,3 +131,23 @@ def test_verify_mode_fails_loudly_on_a_remembered_answer_that_differs(lagos_plan
     cache.setenv("DBAAS_POLICY_CACHE", "verify")
     with pytest.raises(PolicyCacheMismatch, match="stack lagos.acme"):
         evaluate_plan(lagos_plan, facts)
+
+
+def test_every_rules_mutated_stack_gives_the_same_diagnostics_in_process_and_from_the_pack_over_grpc(lagos_plan, facts):
+    """The in-process servicer with one conversion per resource against the unmodified pack in its own process
+    (`python -u -m pulumi.policy`, loopback gRPC), on the stack each rule's mutation changes."""
+    from tools.offline.plan import registrations_by_stack
+    from tools.policy.analyzer import InProcessAnalyzer, LoopbackAnalyzer, run_analysis
+    from tests.conftest import PROJECT_DIR
+
+    baseline = registrations_by_stack(lagos_plan.registrations)
+    with LoopbackAnalyzer(PROJECT_DIR, TENANTS_DIR) as pack:
+        for rule in sorted(MUTATIONS):
+            stacks = registrations_by_stack(MUTATIONS[rule][0](lagos_plan).registrations)
+            changed = [s for s, regs in stacks.items() if regs != baseline.get(s)]
+            assert len(changed) == 1, (rule, changed)
+            project = stacks[changed[0]][0].urn.split("::")[1]
+            _, in_process = run_analysis(InProcessAnalyzer(facts), changed[0], project, stacks[changed[0]], {})
+            _, over_grpc = run_analysis(pack, changed[0], project, stacks[changed[0]], {})
+            assert sorted(in_process, key=repr) == sorted(over_grpc, key=repr), rule
+            assert rule in {d.policy for d in over_grpc}, rule
