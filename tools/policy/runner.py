@@ -142,10 +142,16 @@ class PolicyReport:
     def to_json(self) -> dict[str, Any]:
         return {"stack": self.stack, "passed": self.passed, "rules": list(self.rules_run),
                 "offlineOnly": [name for name in self.rules_run if name in OFFLINE_CHECK_NAMES],
-                "violations": [{**asdict(v), "offlineOnly": v.offline_only} for v in self.violations]}
+                "violations": [{**asdict(v), "offlineOnly": v.offline_only} for v in self.violations],
+                **({"stacks": {"evaluated": list(self.evaluated), "remembered": list(self.remembered)}}
+                   if self.evaluated or self.remembered else {})}
 
     def render_text(self) -> str:
         lines = [str(v) for v in self.violations]
+        if self.remembered:
+            lines.append(f"{len(self.evaluated)} stack(s) sent through the analyzer protocol, {len(self.remembered)} "
+                         "remembered from an earlier run with the same resources, pack, config and tenant facts "
+                         "(DBAAS_POLICY_CACHE=off sends every stack)")
         advisory = len(self.violations) - len(self.mandatory)
         lines.append(f"{self.title} {self.stack}: {len(self.rules_run)} policies, "
                      f"{len(self.mandatory)} mandatory and {advisory} advisory violation(s)"
