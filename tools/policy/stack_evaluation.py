@@ -23,6 +23,10 @@ from tools.policy import result_cache
 from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
 
 
+SHARD_STACKS = 25
+"""Stacks per task sent to a worker."""
+
+
 @dataclass
 class StackResults:
     """Diagnostics by stack (in the plan's stack order), and which stacks were evaluated now or remembered."""
@@ -34,22 +38,26 @@ class StackResults:
 
 def evaluate_stacks(stacks: Mapping[str, list[Registration]], facts: Mapping[str, TenantFacts],
                     configured: Mapping[str, PolicySettings], workers: int | None = None) -> StackResults:
+    mode = result_cache.mode()
+    keys = {stack: result_cache.stack_key(stack, project_of(registrations), registrations, configured)
+            for stack, registrations in stacks.items()} if mode != "off" else {}
     remembered: dict[str, list[Diagnostic]] = {}
-    if result_cache.mode() == "on":
-        for stack, registrations in stacks.items():
-            found = result_cache.load(result_cache.stack_key(stack, project_of(registrations), registrations,
-                                                             configured), facts)
+    if mode == "on":
+        for stack in stacks:
+            found = result_cache.load(keys[stack], facts)
             if found is not None:
                 remembered[stack] = found
     to_run = [stack for stack in stacks if stack not in remembered]
     workers = default_workers(len(to_run)) if workers is None else max(1, min(workers, len(to_run) or 1))
     fresh: dict[str, list[Diagnostic]] = {}
     if workers <= 1:
-        fresh = evaluate_shard({stack: stacks[stack] for stack in to_run}, facts, configured)
+        fresh = evaluate_shard({stack: stacks[stack] for stack in to_run}, facts, configured, keys)
     else:
-        shards = [{stack: stacks[stack] for stack in to_run[i::workers]} for i in range(workers)]
+        # Small tasks: a worker holds one task's stacks at a time (memory), and the two cores finish together.
+        shards = [{stack: stacks[stack] for stack in to_run[i:i + SHARD_STACKS]} for i in range(0, len(to_run), SHARD_STACKS)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for found in pool.map(evaluate_shard, shards, [dict(facts)] * workers, [dict(configured)] * workers):
+            for found in pool.map(evaluate_shard, shards, [dict(facts)] * len(shards), [dict(configured)] * len(shards),
+                                  [{stack: keys.get(stack) for stack in shard} for shard in shards]):
                 fresh.update(found)
     results = StackResults()
     for stack in stacks:
@@ -59,9 +67,12 @@ def evaluate_stacks(stacks: Mapping[str, list[Registration]], facts: Mapping[str
 
 
 def evaluate_shard(stacks: Mapping[str, list[Registration]], facts: Mapping[str, TenantFacts],
-                   configured: Mapping[str, PolicySettings]) -> dict[str, list[Diagnostic]]:
-    """Each stack through the protocol (a worker's task, or the whole job when it is small)."""
-    return {stack: analyse_stack(stack, project_of(registrations), registrations, facts, configured)
+                   configured: Mapping[str, PolicySettings],
+                   keys: Mapping[str, str | None] | None = None) -> dict[str, list[Diagnostic]]:
+    """Each stack through the protocol (a worker's task, or the whole job when it is small); `keys`: the
+    stacks' cache keys, when the caller has computed them."""
+    return {stack: analyse_stack(stack, project_of(registrations), registrations, facts, configured,
+                                 (keys or {}).get(stack))
             for stack, registrations in stacks.items()}
 
 
@@ -75,7 +86,7 @@ class PolicyCacheMismatch(RuntimeError):
 
 
 def analyse_stack(stack: str, project: str, registrations: list[Registration], facts: Mapping[str, TenantFacts],
-                  configured: Mapping[str, PolicySettings]) -> list[Diagnostic]:
+                  configured: Mapping[str, PolicySettings], key: str | None = None) -> list[Diagnostic]:
     """One stack through the analyzer protocol, its answer remembered with the tenant facts it read (unless
     the cache is off); in verify mode, compared with what was remembered."""
     mode = result_cache.mode()
@@ -83,7 +94,7 @@ def analyse_stack(stack: str, project: str, registrations: list[Registration], f
         return run_analysis(InProcessAnalyzer(facts), stack, project, registrations, configured)[1]
     recording = result_cache.RecordingFacts(facts)
     _, found = run_analysis(InProcessAnalyzer(recording), stack, project, registrations, configured)
-    key = result_cache.stack_key(stack, project, registrations, configured)
+    key = key or result_cache.stack_key(stack, project, registrations, configured)
     if mode == "verify":
         remembered = result_cache.load(key, facts)
         if remembered is not None and sorted(remembered, key=repr) != sorted(found, key=repr):
