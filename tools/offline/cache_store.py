@@ -29,7 +29,8 @@ CODE_ROOT = Path(__file__).resolve().parent.parent.parent
 """The repository whose code the running interpreter imports."""
 CODE_DIRS = ("declarations", "components", "policies", "stacks", "tenant_project", "tools")
 """Everything the platform program and the engine rules can import or read."""
-SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy", "pydantic", "protobuf")
+SDK_DISTRIBUTIONS = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random", "pulumi-policy", "pydantic", "protobuf",
+                     "kubernetes-validate")
 _code_digest: str | None = None
 
 
@@ -57,14 +58,16 @@ def _code_files() -> list[Path]:
         for root, dirs, names in os.walk(CODE_ROOT / folder):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
             files.extend(Path(root) / n for n in sorted(names) if not n.endswith((".pyc", ".pyo")))
-    # The vendored installs the platform applies object by object (vendor/, components/vendored_objects.py); the
-    # other vendored files (CRDs validated against) do not change the plan and are not read for it.
+    # The vendored installs the platform applies object by object (vendor/, components/vendored_objects.py), and
+    # the strict schemas the objects are validated against (vendor/schemas; a tenant plan's entry keeps its
+    # validation result). The vendored CRD files themselves are read only to derive those schemas.
     files.append(PROVENANCE_FILE)
     files.extend(CODE_ROOT / path for artifact in vendored_artifacts() if artifact.installed_by != "chart"
                  for path in artifact.install_paths)
+    for root, dirs, names in os.walk(CODE_ROOT / "vendor" / "schemas"):
+        dirs.sort()
+        files.extend(Path(root) / n for n in sorted(names))
     return files
-
-
 
 
 def cache_root() -> Path:

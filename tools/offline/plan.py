@@ -243,7 +243,7 @@ def build_plan(
         selected = [t for t in region_tenants if only_tenants is None or t.id in only_tenants]
     report(f"planning {stack}: the platform stack")
     platform = plan_platform(stack_file)
-    tenant_plans = plan_tenant_stacks(platform, selected, workers, report)
+    tenant_plans = plan_tenant_stacks(platform, selected, workers, report, check_schemas)
     tenant_registrations = tenant_plans.registrations
     registrations = tenant_registrations if tenant_id is not None else [*platform.registrations, *tenant_registrations]
     # One physical name, one owner, across every stack of the region (each stack checked only its own);
@@ -253,9 +253,10 @@ def build_plan(
     if problems:
         raise EngineRefusal(stack, problems)
     if check_schemas:
-        from tools.kubernetes.validation import schema_problems
-
-        problems = schema_problems(registrations)
+        # In plan order: the platform's objects (a region plan), then each tenant stack's, validated where it was
+        # planned or remembered with its plan.
+        problems = (_schema_problems(platform.registrations) if tenant_id is None else []) + \
+            [problem for found in tenant_plans.schema_problems.values() for problem in found]
         if problems:
             raise SchemaRefusal(stack, problems)
     return OfflinePlan(stack=stack, registrations=registrations, stack_file=stack_file, reads=tenant_plans.reads)
@@ -305,37 +306,44 @@ class TenantStackPlans:
 
     registrations: list[Registration] = field(default_factory=list)
     reads: list[Read] = field(default_factory=list)
+    schema_problems: dict[str, list[str]] = field(default_factory=dict)
+    """Per tenant id, what the strict schema validation of its Kubernetes objects found, when asked for."""
 
 
 def plan_tenant_stacks(platform: PlatformPlan, tenants: list[Tenant], workers: int | None = None,
-                       progress: Callable[[str], None] | None = None) -> TenantStackPlans:
+                       progress: Callable[[str], None] | None = None, check_schemas: bool = False) -> TenantStackPlans:
     """Every tenant's stack, in tenant id order: remembered plans first (tools/offline/tenant_plan_cache.py),
     the rest run, in `workers` processes (default: by how many must run) when there are many."""
     tenants = sorted(tenants, key=lambda t: t.id)
-    remembered = remembered_tenant_plans(platform, tenants)
+    remembered = remembered_tenant_plans(platform, tenants, check_schemas)
     to_run = [t for t in tenants if t.id not in remembered]
     workers = default_workers(len(to_run)) if workers is None else max(1, min(workers, len(to_run) or 1))
     if progress:
         progress(f"planning {platform.stack_file.stack}: {len(remembered)} tenant stack(s) remembered, "
                  f"{len(to_run)} to run in {workers} process(es)")
     if workers <= 1 or len(to_run) < 2:
-        results = [plan_tenant_shard(platform, to_run)]
+        results = [plan_tenant_shard(platform, to_run, check_schemas)]
     else:
         count = max(workers, -(-len(to_run) // MAX_SHARD_TENANTS))
         shards = [to_run[i::count] for i in range(count)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                  max_tasks_per_child=1) as pool:
-            results = list(pool.map(plan_tenant_shard, [platform] * count, shards))
+            results = list(pool.map(plan_tenant_shard, [platform] * count, shards, [check_schemas] * count))
     by_tenant = {tenant_id: regs for shard in results for tenant_id, regs in _by_tenant_stack(shard.registrations).items()}
     by_tenant.update({tenant_id: plan.registrations for tenant_id, plan in remembered.items()})
     reads = [read for shard in [*results, *remembered.values()] for read in shard.reads]
+    problems = {tenant_id: found for shard in [*results, *remembered.values()]
+                for tenant_id, found in shard.schema_problems.items()}
     return TenantStackPlans(
         registrations=[reg for tenant in tenants for reg in by_tenant[tenant.id]],
-        reads=sorted(reads, key=lambda read: read.urn))
+        reads=sorted(reads, key=lambda read: read.urn),
+        schema_problems={t.id: problems[t.id] for t in tenants if t.id in problems})
 
 
-def remembered_tenant_plans(platform: PlatformPlan, tenants: list[Tenant]) -> dict[str, TenantStackPlans]:
-    """The tenant stacks planned before with the same inputs, by tenant id; the engine rules checked again."""
+def remembered_tenant_plans(platform: PlatformPlan, tenants: list[Tenant],
+                            check_schemas: bool = False) -> dict[str, TenantStackPlans]:
+    """The tenant stacks planned before with the same inputs, by tenant id; the engine rules checked again, and
+    the schemas checked now if the entry holds no validation result."""
     config = tenant_stack_config()
     found: dict[str, TenantStackPlans] = {}
     if tenant_plan_cache.verifying():
@@ -344,9 +352,11 @@ def remembered_tenant_plans(platform: PlatformPlan, tenants: list[Tenant]) -> di
         stack = tenant_stack_name(platform.stack_file.stack, tenant.id)
         cached = tenant_plan_cache.load(_tenant_plan_key(platform, stack, tenant, config))
         if cached is not None:
-            registrations, reads = cached
+            registrations, reads, problems = cached
             _check_tenant_stack(platform, stack, registrations, config)
             found[tenant.id] = TenantStackPlans(registrations, reads)
+            if check_schemas:
+                found[tenant.id].schema_problems[tenant.id] = _schema_problems(registrations) if problems is None else problems
     return found
 
 
@@ -367,8 +377,15 @@ def _by_tenant_stack(registrations: list[Registration]) -> dict[str, list[Regist
     return {split_stack_name(stack)[1]: regs for stack, regs in registrations_by_stack(registrations).items()}
 
 
-def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> TenantStackPlans:
-    """Plan each tenant's stack, one program run per tenant, against the platform's planned outputs."""
+def _schema_problems(registrations: list[Registration]) -> list[str]:
+    from tools.kubernetes.validation import schema_problems
+
+    return schema_problems(registrations)
+
+
+def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant], check_schemas: bool = False) -> TenantStackPlans:
+    """Plan each tenant's stack, one program run per tenant, against the platform's planned outputs; validate its
+    Kubernetes objects here too when asked (in the worker, so that work is spread over the cores as well)."""
     from stacks.tenant import program as tenant_program
 
     config = tenant_stack_config()
@@ -381,8 +398,12 @@ def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant]) -> TenantSt
             stack_references={platform.reference_name: platform.outputs},
         )
         _check_tenant_stack(platform, stack, run.registrations, config)
+        problems = _schema_problems(run.registrations) if check_schemas else None
+        if problems is not None:
+            planned.schema_problems[tenant.id] = problems
         if platform.cache_key:
-            tenant_plan_cache.store(_tenant_plan_key(platform, stack, tenant, config), run.registrations, run.reads)
+            tenant_plan_cache.store(_tenant_plan_key(platform, stack, tenant, config), run.registrations, run.reads,
+                                    problems)
         planned.registrations.extend(run.registrations)
         planned.reads.extend(run.reads)
     return planned

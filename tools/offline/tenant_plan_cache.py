@@ -5,7 +5,8 @@ and its region's platform plan (the StackReference's outputs); nothing else. The
 function of its cache key (tools/offline/platform_cache.py: code, stack config, SDKs), so the key here is:
 that platform key, the code digest, the stack name, the tenant as the model validated it, the config and the
 account. A region plan then runs only the tenant programs whose inputs changed; the base side of a diff
-planned before comes back from here. The engine rules are applied to a remembered plan as to a fresh one
+planned before comes back from here. The entry also keeps what the strict schema validation of the stack's
+Kubernetes objects found (the schemas are part of the code digest), so remembered stacks are not validated again. The engine rules are applied to a remembered plan as to a fresh one
 (tools/offline/plan.py plan_tenant_shard).
 
 `DBAAS_TENANT_PLAN_CACHE=off` runs every tenant program; `=verify` runs them too and compares. Where the files go: tools/offline/cache_store.py.
@@ -24,7 +25,7 @@ from tools.offline.cache_store import code_digest
 from tools.offline.runtime import Read, Registration, registration_from_json, registration_to_json
 
 FOLDER = "tenant-plans"
-FORMAT = 1
+FORMAT = 2
 SWITCH = "DBAAS_TENANT_PLAN_CACHE"
 
 
@@ -51,20 +52,24 @@ class TenantPlanCacheMismatch(RuntimeError):
     """A remembered tenant plan differs from the program's: a key that misses an input. Loud on purpose."""
 
 
-def load(key: str) -> tuple[list[Registration], list[Read]] | None:
+def load(key: str) -> tuple[list[Registration], list[Read], list[str] | None] | None:
+    """The plan, its reads, and the schema problems of its Kubernetes objects (None: not validated)."""
     if not cache_store.enabled(SWITCH):
         return None
     data = cache_store.read(FOLDER, key, FORMAT)
     if data is None:
         return None
     try:
+        problems = data["schema_problems"]
+        if problems is not None and not (isinstance(problems, list) and all(isinstance(p, str) for p in problems)):
+            return None
         return ([registration_from_json(r) for r in data["registrations"]],
-                [Read(**r) for r in data["reads"]])
+                [Read(**r) for r in data["reads"]], problems)
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def store(key: str, registrations: list[Registration], reads: list[Read]) -> None:
+def store(key: str, registrations: list[Registration], reads: list[Read], schema_problems: list[str] | None) -> None:
     """A plan that does not survive the JSON round trip unchanged (a value JSON cannot hold) is not stored."""
     if not cache_store.enabled(SWITCH):
         return
@@ -74,7 +79,7 @@ def store(key: str, registrations: list[Registration], reads: list[Read]) -> Non
                 (sorted(registrations, key=lambda r: r.urn), reads):
             raise TenantPlanCacheMismatch(f"{key[:12]}: the remembered tenant plan differs from the program's")
     value: dict[str, Any] = {"registrations": [registration_to_json(r) for r in registrations],
-                             "reads": [_read_json(r) for r in reads]}
+                             "reads": [_read_json(r) for r in reads], "schema_problems": schema_problems}
     try:
         back = json.loads(json.dumps(value, ensure_ascii=False))
         if [registration_from_json(r) for r in back["registrations"]] != registrations or \

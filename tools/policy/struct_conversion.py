@@ -6,10 +6,12 @@ stack policy and resource (line 1049), and the provider's properties once per po
 (`_get_provider_resource`, line 1410). With 28 policies that is about 50 conversions of the same bytes per
 resource, 40% of a stack's evaluation. The conversion is a pure function of the message, and nothing downstream
 mutates its result: `deserialize_properties` builds new dicts and lists and keeps only immutable leaves
-(deserialize.py `_deserialize_property`), and the proxies wrap those copies (proxy.py `_proxy_helper`). So,
-while the in-process analyzer serves `Analyze` and `AnalyzeStack` for one stack, the servicer's `json_format`
-answers a message it has converted before from a memo keyed by the message's type and deterministic bytes.
-Everything else the servicer does, per policy, is unchanged; `DBAAS_POLICY_CONVERSION=each` turns the memo off
+(deserialize.py `_deserialize_property`), and the proxies build their own containers from those, reading them
+only (proxy.py `_proxy_helper`). So, while the in-process analyzer serves `Analyze` and `AnalyzeStack` for one
+stack, the servicer's `json_format` answers a message it has converted before from a memo keyed by the message's
+type and deterministic bytes, and its `deserialize_properties` (without secret proxies, as Analyze and
+AnalyzeStack call it) a dict it has deserialized before. The proxies handed to each policy are still built
+afresh per policy (a policy may write through one), and everything else the servicer does is unchanged; `DBAAS_POLICY_CONVERSION=each` turns the memo off
 (tests/policies/test_policy_equivalence.py holds both equal, and equal to the pack in its own process).
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 
 from google.protobuf import json_format
 from pulumi_policy import policy as servicer_module
+from pulumi_policy.deserialize import deserialize_properties as original_deserialize_properties
 
 _active = threading.local()
 
@@ -36,6 +39,20 @@ def _message_to_dict(message: Any, *args: Any, **kwargs: Any) -> Any:
     found = memo.get(key)
     if found is None:
         found = memo[key] = json_format.MessageToDict(message)
+        memo[("converted", id(found))] = found
+    return found
+
+
+def _deserialize_properties(props: Any, proxy_secrets: bool = False) -> Any:
+    """The servicer's next step on the converted dict (deserialize.py `deserialize_properties`), remembered for a
+    dict this memo converted (held by the memo, so its id is not reused while the memo lives)."""
+    memo = getattr(_active, "memo", None)
+    if memo is None or proxy_secrets or memo.get(("converted", id(props))) is not props:
+        return original_deserialize_properties(props, proxy_secrets)
+    key = ("deserialized", id(props))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = original_deserialize_properties(props)
     return found
 
 
@@ -53,8 +70,9 @@ def converting_once(memo: dict) -> Iterator[None]:
     if not enabled():
         yield
         return
-    if servicer_module.json_format is not _SHIM:
-        servicer_module.json_format = _SHIM  # the shim delegates unchanged outside this context
+    if servicer_module.json_format is not _SHIM:  # both delegate unchanged outside this context
+        servicer_module.json_format = _SHIM
+        servicer_module.deserialize_properties = _deserialize_properties
     previous = getattr(_active, "memo", None)
     _active.memo = memo
     try:
