@@ -25,6 +25,10 @@ from typing import Any
 from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
 
 OFF = ("off", "0", "no", "false")
+DEFAULT_MAX_MB = 1024
+"""Per kind: a 1,000-tenant region's tenant plans take about 130 MB per revision of the code, so a folder keeps
+the last several revisions and no more (`DBAAS_CACHE_MAX_MB`)."""
+_pruned: set[str] = set()
 CODE_ROOT = Path(__file__).resolve().parent.parent.parent
 """The repository whose code the running interpreter imports."""
 CODE_DIRS = ("declarations", "components", "policies", "stacks", "tenant_project", "tools")
@@ -84,8 +88,10 @@ def enabled(switch: str) -> bool:
 
 
 def read(folder: str, key: str, format_version: int) -> dict[str, Any] | None:
+    path = cache_root() / folder / f"{key}.json"
     try:
-        data = json.loads((cache_root() / folder / f"{key}.json").read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # recently used: pruned last
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != format_version or data.get("key") != key:
@@ -100,6 +106,9 @@ def write(folder: str, key: str, format_version: int, value: dict[str, Any]) -> 
         text = json.dumps({"format": format_version, "key": key, **value}, ensure_ascii=False)
         target = cache_root() / folder
         target.mkdir(parents=True, exist_ok=True)
+        if folder not in _pruned:
+            _pruned.add(folder)
+            prune(target, max_bytes())
         fd, tmp = tempfile.mkstemp(prefix=f".{key}.", dir=target)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -111,3 +120,29 @@ def write(folder: str, key: str, format_version: int, value: dict[str, Any]) -> 
         return True
     except (OSError, TypeError, ValueError):
         return False
+
+
+def max_bytes() -> int:
+    try:
+        return max(0, int(os.environ.get("DBAAS_CACHE_MAX_MB", DEFAULT_MAX_MB))) * 1024 * 1024
+    except ValueError:
+        return DEFAULT_MAX_MB * 1024 * 1024
+
+
+def prune(folder: Path, budget: int) -> None:
+    """Remove the least recently used entries until the folder holds at most `budget` bytes (once per process and
+    kind, before its first write)."""
+    try:
+        entries = [(e.stat().st_mtime, e.stat().st_size, Path(e.path)) for e in os.scandir(folder)
+                   if e.is_file() and e.name.endswith(".json")]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= budget:
+            break
+        try:
+            path.unlink()
+            total -= size
+        except OSError:
+            continue
