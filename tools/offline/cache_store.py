@@ -87,6 +87,11 @@ def enabled(switch: str) -> bool:
     return all(os.environ.get(name, "on").lower() not in OFF for name in ("DBAAS_CACHE", switch))
 
 
+def lookup(switch: str, folder: str, key: str, format_version: int) -> dict[str, Any] | None:
+    """The entry, unless this kind is switched off or the entry is absent."""
+    return read(folder, key, format_version) if enabled(switch) else None
+
+
 def read(folder: str, key: str, format_version: int) -> dict[str, Any] | None:
     path = cache_root() / folder / f"{key}.json"
     try:

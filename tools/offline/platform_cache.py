@@ -51,9 +51,7 @@ def key_for(stack_file: StackFile) -> str:
 
 
 def load(key: str) -> tuple[list[Registration], StackOutputs] | None:
-    if not cache_store.enabled(SWITCH):
-        return None
-    data = cache_store.read(FOLDER, key, FORMAT)
+    data = cache_store.lookup(SWITCH, FOLDER, key, FORMAT)
     if data is None:
         return None
     try:

@@ -54,9 +54,7 @@ class TenantPlanCacheMismatch(RuntimeError):
 
 def load(key: str) -> tuple[list[Registration], list[Read], list[str] | None] | None:
     """The plan, its reads, and the schema problems of its Kubernetes objects (None: not validated)."""
-    if not cache_store.enabled(SWITCH):
-        return None
-    data = cache_store.read(FOLDER, key, FORMAT)
+    data = cache_store.lookup(SWITCH, FOLDER, key, FORMAT)
     if data is None:
         return None
     try:
