@@ -24,10 +24,9 @@ from tools.policy.cross_stack import CROSS_STACK_CHECK_NAMES, CROSS_STACK_CHECKS
 from declarations.errors import InputError, Problem
 from tools.offline.plan import OfflinePlan, registrations_by_stack
 from tools.offline.runtime import Registration
-from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings, run_analysis
+from tools.policy.analyzer import Diagnostic, InProcessAnalyzer, PolicySettings
 from tools.policy.stack_evaluation import evaluate_stacks
 from declarations.safe_yaml import load_file
-from declarations.stack_config import PROJECT
 from policies.rules.catalog import ALL_RULES_BY_NAME, OFFLINE_CHECKS, RULES, RULES_BY_NAME
 from policies.rules.model import Resource, Rule, RuleContext, TenantFacts, declared_tenant
 from policies.tenant_facts import load_tenant_facts
@@ -200,11 +199,7 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
     # platform stack and every tenant stack, each analysed on its own, as a real preview would.
     stacks = evaluate_stacks(registrations_by_stack(plan.registrations), facts, configured)
     diagnostics = [d for found in stacks.diagnostics.values() for d in found]
-    evaluated, remembered = list(stacks.evaluated), list(stacks.remembered)
-    if not plan.registrations:
-        run_analysis(InProcessAnalyzer(facts), plan.stack, PROJECT, [], configured)
-        evaluated.append(plan.stack)
-    info = InProcessAnalyzer(facts).GetAnalyzerInfo(empty_pb2.Empty())
+    info = InProcessAnalyzer(facts).GetAnalyzerInfo(empty_pb2.Empty())  # the policies, their order and hints
     order = {p.name: i for i, p in enumerate(info.policies)}
     hints = {p.name: p.remediation_steps for p in info.policies}
     violations = sorted({_violation(d, hints) for d in diagnostics},
@@ -214,7 +209,7 @@ def evaluate_plan(plan: OfflinePlan, tenants: Path | Mapping[str, TenantFacts],
                       if config.for_rule(RULES_BY_NAME[p.name]).enforcement is not EnforcementLevel.DISABLED)
     return PolicyReport(stack=plan.stack, rules_run=rules_run + tuple(offline_run),
                         violations=tuple(violations) + tuple(sorted(set(offline_found), key=lambda v: (v.urn, v.message))),
-                        evaluated=tuple(evaluated), remembered=tuple(remembered))
+                        evaluated=tuple(stacks.evaluated), remembered=tuple(stacks.remembered))
 
 
 def evaluate_across_stacks(registrations: list[Registration]) -> PolicyReport:
