@@ -20,7 +20,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from declarations.vendored_artifacts import PROVENANCE_FILE, vendored_artifacts
 
@@ -82,6 +82,18 @@ def cache_root() -> Path:
     return Path(base) / "dbaas"
 
 
+class CacheMismatch(RuntimeError):
+    """Verify mode found a remembered value that differs from a fresh computation: a key that misses an input.
+    Never expected; loud on purpose."""
+
+
+def mode(switch: str) -> str:
+    """`off`, `verify` (compute everything, compare with what is remembered) or `on`, for this kind."""
+    if not enabled(switch):
+        return "off"
+    return "verify" if os.environ.get(switch, "").lower() == "verify" else "on"
+
+
 def enabled(switch: str) -> bool:
     """On unless `DBAAS_CACHE` or this kind's own switch (an environment variable) says off."""
     return all(os.environ.get(name, "on").lower() not in OFF for name in ("DBAAS_CACHE", switch))
@@ -104,11 +116,15 @@ def read(folder: str, key: str, format_version: int) -> dict[str, Any] | None:
     return data
 
 
-def write(folder: str, key: str, format_version: int, value: dict[str, Any]) -> bool:
+def write(folder: str, key: str, format_version: int, value: dict[str, Any],
+          survives: Callable[[dict[str, Any]], bool] | None = None) -> bool:
     """Store `value` under `key`; False when it could not be written (a full disk or a read-only home
-    makes the run slower next time, never wrong)."""
+    makes the run slower next time, never wrong), or when `survives`, given the value read back from its JSON
+    text, says the round trip changed it (a value JSON cannot hold is not remembered)."""
     try:
         text = json.dumps({"format": format_version, "key": key, **value}, ensure_ascii=False)
+        if survives is not None and not survives(json.loads(text)):
+            return False
         target = cache_root() / folder
         target.mkdir(parents=True, exist_ok=True)
         if folder not in _pruned:
@@ -123,7 +139,7 @@ def write(folder: str, key: str, format_version: int, value: dict[str, Any]) -> 
             if os.path.exists(tmp):
                 os.unlink(tmp)
         return True
-    except (OSError, TypeError, ValueError):
+    except (OSError, TypeError, ValueError, KeyError):
         return False
 
 

@@ -102,10 +102,5 @@ def store(key: str, registrations: list[Registration], outputs: StackOutputs) ->
         "secret_outputs": sorted(outputs.secret_names),
         "pins": [_pin_json(pin) for pin in release_pins(registrations)],
     }
-    try:
-        back = json.loads(json.dumps(value, ensure_ascii=False))  # key order kept: readers see the same dicts
-        if back["outputs"] != outputs.values or [registration_from_json(r) for r in back["registrations"]] != registrations:
-            return
-    except (TypeError, ValueError):
-        return
-    cache_store.write(FOLDER, key, FORMAT, value)
+    cache_store.write(FOLDER, key, FORMAT, value, lambda back: back["outputs"] == outputs.values and  # key order kept
+                      [registration_from_json(r) for r in back["registrations"]] == registrations)

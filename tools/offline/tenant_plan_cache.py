@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from typing import Any
 
 from declarations.tenant_model import Tenant
@@ -45,11 +44,11 @@ def key_for(platform_key: str, stack: str, tenant: Tenant, config: dict[str, str
 def verifying() -> bool:
     """`DBAAS_TENANT_PLAN_CACHE=verify`: run every tenant program, and fail loudly where a remembered plan
     differs (the test suite runs that way)."""
-    return cache_store.enabled(SWITCH) and os.environ.get(SWITCH, "").lower() == "verify"
+    return cache_store.mode(SWITCH) == "verify"
 
 
-class TenantPlanCacheMismatch(RuntimeError):
-    """A remembered tenant plan differs from the program's: a key that misses an input. Loud on purpose."""
+class TenantPlanCacheMismatch(cache_store.CacheMismatch):
+    """A remembered tenant plan differs from the program's."""
 
 
 def load(key: str) -> tuple[list[Registration], list[Read], list[str] | None] | None:
@@ -78,14 +77,9 @@ def store(key: str, registrations: list[Registration], reads: list[Read], schema
             raise TenantPlanCacheMismatch(f"{key[:12]}: the remembered tenant plan differs from the program's")
     value: dict[str, Any] = {"registrations": [registration_to_json(r) for r in registrations],
                              "reads": [_read_json(r) for r in reads], "schema_problems": schema_problems}
-    try:
-        back = json.loads(json.dumps(value, ensure_ascii=False))
-        if [registration_from_json(r) for r in back["registrations"]] != registrations or \
-                [Read(**r) for r in back["reads"]] != reads:
-            return
-    except (TypeError, ValueError):
-        return
-    cache_store.write(FOLDER, key, FORMAT, value)
+    cache_store.write(FOLDER, key, FORMAT, value,
+                      lambda back: [registration_from_json(r) for r in back["registrations"]] == registrations
+                      and [Read(**r) for r in back["reads"]] == reads)
 
 
 def _read_json(read: Read) -> dict[str, Any]:

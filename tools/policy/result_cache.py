@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
@@ -46,9 +45,7 @@ ALL = "*"
 
 def mode() -> str:
     """`on`, `off` or `verify`."""
-    if not cache_store.enabled(SWITCH):
-        return "off"
-    return "verify" if os.environ.get(SWITCH, "").lower() == "verify" else "on"
+    return cache_store.mode(SWITCH)
 
 
 def stack_key(stack: str, project: str, registrations: list[Registration],

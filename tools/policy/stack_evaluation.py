@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from declarations.stack_config import PROJECT
 from policies.rules.model import TenantFacts
+from tools.offline import cache_store
 from tools.offline.plan import default_workers
 from tools.offline.runtime import Registration
 from tools.policy import result_cache
@@ -80,9 +81,8 @@ def project_of(registrations: list[Registration]) -> str:
     return registrations[0].urn.split("::")[1] if registrations else PROJECT
 
 
-class PolicyCacheMismatch(RuntimeError):
-    """`DBAAS_POLICY_CACHE=verify` found a remembered answer that differs from the protocol's: a key that
-    misses something the diagnostics depend on. Never expected; loud on purpose."""
+class PolicyCacheMismatch(cache_store.CacheMismatch):
+    """`DBAAS_POLICY_CACHE=verify` found remembered diagnostics that differ from the protocol's."""
 
 
 def analyse_stack(stack: str, project: str, registrations: list[Registration], facts: Mapping[str, TenantFacts],
