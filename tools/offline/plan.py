@@ -196,7 +196,7 @@ class PlatformPlan:
     crd_groups: frozenset[str]
     """API groups whose CRDs the platform stack installs: satisfied for every tenant stack, because
     the platform stack is applied first."""
-    cache_key: str = ""
+    cache_key: str
     """What the platform plan is a function of (tools/offline/platform_cache.py key_for): part of each
     tenant stack's plan key."""
 
@@ -401,9 +401,7 @@ def plan_tenant_shard(platform: PlatformPlan, tenants: list[Tenant], check_schem
         problems = _schema_problems(run.registrations) if check_schemas else None
         if problems is not None:
             planned.schema_problems[tenant.id] = problems
-        if platform.cache_key:
-            tenant_plan_cache.store(_tenant_plan_key(platform, stack, tenant, config), run.registrations, run.reads,
-                                    problems)
+        tenant_plan_cache.store(_tenant_plan_key(platform, stack, tenant, config), run.registrations, run.reads, problems)
         planned.registrations.extend(run.registrations)
         planned.reads.extend(run.reads)
     return planned

@@ -38,7 +38,7 @@ class StackResults:
 
 
 def evaluate_stacks(stacks: Mapping[str, list[Registration]], facts: Mapping[str, TenantFacts],
-                    configured: Mapping[str, PolicySettings], workers: int | None = None) -> StackResults:
+                    configured: Mapping[str, PolicySettings]) -> StackResults:
     mode = result_cache.mode()
     keys = {stack: result_cache.stack_key(stack, project_of(registrations), registrations, configured)
             for stack, registrations in stacks.items()} if mode != "off" else {}
@@ -49,7 +49,7 @@ def evaluate_stacks(stacks: Mapping[str, list[Registration]], facts: Mapping[str
             if found is not None:
                 remembered[stack] = found
     to_run = [stack for stack in stacks if stack not in remembered]
-    workers = default_workers(len(to_run)) if workers is None else max(1, min(workers, len(to_run) or 1))
+    workers = default_workers(len(to_run))
     fresh: dict[str, list[Diagnostic]] = {}
     if workers <= 1:
         fresh = evaluate_shard({stack: stacks[stack] for stack in to_run}, facts, configured, keys)
